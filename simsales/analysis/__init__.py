@@ -1,0 +1,1 @@
+"""Analysis layer: statistics over stored results."""

@@ -1,0 +1,59 @@
+"""Per-strategy summaries of stored replication tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["mean_ci", "summarise"]
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the finite values of ``x``.
+
+    Returns
+    -------
+    mean, low, high, n
+        NaN bounds when fewer than two finite values; equal bounds when the
+        values do not vary.
+    """
+    v = np.asarray(x, dtype=float)
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return (np.nan, np.nan, np.nan, 0)
+    m = float(v.mean())
+    if n < 2:
+        return (m, np.nan, np.nan, n)
+    se = float(v.std(ddof=1)) / np.sqrt(n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    return (m, m - half, m + half, n)
+
+
+def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Tidy summary: one row per strategy and metric.
+
+    Parameters
+    ----------
+    replications : DataFrame
+        One row per replication × strategy, with columns ``replication``,
+        ``strategy`` and one per metric.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``strategy, metric, mean, ci_low, ci_high, n``; strategies in
+        order of first appearance, metrics in column order. ``n`` counts the
+        replications where the metric is defined (e.g. cycle time needs a win).
+    """
+    metrics = [c for c in replications.columns if c not in ("replication", "strategy")]
+    rows = []
+    for strategy in pd.unique(replications["strategy"]):
+        sub = replications[replications["strategy"] == strategy]
+        for metric in metrics:
+            m, lo, hi, n = mean_ci(sub[metric].to_numpy(dtype=float), level)
+            rows.append((strategy, metric, m, lo, hi, n))
+    return pd.DataFrame(rows, columns=["strategy", "metric", "mean", "ci_low", "ci_high", "n"])

@@ -1,0 +1,149 @@
+"""The ``simsales`` command line.
+
+Exit status: 0 success, 2 bad input (nothing written), 1 a failure while running.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simsales.experiment.api import resolve
+from simsales.experiment.api import run as run_experiment
+from simsales.experiment.config import Experiment
+from simsales.experiment.loader import ConfigError
+from simsales.experiment.results import Results
+
+app = typer.Typer(
+    name="simsales",
+    help="Which way of selling works, for which buyers, at what cost? Run and compare "
+    "sales strategies on simulated buyers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+_SHOWN = [
+    ("conversion", "conversion", 100, "{:.1f}%"),
+    ("wins", "wins", 1, "{:.1f}"),
+    ("cost_per_win", "cost/win", 1, "{:.3f}"),
+    ("cost_of_sale_share", "cost of sale", 100, "{:.1f}%"),
+    ("cycle_median", "cycle (d)", 1, "{:.0f}"),
+    ("no_decision_share", "no-decision", 100, "{:.0f}%"),
+    ("roise", "ROISE", 1, "{:.2f}"),
+]
+
+
+def _load(file: Path, **overrides: object) -> Experiment:
+    try:
+        return resolve(file, **overrides)
+    except ConfigError as e:
+        err.print(f"[bold red]error:[/] invalid experiment {e.source}", highlight=False)
+        for line in e.errors:
+            err.print(f"  - {line}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+def _fmt(mean: float, lo: float, hi: float, scale: float, fmt: str) -> str:
+    if not math.isfinite(mean):
+        return "–"
+    s = fmt.format(mean * scale)
+    if math.isfinite(lo):
+        s += " ±" + fmt.format((hi - lo) / 2 * scale).rstrip("%")
+    return s
+
+
+def print_summary(results: Results) -> None:
+    """Print the key metrics per strategy: mean ± half-width of the 95% CI."""
+    t = Table(
+        title=f"{results.name}: mean ± 95% CI half-width over "
+        f"{results.manifest['replications']} replications",
+        title_justify="left",
+    )
+    t.add_column("strategy")
+    for _, head, _, _ in _SHOWN:
+        t.add_column(head, justify="right")
+    s = results.summary.set_index(["strategy", "metric"])
+    for strategy in dict.fromkeys(results.summary["strategy"]):
+        row = [strategy]
+        for metric, _, scale, fmt in _SHOWN:
+            m, lo, hi = s.loc[(strategy, metric), ["mean", "ci_low", "ci_high"]]
+            row.append(_fmt(float(m), float(lo), float(hi), scale, fmt))
+        t.add_row(*row)
+    out.print(t)
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+) -> None:
+    """Check an experiment file without running it."""
+    config = _load(file)
+    out.print(
+        f"[green]ok[/]: {file} — experiment {config.name!r}, {config.replications} "
+        f"replications, strategies: {', '.join(config.strategy_names)}"
+    )
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", help="override the file's replications")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output folder [default: results/NAME]")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes [default: all cores]", min=1)
+    ] = None,
+) -> None:
+    """Run every strategy of an experiment on the same customers and write results."""
+    config = _load(file, replications=replications, seed=seed)
+    target = out_dir if out_dir is not None else Path("results") / config.name
+    if target.exists() and not target.is_dir():
+        err.print(f"[bold red]error:[/] --out {str(target)!r} exists and is not a folder")
+        raise typer.Exit(2)
+    n_workers = min(workers or os.cpu_count() or 1, config.replications)
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err,
+        ) as progress:
+            task = progress.add_task(
+                f"{config.name}: {len(config.strategies)} strategies, replications",
+                total=config.replications,
+            )
+            results = run_experiment(
+                config, workers=n_workers, on_done=lambda _r: progress.advance(task)
+            )
+        results.save(target)
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted[/]: nothing was written")
+        raise typer.Exit(130) from None
+    except Exception as e:  # a failure while running: say what, exit 1
+        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
+        raise typer.Exit(1) from None
+    print_summary(results)
+    wall = results.manifest["wall_seconds"]
+    out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s))")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="simsales")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

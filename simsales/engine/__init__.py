@@ -1,0 +1,1 @@
+"""Engine layer: SimPy processes for leads, sellers and orbits, and the metrics of a run."""

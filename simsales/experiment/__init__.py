@@ -1,0 +1,1 @@
+"""Experiment layer: config schema, seeding, replications and the result store."""

@@ -1,0 +1,147 @@
+"""The experiment-file schema: one validated, frozen object per experiment.
+
+An experiment file is TOML; every key is documented in
+``experiments/baseline.toml``. Validation is complete before anything runs:
+every bad value is reported with its key path and what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simsales.engine.params import Economics, Market, Sellers
+from simsales.experiment.plugins import import_module
+from simsales.model.behaviour import Behaviour
+from simsales.model.orbits import Orbit
+from simsales.model.population import Population
+from simsales.model.strategies import (
+    SequenceStrategy,
+    Strategy,
+    available_strategies,
+    make_strategy,
+)
+
+__all__ = ["Experiment", "SequencePart", "StrategySpec"]
+
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+def _build(strategy: str, params: dict[str, Any]) -> Strategy:
+    if strategy not in available_strategies():
+        raise ValueError(
+            f"unknown strategy {strategy!r}; available: {', '.join(available_strategies())} "
+            "(add your own with modules = [...] and @register_strategy)"
+        )
+    try:
+        return make_strategy(strategy, params)
+    except ValueError as e:  # pydantic ValidationError is a ValueError
+        raise ValueError(f"bad params for {strategy!r}: {e}") from None
+
+
+class SequencePart(BaseModel):
+    """One part of a mixed strategy: ``strategy`` used until ``until`` is reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    until: str | None = Field(None, description="orbit name where the next part takes over")
+
+    @model_validator(mode="after")
+    def _check(self) -> SequencePart:
+        _build(self.strategy, self.params)
+        if self.until is not None:
+            Orbit.parse(self.until)
+        return self
+
+
+class StrategySpec(BaseModel):
+    """A strategy to compare: a registered one, or a ``sequence`` of them.
+
+    ``name`` labels the results; ``strategy`` is the registered strategy
+    (``name`` when omitted).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_NAME)
+    strategy: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    sequence: list[SequencePart] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> StrategySpec:
+        if self.sequence is not None:
+            if self.strategy is not None or self.params:
+                raise ValueError("give either 'sequence' or 'strategy'/'params', not both")
+            if not self.sequence:
+                raise ValueError("'sequence' needs at least one part")
+            if self.sequence[-1].until is not None:
+                raise ValueError("the last part of a 'sequence' must have no 'until'")
+            if any(p.until is None for p in self.sequence[:-1]):
+                raise ValueError("every part of a 'sequence' but the last needs 'until'")
+        else:
+            _build(self.strategy or self.name, self.params)
+        return self
+
+    def build(self) -> Strategy:
+        """A fresh strategy object for this spec."""
+        if self.sequence is None:
+            return make_strategy(self.strategy or self.name, self.params)
+        return SequenceStrategy(
+            [
+                (make_strategy(p.strategy, p.params), None if p.until is None else Orbit.parse(p.until))
+                for p in self.sequence
+            ]
+        )
+
+
+def _default_strategies() -> list[StrategySpec]:
+    names = ("push", "relationship", "need_uncovering", "insight", "decision_coaching")
+    return [StrategySpec(name=n) for n in names]
+
+
+class Experiment(BaseModel):
+    """A whole experiment: what to simulate, how often, and with which seed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_NAME, description="names the results folder")
+    description: str = ""
+    seed: int = Field(ge=0, description="root seed of every random stream")
+    replications: int = Field(30, ge=1, le=1_000_000)
+    horizon_days: float = Field(365.0, gt=0, le=36_500, description="days during which leads arrive")
+    modules: list[str] = Field(
+        default_factory=list, description="Python modules or .py files that register strategies"
+    )
+    market: Market = Market()
+    sellers: Sellers = Sellers()
+    economics: Economics = Economics()
+    behaviour: Behaviour = Behaviour()
+    population: Population = Population()
+    strategies: list[StrategySpec] = Field(default_factory=_default_strategies, min_length=1)
+
+    @field_validator("modules")
+    @classmethod
+    def _import(cls, modules: list[str]) -> list[str]:
+        # Runs before 'strategies' is validated (fields validate in order), so
+        # strategies registered by these modules are known by then.
+        for m in modules:
+            import_module(m)
+        return modules
+
+    @model_validator(mode="after")
+    def _unique_labels(self) -> Experiment:
+        seen: set[str] = set()
+        for s in self.strategies:
+            if s.name in seen:
+                raise ValueError(f"strategy name {s.name!r} is used twice; names label results")
+            seen.add(s.name)
+        return self
+
+    @property
+    def strategy_names(self) -> list[str]:
+        """Labels of the compared strategies, in file order."""
+        return [s.name for s in self.strategies]

@@ -1,0 +1,110 @@
+"""Reading experiment files, with errors that name the key and what is allowed."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simsales.experiment.config import Experiment
+
+__all__ = ["ConfigError", "load_experiment", "to_experiment"]
+
+_TAGS = {"normal", "lognormal", "beta", "gamma", "uniform", "integers", "constant"}
+
+
+class ConfigError(ValueError):
+    """An experiment that cannot run; ``errors`` holds one line per problem."""
+
+    def __init__(self, errors: list[str], source: str = "experiment") -> None:
+        self.errors = errors
+        self.source = source
+        super().__init__(f"{source}: " + "; ".join(errors))
+
+    def __str__(self) -> str:
+        lines = [f"invalid experiment {self.source}:"] + [f"  - {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _TAGS or str(part).startswith("function-"):
+            continue  # the union member pydantic tried; the key path is clearer without
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _errors(e: ValidationError) -> list[str]:
+    lines = []
+    for err in e.errors(include_url=False):
+        msg = err["msg"].removeprefix("Value error, ")
+        where = _path(tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see experiments/baseline.toml for every key)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        got = err.get("input")
+        shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{where}: {msg}{shown}")
+    return lines
+
+
+def to_experiment(data: Mapping[str, Any] | Experiment, source: str = "experiment",
+                  **overrides: Any) -> Experiment:
+    """Validate a mapping (or re-validate an Experiment with overrides).
+
+    Parameters
+    ----------
+    data : mapping or Experiment
+        The experiment's keys, as in a TOML file.
+    source : str
+        Names the input in error messages.
+    **overrides
+        Top-level keys to replace (``replications``, ``seed``, ...); None is ignored.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem with its key path.
+    """
+    raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Experiment.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_errors(e), source) from None
+
+
+def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
+    """Read, and fully validate, an experiment file.
+
+    Module paths ending in ``.py`` are taken relative to the file's folder.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid TOML, or has any bad value.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError([f"no such file: {str(p)!r}"], str(p))
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError([f"TOML syntax error: {e}"], str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError([f"not a UTF-8 text file: {e}"], str(p)) from None
+    mods = raw.get("modules")
+    if isinstance(mods, list):
+        raw["modules"] = [
+            str((p.parent / m).resolve()) if isinstance(m, str) and m.endswith(".py") else m
+            for m in mods
+        ]
+    return to_experiment(raw, str(p), **overrides)

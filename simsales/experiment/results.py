@@ -1,0 +1,174 @@
+"""The results of an experiment: tables, manifest, and writing them to a folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simsales.analysis.summary import summarise
+from simsales.plots import charts
+
+__all__ = ["Results", "build_manifest", "load_results"]
+
+_DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "matplotlib")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    """Commit of the simsales source tree, if it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--", "."],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out + ("-dirty" if dirty else "") if out else None
+
+
+def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) -> dict[str, Any]:
+    """Everything needed to know how a result was made."""
+    return {
+        "experiment": config["name"],
+        "seed": config["seed"],
+        "replications": config["replications"],
+        "config": config,
+        "simsales_version": _version("simsales"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "dependencies": {d: _version(d) for d in _DEPENDENCIES},
+        "git_commit": _git_commit(),
+        "workers": workers,
+        "wall_seconds": round(wall_seconds, 3),
+    }
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+@dataclass
+class Results:
+    """Results of one experiment.
+
+    Attributes
+    ----------
+    replications : DataFrame
+        One row per replication × strategy: ``replication``, ``strategy``,
+        then one column per metric.
+    manifest : dict
+        Config as run, seed, versions, git commit, wall time.
+    summary : DataFrame
+        Tidy: ``strategy, metric, mean, ci_low, ci_high, n`` (95% t-interval).
+    """
+
+    replications: pd.DataFrame
+    manifest: dict[str, Any]
+    summary: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = summarise(self.replications)
+
+    @property
+    def name(self) -> str:
+        """The experiment's name."""
+        return str(self.manifest["experiment"])
+
+    def table(self, metrics: list[str] | None = None) -> pd.DataFrame:
+        """Wide view of the summary: strategies as rows, metric means as columns."""
+        wide = self.summary.pivot(index="strategy", columns="metric", values="mean")
+        wide = wide.loc[list(pd.unique(self.summary["strategy"]))]
+        return wide[metrics] if metrics else wide
+
+    # -------------------------------------------------------------- charts
+    def conversion_chart(self) -> Figure:
+        """Distribution of conversion across replications, by strategy."""
+        return charts.distribution_chart(
+            self.replications.assign(conversion=100 * self.replications["conversion"]),
+            "conversion", "conversion of qualified opportunities (%)",
+        )
+
+    def cost_of_sale_chart(self) -> Figure:
+        """Distribution of cost of sale as a share of first-deal revenue."""
+        return charts.distribution_chart(
+            self.replications.assign(
+                cost_of_sale_share=100 * self.replications["cost_of_sale_share"]
+            ),
+            "cost_of_sale_share", "cost of sale (% of first-deal revenue)",
+        )
+
+    def losses_chart(self) -> Figure:
+        """Mean losses per replication by cause."""
+        return charts.losses_chart(self.replications)
+
+    def funnel_chart(self) -> Figure:
+        """Share of leads reaching each pre-sale orbit."""
+        return charts.funnel_chart(self.replications)
+
+    def charts(self) -> dict[str, Figure]:
+        """Every chart, by file stem."""
+        return {
+            "conversion": self.conversion_chart(),
+            "cost_of_sale": self.cost_of_sale_chart(),
+            "losses_by_cause": self.losses_chart(),
+            "orbit_funnel": self.funnel_chart(),
+        }
+
+    # -------------------------------------------------------------- files
+    def save(self, directory: str | Path, with_charts: bool = True) -> Path:
+        """Write manifest, tables and charts to ``directory`` (created if needed).
+
+        Each file is written under a temporary name and renamed, so a reader
+        never sees a half-written file.
+
+        Returns
+        -------
+        Path
+            The directory.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(
+            out / "manifest.json",
+            lambda p: p.write_text(json.dumps(self.manifest, indent=2, default=str) + "\n"),
+        )
+        _atomic_write(
+            out / "replications.parquet",
+            lambda p: self.replications.to_parquet(p, index=False),
+        )
+        _atomic_write(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False))
+        if with_charts:
+            for stem, fig in self.charts().items():
+                charts.save_figure(fig, out / stem)
+        return out
+
+
+
+def load_results(directory: str | Path) -> Results:
+    """Read results written by :meth:`Results.save`."""
+    d = Path(directory)
+    manifest = json.loads((d / "manifest.json").read_text())
+    return Results(pd.read_parquet(d / "replications.parquet"), manifest)

@@ -1,0 +1,1 @@
+"""Model layer: behaviour functions, customer traits, strategies. Knows no SimPy, no files."""

@@ -1,0 +1,105 @@
+"""Conservative belief updating (Edwards 1968).
+
+People revise beliefs in the direction Bayes' rule says, but by less: in the
+bookbag-and-poker-chip experiments subjects moved about a quarter to a half as
+far as Bayes in log-odds. simsales models this with one parameter, the
+*conservatism* ``c`` in (0, 1]: the update is ``c`` times the Bayesian one, and
+``c = 1`` is pure Bayes.
+
+References
+----------
+.. [1] Edwards, W. (1968). Conservatism in human information processing. In
+   B. Kleinmuntz (Ed.), *Formal representation of human judgment*, 17-52. Wiley.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["conservative_log_odds", "conservative_normal_update"]
+
+
+def _check_c(conservatism: float) -> None:
+    if not 0 < conservatism <= 1:
+        raise ValueError(f"conservatism must be in (0, 1], got {conservatism!r}")
+
+
+def conservative_log_odds(
+    prior_log_odds: npt.ArrayLike, log_likelihood_ratio: npt.ArrayLike, conservatism: float
+) -> Any:
+    """Posterior log-odds of a conservative updater.
+
+    ``posterior = prior + c * LLR``; with ``c = 1`` this is Bayes' rule.
+
+    Parameters
+    ----------
+    prior_log_odds : array_like
+        Prior log-odds of the hypothesis.
+    log_likelihood_ratio : array_like
+        Log-likelihood ratio of the evidence.
+    conservatism : float
+        Share of the Bayesian revision actually made, in (0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        Posterior log-odds.
+
+    Examples
+    --------
+    Edwards' bookbag: bags of 70/30 and 30/70 red chips, 8 red and 4 blue
+    drawn. Bayes gives odds of (7/3)**4, about 30:1 (p = 0.97):
+
+    >>> import math
+    >>> lo = conservative_log_odds(0.0, 4 * math.log(7 / 3), 1.0)
+    >>> round(1 / (1 + math.exp(-lo)), 3)
+    0.967
+    """
+    _check_c(conservatism)
+    out = np.asarray(prior_log_odds, float) + conservatism * np.asarray(log_likelihood_ratio, float)
+    return float(out) if out.ndim == 0 else out
+
+
+def conservative_normal_update(
+    mean: npt.ArrayLike,
+    precision: npt.ArrayLike,
+    signal: npt.ArrayLike,
+    signal_precision: npt.ArrayLike,
+    conservatism: float,
+) -> tuple[Any, Any]:
+    """Conservative update of a normal belief after one normal signal.
+
+    Bayes moves the mean a fraction ``k = tau_s / (tau + tau_s)`` of the way to
+    the signal and adds the signal's precision. A conservative updater makes
+    ``c`` of each: the mean moves ``c * k`` of the way, and the precision grows
+    by ``c * tau_s``.
+
+    Parameters
+    ----------
+    mean, precision : array_like
+        Current belief (mean, and precision = 1 / variance > 0).
+    signal, signal_precision : array_like
+        The evidence and its precision (> 0).
+    conservatism : float
+        In (0, 1]; 1 is Bayes.
+
+    Returns
+    -------
+    mean, precision : float or ndarray
+        The updated belief.
+    """
+    _check_c(conservatism)
+    m = np.asarray(mean, float)
+    tau = np.asarray(precision, float)
+    ts = np.asarray(signal_precision, float)
+    if np.any(tau <= 0) or np.any(ts <= 0):
+        raise ValueError("precisions must be > 0")
+    k = ts / (tau + ts)
+    new_m = m + conservatism * k * (np.asarray(signal, float) - m)
+    new_tau = tau + conservatism * ts
+    if new_m.ndim == 0:
+        return float(new_m), float(new_tau)
+    return new_m, new_tau

@@ -1,0 +1,287 @@
+"""A buying organisation: its state and its decision rules.
+
+A :class:`Buyer` holds one customer's traits and evolving state. Its methods
+are the behavioural rules of DESIGN.md 2; each takes the customer's own
+``numpy.random.Generator`` for any randomness, and none knows about SimPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simsales.model.actions import Action
+from simsales.model.behaviour import Behaviour
+from simsales.model.orbits import Ending, Orbit
+from simsales.model.population import Traits
+from simsales.model.prospect import utility_unchecked
+
+__all__ = ["Buyer", "group_decides"]
+
+
+def _logistic(x: np.ndarray | float, temperature: float) -> np.ndarray:
+    """Choice probability of a logit rule; a step function at temperature 0."""
+    xs = np.asarray(x, dtype=float)
+    if temperature == 0:
+        return (xs > 0).astype(float)
+    return 1.0 / (1.0 + np.exp(-np.clip(xs / temperature, -500, 500)))
+
+
+def group_decides(prefers: np.ndarray, rule: str) -> bool:
+    """Whether a buying group chooses change.
+
+    Parameters
+    ----------
+    prefers : ndarray of bool
+        Each stakeholder's preference for change.
+    rule : {"consensus", "majority", "champion"}
+        ``consensus``: all must prefer change; ``majority``: more than half;
+        ``champion``: one advocate is enough.
+    """
+    k = int(np.count_nonzero(prefers))
+    n = len(prefers)
+    if rule == "consensus":
+        return k == n
+    if rule == "majority":
+        return 2 * k > n
+    if rule == "champion":
+        return k >= 1
+    raise ValueError(f"unknown decision rule {rule!r}; allowed: consensus, majority, champion")
+
+
+class Buyer:
+    """One buying organisation during its journey.
+
+    Parameters
+    ----------
+    traits : Traits
+        The replication's customer traits.
+    i : int
+        This customer's index in ``traits``.
+    behaviour : Behaviour
+        Mechanism parameters and switches.
+    arrival : float
+        Day the lead arrived.
+    """
+
+    __slots__ = (
+        "arrival", "b", "bias", "halo", "hours", "indecision", "interactions",
+        "internalisation", "k", "lam", "last_progress", "max_orbit", "n", "needs_shared",
+        "orbit", "p_success", "patience", "precision", "r", "refusals", "rejections",
+        "revealed", "rival_edge", "stalls", "tailor", "trust", "urgency",
+    )
+
+    def __init__(self, traits: Traits, i: int, behaviour: Behaviour, arrival: float) -> None:
+        b = behaviour
+        n = int(traits.stakeholders[i])
+        self.b = b
+        self.n = n
+        self.r = float(traits.value_ratio[i])
+        self.k = float(traits.known_need_share[i]) if b.latent_needs else 1.0
+        self.trust = float(traits.trust[i])
+        self.urgency = float(traits.urgency[i])
+        self.indecision = float(traits.indecision[i]) if b.indecision else 0.0
+        self.patience = float(traits.patience_days[i])
+        self.rival_edge = float(traits.rival_edge[i])
+        fi = traits.first_impression_bias[i, :n]
+        self.bias = fi.astype(float) if b.first_impressions else np.zeros(n)
+        self.precision = np.full(n, 1.0 / b.impression_sd**2)
+        self.lam = traits.loss_aversion[i, :n].astype(float) if b.loss_aversion else np.ones(n)
+        self.p_success = traits.success_probability[i, :n].astype(float)
+        self.halo = 0.0
+        self.revealed = 0.0
+        self.tailor = 0.0
+        self.internalisation = 0.0
+        self.needs_shared = False
+        self.orbit = Orbit.AWARENESS
+        self.max_orbit = Orbit.AWARENESS
+        self.refusals = 0
+        self.rejections = 0
+        self.stalls = 0
+        self.interactions = 0
+        self.hours = 0.0
+        self.arrival = arrival
+        self.last_progress = arrival
+
+    # ----------------------------------------------------------- valuation
+    def visible_value(self, tailored: bool = True) -> float:
+        """True value of the needs the buyer knows of, in units of the price."""
+        t = self.tailor if tailored else 0.0
+        return self.r * (self.k * (1.0 + t) + self.revealed * (1.0 - self.k))
+
+    def true_value(self) -> float:
+        """True value of the (tailored) offer, latent needs included."""
+        return self.r * (self.k * (1.0 + self.tailor) + (1.0 - self.k))
+
+    def utilities(self, rival: bool = False) -> np.ndarray:
+        r"""Each stakeholder's utility of change over the status quo.
+
+        ``U = w(p) G^alpha - lam L^beta + [framing] lam (u G)^beta`` with the
+        perceived gain ``G = exp(bias) * visible value`` (DESIGN.md 2.1-2.2).
+        For the rival's offer, ``G`` is scaled by ``exp(rival_edge)``, untailored,
+        and the success probability carries no halo.
+        """
+        b = self.b
+        if rival:
+            gain = np.exp(self.bias + self.rival_edge) * self.visible_value(tailored=False)
+            p = self.p_success
+        else:
+            gain = np.exp(self.bias) * self.visible_value()
+            p = 1.0 - (1.0 - self.p_success) * (1.0 - self.halo)
+        u = utility_unchecked(
+            gain, 1.0 + b.switching_cost, p, b.alpha, b.beta, self.lam, b.gamma
+        )
+        if b.urgency_framing:
+            u = u + self.lam * np.power(self.urgency * gain, b.beta)
+        return np.asarray(u)
+
+    # ----------------------------------------------------------- pace
+    def pace(self) -> float:
+        """Steps per ``step_days``: faster with urgency."""
+        return self.b.pace_floor + self.urgency if self.b.urgency_pace else 1.0
+
+    def gap_days(self, rng: np.random.Generator) -> float:
+        """Calendar days to the next step (exponential, mean step_days / pace)."""
+        return float(rng.exponential(self.b.step_days / self.pace()))
+
+    def patience_left(self, now: float) -> bool:
+        """Whether the buyer still waits for progress; urgency lengthens patience."""
+        return now - self.last_progress <= self.patience * (0.5 + self.urgency)
+
+    def compelling_events(self, days: float, rng: np.random.Generator) -> int:
+        """Draw the compelling events of the last ``days`` and raise urgency."""
+        rate = self.b.compelling_event_rate
+        if rate <= 0 or days <= 0:
+            return 0
+        k = int(rng.poisson(rate * days / 365.0))
+        if k:
+            self.urgency = 1.0 - (1.0 - self.urgency) * (1.0 - self.b.compelling_event_jump) ** k
+        return k
+
+    # ----------------------------------------------------------- access
+    def pulls(self, rng: np.random.Generator) -> bool:
+        """Whether the buyer asks for the next step itself (chance = urgency)."""
+        return bool(rng.random() < self.urgency)
+
+    def grants_meeting(self, rng: np.random.Generator) -> bool:
+        """Whether the buyer accepts a meeting the seller asks for."""
+        b = self.b
+        p = b.access_base + b.access_trust * self.trust + b.access_urgency * self.urgency
+        return bool(rng.random() < min(1.0, p))
+
+    # ----------------------------------------------------------- effects
+    def apply(self, action: Action, rng: np.random.Generator, count: bool = True) -> bool:
+        """Apply a seller action's effects; return False if the buyer rejected it.
+
+        Rejection happens only for teaching (``skeptic_risk > 0``): a skeptical
+        buyer loses a third of its trust and takes nothing from the meeting.
+        With ``count`` the action is counted as an interaction and its hours
+        are added to the buyer's; a follow-up is applied with ``count=False``.
+        """
+        if count:
+            self.interactions += 1
+            self.hours += action.hours
+        if action.skeptic_risk > 0 and rng.random() < action.skeptic_risk * (1.0 - self.trust):
+            self.trust *= 2.0 / 3.0
+            return False
+        if action.pressure:
+            self.trust *= 1.0 - action.pressure
+            self.internalisation *= 1.0 - action.pressure
+        if action.trust_gain:
+            self.trust += action.trust_gain * (1.0 - self.trust)
+        if action.halo:
+            self.halo += action.halo * (1.0 - self.halo)
+        if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
+            self.needs_shared = True
+            self.tailor = action.tailor_gain
+        if action.reveal:
+            self.revealed += action.reveal * (1.0 - self.revealed)
+        if action.urgency_gain:
+            warrant = min(max(self.r - 1.0, 0.0), 1.0)
+            self.urgency += action.urgency_gain * (1.0 - self.urgency) * warrant
+        if action.evidence > 0:
+            self._learn(action.evidence, action.claim_bias, rng)
+        if action.coaching:
+            self.indecision *= 1.0 - action.coaching
+        if action.internalise:
+            self.internalisation += action.internalise * (1.0 - self.internalisation)
+        return True
+
+    def _learn(self, strength: float, claim_bias: float, rng: np.random.Generator) -> None:
+        """Conservative update of each stakeholder's impression bias (Edwards 1968).
+
+        The group sees one signal of the log value, ``truth + claim_bias +
+        noise``; in bias terms it is ``claim_bias + noise``.
+        """
+        b = self.b
+        tau_s = strength / b.evidence_noise**2
+        signal = claim_bias + rng.normal(0.0, b.evidence_noise / math.sqrt(strength))
+        k = tau_s / (self.precision + tau_s)
+        self.bias = self.bias + b.conservatism * k * (signal - self.bias)
+        self.precision = self.precision + b.conservatism * tau_s
+
+    # ----------------------------------------------------------- orbits
+    def move(self, rng: np.random.Generator, now: float) -> int:
+        """Jump between the middle orbits after an interaction.
+
+        Forward with the logit probability of the group's mean utility;
+        otherwise back one orbit (never below POTENTIAL) with
+        ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
+        """
+        p_fwd = float(_logistic(self.utilities().mean(), self.b.temperature))
+        x = rng.random()
+        if x < p_fwd:
+            self.orbit = Orbit(self.orbit + 1)
+            self.max_orbit = max(self.max_orbit, self.orbit)
+            self.last_progress = now
+            return 1
+        if self.orbit > Orbit.POTENTIAL and rng.random() < self.b.back_probability:
+            self.orbit = Orbit(self.orbit - 1)
+            return -1
+        return 0
+
+    def decide(self, rng: np.random.Generator) -> Ending | None:
+        """The purchase decision at ACQUISITION.
+
+        Each stakeholder prefers change with the logit probability of its
+        utility; the group rule aggregates. A "no" sends the buyer back to
+        OBSERVATION (a status-quo loss after ``max_rejections``). A "yes" goes
+        to the rival if the rival's offer is preferred (logit on the group
+        mean utilities), else the buyer stalls with probability ``indecision``
+        (an indecision loss after ``max_stalls``), else it buys.
+
+        Returns
+        -------
+        Ending or None
+            The ending, or None if the journey goes on.
+        """
+        b = self.b
+        u = self.utilities()
+        prefers = rng.random(self.n) < _logistic(u, b.temperature)
+        if not group_decides(prefers, b.decision_rule):
+            self.rejections += 1
+            if self.rejections >= b.max_rejections:
+                return Ending.STATUS_QUO
+            self.orbit = Orbit.OBSERVATION
+            return None
+        if b.rivals:
+            diff = self.utilities(rival=True).mean() - u.mean()
+            if rng.random() < float(_logistic(diff, b.temperature)):
+                return Ending.RIVAL
+        if rng.random() < self.indecision:
+            self.stalls += 1
+            return Ending.INDECISION if self.stalls >= b.max_stalls else None
+        return Ending.WON
+
+    def cause_when_patience_ends(self) -> Ending:
+        """Why a buyer that ran out of patience is lost.
+
+        One that stalled at the decision, or whose group on balance prefers
+        change but never got to a decision, is an indecision loss (it wanted
+        to change, it could not decide); otherwise it is a status-quo loss.
+        Going dark is reserved for buyers that stop granting meetings.
+        """
+        if self.stalls > 0 or self.utilities().mean() > 0:
+            return Ending.INDECISION
+        return Ending.STATUS_QUO

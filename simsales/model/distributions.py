@@ -1,0 +1,234 @@
+"""Population distributions for customer traits.
+
+Each distribution is a small frozen, validated object written in experiment
+files as an inline table, e.g. ``{dist = "lognormal", median = 2.25, sigma = 0.3}``.
+Every one has ``sample(rng, size)``, exact ``mean`` and ``variance``, and its
+``support`` so that a trait can check that its distribution fits its range.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Beta",
+    "Constant",
+    "Distribution",
+    "Gamma",
+    "Integers",
+    "LogNormal",
+    "Normal",
+    "Uniform",
+]
+
+
+class _Dist(BaseModel):
+    # serialize_by_alias: Normal's ``mean`` key is stored under an alias, and a
+    # dumped config must read back as it was written.
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        """Draw ``size`` values (a 0-d array when ``size`` is None)."""
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        """Exact mean."""
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        """Exact variance."""
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest closed interval holding every possible draw."""
+        raise NotImplementedError
+
+
+class Normal(_Dist):
+    """Normal distribution with ``mean`` and standard deviation ``sd`` (> 0)."""
+
+    dist: Literal["normal"] = "normal"
+    mean_: float = Field(alias="mean")
+    sd: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.normal(self.mean_, self.sd, size))
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (-math.inf, math.inf)
+
+
+class LogNormal(_Dist):
+    """Log-normal distribution: ``exp(Normal(log(median), sigma))``."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0)
+    sigma: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.lognormal(math.log(self.median), self.sigma, size))
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    @property
+    def variance(self) -> float:
+        s2 = self.sigma**2
+        return (math.exp(s2) - 1) * self.median**2 * math.exp(s2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Beta(_Dist):
+    """Beta distribution with shapes ``a`` and ``b`` (both > 0), on [0, 1]."""
+
+    dist: Literal["beta"] = "beta"
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.beta(self.a, self.b, size))
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+    @property
+    def variance(self) -> float:
+        s = self.a + self.b
+        return self.a * self.b / (s**2 * (s + 1))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+
+class Gamma(_Dist):
+    """Gamma distribution with ``shape`` and ``scale`` (both > 0)."""
+
+    dist: Literal["gamma"] = "gamma"
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.gamma(self.shape, self.scale, size))
+
+    @property
+    def mean(self) -> float:
+        return self.shape * self.scale
+
+    @property
+    def variance(self) -> float:
+        return self.shape * self.scale**2
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+
+class Uniform(_Dist):
+    """Continuous uniform distribution on [``low``, ``high``], ``low < high``."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.uniform(self.low, self.high, size))
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class Integers(_Dist):
+    """Discrete uniform distribution on the integers ``low..high`` inclusive."""
+
+    dist: Literal["integers"] = "integers"
+    low: int
+    high: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Integers:
+        if not self.low <= self.high:
+            raise ValueError(f"needs low <= high, got low={self.low}, high={self.high}")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        return np.asarray(rng.integers(self.low, self.high, size, endpoint=True))
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        n = self.high - self.low + 1
+        return (n**2 - 1) / 12
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (float(self.low), float(self.high))
+
+
+class Constant(_Dist):
+    """A fixed ``value`` (no variation): turns a trait's heterogeneity off."""
+
+    dist: Literal["constant"] = "constant"
+    value: float
+
+    def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
+        # Draw nothing: a constant consumes no randomness.
+        return np.full(() if size is None else size, self.value, dtype=float)
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+
+Distribution = Annotated[
+    Union[Normal, LogNormal, Beta, Gamma, Uniform, Integers, Constant],  # noqa: UP007
+    Field(discriminator="dist"),
+]
+"""Any one of the distributions, chosen by its ``dist`` key."""

@@ -1,0 +1,189 @@
+"""Customer traits: their population distributions and how they are drawn.
+
+Every trait has a stream of its own (a child of the replication's
+``SeedSequence``), and customer ``i`` always gets draw ``i`` of each stream.
+So every strategy meets the very same customers, and switching one trait to a
+constant shifts no other trait's draws. Stakeholder traits are drawn in blocks
+of ``max_stakeholders`` per customer, of which the first ``n_i`` are used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from simsales.model.distributions import (
+    Beta,
+    Constant,
+    Distribution,
+    Gamma,
+    Integers,
+    LogNormal,
+    Normal,
+)
+from simsales.model.streams import generator
+
+__all__ = ["CUSTOMER_TRAITS", "STAKEHOLDER_TRAITS", "Population", "Traits", "draw_traits"]
+
+CUSTOMER_TRAITS = (
+    "value_ratio",
+    "known_need_share",
+    "trust",
+    "urgency",
+    "indecision",
+    "patience_days",
+    "rival_edge",
+    "stakeholders",
+)
+STAKEHOLDER_TRAITS = ("first_impression_bias", "loss_aversion", "success_probability")
+
+_UNIT = (0.0, 1.0)
+_POSITIVE = (0.0, math.inf)
+_ANY = (-math.inf, math.inf)
+
+
+class Population(BaseModel):
+    """Population distributions of the customer traits (DESIGN.md 2).
+
+    Attributes
+    ----------
+    value_ratio
+        True value of the offer over its price, r = V / P (> 0).
+    known_need_share
+        Share of the value coming from needs the buyer knows, in [0, 1]; the
+        rest is latent until a seller reveals it.
+    first_impression_bias
+        Per stakeholder: log bias of the first impression, r0 = r * exp(eps).
+    loss_aversion
+        Per stakeholder: lambda of the value function (> 0).
+    success_probability
+        Per stakeholder: subjective probability that the solution delivers, in [0, 1].
+    trust
+        Initial trust in the seller, in [0, 1].
+    urgency
+        Initial urgency (felt cost of the status quo), in [0, 1].
+    indecision
+        Probability of stalling at each decision for fear of choosing wrong, in [0, 1].
+    patience_days
+        Days without progress the buyer tolerates before it stops (> 0).
+    rival_edge
+        Log ratio of a rival offer's perceived value to ours (any real).
+    stakeholders
+        Size of the buying group (integers >= 1, at most 50).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value_ratio: Distribution = LogNormal(median=4.0, sigma=0.6)
+    known_need_share: Distribution = Beta(a=6.0, b=4.0)
+    first_impression_bias: Distribution = Normal(mean=0.0, sd=0.4)
+    loss_aversion: Distribution = LogNormal(median=2.25, sigma=0.3)
+    success_probability: Distribution = Beta(a=8.0, b=2.0)
+    trust: Distribution = Beta(a=2.0, b=5.0)
+    urgency: Distribution = Beta(a=2.0, b=3.0)
+    indecision: Distribution = Beta(a=2.0, b=3.0)
+    patience_days: Distribution = LogNormal(median=60.0, sigma=0.5)
+    rival_edge: Distribution = Normal(mean=0.05, sd=0.3)
+    stakeholders: Distribution = Integers(low=1, high=5)
+
+    _ranges: ClassVar[dict[str, tuple[tuple[float, float], str]]] = {
+        "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+        "known_need_share": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+        "first_impression_bias": (_ANY, "any real"),
+        "loss_aversion": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+        "success_probability": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+        "trust": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+        "urgency": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+        "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+        "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+        "rival_edge": (_ANY, "any real"),
+        "stakeholders": ((1.0, 50.0), "whole numbers in 1..50 (integers or constant)"),
+    }
+
+    @model_validator(mode="after")
+    def _supports_fit(self) -> Population:
+        problems = []
+        for name, ((lo, hi), allowed) in self._ranges.items():
+            d = getattr(self, name)
+            s_lo, s_hi = d.support
+            if (lo, hi) == _POSITIVE:  # strictly positive: lognormal, gamma never give 0
+                bad_low = s_lo < 0 or (s_lo == 0 and not isinstance(d, LogNormal | Gamma))
+            else:
+                bad_low = s_lo < lo
+            if bad_low or s_hi > hi:
+                problems.append(
+                    f"{name}: values must be {allowed}; {d.dist} has support [{s_lo:g}, {s_hi:g}]"
+                )
+        n = self.stakeholders
+        if not isinstance(n, Integers | Constant) or (
+            isinstance(n, Constant) and n.value != int(n.value)
+        ):
+            problems.append("stakeholders: must be {dist = 'integers'} or a whole 'constant'")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def max_stakeholders(self) -> int:
+        """Largest possible buying group."""
+        return int(self.stakeholders.support[1])
+
+
+@dataclass(frozen=True)
+class Traits:
+    """The traits of the ``n`` customers of one replication (struct of arrays).
+
+    Customer-level arrays have shape ``(n,)``; stakeholder-level arrays have
+    shape ``(n, max_stakeholders)``, of which customer ``i`` uses the first
+    ``stakeholders[i]`` columns.
+    """
+
+    value_ratio: np.ndarray
+    known_need_share: np.ndarray
+    trust: np.ndarray
+    urgency: np.ndarray
+    indecision: np.ndarray
+    patience_days: np.ndarray
+    rival_edge: np.ndarray
+    stakeholders: np.ndarray
+    first_impression_bias: np.ndarray
+    loss_aversion: np.ndarray
+    success_probability: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.value_ratio)
+
+
+def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) -> Traits:
+    """Draw the traits of ``n`` customers.
+
+    Parameters
+    ----------
+    population : Population
+        The trait distributions.
+    n : int
+        Number of customers.
+    seed : numpy.random.SeedSequence
+        The replication's trait seed; each trait has the child stream named by
+        its position in ``CUSTOMER_TRAITS + STAKEHOLDER_TRAITS``, so the draws
+        of a trait never depend on another.
+
+    Returns
+    -------
+    Traits
+    """
+    names = CUSTOMER_TRAITS + STAKEHOLDER_TRAITS
+    m = population.max_stakeholders
+    out: dict[str, np.ndarray] = {}
+    for name in CUSTOMER_TRAITS:
+        rng = generator(seed, names.index(name))
+        out[name] = getattr(population, name).sample(rng, n)
+    out["stakeholders"] = np.rint(out["stakeholders"]).astype(np.int64)
+    for name in STAKEHOLDER_TRAITS:
+        rng = generator(seed, names.index(name))
+        out[name] = getattr(population, name).sample(rng, n * m).reshape(n, m)
+    return Traits(**out)

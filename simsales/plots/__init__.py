@@ -1,0 +1,1 @@
+"""Plots layer: charts over stored results."""

@@ -1,0 +1,122 @@
+"""Charts of stored results: distributions, losses by cause, the orbit funnel.
+
+Every function takes the tidy ``replications`` table and returns a matplotlib
+``Figure`` (made without pyplot, so no global figure state); :func:`save_figure` writes it as PNG and PDF. One colour-blind-safe
+palette (Okabe & Ito 2008) throughout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = [
+    "PALETTE",
+    "distribution_chart",
+    "funnel_chart",
+    "losses_chart",
+    "save_figure",
+]
+
+#: Okabe-Ito colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+_STAGES = ["awareness", "potential", "benefit", "observation", "acquisition"]
+_CAUSES = {
+    "lost_status_quo": "status quo",
+    "lost_indecision": "indecision",
+    "lost_rival": "rival",
+    "lost_went_dark": "went dark",
+}
+
+
+def _strategies(df: pd.DataFrame) -> list[str]:
+    return list(pd.unique(df["strategy"]))
+
+
+def _style(ax: Axes) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def distribution_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
+    """Box plot with the replications as points, one box per strategy.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The replications table.
+    metric : str
+        Column to show.
+    label : str
+        Axis label, with units.
+    """
+    names = _strategies(df)
+    data = [df.loc[df["strategy"] == s, metric].dropna().to_numpy() for s in names]
+    fig = Figure(figsize=(1.4 * len(names) + 2, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.boxplot(data, showfliers=False, widths=0.5, medianprops={"color": "black"})
+    rng = np.random.default_rng(0)  # jitter only; not part of any result
+    for k, (vals, colour) in enumerate(zip(data, PALETTE * 4, strict=False), start=1):
+        x = k + rng.uniform(-0.12, 0.12, len(vals))
+        ax.scatter(x, vals, s=10, color=colour, alpha=0.7, linewidths=0)
+    ax.set_xticks(range(1, len(names) + 1), names, rotation=20, ha="right")
+    ax.set_ylabel(label)
+    ax.set_title(f"{label} by strategy ({df['replication'].nunique()} replications)")
+    _style(ax)
+    return fig
+
+
+def losses_chart(df: pd.DataFrame) -> Figure:
+    """Stacked bars: mean losses per replication by cause, per strategy."""
+    names = _strategies(df)
+    means = df.groupby("strategy", sort=False)[list(_CAUSES)].mean().loc[names]
+    fig = Figure(figsize=(1.4 * len(names) + 3, 4), layout="constrained")
+    ax = fig.subplots()
+    bottom = np.zeros(len(names))
+    for colour, (col, label) in zip(PALETTE, _CAUSES.items(), strict=False):
+        ax.bar(names, means[col], bottom=bottom, color=colour, label=label, width=0.6)
+        bottom += means[col].to_numpy()
+    ax.set_ylabel("lost opportunities per replication")
+    ax.set_title("Losses by cause")
+    ax.tick_params(axis="x", rotation=20)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    _style(ax)
+    return fig
+
+
+def funnel_chart(df: pd.DataFrame) -> Figure:
+    """Share of leads reaching each pre-sale orbit, per strategy."""
+    names = _strategies(df)
+    cols = [f"reached_{s}" for s in _STAGES]
+    sums = df.groupby("strategy", sort=False)[cols + ["leads"]].sum().loc[names]
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(_STAGES))
+    for colour, s in zip(PALETTE * 4, names, strict=False):
+        share = sums.loc[s, cols].to_numpy(dtype=float) / float(sums.loc[s, "leads"])
+        ax.plot(x, 100 * share, marker="o", color=colour, label=s)
+    ax.set_xticks(x, _STAGES)
+    ax.set_ylabel("leads reaching the orbit (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("Pre-sale orbit funnel")
+    ax.legend(frameon=False)
+    _style(ax)
+    return fig
+
+
+def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` (300 dpi) and ``stem.pdf``, each atomically."""
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        tmp = path.with_name(f".{path.name}.tmp")
+        fig.savefig(tmp, dpi=300, format=fmt)
+        tmp.replace(path)
+        paths.append(path)
+    return paths
