@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -73,12 +72,22 @@ def print_summary(results: Results) -> None:
     t.add_column("strategy")
     for _, head, _, _ in _SHOWN:
         t.add_column(head, justify="right")
-    s = results.summary.set_index(["strategy", "metric"])
+    summ = results.summary
+    cells = {
+        (str(st), str(me)): (float(m), float(lo), float(hi))
+        for st, me, m, lo, hi in zip(
+            summ["strategy"],
+            summ["metric"],
+            summ["mean"],
+            summ["ci_low"],
+            summ["ci_high"],
+            strict=True,
+        )
+    }
     for strategy in dict.fromkeys(results.summary["strategy"]):
-        row = [strategy]
+        row = [str(strategy)]
         for metric, _, scale, fmt in _SHOWN:
-            m, lo, hi = s.loc[(strategy, metric), ["mean", "ci_low", "ci_high"]]
-            row.append(_fmt(float(m), float(lo), float(hi), scale, fmt))
+            row.append(_fmt(*cells[(str(strategy), metric)], scale, fmt))
         t.add_row(*row)
     out.print(t)
 
@@ -118,8 +127,11 @@ def run(
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     try:
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
         ) as progress:
             task = progress.add_task(
                 f"{config.name}: {len(config.strategies)} strategies, replications",
@@ -146,4 +158,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

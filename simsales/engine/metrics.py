@@ -49,8 +49,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "roise": ("ratio", "gross profit / cost of sales"),
     "regret_share": ("share", "share of wins whose true value is below the price"),
     "internalisation_won": ("share", "mean internalisation of won buyers"),
-    **{f"reached_{o.name.lower()}": ("count", f"leads that reached {o.name.lower()}")
-       for o in PRE_SALE},
+    **{
+        f"reached_{o.name.lower()}": ("count", f"leads that reached {o.name.lower()}")
+        for o in PRE_SALE
+    },
 }
 
 

@@ -23,7 +23,9 @@ class Sellers(BaseModel):
 
     team_size: int = Field(5, ge=1, description="sellers working in parallel")
     hours_per_day: float = Field(6.0, gt=0, le=24, description="selling hours per seller-day")
-    cost_per_hour: float = Field(0.003, ge=0, description="loaded cost of a seller hour, units of price")
+    cost_per_hour: float = Field(
+        0.003, ge=0, description="loaded cost of a seller hour, units of price"
+    )
 
 
 class Economics(BaseModel):

@@ -22,8 +22,8 @@ from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
-from simsales.model.streams import generator
 from simsales.model.strategies import Strategy
+from simsales.model.streams import generator
 
 __all__ = ["ENDINGS", "Journeys", "simulate"]
 
@@ -179,8 +179,13 @@ def simulate(
     env.process(source())
     env.run()
     return Journeys(
-        arrival=np.asarray(arrivals, dtype=float), end=end, ending=ending,
-        max_orbit=max_orbit, hours=hours, true_value=true_value, internalisation=internal,
+        arrival=np.asarray(arrivals, dtype=float),
+        end=end,
+        ending=ending,
+        max_orbit=max_orbit,
+        hours=hours,
+        true_value=true_value,
+        internalisation=internal,
     )
 
 

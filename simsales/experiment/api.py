@@ -18,7 +18,9 @@ from simsales.experiment.runner import run_replications
 __all__ = ["resolve", "run"]
 
 
-def resolve(experiment: str | Path | Mapping[str, Any] | Experiment, **overrides: Any) -> Experiment:
+def resolve(
+    experiment: str | Path | Mapping[str, Any] | Experiment, **overrides: Any
+) -> Experiment:
     """An :class:`Experiment` from a file path, a mapping or an Experiment, with overrides."""
     if isinstance(experiment, (str, Path)):
         return load_experiment(experiment, **overrides)
@@ -67,4 +69,3 @@ def run(
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     manifest = build_manifest(config.model_dump(mode="json"), wall, n_workers)
     return Results(pd.DataFrame.from_records(records), manifest)
-

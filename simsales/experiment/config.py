@@ -92,7 +92,10 @@ class StrategySpec(BaseModel):
             return make_strategy(self.strategy or self.name, self.params)
         return SequenceStrategy(
             [
-                (make_strategy(p.strategy, p.params), None if p.until is None else Orbit.parse(p.until))
+                (
+                    make_strategy(p.strategy, p.params),
+                    None if p.until is None else Orbit.parse(p.until),
+                )
                 for p in self.sequence
             ]
         )
@@ -112,7 +115,9 @@ class Experiment(BaseModel):
     description: str = ""
     seed: int = Field(ge=0, description="root seed of every random stream")
     replications: int = Field(30, ge=1, le=1_000_000)
-    horizon_days: float = Field(365.0, gt=0, le=36_500, description="days during which leads arrive")
+    horizon_days: float = Field(
+        365.0, gt=0, le=36_500, description="days during which leads arrive"
+    )
     modules: list[str] = Field(
         default_factory=list, description="Python modules or .py files that register strategies"
     )

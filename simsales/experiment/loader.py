@@ -56,8 +56,9 @@ def _errors(e: ValidationError) -> list[str]:
     return lines
 
 
-def to_experiment(data: Mapping[str, Any] | Experiment, source: str = "experiment",
-                  **overrides: Any) -> Experiment:
+def to_experiment(
+    data: Mapping[str, Any] | Experiment, source: str = "experiment", **overrides: Any
+) -> Experiment:
     """Validate a mapping (or re-validate an Experiment with overrides).
 
     Parameters

@@ -36,11 +36,17 @@ def _git_commit() -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(here), "status", "--porcelain", "--", "."],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -108,7 +114,8 @@ class Results:
         """Distribution of conversion across replications, by strategy."""
         return charts.distribution_chart(
             self.replications.assign(conversion=100 * self.replications["conversion"]),
-            "conversion", "conversion of qualified opportunities (%)",
+            "conversion",
+            "conversion of qualified opportunities (%)",
         )
 
     def cost_of_sale_chart(self) -> Figure:
@@ -117,7 +124,8 @@ class Results:
             self.replications.assign(
                 cost_of_sale_share=100 * self.replications["cost_of_sale_share"]
             ),
-            "cost_of_sale_share", "cost of sale (% of first-deal revenue)",
+            "cost_of_sale_share",
+            "cost of sale (% of first-deal revenue)",
         )
 
     def losses_chart(self) -> Figure:
@@ -164,7 +172,6 @@ class Results:
             for stem, fig in self.charts().items():
                 charts.save_figure(fig, out / stem)
         return out
-
 
 
 def load_results(directory: str | Path) -> Results:

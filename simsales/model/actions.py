@@ -11,8 +11,6 @@ from simsales.model.orbits import Orbit
 __all__ = ["Action", "SellerView"]
 
 
-
-
 class Action(BaseModel):
     """One seller interaction: its cost in seller hours and its effects.
 

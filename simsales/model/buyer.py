@@ -66,10 +66,33 @@ class Buyer:
     """
 
     __slots__ = (
-        "arrival", "b", "bias", "halo", "hours", "indecision", "interactions",
-        "internalisation", "k", "lam", "last_progress", "max_orbit", "n", "needs_shared",
-        "orbit", "p_success", "patience", "precision", "r", "refusals", "rejections",
-        "revealed", "rival_edge", "stalls", "tailor", "trust", "urgency",
+        "arrival",
+        "b",
+        "bias",
+        "halo",
+        "hours",
+        "indecision",
+        "interactions",
+        "internalisation",
+        "k",
+        "lam",
+        "last_progress",
+        "max_orbit",
+        "n",
+        "needs_shared",
+        "orbit",
+        "p_success",
+        "patience",
+        "precision",
+        "r",
+        "refusals",
+        "rejections",
+        "revealed",
+        "rival_edge",
+        "stalls",
+        "tailor",
+        "trust",
+        "urgency",
     )
 
     def __init__(self, traits: Traits, i: int, behaviour: Behaviour, arrival: float) -> None:
@@ -129,9 +152,7 @@ class Buyer:
         else:
             gain = np.exp(self.bias) * self.visible_value()
             p = 1.0 - (1.0 - self.p_success) * (1.0 - self.halo)
-        u = utility_unchecked(
-            gain, 1.0 + b.switching_cost, p, b.alpha, b.beta, self.lam, b.gamma
-        )
+        u = utility_unchecked(gain, 1.0 + b.switching_cost, p, b.alpha, b.beta, self.lam, b.gamma)
         if b.urgency_framing:
             u = u + self.lam * np.power(self.urgency * gain, b.beta)
         return np.asarray(u)

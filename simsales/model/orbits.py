@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 __all__ = ["PRE_SALE", "Ending", "Orbit"]
 
@@ -39,7 +39,7 @@ class Orbit(IntEnum):
 PRE_SALE = (Orbit.AWARENESS, Orbit.POTENTIAL, Orbit.BENEFIT, Orbit.OBSERVATION, Orbit.ACQUISITION)
 
 
-class Ending(str, Enum):
+class Ending(StrEnum):
     """How a lead's pre-sale journey ended."""
 
     WON = "won"

@@ -237,7 +237,11 @@ class NeedUncovering(PhasedStrategy):
 
     class Params(PhasedStrategy.Params):
         middle: Action = Action(
-            name="discovery", hours=2.5, evidence=0.5, discovery=True, tailor_gain=0.15,
+            name="discovery",
+            hours=2.5,
+            evidence=0.5,
+            discovery=True,
+            tailor_gain=0.15,
             trust_gain=0.05,
         )
         tailored: Action = Action(name="tailored_presentation", hours=2.0, evidence=0.8)
@@ -254,11 +258,13 @@ class Insight(PhasedStrategy):
     """
 
     class Params(PhasedStrategy.Params):
-        opening: Action = Action(
-            name="insight_intro", hours=2.0, reveal=0.2, skeptic_risk=0.2
-        )
+        opening: Action = Action(name="insight_intro", hours=2.0, reveal=0.2, skeptic_risk=0.2)
         middle: Action = Action(
-            name="teach", hours=5.0, evidence=1.0, reveal=0.4, urgency_gain=0.2,
+            name="teach",
+            hours=5.0,
+            evidence=1.0,
+            reveal=0.4,
+            urgency_gain=0.2,
             skeptic_risk=0.3,
         )
 
@@ -273,7 +279,11 @@ class DecisionCoaching(PhasedStrategy):
 
     class Params(PhasedStrategy.Params):
         middle: Action = Action(
-            name="coach", hours=3.0, evidence=1.0, coaching=0.3, internalise=0.25,
+            name="coach",
+            hours=3.0,
+            evidence=1.0,
+            coaching=0.3,
+            internalise=0.25,
             trust_gain=0.05,
         )
         closing: Action = Action(

@@ -20,7 +20,8 @@ def child(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
     ``key`` has one element and ``seed`` has spawned nothing yet.
     """
     return np.random.SeedSequence(
-        seed.entropy, spawn_key=tuple(seed.spawn_key) + tuple(int(k) for k in key),
+        seed.entropy,
+        spawn_key=tuple(seed.spawn_key) + tuple(int(k) for k in key),
         pool_size=seed.pool_size,
     )
 

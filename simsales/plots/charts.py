@@ -1,8 +1,8 @@
 """Charts of stored results: distributions, losses by cause, the orbit funnel.
 
 Every function takes the tidy ``replications`` table and returns a matplotlib
-``Figure`` (made without pyplot, so no global figure state); :func:`save_figure` writes it as PNG and PDF. One colour-blind-safe
-palette (Okabe & Ito 2008) throughout.
+``Figure`` (made without pyplot, so no global figure state); :func:`save_figure`
+writes it as PNG and PDF. One colour-blind-safe palette (Okabe & Ito 2008).
 """
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ def funnel_chart(df: pd.DataFrame) -> Figure:
     """Share of leads reaching each pre-sale orbit, per strategy."""
     names = _strategies(df)
     cols = [f"reached_{s}" for s in _STAGES]
-    sums = df.groupby("strategy", sort=False)[cols + ["leads"]].sum().loc[names]
+    sums = df.groupby("strategy", sort=False)[[*cols, "leads"]].sum().loc[names]
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(_STAGES))
-    for colour, s in zip(PALETTE * 4, names, strict=False):
-        share = sums.loc[s, cols].to_numpy(dtype=float) / float(sums.loc[s, "leads"])
+    reached = sums[cols].to_numpy(dtype=float) / sums[["leads"]].to_numpy(dtype=float)
+    for colour, s, share in zip(PALETTE * 4, names, reached, strict=False):
         ax.plot(x, 100 * share, marker="o", color=colour, label=s)
     ax.set_xticks(x, _STAGES)
     ax.set_ylabel("leads reaching the orbit (%)")
