@@ -109,7 +109,7 @@ def simulate(
 
     def log(i: int, event: str, buyer: Buyer) -> None:
         if trace is not None:
-            trace.append((round(env.now, 9), i, event, buyer.orbit.name.lower()))
+            trace.append((round(float(env.now), 9), i, event, buyer.orbit.name.lower()))
 
     def seller_time(h: float) -> Generator[Any, Any, None]:
         with team.request() as req:

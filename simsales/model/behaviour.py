@@ -54,6 +54,9 @@ class Behaviour(BaseModel):
     step_days: float = Field(7.0, gt=0, description="mean days between steps at pace 1")
     pace_floor: float = Field(0.25, gt=0, description="pace of a buyer with zero urgency")
     urgency_pace: bool = Field(True, description="off: every buyer moves at pace 1")
+    pace_noise: bool = Field(
+        True, description="off: exactly step_days / pace between steps, not exponential"
+    )
     compelling_event_rate: float = Field(1.0, ge=0, description="events per buyer per year")
     compelling_event_jump: float = Field(0.3, ge=0, le=1, description="share of 1-u added")
     # 2.6 orbits

@@ -163,8 +163,10 @@ class Buyer:
         return self.b.pace_floor + self.urgency if self.b.urgency_pace else 1.0
 
     def gap_days(self, rng: np.random.Generator) -> float:
-        """Calendar days to the next step (exponential, mean step_days / pace)."""
-        return float(rng.exponential(self.b.step_days / self.pace()))
+        """Calendar days to the next step: exponential with mean step_days / pace
+        (exactly that mean when ``pace_noise`` is off)."""
+        mean = self.b.step_days / self.pace()
+        return float(rng.exponential(mean)) if self.b.pace_noise else mean
 
     def patience_left(self, now: float) -> bool:
         """Whether the buyer still waits for progress; urgency lengthens patience."""

@@ -1,0 +1,87 @@
+"""Known-answer tests of the SimPy engine: exact event logs of tiny runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simsales.engine.params import Sellers
+from simsales.engine.simulation import ENDINGS, simulate
+from simsales.model.orbits import Ending, Orbit
+from simsales.model.population import draw_traits
+from simsales.model.strategies import make_strategy
+
+from worlds import const, exact_behaviour, tiny_population
+
+
+def _run(pop, behaviour, arrivals, strategy="push", team=1, hours_per_day=8.0):
+    traits = draw_traits(pop, len(arrivals), np.random.SeedSequence(0))
+    log: list = []
+    j = simulate(
+        traits,
+        np.asarray(arrivals, dtype=float),
+        make_strategy(strategy),
+        behaviour,
+        Sellers(team_size=team, hours_per_day=hours_per_day),
+        np.random.SeedSequence(0),
+        log,
+    )
+    return j, log
+
+
+def test_two_buyers_one_seller_exact_log():
+    # Two eager buyers (urgency 1, high value) arrive together; one seller with
+    # 8 h/day. push: follow-up 0.5 h, cold call 1 h, pitches 2 h, close 2 h.
+    # Steps are exactly step_days / (pace_floor + u) = 7 / 1.25 = 5.6 days apart.
+    # The seller serves requests first come, first served, so buyer 1's
+    # follow-up (requested at 0) goes before buyer 0's cold call.
+    j, log = _run(tiny_population(), exact_behaviour(access_base=1.0), [0.0, 0.0])
+    assert log == [
+        (0.0, 0, "arrive", "awareness"),
+        (0.0, 1, "arrive", "awareness"),
+        (0.25, 0, "cold_call", "awareness"),  # 0-0.0625 follow-up, 0.125-0.25 call
+        (0.375, 1, "cold_call", "awareness"),  # 0.0625-0.125 follow-up, 0.25-0.375
+        (6.1, 0, "pitch", "potential"),  # 0.25 + 5.6, then 0.25 d of pitch
+        (6.35, 1, "pitch", "potential"),  # ready at 5.975, seller busy to 6.1
+        (11.95, 0, "pitch", "benefit"),
+        (12.2, 1, "pitch", "benefit"),
+        (17.8, 0, "pitch", "observation"),
+        (18.05, 1, "pitch", "observation"),
+        (23.65, 0, "close", "acquisition"),
+        (23.65, 0, "won", "acquisition"),
+        (23.9, 1, "close", "acquisition"),
+        (23.9, 1, "won", "acquisition"),
+    ]
+    assert list(j.end) == [23.65, 23.9]
+    assert [ENDINGS[k] for k in j.ending] == [Ending.WON, Ending.WON]
+    assert list(j.max_orbit) == [Orbit.ACQUISITION] * 2
+    assert list(j.hours) == [0.5 + 1 + 2 + 2 + 2 + 2] * 2
+
+
+def test_unreachable_buyer_is_unqualified_after_max_refusals():
+    # Zero trust and urgency, no base access: every meeting request is refused.
+    pop = tiny_population(trust=const(0.0), urgency=const(0.0), patience_days=const(1000.0))
+    beh = exact_behaviour(access_base=0.0, max_refusals=3)
+    j, log = _run(pop, beh, [1.0])
+    # follow-ups of 0.5 h (1/16 day); gaps of 7 / 0.25 = 28 days
+    assert log == [
+        (1.0, 0, "arrive", "awareness"),
+        (1.0625, 0, "refused", "awareness"),
+        (29.125, 0, "refused", "awareness"),
+        (57.1875, 0, "refused", "awareness"),
+        (57.1875, 0, "unqualified", "awareness"),
+    ]
+    assert ENDINGS[j.ending[0]] is Ending.UNQUALIFIED
+    assert j.hours[0] == pytest.approx(1.5)
+
+
+def test_buyer_below_the_hurdle_is_lost_to_status_quo():
+    # Perceived gain 0.5 x price, no urgency framing: U < 0, never moves past
+    # POTENTIAL, runs out of patience (10 d x (0.5 + 1)) and is a status-quo loss.
+    pop = tiny_population(value_ratio=const(0.5), patience_days=const(10.0))
+    beh = exact_behaviour(access_base=1.0, urgency_framing=False, back_probability=0.0)
+    j, log = _run(pop, beh, [0.0])
+    events = [e[2] for e in log]
+    assert events == ["arrive", "cold_call", "pitch", "pitch", "status_quo"]
+    assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
+    assert j.max_orbit[0] == Orbit.POTENTIAL

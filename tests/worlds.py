@@ -1,0 +1,70 @@
+"""Tiny deterministic worlds and small experiments shared by the tests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from simsales.model.behaviour import Behaviour
+from simsales.model.buyer import Buyer
+from simsales.model.population import Population, draw_traits
+
+#: Multiplies the size of slow statistical tests; CI sets it below 1.
+SCALE = float(os.environ.get("SIMSALES_TEST_SCALE", "1"))
+
+
+def const(v: float) -> dict[str, Any]:
+    """A constant trait distribution."""
+    return {"dist": "constant", "value": v}
+
+
+def tiny_population(**over: Any) -> Population:
+    """Every trait constant: one known customer type."""
+    base = {
+        "value_ratio": const(10.0),
+        "known_need_share": const(1.0),
+        "first_impression_bias": const(0.0),
+        "loss_aversion": const(2.25),
+        "success_probability": const(0.9),
+        "trust": const(0.5),
+        "urgency": const(1.0),
+        "indecision": const(0.0),
+        "patience_days": const(100.0),
+        "rival_edge": const(0.0),
+        "stakeholders": const(1),
+    }
+    base.update(over)
+    return Population(**base)
+
+
+def exact_behaviour(**over: Any) -> Behaviour:
+    """No noise anywhere: exact choice, fixed pace, no events or rivals."""
+    base: dict[str, Any] = {
+        "temperature": 0.0,
+        "pace_noise": False,
+        "compelling_event_rate": 0.0,
+        "rivals": False,
+    }
+    base.update(over)
+    return Behaviour(**base)
+
+
+def make_buyer(pop: Population | None = None, behaviour: Behaviour | None = None) -> Buyer:
+    """One buyer of ``pop`` (tiny population by default)."""
+    traits = draw_traits(pop or tiny_population(), 1, np.random.SeedSequence(0))
+    return Buyer(traits, 0, behaviour or exact_behaviour(), arrival=0.0)
+
+
+def small_experiment(**over: Any) -> dict[str, Any]:
+    """A quick experiment: a few replications of a short horizon."""
+    base: dict[str, Any] = {
+        "name": "small",
+        "seed": 11,
+        "replications": 3,
+        "horizon_days": 40.0,
+        "market": {"lead_rate": 2.0},
+    }
+    base.update(over)
+    return base
