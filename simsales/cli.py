@@ -30,7 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 columns
+    out = Console(width=160)
+err = Console(stderr=True, soft_wrap=True)
 
 _SHOWN = [
     ("conversion", "conversion", 100, "{:.1f}%"),

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simsales.engine.params import Economics, Market, Sellers
+from simsales.experiment.errors import error_lines
 from simsales.experiment.plugins import import_module
 from simsales.model.behaviour import Behaviour
 from simsales.model.orbits import Orbit
@@ -36,8 +44,8 @@ def _build(strategy: str, params: dict[str, Any]) -> Strategy:
         )
     try:
         return make_strategy(strategy, params)
-    except ValueError as e:  # pydantic ValidationError is a ValueError
-        raise ValueError(f"bad params for {strategy!r}: {e}") from None
+    except ValidationError as e:
+        raise ValueError("; ".join(error_lines(e, prefix="params"))) from None
 
 
 class SequencePart(BaseModel):

@@ -10,11 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from simsales.experiment.config import Experiment
+from simsales.experiment.errors import error_lines
 
 __all__ = ["ConfigError", "load_experiment", "to_experiment"]
-
-_TAGS = {"normal", "lognormal", "beta", "gamma", "uniform", "integers", "constant"}
-
 
 class ConfigError(ValueError):
     """An experiment that cannot run; ``errors`` holds one line per problem."""
@@ -27,33 +25,6 @@ class ConfigError(ValueError):
     def __str__(self) -> str:
         lines = [f"invalid experiment {self.source}:"] + [f"  - {e}" for e in self.errors]
         return "\n".join(lines)
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in _TAGS or str(part).startswith("function-"):
-            continue  # the union member pydantic tried; the key path is clearer without
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _errors(e: ValidationError) -> list[str]:
-    lines = []
-    for err in e.errors(include_url=False):
-        msg = err["msg"].removeprefix("Value error, ")
-        where = _path(tuple(err["loc"]))
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see experiments/baseline.toml for every key)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        got = err.get("input")
-        shown = "" if err["type"] in ("missing",) or isinstance(got, dict) else f" (got {got!r})"
-        lines.append(f"{where}: {msg}{shown}")
-    return lines
 
 
 def to_experiment(
@@ -80,7 +51,7 @@ def to_experiment(
     try:
         return Experiment.model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_errors(e), source) from None
+        raise ConfigError(error_lines(e), source) from None
 
 
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:

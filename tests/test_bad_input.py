@@ -1,0 +1,127 @@
+"""Bad input: one clear message naming the key and what is allowed, exit 2,
+no traceback, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simsales.cli import app
+from simsales.experiment.loader import ConfigError, load_experiment
+
+BASE = 'name = "bad"\nseed = 1\nreplications = 2\nhorizon_days = 20.0\n'
+
+CASES = {
+    "toml_syntax": (BASE + "[market\nlead_rate = 1\n", ["TOML syntax error", "line 5"]),
+    "unknown_key": (BASE + "[market]\nlead_rte = 1.0\n", ["market.lead_rte", "unknown key"]),
+    "wrong_type": (BASE.replace("replications = 2", 'replications = "many"'),
+                   ["replications", "integer"]),
+    "negative_rate": (BASE + "[market]\nlead_rate = -1.0\n",
+                      ["market.lead_rate", "greater than 0", "-1.0"]),
+    "impossible_distribution": (
+        BASE + '[population]\nurgency = {dist = "beta", a = -1.0, b = 2.0}\n',
+        ["population.urgency.a", "greater than 0"],
+    ),
+    "distribution_outside_range": (
+        BASE + '[population]\ntrust = {dist = "normal", mean = 0.5, sd = 0.2}\n',
+        ["trust", "in [0, 1]"],
+    ),
+    "unknown_distribution": (
+        BASE + '[population]\ntrust = {dist = "weibull", k = 1.0}\n',
+        ["population.trust", "'beta'"],
+    ),
+    "unknown_strategy": (BASE + '[[strategies]]\nname = "pussh"\n',
+                         ["strategies[0]", "unknown strategy 'pussh'", "push"]),
+    "bad_strategy_param": (
+        BASE + '[[strategies]]\nname = "insight"\nparams = {middle = {hours = -2.0}}\n',
+        ["strategies[0]", "middle.hours"],
+    ),
+    "bad_decision_rule": (BASE + '[behaviour]\ndecision_rule = "vote"\n',
+                          ["behaviour.decision_rule", "consensus"]),
+    "missing_seed": (BASE.replace("seed = 1\n", ""), ["seed", "missing"]),
+    "duplicate_strategy": (BASE + '[[strategies]]\nname = "push"\n[[strategies]]\nname = "push"\n',
+                           ["used twice"]),
+    "bad_sequence_orbit": (
+        BASE + '[[strategies]]\nname = "mix"\nsequence = [{strategy = "insight", until = "nowhere"},'
+        ' {strategy = "push"}]\n',
+        ["strategies[0].sequence[0]", "unknown orbit 'nowhere'"],
+    ),
+    "missing_module": (BASE + 'modules = ["no_such_module_xyz"]\n',
+                       ["modules", "no_such_module_xyz"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_loader_names_the_key(tmp_path: Path, case: str):
+    text, needles = CASES[case]
+    f = tmp_path / "exp.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(f)
+    msg = str(info.value)
+    for needle in needles:
+        assert needle in msg, f"{needle!r} not in {msg!r}"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cli_exits_2_without_traceback_and_writes_nothing(tmp_path: Path, case: str):
+    text, needles = CASES[case]
+    f = tmp_path / "exp.toml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert needles[0] in res.output
+    assert not out.exists()
+    res = CliRunner().invoke(app, ["validate", str(f)])
+    assert res.exit_code == 2
+
+
+def test_missing_file(tmp_path: Path):
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "no such file" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE + "[market]\nlead_rate = -1.0\nlead_cost = -2.0\n")
+    with pytest.raises(ConfigError) as info:
+        load_experiment(f)
+    assert len(info.value.errors) == 2
+
+
+def test_bad_override_is_bad_input(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE)
+    res = CliRunner().invoke(app, ["run", str(f), "--replications", "0", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "replications" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_failure_while_running_exits_1_and_keeps_earlier_results(tmp_path: Path):
+    # A user strategy that raises mid-run is a failure while running (exit 1);
+    # results already in the output folder stay intact.
+    mod = tmp_path / "broken.py"
+    mod.write_text(
+        "import simsales\n"
+        "@simsales.register_strategy('broken_for_test')\n"
+        "class Broken(simsales.PhasedStrategy):\n"
+        "    def act(self, view):\n"
+        "        raise RuntimeError('strategy exploded')\n"
+    )
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE + 'modules = ["broken.py"]\n[[strategies]]\nname = "broken_for_test"\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.csv").write_text("earlier results\n")
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(out), "--workers", "1"])
+    assert res.exit_code == 1
+    assert "strategy exploded" in res.output
+    assert "Traceback" not in res.output
+    assert (out / "summary.csv").read_text() == "earlier results\n"

@@ -1,0 +1,112 @@
+"""What `simsales run` writes, through the Python API and the real command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pandas as pd
+import pytest
+
+import simsales
+from simsales.engine.metrics import METRICS
+
+from worlds import small_experiment
+
+FILES = [
+    "manifest.json",
+    "replications.parquet",
+    "summary.csv",
+    *(f"{c}.{ext}" for c in ("conversion", "cost_of_sale", "losses_by_cause", "orbit_funnel")
+      for ext in ("png", "pdf")),
+]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return simsales.run(small_experiment(), workers=1)
+
+
+def test_replications_table_is_tidy(results):
+    df = results.replications
+    assert list(df.columns) == ["replication", "strategy", *METRICS]
+    assert len(df) == 3 * 5
+    assert set(df["strategy"]) == {
+        "push", "relationship", "need_uncovering", "insight", "decision_coaching"
+    }
+
+
+def test_summary_is_tidy_with_a_ci_around_the_mean(results):
+    s = results.summary
+    assert list(s.columns) == ["strategy", "metric", "mean", "ci_low", "ci_high", "n"]
+    assert len(s) == 5 * len(METRICS)
+    finite = s.dropna()
+    assert (finite["ci_low"] <= finite["mean"]).all()
+    assert (finite["mean"] <= finite["ci_high"]).all()
+    wins = results.replications.groupby("strategy")["wins"].mean()
+    got = s[s["metric"] == "wins"].set_index("strategy")["mean"]
+    pd.testing.assert_series_equal(got.sort_index(), wins.sort_index(), check_names=False)
+
+
+def test_save_writes_every_file(results, tmp_path: Path):
+    out = results.save(tmp_path / "r")
+    for f in FILES:
+        assert (out / f).is_file(), f
+    assert not list(out.glob(".*.tmp"))
+    m = json.loads((out / "manifest.json").read_text())
+    for key in ("config", "seed", "replications", "dependencies", "git_commit", "wall_seconds",
+                "python", "simsales_version"):
+        assert key in m
+    assert m["config"]["seed"] == 11
+    assert m["dependencies"]["simpy"]
+    back = simsales.load_results(out)
+    pd.testing.assert_frame_equal(back.replications, results.replications)
+    img = mpimg.imread(out / "conversion.png")
+    assert img.ndim == 3 and img.shape[0] > 500 and img.shape[1] > 500  # 300 dpi
+    assert (out / "losses_by_cause.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_config_round_trips_through_the_manifest(results):
+    again = simsales.run(results.manifest["config"], workers=1)
+    pd.testing.assert_frame_equal(again.replications, results.replications)
+
+
+def test_real_command_line(tmp_path: Path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(
+        'name = "cli"\nseed = 3\nreplications = 2\nhorizon_days = 30.0\n'
+        '[[strategies]]\nname = "push"\n[[strategies]]\nname = "insight"\n'
+    )
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "simsales", "run", str(exp), "--out", str(out),
+         "--replications", "3", "--seed", "4", "--workers", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "conversion" in proc.stdout and "insight" in proc.stdout
+    for f in FILES:
+        assert (out / f).is_file(), f
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["replications"] == 3 and m["seed"] == 4  # overrides applied
+    proc = subprocess.run(
+        [sys.executable, "-m", "simsales", "validate", str(exp)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0 and "ok" in proc.stdout
+
+
+def test_default_output_folder_is_results_name(tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "here"\nseed = 3\nreplications = 1\nhorizon_days = 10.0\n')
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["run", str(exp), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "results" / "here" / "summary.csv").is_file()
