@@ -16,10 +16,14 @@ BASE = 'name = "bad"\nseed = 1\nreplications = 2\nhorizon_days = 20.0\n'
 CASES = {
     "toml_syntax": (BASE + "[market\nlead_rate = 1\n", ["TOML syntax error", "line 5"]),
     "unknown_key": (BASE + "[market]\nlead_rte = 1.0\n", ["market.lead_rte", "unknown key"]),
-    "wrong_type": (BASE.replace("replications = 2", 'replications = "many"'),
-                   ["replications", "integer"]),
-    "negative_rate": (BASE + "[market]\nlead_rate = -1.0\n",
-                      ["market.lead_rate", "greater than 0", "-1.0"]),
+    "wrong_type": (
+        BASE.replace("replications = 2", 'replications = "many"'),
+        ["replications", "integer"],
+    ),
+    "negative_rate": (
+        BASE + "[market]\nlead_rate = -1.0\n",
+        ["market.lead_rate", "greater than 0", "-1.0"],
+    ),
     "impossible_distribution": (
         BASE + '[population]\nurgency = {dist = "beta", a = -1.0, b = 2.0}\n',
         ["population.urgency.a", "greater than 0"],
@@ -32,24 +36,33 @@ CASES = {
         BASE + '[population]\ntrust = {dist = "weibull", k = 1.0}\n',
         ["population.trust", "'beta'"],
     ),
-    "unknown_strategy": (BASE + '[[strategies]]\nname = "pussh"\n',
-                         ["strategies[0]", "unknown strategy 'pussh'", "push"]),
+    "unknown_strategy": (
+        BASE + '[[strategies]]\nname = "pussh"\n',
+        ["strategies[0]", "unknown strategy 'pussh'", "push"],
+    ),
     "bad_strategy_param": (
         BASE + '[[strategies]]\nname = "insight"\nparams = {middle = {hours = -2.0}}\n',
         ["strategies[0]", "middle.hours"],
     ),
-    "bad_decision_rule": (BASE + '[behaviour]\ndecision_rule = "vote"\n',
-                          ["behaviour.decision_rule", "consensus"]),
+    "bad_decision_rule": (
+        BASE + '[behaviour]\ndecision_rule = "vote"\n',
+        ["behaviour.decision_rule", "consensus"],
+    ),
     "missing_seed": (BASE.replace("seed = 1\n", ""), ["seed", "missing"]),
-    "duplicate_strategy": (BASE + '[[strategies]]\nname = "push"\n[[strategies]]\nname = "push"\n',
-                           ["used twice"]),
+    "duplicate_strategy": (
+        BASE + '[[strategies]]\nname = "push"\n[[strategies]]\nname = "push"\n',
+        ["used twice"],
+    ),
     "bad_sequence_orbit": (
-        BASE + '[[strategies]]\nname = "mix"\nsequence = [{strategy = "insight", until = "nowhere"},'
+        BASE
+        + '[[strategies]]\nname = "mix"\nsequence = [{strategy = "insight", until = "nowhere"},'
         ' {strategy = "push"}]\n',
         ["strategies[0].sequence[0]", "unknown orbit 'nowhere'"],
     ),
-    "missing_module": (BASE + 'modules = ["no_such_module_xyz"]\n',
-                       ["modules", "no_such_module_xyz"]),
+    "missing_module": (
+        BASE + 'modules = ["no_such_module_xyz"]\n',
+        ["modules", "no_such_module_xyz"],
+    ),
 }
 
 
@@ -81,7 +94,9 @@ def test_cli_exits_2_without_traceback_and_writes_nothing(tmp_path: Path, case: 
 
 
 def test_missing_file(tmp_path: Path):
-    res = CliRunner().invoke(app, ["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        app, ["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")]
+    )
     assert res.exit_code == 2
     assert "no such file" in res.output
     assert not (tmp_path / "o").exists()
@@ -98,7 +113,9 @@ def test_every_problem_is_reported_at_once(tmp_path: Path):
 def test_bad_override_is_bad_input(tmp_path: Path):
     f = tmp_path / "exp.toml"
     f.write_text(BASE)
-    res = CliRunner().invoke(app, ["run", str(f), "--replications", "0", "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(
+        app, ["run", str(f), "--replications", "0", "--out", str(tmp_path / "o")]
+    )
     assert res.exit_code == 2
     assert "replications" in res.output
     assert not (tmp_path / "o").exists()

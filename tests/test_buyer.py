@@ -77,9 +77,7 @@ def test_urgency_sets_pace_and_patience():
 
 def test_compelling_events_statistical():
     # Poisson(rate x days / 365) events, each closing 30% of the gap to u = 1.
-    b = make_buyer(
-        tiny_population(urgency=const(0.0)), exact_behaviour(compelling_event_rate=2.0)
-    )
+    b = make_buyer(tiny_population(urgency=const(0.0)), exact_behaviour(compelling_event_rate=2.0))
     rng = np.random.default_rng(5)
     n = 4000
     counts = np.array([b.compelling_events(365.0, rng) for _ in range(n)])
@@ -101,9 +99,7 @@ def test_decision_outcomes():
     # high value, urgency: buys
     assert make_buyer().decide(rng) is Ending.WON
     # no value: says no, falls back to OBSERVATION, then status quo
-    b = make_buyer(
-        tiny_population(value_ratio=const(0.1), urgency=const(0.0)), exact_behaviour()
-    )
+    b = make_buyer(tiny_population(value_ratio=const(0.1), urgency=const(0.0)), exact_behaviour())
     b.orbit = Orbit.ACQUISITION
     assert b.decide(rng) is None and b.orbit == Orbit.OBSERVATION
     assert b.decide(rng) is Ending.STATUS_QUO

@@ -20,8 +20,11 @@ FILES = [
     "manifest.json",
     "replications.parquet",
     "summary.csv",
-    *(f"{c}.{ext}" for c in ("conversion", "cost_of_sale", "losses_by_cause", "orbit_funnel")
-      for ext in ("png", "pdf")),
+    *(
+        f"{c}.{ext}"
+        for c in ("conversion", "cost_of_sale", "losses_by_cause", "orbit_funnel")
+        for ext in ("png", "pdf")
+    ),
 ]
 
 
@@ -35,7 +38,11 @@ def test_replications_table_is_tidy(results):
     assert list(df.columns) == ["replication", "strategy", *METRICS]
     assert len(df) == 3 * 5
     assert set(df["strategy"]) == {
-        "push", "relationship", "need_uncovering", "insight", "decision_coaching"
+        "push",
+        "relationship",
+        "need_uncovering",
+        "insight",
+        "decision_coaching",
     }
 
 
@@ -57,8 +64,16 @@ def test_save_writes_every_file(results, tmp_path: Path):
         assert (out / f).is_file(), f
     assert not list(out.glob(".*.tmp"))
     m = json.loads((out / "manifest.json").read_text())
-    for key in ("config", "seed", "replications", "dependencies", "git_commit", "wall_seconds",
-                "python", "simsales_version"):
+    for key in (
+        "config",
+        "seed",
+        "replications",
+        "dependencies",
+        "git_commit",
+        "wall_seconds",
+        "python",
+        "simsales_version",
+    ):
         assert key in m
     assert m["config"]["seed"] == 11
     assert m["dependencies"]["simpy"]
@@ -82,9 +97,24 @@ def test_real_command_line(tmp_path: Path):
     )
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "simsales", "run", str(exp), "--out", str(out),
-         "--replications", "3", "--seed", "4", "--workers", "2"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "simsales",
+            "run",
+            str(exp),
+            "--out",
+            str(out),
+            "--replications",
+            "3",
+            "--seed",
+            "4",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "conversion" in proc.stdout and "insight" in proc.stdout
@@ -94,7 +124,9 @@ def test_real_command_line(tmp_path: Path):
     assert m["replications"] == 3 and m["seed"] == 4  # overrides applied
     proc = subprocess.run(
         [sys.executable, "-m", "simsales", "validate", str(exp)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0 and "ok" in proc.stdout
 

@@ -69,9 +69,7 @@ def test_same_strategy_twice_under_two_labels_gives_identical_rows():
 def test_switching_one_trait_off_keeps_the_leads(trait):
     # Traits have streams of their own: a constant trait changes no arrivals.
     a = to_experiment(small_experiment())
-    b = to_experiment(
-        small_experiment(population={trait: {"dist": "constant", "value": 0.3}})
-    )
+    b = to_experiment(small_experiment(population={trait: {"dist": "constant", "value": 0.3}}))
     assert [r["leads"] for r in run_replication(a, 0)] == [
         r["leads"] for r in run_replication(b, 0)
     ]

@@ -156,14 +156,14 @@ def test_params_override_merges_into_defaults():
 
 
 def test_bad_params_are_rejected_with_the_key():
-    with pytest.raises(ValueError, match="middle.hours"):
+    with pytest.raises(ValueError, match=r"middle\.hours"):
         make_strategy("insight", {"middle": {"hours": -1}})
     with pytest.raises(ValueError, match="mdidle"):
         make_strategy("insight", {"mdidle": {}})
 
 
 def test_unknown_strategy_lists_the_known_ones():
-    with pytest.raises(KeyError, match="available: .*push"):
+    with pytest.raises(KeyError, match=r"available: .*push"):
         make_strategy("pussh")
 
 

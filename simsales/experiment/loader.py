@@ -14,6 +14,7 @@ from simsales.experiment.errors import error_lines
 
 __all__ = ["ConfigError", "load_experiment", "to_experiment"]
 
+
 class ConfigError(ValueError):
     """An experiment that cannot run; ``errors`` holds one line per problem."""
 

@@ -220,9 +220,7 @@ class Relationship(PhasedStrategy):
 
     class Params(PhasedStrategy.Params):
         opening: Action = Action(name="intro_call", hours=1.0, trust_gain=0.1)
-        middle: Action = Action(
-            name="relationship_meeting", hours=3.0, trust_gain=0.15, halo=0.03
-        )
+        middle: Action = Action(name="relationship_meeting", hours=3.0, trust_gain=0.15, halo=0.03)
         closing: Action = Action(name="proposal", hours=2.0, trust_gain=0.05)
         follow_up: Action = Action(name="check_in", hours=0.5, trust_gain=0.02)
 

@@ -1,0 +1,84 @@
+"""Property tests (Hypothesis): invariants of every run, whatever the world."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simsales.engine.metrics import METRICS
+from simsales.experiment.loader import to_experiment
+from simsales.experiment.runner import run_replication
+
+from worlds import small_experiment
+
+worlds = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 2**32 - 1),
+        "behaviour": st.fixed_dictionaries(
+            {
+                "temperature": st.sampled_from([0.0, 0.2, 1.0]),
+                "decision_rule": st.sampled_from(["consensus", "majority", "champion"]),
+                "conservatism": st.floats(0.05, 1.0),
+                "back_probability": st.floats(0.0, 1.0),
+                "rivals": st.booleans(),
+                "indecision": st.booleans(),
+                "latent_needs": st.booleans(),
+            }
+        ),
+        "population": st.fixed_dictionaries(
+            {
+                "value_ratio": st.builds(
+                    lambda m, s: {"dist": "lognormal", "median": m, "sigma": s},
+                    st.floats(0.2, 8.0),
+                    st.floats(0.05, 1.5),
+                ),
+                "urgency": st.builds(
+                    lambda a, b: {"dist": "beta", "a": a, "b": b},
+                    st.floats(0.3, 5.0),
+                    st.floats(0.3, 5.0),
+                ),
+                "stakeholders": st.builds(
+                    lambda hi: {"dist": "integers", "low": 1, "high": hi}, st.integers(1, 7)
+                ),
+            }
+        ),
+        "sellers": st.fixed_dictionaries({"team_size": st.integers(1, 4)}),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=worlds)
+def test_accounting_invariants(world):
+    cfg = to_experiment(small_experiment(horizon_days=15.0, replications=1, **world))
+    for r in run_replication(cfg, 0):
+        assert set(METRICS) <= set(r)
+        leads, qual, wins = r["leads"], r["qualified"], r["wins"]
+        assert 0 <= wins <= qual <= leads
+        # every lead ends exactly one way
+        lost = r["lost_rival"] + r["lost_status_quo"] + r["lost_indecision"] + r["lost_went_dark"]
+        assert wins + lost + r["unqualified"] == leads
+        assert r["seller_hours"] >= 0 and r["cost_of_sales"] >= 0
+        if qual:
+            assert 0 <= r["conversion"] <= 1
+        # the funnel never widens
+        funnel = [
+            r[f"reached_{o}"]
+            for o in ("awareness", "potential", "benefit", "observation", "acquisition")
+        ]
+        assert funnel == sorted(funnel, reverse=True)
+        assert funnel[0] == leads and funnel[1] == qual and funnel[-1] >= wins
+        if wins:
+            assert r["cycle_median"] <= r["cycle_p90"]
+            assert r["cost_per_win"] * wins == pytest.approx(r["cost_of_sales"])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1), rep=st.integers(0, 10_000))
+def test_identical_seeds_give_identical_results(seed, rep):
+    cfg = to_experiment(small_experiment(seed=seed, horizon_days=10.0))
+    a = pd.DataFrame(run_replication(cfg, rep))
+    b = pd.DataFrame(run_replication(cfg, rep))
+    pd.testing.assert_frame_equal(a, b, check_exact=True)  # NaN equals NaN here

@@ -1,0 +1,55 @@
+"""experiments/baseline.toml is the built-in default and documents every key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import simsales
+from simsales.experiment.config import Experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "experiments" / "baseline.toml"
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and name != "strategies":
+            out += _keys(ann, f"{prefix}{key}.")
+        else:
+            out.append(prefix + key)
+    return out
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and "dist" not in v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[prefix + k] = v
+    return out
+
+
+def test_every_schema_key_is_in_the_baseline_file_with_a_comment():
+    text = BASELINE.read_text()
+    data = _flatten(tomllib.loads(text))
+    for key in _keys(Experiment):
+        assert key in data, f"{key} is not documented in baseline.toml"
+        if key == "strategies":  # an array of tables, documented in the block above it
+            continue
+        leaf = key.rsplit(".", 1)[-1]
+        line = next(ln for ln in text.splitlines() if re.match(rf"\s*{leaf}\s*=", ln))
+        assert "#" in line, f"{key} has no comment"
+
+
+def test_baseline_values_are_the_schema_defaults():
+    cfg = simsales.load_experiment(BASELINE)
+    defaults = Experiment(name=cfg.name, seed=cfg.seed, description=cfg.description)
+    assert cfg.model_dump() == defaults.model_dump()
