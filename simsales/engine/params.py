@@ -10,7 +10,7 @@ __all__ = ["Economics", "Market", "Sellers"]
 class Market(BaseModel):
     """Where leads come from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     lead_rate: float = Field(1.5, gt=0, description="leads per day (Poisson process)")
     lead_cost: float = Field(0.01, ge=0, description="cost to acquire a lead, units of price")
@@ -19,7 +19,7 @@ class Market(BaseModel):
 class Sellers(BaseModel):
     """The seller team: a SimPy resource of ``team_size`` sellers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     team_size: int = Field(5, ge=1, description="sellers working in parallel")
     hours_per_day: float = Field(6.0, gt=0, le=24, description="selling hours per seller-day")
@@ -31,6 +31,6 @@ class Sellers(BaseModel):
 class Economics(BaseModel):
     """Revenue side; money is in units of the offer's price."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     gross_margin: float = Field(0.7, gt=0, le=1, description="gross profit per unit of revenue")

@@ -51,7 +51,7 @@ def _build(strategy: str, params: dict[str, Any]) -> Strategy:
 class SequencePart(BaseModel):
     """One part of a mixed strategy: ``strategy`` used until ``until`` is reached."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     strategy: str
     params: dict[str, Any] = Field(default_factory=dict)
@@ -72,7 +72,7 @@ class StrategySpec(BaseModel):
     (``name`` when omitted).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=_NAME)
     strategy: str | None = None
@@ -117,7 +117,7 @@ def _default_strategies() -> list[StrategySpec]:
 class Experiment(BaseModel):
     """A whole experiment: what to simulate, how often, and with which seed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=_NAME, description="names the results folder")
     description: str = ""

@@ -54,7 +54,7 @@ class Action(BaseModel):
         In [0, 1]: share of the gap to a fully internalised decision closed.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = "action"
     hours: float = Field(1.0, ge=0)

@@ -20,7 +20,7 @@ class Behaviour(BaseModel):
     listed there.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # 2.1 prospect theory (Tversky & Kahneman 1992)
     alpha: float = Field(0.88, gt=0, le=1, description="value curvature for gains")

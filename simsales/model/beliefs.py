@@ -95,7 +95,7 @@ def conservative_normal_update(
     m = np.asarray(mean, float)
     tau = np.asarray(precision, float)
     ts = np.asarray(signal_precision, float)
-    if np.any(tau <= 0) or np.any(ts <= 0):
+    if not (np.all(tau > 0) and np.all(ts > 0)):  # also rejects NaN
         raise ValueError("precisions must be > 0")
     k = ts / (tau + ts)
     new_m = m + conservatism * k * (np.asarray(signal, float) - m)

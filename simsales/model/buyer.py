@@ -13,6 +13,7 @@ import numpy as np
 
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
+from simsales.model.beliefs import conservative_normal_update
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
 from simsales.model.prospect import utility_unchecked
@@ -69,6 +70,7 @@ class Buyer:
         "arrival",
         "b",
         "bias",
+        "chose_us",
         "halo",
         "hours",
         "indecision",
@@ -117,6 +119,7 @@ class Buyer:
         self.tailor = 0.0
         self.internalisation = 0.0
         self.needs_shared = False
+        self.chose_us = False
         self.orbit = Orbit.AWARENESS
         self.max_orbit = Orbit.AWARENESS
         self.refusals = 0
@@ -140,21 +143,26 @@ class Buyer:
     def utilities(self, rival: bool = False) -> np.ndarray:
         r"""Each stakeholder's utility of change over the status quo.
 
-        ``U = w(p) G^alpha - lam L^beta + [framing] lam (u G)^beta`` with the
+        ``U = w(p) G^alpha - lam L^beta + [framing] lam (u N)^beta`` with the
         perceived gain ``G = exp(bias) * visible value`` (DESIGN.md 2.1-2.2).
+        The last term is the status quo felt as a sure loss: urgency times the
+        perceived value of the needs left unmet, ``N = exp(bias) * untailored
+        visible value``. It belongs to the status quo, so it is the same
+        whichever offer is weighed against it.
         For the rival's offer, ``G`` is scaled by ``exp(rival_edge)``, untailored,
         and the success probability carries no halo.
         """
         b = self.b
+        need = np.exp(self.bias) * self.visible_value(tailored=False)
         if rival:
-            gain = np.exp(self.bias + self.rival_edge) * self.visible_value(tailored=False)
+            gain = need * math.exp(self.rival_edge)
             p = self.p_success
         else:
             gain = np.exp(self.bias) * self.visible_value()
             p = 1.0 - (1.0 - self.p_success) * (1.0 - self.halo)
         u = utility_unchecked(gain, 1.0 + b.switching_cost, p, b.alpha, b.beta, self.lam, b.gamma)
         if b.urgency_framing:
-            u = u + self.lam * np.power(self.urgency * gain, b.beta)
+            u = u + self.lam * np.power(self.urgency * need, b.beta)
         return np.asarray(u)
 
     # ----------------------------------------------------------- pace
@@ -238,11 +246,10 @@ class Buyer:
         noise``; in bias terms it is ``claim_bias + noise``.
         """
         b = self.b
-        tau_s = strength / b.evidence_noise**2
         signal = claim_bias + rng.normal(0.0, b.evidence_noise / math.sqrt(strength))
-        k = tau_s / (self.precision + tau_s)
-        self.bias = self.bias + b.conservatism * k * (signal - self.bias)
-        self.precision = self.precision + b.conservatism * tau_s
+        self.bias, self.precision = conservative_normal_update(
+            self.bias, self.precision, signal, strength / b.evidence_noise**2, b.conservatism
+        )
 
     # ----------------------------------------------------------- orbits
     def move(self, rng: np.random.Generator, now: float) -> int:
@@ -271,7 +278,7 @@ class Buyer:
         utility; the group rule aggregates. A "no" sends the buyer back to
         OBSERVATION (a status-quo loss after ``max_rejections``). A "yes" goes
         to the rival if the rival's offer is preferred (logit on the group
-        mean utilities), else the buyer stalls with probability ``indecision``
+        mean utilities; asked once per buyer), else the buyer stalls with probability ``indecision``
         (an indecision loss after ``max_stalls``), else it buys.
 
         Returns
@@ -288,10 +295,11 @@ class Buyer:
                 return Ending.STATUS_QUO
             self.orbit = Orbit.OBSERVATION
             return None
-        if b.rivals:
+        if b.rivals and not self.chose_us:
             diff = self.utilities(rival=True).mean() - u.mean()
             if rng.random() < float(_logistic(diff, b.temperature)):
                 return Ending.RIVAL
+            self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
         if rng.random() < self.indecision:
             self.stalls += 1
             return Ending.INDECISION if self.stalls >= b.max_stalls else None

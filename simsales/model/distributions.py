@@ -29,7 +29,9 @@ __all__ = [
 class _Dist(BaseModel):
     # serialize_by_alias: Normal's ``mean`` key is stored under an alias, and a
     # dumped config must read back as it was written.
-    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, serialize_by_alias=True
+    )
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         """Draw ``size`` values (a 0-d array when ``size`` is None)."""

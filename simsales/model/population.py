@@ -4,7 +4,8 @@ Every trait has a stream of its own (a child of the replication's
 ``SeedSequence``), and customer ``i`` always gets draw ``i`` of each stream.
 So every strategy meets the very same customers, and switching one trait to a
 constant shifts no other trait's draws. Stakeholder traits are drawn in blocks
-of ``max_stakeholders`` per customer, of which the first ``n_i`` are used.
+of ``STAKEHOLDER_CAP`` per customer (whatever the group-size distribution),
+of which the first ``n_i`` are used.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from simsales.model.distributions import (
 )
 from simsales.model.streams import generator
 
-__all__ = ["CUSTOMER_TRAITS", "STAKEHOLDER_TRAITS", "Population", "Traits", "draw_traits"]
+__all__ = [
+    "CUSTOMER_TRAITS",
+    "STAKEHOLDER_CAP",
+    "STAKEHOLDER_TRAITS",
+    "Population",
+    "Traits",
+    "draw_traits",
+]
 
 CUSTOMER_TRAITS = (
     "value_ratio",
@@ -40,6 +48,9 @@ CUSTOMER_TRAITS = (
     "stakeholders",
 )
 STAKEHOLDER_TRAITS = ("first_impression_bias", "loss_aversion", "success_probability")
+
+#: Largest buying group; stakeholder traits are drawn in blocks of this size.
+STAKEHOLDER_CAP = 50
 
 _UNIT = (0.0, 1.0)
 _POSITIVE = (0.0, math.inf)
@@ -76,7 +87,7 @@ class Population(BaseModel):
         Size of the buying group (integers >= 1, at most 50).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     value_ratio: Distribution = LogNormal(median=4.0, sigma=0.6)
     known_need_share: Distribution = Beta(a=6.0, b=4.0)
@@ -88,7 +99,7 @@ class Population(BaseModel):
     indecision: Distribution = Beta(a=2.0, b=3.0)
     patience_days: Distribution = LogNormal(median=60.0, sigma=0.5)
     rival_edge: Distribution = Normal(mean=0.05, sd=0.3)
-    stakeholders: Distribution = Integers(low=1, high=5)
+    stakeholders: Distribution = Integers(low=3, high=8)
 
     _ranges: ClassVar[dict[str, tuple[tuple[float, float], str]]] = {
         "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
@@ -101,7 +112,10 @@ class Population(BaseModel):
         "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
         "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
         "rival_edge": (_ANY, "any real"),
-        "stakeholders": ((1.0, 50.0), "whole numbers in 1..50 (integers or constant)"),
+        "stakeholders": (
+            (1.0, float(STAKEHOLDER_CAP)),
+            "whole numbers in 1..50 (integers or constant)",
+        ),
     }
 
     @model_validator(mode="after")
@@ -185,5 +199,6 @@ def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) ->
     out["stakeholders"] = np.rint(out["stakeholders"]).astype(np.int64)
     for name in STAKEHOLDER_TRAITS:
         rng = generator(seed, names.index(name))
-        out[name] = getattr(population, name).sample(rng, n * m).reshape(n, m)
+        block = getattr(population, name).sample(rng, n * STAKEHOLDER_CAP)
+        out[name] = block.reshape(n, STAKEHOLDER_CAP)[:, :m].copy()
     return Traits(**out)

@@ -200,7 +200,10 @@ def change_utility(
         raise ValueError(f"loss must be finite and >= 0, got {loss!r}")
     # Validate the remaining parameters once, then take the unchecked path
     # that the engine uses in its inner loop.
-    weight(p_success, gamma)
+    ps = np.asarray(p_success, dtype=float)
+    if not np.all(np.isfinite(ps)) or np.any((ps < 0) | (ps > 1)):
+        raise ValueError(f"p_success must be in [0, 1], got {p_success!r}")
+    weight(ps, gamma)
     value(0.0, alpha, beta, lam)
     return _out(np.asarray(utility_unchecked(g, lo, p_success, alpha, beta, lam, gamma)))
 
@@ -212,6 +215,8 @@ def utility_unchecked(
 
     ``gain`` and ``loss`` must be >= 0 and ``p_success`` in [0, 1].
     """
-    pg = np.power(p_success, gamma)
-    w = pg / np.power(pg + np.power(1.0 - np.asarray(p_success, float), gamma), 1.0 / gamma)
+    ps = np.asarray(p_success, dtype=float)
+    g = np.asarray(gamma, dtype=float)
+    pg = np.power(ps, g)
+    w = pg / np.power(pg + np.power(1.0 - ps, g), 1.0 / g)
     return w * np.power(gain, alpha) - lam * np.power(loss, beta)

@@ -48,7 +48,7 @@ class Strategy(ABC):
     class Params(BaseModel):
         """No parameters."""
 
-        model_config = ConfigDict(extra="forbid", frozen=True)
+        model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: ClassVar[str] = "strategy"
 
@@ -85,7 +85,7 @@ class PhasedStrategy(Strategy):
     class Params(BaseModel):
         """The actions of each phase."""
 
-        model_config = ConfigDict(extra="forbid", frozen=True)
+        model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
         opening: Action = Action(name="intro_call", hours=1.0)
         middle: Action = Action(name="presentation", hours=2.0, evidence=0.5)
         closing: Action = Action(name="proposal", hours=2.0, evidence=0.5)
