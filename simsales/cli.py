@@ -55,6 +55,18 @@ def _load(file: Path, **overrides: object) -> Experiment:
         raise typer.Exit(2) from None
 
 
+def _unwritable(target: Path) -> str | None:
+    """Why results could not be written to ``target``, checked before running."""
+    if target.exists() and not target.is_dir():
+        return "exists and is not a folder"
+    parent = target.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create or write in {str(parent)!r}"
+    return None
+
+
 def _fmt(mean: float, lo: float, hi: float, scale: float, fmt: str) -> str:
     if not math.isfinite(mean):
         return "–"
@@ -114,17 +126,23 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output folder [default: results/NAME]")
+        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="worker processes [default: all cores]", min=1)
+        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
     ] = None,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results."""
     config = _load(file, replications=replications, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / config.name
-    if target.exists() and not target.is_dir():
-        err.print(f"[bold red]error:[/] --out {str(target)!r} exists and is not a folder")
+    problem = _unwritable(target)
+    if problem is None:
+        try:  # found now, not after the whole run
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            problem = f"cannot create it ({e.strerror})"
+    if problem:
+        err.print(f"[bold red]error:[/] --out {str(target)!r}: {problem}", highlight=False)
         raise typer.Exit(2)
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     try:

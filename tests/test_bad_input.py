@@ -59,6 +59,28 @@ CASES = {
         ' {strategy = "push"}]\n',
         ["strategies[0].sequence[0]", "unknown orbit 'nowhere'"],
     ),
+    "string_for_a_number": (
+        BASE.replace("seed = 1", 'seed = "7"'),
+        ["seed", "valid integer", "'7'"],
+    ),
+    "bool_for_a_count": (
+        BASE.replace("replications = 2", "replications = true"),
+        ["replications", "valid integer"],
+    ),
+    "string_for_a_switch": (
+        BASE + '[behaviour]\nurgency_framing = "off"\n',
+        ["behaviour.urgency_framing", "valid boolean"],
+    ),
+    "string_for_strategy_hours": (
+        BASE + '[[strategies]]\nname = "insight"\nparams = {middle = {hours = "4"}}\n',
+        ["strategies[0].params.middle.hours", "valid number"],
+    ),
+    "nan_rate": (BASE + "[market]\nlead_rate = nan\n", ["market.lead_rate", "finite"]),
+    "unreachable_sequence_part": (
+        BASE + '[[strategies]]\nname = "mix"\nsequence = [{strategy = "insight", until = '
+        '"awareness"}, {strategy = "push"}]\n',
+        ["strategies[0]", "'until' orbits must rise"],
+    ),
     "missing_module": (
         BASE + 'modules = ["no_such_module_xyz"]\n',
         ["modules", "no_such_module_xyz"],
@@ -91,6 +113,22 @@ def test_cli_exits_2_without_traceback_and_writes_nothing(tmp_path: Path, case: 
     assert not out.exists()
     res = CliRunner().invoke(app, ["validate", str(f)])
     assert res.exit_code == 2
+
+
+def test_folder_instead_of_file(tmp_path: Path):
+    res = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "not a file" in res.output
+
+
+def test_unwritable_output_is_bad_input_found_before_running(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(blocker / "sub")])
+    assert res.exit_code == 2
+    assert "--out" in res.output
 
 
 def test_missing_file(tmp_path: Path):

@@ -50,8 +50,11 @@ def test_no_decision_40_to_60_percent_of_losses(push):
 
 
 def test_no_decision_is_split_between_status_quo_and_indecision(push):
+    # A sanity band: both causes carry a substantial share. Dixon & McKenna
+    # (2022) report 44% status quo / 56% indecision; the model gives about
+    # 59/41 (docs/model.md, Known limits), which this band does not hide.
     m, lo, hi = _ci(push, "indecision_share_of_no_decision")
-    assert lo >= 0.2 and hi <= 0.8, (m, lo, hi)
+    assert lo >= 0.3 and hi <= 0.7, (m, lo, hi)
 
 
 def test_median_cycle_30_to_180_days(push):

@@ -82,6 +82,7 @@ def test_buyer_below_the_hurdle_is_lost_to_status_quo():
     beh = exact_behaviour(access_base=1.0, urgency_framing=False, back_probability=0.0)
     j, log = _run(pop, beh, [0.0])
     events = [e[2] for e in log]
-    assert events == ["arrive", "cold_call", "pitch", "pitch", "status_quo"]
+    assert events == ["arrive", "cold_call", "pitch", "pitch", "patience_out", "status_quo"]
     assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
+    assert j.timed_out[0]
     assert j.max_orbit[0] == Orbit.POTENTIAL

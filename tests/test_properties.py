@@ -61,6 +61,8 @@ def test_accounting_invariants(world):
         lost = r["lost_rival"] + r["lost_status_quo"] + r["lost_indecision"] + r["lost_went_dark"]
         assert wins + lost + r["unqualified"] == leads
         assert r["seller_hours"] >= 0 and r["cost_of_sales"] >= 0
+        # patience time-outs are status-quo or indecision losses, never others
+        assert r["lost_patience_out"] <= r["lost_status_quo"] + r["lost_indecision"]
         if qual:
             assert 0 <= r["conversion"] <= 1
         # the funnel never widens

@@ -51,6 +51,8 @@ class Journeys:
         True value ratio of the offer as finally tailored.
     internalisation : ndarray of float
         How internalised the buyer's decision was at the end, in [0, 1].
+    timed_out : ndarray of bool
+        Whether the journey ended because the buyer's patience ran out.
     """
 
     arrival: np.ndarray
@@ -60,6 +62,7 @@ class Journeys:
     hours: np.ndarray
     true_value: np.ndarray
     internalisation: np.ndarray
+    timed_out: np.ndarray
 
 
 def simulate(
@@ -106,6 +109,7 @@ def simulate(
     hours = np.zeros(n)
     true_value = np.zeros(n)
     internal = np.zeros(n)
+    timed_out = np.zeros(n, dtype=bool)
 
     def log(i: int, event: str, buyer: Buyer) -> None:
         if trace is not None:
@@ -153,6 +157,8 @@ def simulate(
             else:
                 buyer.move(rng, env.now)
             result = yield from _wait(buyer, rng)
+        if buyer.timed_out:
+            log(i, "patience_out", buyer)
         log(i, result.value, buyer)
         end[i] = env.now
         ending[i] = _CODE[result]
@@ -160,6 +166,7 @@ def simulate(
         hours[i] = buyer.hours
         true_value[i] = buyer.true_value()
         internal[i] = buyer.internalisation
+        timed_out[i] = buyer.timed_out
 
     def _wait(buyer: Buyer, rng: np.random.Generator) -> Generator[Any, Any, Ending | None]:
         gap = buyer.gap_days(rng)
@@ -167,6 +174,7 @@ def simulate(
         buyer.compelling_events(gap, rng)
         if buyer.patience_left(env.now):
             return None
+        buyer.timed_out = True  # it goes dark; the ending says why
         if buyer.orbit == Orbit.AWARENESS:
             return Ending.UNQUALIFIED
         return buyer.cause_when_patience_ends()
@@ -186,6 +194,7 @@ def simulate(
         hours=hours,
         true_value=true_value,
         internalisation=internal,
+        timed_out=timed_out,
     )
 
 

@@ -7,6 +7,7 @@ every bad value is reported with its key path and what is allowed.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from pydantic import (
@@ -90,6 +91,16 @@ class StrategySpec(BaseModel):
                 raise ValueError("the last part of a 'sequence' must have no 'until'")
             if any(p.until is None for p in self.sequence[:-1]):
                 raise ValueError("every part of a 'sequence' but the last needs 'until'")
+            untils = [Orbit.parse(p.until) for p in self.sequence[:-1] if p.until]
+            if untils and not (
+                untils[0] > Orbit.AWARENESS
+                and all(a < b for a, b in itertools.pairwise(untils))
+                and untils[-1] <= Orbit.ACQUISITION
+            ):
+                raise ValueError(
+                    "'until' orbits must rise strictly from part to part, each after "
+                    "awareness and at most acquisition; otherwise some part never runs"
+                )
         else:
             _build(self.strategy or self.name, self.params)
         return self

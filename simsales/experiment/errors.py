@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,8 +30,12 @@ def error_lines(e: ValidationError, prefix: str = "") -> list[str]:
     for err in e.errors(include_url=False):
         msg = err["msg"].removeprefix("Value error, ")
         where = _path(tuple(err["loc"]), prefix)
+        nested = re.match(r"^((?:params|[a-z_]+)(?:\.[\w\[\]]+)*): (.*)$", msg, flags=re.S)
+        if nested and nested.group(1).startswith("params"):
+            # an error from a strategy's own params: one key path, not two
+            where, msg = f"{where}.{nested.group(1)}", nested.group(2)
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; experiments/baseline.toml lists every key)"
+            msg = "unknown key (check the spelling; the baseline experiment lists every key)"
         elif err["type"] == "missing":
             msg = "required key is missing"
         got = err.get("input")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,7 +51,8 @@ def to_experiment(
     raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Experiment.model_validate(raw)
+        # strict: "7" is not a seed and true is not a count; ints still pass as floats
+        return Experiment.model_validate(raw, strict=True)
     except ValidationError as e:
         raise ConfigError(error_lines(e), source) from None
 
@@ -66,8 +68,10 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
         If the file is missing, is not valid TOML, or has any bad value.
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise ConfigError([f"no such file: {str(p)!r}"], str(p))
+    if not p.is_file():
+        raise ConfigError([f"not a file: {str(p)!r} (give an experiment .toml file)"], str(p))
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
@@ -80,4 +84,10 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
             str((p.parent / m).resolve()) if isinstance(m, str) and m.endswith(".py") else m
             for m in mods
         ]
+        if any(isinstance(m, str) and not m.endswith(".py") for m in mods):
+            # dotted module names are found next to the experiment file too,
+            # whether simsales runs as a console script or as python -m
+            folder = str(p.parent.resolve())
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
     return to_experiment(raw, str(p), **overrides)

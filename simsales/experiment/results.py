@@ -30,27 +30,29 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], capture_output=True, text=True, timeout=5, check=True
+    ).stdout.strip()
+
+
 def _git_commit() -> str | None:
-    """Commit of the simsales source tree, if it is a git checkout."""
-    here = Path(__file__).resolve().parent
+    """Commit of the simsales source tree, if simsales runs from its git checkout.
+
+    None for an installed copy (its version identifies it then), and never
+    the commit of some other repository the environment happens to sit in.
+    """
+    package = Path(__file__).resolve().parents[1]  # the simsales/ folder
+    root = package.parent
     try:
-        out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
+        top = _git("-C", str(package), "rev-parse", "--show-toplevel")
+        if Path(top).resolve() != root or not (root / "pyproject.toml").is_file():
+            return None
+        commit = _git("-C", str(package), "rev-parse", "HEAD")
+        dirty = _git("-C", str(package), "status", "--porcelain", "--", ".")
     except (OSError, subprocess.SubprocessError):
         return None
-    return out + ("-dirty" if dirty else "") if out else None
+    return commit + ("-dirty" if dirty else "") if commit else None
 
 
 def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) -> dict[str, Any]:

@@ -93,6 +93,7 @@ class Buyer:
         "rival_edge",
         "stalls",
         "tailor",
+        "timed_out",
         "trust",
         "urgency",
     )
@@ -120,6 +121,7 @@ class Buyer:
         self.internalisation = 0.0
         self.needs_shared = False
         self.chose_us = False
+        self.timed_out = False
         self.orbit = Orbit.AWARENESS
         self.max_orbit = Orbit.AWARENESS
         self.refusals = 0

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from simsales.model.distributions import (
     Beta,
@@ -25,6 +24,7 @@ from simsales.model.distributions import (
     Integers,
     LogNormal,
     Normal,
+    _Dist,
 )
 from simsales.model.streams import generator
 
@@ -55,6 +55,24 @@ STAKEHOLDER_CAP = 50
 _UNIT = (0.0, 1.0)
 _POSITIVE = (0.0, math.inf)
 _ANY = (-math.inf, math.inf)
+
+
+_RANGES: dict[str, tuple[tuple[float, float], str]] = {
+    "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+    "known_need_share": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+    "first_impression_bias": (_ANY, "any real"),
+    "loss_aversion": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+    "success_probability": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+    "trust": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+    "urgency": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+    "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
+    "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
+    "rival_edge": (_ANY, "any real"),
+    "stakeholders": (
+        (1.0, float(STAKEHOLDER_CAP)),
+        "whole numbers in 1..50 (integers or constant)",
+    ),
+}
 
 
 class Population(BaseModel):
@@ -101,45 +119,27 @@ class Population(BaseModel):
     rival_edge: Distribution = Normal(mean=0.05, sd=0.3)
     stakeholders: Distribution = Integers(low=3, high=8)
 
-    _ranges: ClassVar[dict[str, tuple[tuple[float, float], str]]] = {
-        "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
-        "known_need_share": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-        "first_impression_bias": (_ANY, "any real"),
-        "loss_aversion": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
-        "success_probability": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-        "trust": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-        "urgency": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-        "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-        "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
-        "rival_edge": (_ANY, "any real"),
-        "stakeholders": (
-            (1.0, float(STAKEHOLDER_CAP)),
-            "whole numbers in 1..50 (integers or constant)",
-        ),
-    }
-
-    @model_validator(mode="after")
-    def _supports_fit(self) -> Population:
-        problems = []
-        for name, ((lo, hi), allowed) in self._ranges.items():
-            d = getattr(self, name)
-            s_lo, s_hi = d.support
-            if (lo, hi) == _POSITIVE:  # strictly positive: lognormal, gamma never give 0
-                bad_low = s_lo < 0 or (s_lo == 0 and not isinstance(d, LogNormal | Gamma))
-            else:
-                bad_low = s_lo < lo
-            if bad_low or s_hi > hi:
-                problems.append(
-                    f"{name}: values must be {allowed}; {d.dist} has support [{s_lo:g}, {s_hi:g}]"
-                )
-        n = self.stakeholders
-        if not isinstance(n, Integers | Constant) or (
-            isinstance(n, Constant) and n.value != int(n.value)
+    @field_validator("*")
+    @classmethod
+    def _support_fits(cls, d: _Dist, info: ValidationInfo) -> _Dist:
+        name = info.field_name or ""
+        (lo, hi), allowed = _RANGES[name]
+        s_lo, s_hi = d.support
+        if (lo, hi) == _POSITIVE:  # strictly positive: lognormal, gamma never give 0
+            bad_low = s_lo < 0 or (s_lo == 0 and not isinstance(d, LogNormal | Gamma))
+        else:
+            bad_low = s_lo < lo
+        if bad_low or s_hi > hi:
+            raise ValueError(
+                f"values must be {allowed}; this {getattr(d, 'dist', '')} has support "
+                f"[{s_lo:g}, {s_hi:g}]"
+            )
+        if name == "stakeholders" and (
+            not isinstance(d, Integers | Constant)
+            or (isinstance(d, Constant) and d.value != int(d.value))
         ):
-            problems.append("stakeholders: must be {dist = 'integers'} or a whole 'constant'")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+            raise ValueError("must be whole numbers: {dist = 'integers'} or a whole 'constant'")
+        return d
 
     @property
     def max_stakeholders(self) -> int:

@@ -54,7 +54,8 @@ class Strategy(ABC):
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         defaults = self.Params().model_dump()
-        self.params = self.Params.model_validate(_merge(defaults, dict(params or {})))
+        merged = _merge(defaults, dict(params or {}))
+        self.params = self.Params.model_validate(merged, strict=True)
 
     @abstractmethod
     def act(self, view: SellerView) -> Action:
@@ -125,13 +126,21 @@ def register_strategy(name: str) -> Callable[[S], S]:
 
     def deco(cls: S) -> S:
         old = _REGISTRY.get(name)
-        if old is not None and old.__qualname__ != cls.__qualname__:
-            raise ValueError(f"strategy {name!r} is already registered by {old.__qualname__}")
+        if old is not None and _where(old) != _where(cls):
+            # Re-importing the same module (e.g. in a worker) is fine; a second
+            # class under a taken name would silently change results.
+            raise ValueError(
+                f"strategy {name!r} is already registered by {_where(old)}; choose another name"
+            )
         cls.name = name
         _REGISTRY[name] = cls
         return cls
 
     return deco
+
+
+def _where(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def available_strategies() -> list[str]:

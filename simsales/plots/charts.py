@@ -98,7 +98,8 @@ def funnel_chart(df: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(_STAGES))
-    reached = sums[cols].to_numpy(dtype=float) / sums[["leads"]].to_numpy(dtype=float)
+    leads = sums[["leads"]].to_numpy(dtype=float)
+    reached = sums[cols].to_numpy(dtype=float) / np.where(leads > 0, leads, np.nan)
     for colour, s, share in zip(PALETTE * 4, names, reached, strict=False):
         ax.plot(x, 100 * share, marker="o", color=colour, label=s)
     ax.set_xticks(x, _STAGES)
@@ -116,7 +117,9 @@ def save_figure(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "pdf
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
         tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, dpi=300, format=fmt)
+        # no creation date: the same results give byte-identical files
+        meta = {"CreationDate": None} if fmt == "pdf" else {}
+        fig.savefig(tmp, dpi=300, format=fmt, metadata=meta)
         tmp.replace(path)
         paths.append(path)
     return paths
