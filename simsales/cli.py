@@ -106,6 +106,25 @@ def print_summary(results: Results) -> None:
     out.print(t)
 
 
+def print_comparisons(results: Results) -> None:
+    """Print the declared paired comparisons: a - b, and the relative change, with 95% CIs."""
+    comp = results.comparisons
+    if comp.empty:
+        return
+    t = Table(title="paired comparisons (same customers): a vs b", title_justify="left")
+    for col in ("a", "b", "metric", "a - b [95% CI]", "change [95% CI]"):
+        t.add_column(col, justify="right" if "CI" in col else "left")
+    for rec in comp.to_dict("records"):
+        r = {k: (float(v) if isinstance(v, int | float) else str(v)) for k, v in rec.items()}
+        t.add_row(
+            str(r["a"]), str(r["b"]), str(r["metric"]),
+            f"{r['diff']:.4g} [{r['diff_ci_low']:.4g}, {r['diff_ci_high']:.4g}]",
+            f"{100 * r['rel_change']:+.1f}% "
+            f"[{100 * r['rel_ci_low']:+.1f}%, {100 * r['rel_ci_high']:+.1f}%]",
+        )  # fmt: skip
+    out.print(t)
+
+
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
@@ -168,6 +187,7 @@ def run(
         err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
         raise typer.Exit(1) from None
     print_summary(results)
+    print_comparisons(results)
     wall = results.manifest["wall_seconds"]
     out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s))")
 

@@ -81,6 +81,18 @@ CASES = {
         '"awareness"}, {strategy = "push"}]\n',
         ["strategies[0]", "'until' orbits must rise"],
     ),
+    "compare_unknown_strategy": (
+        BASE + 'compare = [["push", "pull"]]\n[[strategies]]\nname = "push"\n',
+        ["compare[0]", "'pull' is not one of the strategies"],
+    ),
+    "compare_unknown_metric": (
+        BASE + 'compare_metrics = ["happiness"]\n',
+        ["compare_metrics", "unknown metric(s) 'happiness'"],
+    ),
+    "end_before_horizon": (
+        BASE + "[lifecycle]\nend_days = 10.0\n",
+        ["lifecycle.end_days (10) must be at least horizon_days"],
+    ),
     "missing_module": (
         BASE + 'modules = ["no_such_module_xyz"]\n',
         ["modules", "no_such_module_xyz"],

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from simsales.engine.params import Sellers
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.orbits import Ending, Orbit
-from simsales.model.population import draw_traits
 from simsales.model.strategies import make_strategy
 
-from worlds import const, exact_behaviour, tiny_population
+from worlds import const, exact_behaviour, tiny_population, tiny_world
 
 
 def _run(pop, behaviour, arrivals, strategy="push", team=1, hours_per_day=8.0):
-    traits = draw_traits(pop, len(arrivals), np.random.SeedSequence(0))
     log: list = []
-    j = simulate(
-        traits,
-        np.asarray(arrivals, dtype=float),
-        make_strategy(strategy),
-        behaviour,
-        Sellers(team_size=team, hours_per_day=hours_per_day),
-        np.random.SeedSequence(0),
-        log,
-    )
+    world = tiny_world(pop, behaviour, arrivals, team=team, hours_per_day=hours_per_day)
+    j, _ = simulate(world, make_strategy(strategy), log)
     return j, log
 
 

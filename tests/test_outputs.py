@@ -19,10 +19,18 @@ from worlds import small_experiment
 FILES = [
     "manifest.json",
     "replications.parquet",
+    "timeseries.parquet",
     "summary.csv",
     *(
         f"{c}.{ext}"
-        for c in ("conversion", "cost_of_sale", "losses_by_cause", "orbit_funnel")
+        for c in (
+            "conversion",
+            "cost_of_sale",
+            "losses_by_cause",
+            "orbit_funnel",
+            "orbit_occupancy",
+            "revenue_vs_cost",
+        )
         for ext in ("png", "pdf")
     ),
 ]
@@ -142,3 +150,42 @@ def test_default_output_folder_is_results_name(tmp_path: Path, monkeypatch):
     res = CliRunner().invoke(app, ["run", str(exp), "--workers", "1"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "results" / "here" / "summary.csv").is_file()
+
+
+def test_timeseries_counts_customers_by_orbit(results):
+    ts = results.timeseries
+    orbits = [
+        "awareness", "potential", "benefit", "observation", "acquisition", "installation",
+        "adaptation", "belief", "expansion", "refer", "zealot", "churned",
+    ]  # fmt: skip
+    assert list(ts.columns) == ["replication", "strategy", "month", *orbits, "revenue", "cost"]
+    assert (ts[orbits] >= 0).all().all()
+    # booked revenue never exceeds all revenue; post-sale customers never exceed wins
+    per = ts.groupby(["replication", "strategy"])
+    rev = per["revenue"].sum()
+    reps = results.replications.set_index(["replication", "strategy"])
+    assert (rev <= reps["revenue_total"].reindex(rev.index) + 1e-9).all()
+    post = ts[orbits[5:11]].sum(axis=1).groupby([ts["replication"], ts["strategy"]]).max()
+    assert (post <= reps["wins"].reindex(post.index)).all()
+
+
+def test_declared_comparisons_are_written(tmp_path: Path):
+    res = simsales.run(
+        small_experiment(
+            replications=4,
+            strategies=[
+                {"name": "full", "strategy": "push", "params": {"invest_after_sale": True}},
+                {"name": "lean", "strategy": "push"},
+            ],
+            compare=[["full", "lean"]],
+            compare_metrics=["total_cost_of_sales", "post_sale_hours"],
+        ),
+        workers=1,
+    )
+    comp = res.comparisons
+    assert list(comp["metric"]) == ["total_cost_of_sales", "post_sale_hours"]
+    reps = res.replications.set_index(["replication", "strategy"])
+    d = reps.xs("full", level=1)["post_sale_hours"] - reps.xs("lean", level=1)["post_sale_hours"]
+    assert comp.iloc[1]["diff"] == pytest.approx(d.mean())
+    out = res.save(tmp_path / "c")
+    assert pd.read_csv(out / "comparisons.csv").shape[0] == 2

@@ -45,6 +45,24 @@ worlds = st.fixed_dictionaries(
             }
         ),
         "sellers": st.fixed_dictionaries({"team_size": st.integers(1, 4)}),
+        "lifecycle": st.fixed_dictionaries(
+            {
+                "end_days": st.floats(15.0, 400.0),
+                "referral_rate": st.floats(0.0, 20.0),
+                "contract_days": st.floats(20.0, 365.0),
+                "resource": st.sampled_from(["sellers", "success"]),
+            }
+        ),
+        "strategies": st.just(
+            [
+                {"name": "push"},
+                {
+                    "name": "coach_full",
+                    "strategy": "decision_coaching",
+                    "params": {"invest_after_sale": True},
+                },
+            ]
+        ),
     }
 )
 
@@ -61,6 +79,11 @@ def test_accounting_invariants(world):
         lost = r["lost_rival"] + r["lost_status_quo"] + r["lost_indecision"] + r["lost_went_dark"]
         assert wins + lost + r["unqualified"] == leads
         assert r["seller_hours"] >= 0 and r["cost_of_sales"] >= 0
+        # after the sale
+        assert r["revenue_total"] >= r["revenue"] == wins
+        assert 0 <= r["churned"] <= wins
+        assert r["total_cost_of_sales"] >= r["cost_of_sales"]
+        assert r["referral_leads"] <= leads
         # patience time-outs are status-quo or indecision losses, never others
         assert r["lost_patience_out"] <= r["lost_status_quo"] + r["lost_indecision"]
         if qual:

@@ -7,8 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from simsales.engine.params import Market, Sellers
+from simsales.engine.world import World
 from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
+from simsales.model.lifecycle import Lifecycle
 from simsales.model.population import Population, draw_traits
 
 #: Multiplies the size of slow statistical tests; CI sets it below 1.
@@ -68,3 +71,33 @@ def small_experiment(**over: Any) -> dict[str, Any]:
     }
     base.update(over)
     return base
+
+
+def tiny_world(
+    pop: Population,
+    behaviour: Behaviour,
+    arrivals: list[float],
+    team: int = 1,
+    hours_per_day: float = 8.0,
+    lifecycle: dict[str, Any] | None = None,
+    horizon: float = 1000.0,
+    end: float | None = None,
+) -> World:
+    """A World with given arrival days; lifecycle off unless given."""
+    seed = np.random.SeedSequence(0)
+    life = Lifecycle(**(lifecycle if lifecycle is not None else {"enabled": False}))
+    return World(
+        traits=draw_traits(pop, len(arrivals), seed),
+        arrivals=np.asarray(arrivals, dtype=float),
+        population=pop,
+        behaviour=behaviour,
+        lifecycle=life,
+        market=Market(),
+        sellers=Sellers(team_size=team, hours_per_day=hours_per_day),
+        success=Sellers(team_size=team, hours_per_day=hours_per_day),
+        arrival_seed=seed,
+        trait_seed=seed,
+        decision_seed=seed,
+        horizon=horizon,
+        end=end if end is not None else horizon,
+    )

@@ -10,6 +10,14 @@ Definitions (docs/model.md has them too):
 - ``cost_of_sales`` = seller hours × cost per hour + leads × lead cost;
 - ``cost_of_sale_share`` = cost_of_sales / first-deal revenue;
 - ``roise`` = gross profit / cost_of_sales (return on invested sales effort).
+
+After the sale (within the observation window, undiscounted):
+
+- ``total_cost_of_sales`` = acquisition (lead costs) + pre-sale + post-sale hours' cost;
+- ``total_cost_share`` = total_cost_of_sales / all revenue (first deals,
+  expansion, renewals);
+- ``clv`` = per won customer, gross profit on its revenue minus its post-sale cost;
+- ``roise_lifecycle`` = gross profit on all revenue / total_cost_of_sales.
 """
 
 from __future__ import annotations
@@ -18,8 +26,8 @@ import math
 
 import numpy as np
 
-from simsales.engine.params import Economics, Market, Sellers
-from simsales.engine.simulation import ENDINGS, Journeys
+from simsales.engine.simulation import ENDINGS
+from simsales.engine.world import Journeys
 from simsales.model.orbits import PRE_SALE, Ending
 
 __all__ = ["METRICS", "journey_metrics"]
@@ -57,6 +65,24 @@ METRICS: dict[str, tuple[str, str]] = {
         f"reached_{o.name.lower()}": ("count", f"leads that reached {o.name.lower()}")
         for o in PRE_SALE
     },
+    # after the sale
+    "revenue_expansion": ("price units", "expansion revenue"),
+    "revenue_renewal": ("price units", "renewal revenue"),
+    "revenue_total": ("price units", "first-deal + expansion + renewal revenue"),
+    "churned": ("count", "customers that did not renew"),
+    "churn_share": ("share", "churned / wins"),
+    "referral_leads": ("count", "leads that came by referral"),
+    "referrals_per_customer": ("ratio", "referral leads / wins"),
+    "referral_share_of_leads": ("share", "referral leads / leads"),
+    "referral_share_of_wins": ("share", "wins from referral leads / wins"),
+    "post_sale_hours": ("hours", "post-sale hours (onboarding, adoption, account work)"),
+    "acquisition_cost": ("price units", "cost of the leads"),
+    "presale_cost": ("price units", "pre-sale seller hours x cost per hour"),
+    "post_sale_cost": ("price units", "post-sale hours x the post-sale team's cost per hour"),
+    "total_cost_of_sales": ("price units", "acquisition + pre-sale + post-sale cost"),
+    "total_cost_share": ("share", "total cost of sales / total revenue"),
+    "clv": ("price units", "per won customer: gross profit on its revenue - its post-sale cost"),
+    "roise_lifecycle": ("ratio", "gross profit on total revenue / total cost of sales"),
 }
 
 
@@ -65,9 +91,19 @@ def _ratio(a: float, b: float) -> float:
 
 
 def journey_metrics(
-    j: Journeys, market: Market, sellers: Sellers, economics: Economics
+    j: Journeys, seller_rate: float, post_rate: float, gross_margin: float
 ) -> dict[str, float]:
-    """All metrics of one replication × strategy, keyed as in :data:`METRICS`."""
+    """All metrics of one replication × strategy, keyed as in :data:`METRICS`.
+
+    Parameters
+    ----------
+    j : Journeys
+        The run's leads.
+    seller_rate, post_rate : float
+        Cost of a seller hour and of a post-sale hour (units of price).
+    gross_margin : float
+        Gross profit per unit of revenue.
+    """
     counts = np.bincount(j.ending, minlength=len(ENDINGS))
     c = {e: int(counts[k]) for k, e in enumerate(ENDINGS)}
     leads = len(j.ending)
@@ -78,8 +114,17 @@ def journey_metrics(
     won = j.ending == ENDINGS.index(Ending.WON)
     cycle = j.end[won] - j.arrival[won]
     hours = float(j.hours.sum())
-    cost = hours * sellers.cost_per_hour + leads * market.lead_cost
+    acquisition = float(j.lead_cost.sum())
+    cost = hours * seller_rate + acquisition
     revenue = float(wins)  # one price unit per first deal
+    post_hours = float(j.post_hours.sum())
+    post_cost = post_hours * post_rate
+    rev_exp = float(j.revenue_expansion.sum())
+    rev_ren = float(j.revenue_renewal.sum())
+    rev_total = revenue + rev_exp + rev_ren
+    total_cost = cost + post_cost
+    churned = int(np.count_nonzero(j.churned))
+    referred = int(np.count_nonzero(j.referred))
     out: dict[str, float] = {
         "leads": leads,
         "qualified": qualified,
@@ -102,10 +147,31 @@ def journey_metrics(
         "cost_per_win": _ratio(cost, wins),
         "revenue": revenue,
         "cost_of_sale_share": _ratio(cost, revenue),
-        "roise": _ratio(economics.gross_margin * revenue, cost),
+        "roise": _ratio(gross_margin * revenue, cost),
         "regret_share": _ratio(float(np.count_nonzero(j.true_value[won] < 1.0)), wins),
         "internalisation_won": float(j.internalisation[won].mean()) if wins else math.nan,
     }
     for o in PRE_SALE:
         out[f"reached_{o.name.lower()}"] = int(np.count_nonzero(j.max_orbit >= o))
+    out.update(
+        {
+            "revenue_expansion": rev_exp,
+            "revenue_renewal": rev_ren,
+            "revenue_total": rev_total,
+            "churned": churned,
+            "churn_share": _ratio(churned, wins),
+            "referral_leads": referred,
+            "referrals_per_customer": _ratio(referred, wins),
+            "referral_share_of_leads": _ratio(referred, leads),
+            "referral_share_of_wins": _ratio(float(np.count_nonzero(won & j.referred)), wins),
+            "post_sale_hours": post_hours,
+            "acquisition_cost": acquisition,
+            "presale_cost": hours * seller_rate,
+            "post_sale_cost": post_cost,
+            "total_cost_of_sales": total_cost,
+            "total_cost_share": _ratio(total_cost, rev_total),
+            "clv": _ratio(gross_margin * rev_total - post_cost, wins),
+            "roise_lifecycle": _ratio(gross_margin * rev_total, total_cost),
+        }
+    )
     return out

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["Economics", "Market", "Sellers"]
 
 
 class Market(BaseModel):
-    """Where leads come from."""
+    """Where leads come from: an unlimited market (Poisson leads) or a finite one (Bass)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    lead_rate: float = Field(1.5, gt=0, description="leads per day (Poisson process)")
+    lead_rate: float = Field(
+        1.5, gt=0, description="leads per day (Poisson process) in an unlimited market"
+    )
     lead_cost: float = Field(0.01, ge=0, description="cost to acquire a lead, units of price")
+    size: int | None = Field(
+        None, ge=1, le=10_000_000, description="members of a finite market; none = unlimited"
+    )
+    innovation: float = Field(
+        0.03, gt=0, description="finite market: yearly chance a member becomes a lead (Bass p)"
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Market:
+        if self.size is not None and "lead_rate" in self.model_fields_set:
+            raise ValueError(
+                "give lead_rate (an unlimited market) or size and innovation (a finite "
+                "market), not both"
+            )
+        return self
 
 
 class Sellers(BaseModel):

@@ -1,151 +1,190 @@
-"""The SimPy engine: leads arrive, sellers are a resource, buyers move through orbits.
+"""The SimPy engine: leads arrive, teams are resources, customers move through orbits.
 
-One call of :func:`simulate` runs one strategy on one replication's customers.
-Leads arrive at given times (a Poisson process drawn by the caller, the same
-for every strategy); each lead's journey is a SimPy process that asks the
-seller team (a ``simpy.Resource``) for time at every interaction. Behaviour
-comes from :mod:`simsales.model`; the engine only sequences it in time.
+One call of :func:`simulate` runs one strategy on one replication's
+:class:`~simsales.engine.world.World`. Each lead's journey is a SimPy process
+that asks the seller team (a ``simpy.Resource``) for time at every
+interaction; a won customer goes on through the post-sale orbits, asking the
+post-sale team for time when the strategy invests after the sale; advocates
+create referral leads. Behaviour comes from :mod:`simsales.model`; the engine
+only sequences it in time and books hours, revenue and costs.
+
+Customer identities are paths: ``(i,)`` for marketing lead (or market member)
+``i``, and the referrer's path plus ``k`` for its ``k``-th referral (unlimited
+market). A customer's traits and decisions come from streams named by its
+path, so the same customer is the same under every strategy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from simsales.engine.params import Sellers
+from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.world import MONTH, Journeys, Ledger, World
 from simsales.model.actions import SellerView
-from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
+from simsales.model.lifecycle import Account, warm_referral
 from simsales.model.orbits import Ending, Orbit
-from simsales.model.population import Traits
+from simsales.model.population import draw_traits
 from simsales.model.strategies import Strategy
-from simsales.model.streams import generator
+from simsales.model.streams import child, generator
 
-__all__ = ["ENDINGS", "Journeys", "simulate"]
+__all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
+#: Key below the trait seed for referral leads' own trait streams.
+REFERRAL_TRAITS = 1000
 
 TraceEvent = tuple[float, int, str, str]
-
-
-@dataclass(frozen=True)
-class Journeys:
-    """Outcome of every lead of one strategy in one replication (struct of arrays).
-
-    Attributes
-    ----------
-    arrival, end : ndarray of float
-        Days the lead arrived and its journey ended.
-    ending : ndarray of int
-        Index into :data:`ENDINGS`.
-    max_orbit : ndarray of int
-        Furthest pre-sale orbit reached.
-    hours : ndarray of float
-        Seller hours spent on the lead.
-    true_value : ndarray of float
-        True value ratio of the offer as finally tailored.
-    internalisation : ndarray of float
-        How internalised the buyer's decision was at the end, in [0, 1].
-    timed_out : ndarray of bool
-        Whether the journey ended because the buyer's patience ran out.
-    """
-
-    arrival: np.ndarray
-    end: np.ndarray
-    ending: np.ndarray
-    max_orbit: np.ndarray
-    hours: np.ndarray
-    true_value: np.ndarray
-    internalisation: np.ndarray
-    timed_out: np.ndarray
+Path = tuple[int, ...]
+Proc = Generator[Any, Any, Any]
 
 
 def simulate(
-    traits: Traits,
-    arrivals: np.ndarray,
-    strategy: Strategy,
-    behaviour: Behaviour,
-    sellers: Sellers,
-    decision_seed: np.random.SeedSequence,
-    trace: list[TraceEvent] | None = None,
-) -> Journeys:
-    """Run one strategy over the leads of one replication.
+    world: World, strategy: Strategy, trace: list[TraceEvent] | None = None
+) -> tuple[Journeys, Ledger]:
+    """Run one strategy in one world.
 
     Parameters
     ----------
-    traits : Traits
-        Customer traits; customer ``i`` arrives at ``arrivals[i]``.
-    arrivals : ndarray
-        Sorted arrival days.
+    world : World
+        Leads, traits, parameters and seeds of the replication.
     strategy : Strategy
-        The sellers' policy.
-    behaviour : Behaviour
-        Buyer behaviour parameters.
-    sellers : Sellers
-        Team size and hours.
-    decision_seed : numpy.random.SeedSequence
-        Customer ``i`` draws its decisions from the child stream ``i`` of it,
-        so one customer's draws never shift another's.
+        The sellers' policy, before and (if it invests) after the sale.
     trace : list, optional
-        If given, ``(day, customer, event, orbit)`` tuples are appended.
+        If given, ``(day, customer, event, orbit)`` tuples are appended;
+        ``customer`` is the first element of the customer's path.
 
     Returns
     -------
-    Journeys
-        The runs end when every journey has ended (no censoring).
+    journeys : Journeys
+        One row per lead; pre-sale journeys always run to their end.
+    ledger : Ledger
+        Monthly occupancy, revenue and cost until ``world.end``.
     """
-    n = len(arrivals)
-    env = simpy.Environment()
-    team = simpy.Resource(env, capacity=sellers.team_size)
-    day_per_hour = 1.0 / sellers.hours_per_day
-    end = np.zeros(n)
-    ending = np.zeros(n, dtype=np.int64)
-    max_orbit = np.zeros(n, dtype=np.int64)
-    hours = np.zeros(n)
-    true_value = np.zeros(n)
-    internal = np.zeros(n)
-    timed_out = np.zeros(n, dtype=bool)
+    return _Run(world, strategy, trace).go()
 
-    def log(i: int, event: str, buyer: Buyer) -> None:
-        if trace is not None:
-            trace.append((round(float(env.now), 9), i, event, buyer.orbit.name.lower()))
 
-    def seller_time(h: float) -> Generator[Any, Any, None]:
+class _Run:
+    """The processes of one run, sharing its environment, teams and books."""
+
+    def __init__(self, world: World, strategy: Strategy, trace: list[TraceEvent] | None):
+        self.w = world
+        self.strategy = strategy
+        self.trace = trace
+        self.env = simpy.Environment()
+        self.sellers = simpy.Resource(self.env, capacity=world.sellers.team_size)
+        if world.lifecycle.resource == "sellers":
+            self.post_team, self.post_days_per_hour = self.sellers, 1 / world.sellers.hours_per_day
+        else:
+            self.post_team = simpy.Resource(self.env, capacity=world.success.team_size)
+            self.post_days_per_hour = 1 / world.success.hours_per_day
+        self.ledger = Ledger(world.months)
+        self.active: set[Buyer] = set()
+        self.churned = 0
+        self.market: FiniteMarket | None = None
+        if world.market.size is not None:
+            self.market = FiniteMarket(
+                world.market.size, world.market.innovation, world.horizon,
+                generator(world.arrival_seed, 0),
+            )  # fmt: skip
+
+    # ------------------------------------------------------------ plumbing
+    def log(self, path: Path, event: str, buyer: Buyer) -> None:
+        if self.trace is not None:
+            self.trace.append(
+                (round(float(self.env.now), 9), path[0], event, buyer.orbit.name.lower())
+            )
+
+    def work(self, team: simpy.Resource, hours: float, days_per_hour: float) -> Proc:
         with team.request() as req:
             yield req
-            yield env.timeout(h * day_per_hour)
+            yield self.env.timeout(hours * days_per_hour)
 
-    def journey(i: int) -> Generator[Any, Any, None]:
-        buyer = Buyer(traits, i, behaviour, env.now)
-        rng = generator(decision_seed, i)
-        b = behaviour
-        log(i, "arrive", buyer)
+    def go(self) -> tuple[Journeys, Ledger]:
+        self.env.process(self.source())
+        self.env.process(self.sampler())
+        self.env.run()
+        return self.ledger.journeys(), self.ledger
+
+    def sampler(self) -> Proc:
+        """Monthly snapshot of where customers are."""
+        for m in range(self.w.months):
+            yield self.env.timeout(m * MONTH - self.env.now)
+            occ = self.ledger.occupancy[m]
+            for buyer in self.active:
+                occ[buyer.orbit] += 1
+            occ[-1] = self.churned
+
+    # ------------------------------------------------------------ leads
+    def source(self) -> Proc:
+        w = self.w
+        if self.market is None:
+            for i, t in enumerate(w.arrivals):
+                yield self.env.timeout(t - self.env.now)
+                self.start_lead((i,), w.traits, i, referred=False)
+        else:
+            for t, m in self.market.marketing():
+                yield self.env.timeout(t - self.env.now)
+                if self.market.take(m):
+                    self.start_lead((m,), w.traits, m, referred=False)
+
+    def refer(self, referrer: Path, k: int, rng: np.random.Generator) -> None:
+        """The ``k``-th referral contact of ``referrer``."""
+        w = self.w
+        if self.market is None:
+            path = (*referrer, k)
+            traits = draw_traits(w.population, 1, child(w.trait_seed, REFERRAL_TRAITS, *path))
+            self.start_lead(path, traits, 0, referred=True)
+        else:
+            m = self.market.contact(rng)
+            if m is not None:
+                self.start_lead((m,), w.traits, m, referred=True)
+
+    def start_lead(self, path: Path, traits: Any, i: int, referred: bool) -> None:
+        buyer = Buyer(traits, i, self.w.behaviour, self.env.now)
+        if referred:
+            warm_referral(buyer, self.w.lifecycle)
+        cost = self.w.lifecycle.referral_lead_cost if referred else self.w.market.lead_cost
+        self.ledger.add_cost(self.env.now, cost)
+        self.env.process(self.journey(path, buyer, referred, cost))
+
+    # ------------------------------------------------------------ pre-sale
+    def journey(self, path: Path, buyer: Buyer, referred: bool, lead_cost: float) -> Proc:
+        w, env, strategy = self.w, self.env, self.strategy
+        b = w.behaviour
+        rng = generator(w.decision_seed, *path)
+        seller_rate = w.sellers.cost_per_hour
+        dph = 1.0 / w.sellers.hours_per_day
+        self.active.add(buyer)
+        self.log(path, "arrive", buyer)
         result: Ending | None = None
         while result is None:
             pulled = buyer.orbit > Orbit.AWARENESS and buyer.pulls(rng)
             if not pulled:
                 fu = strategy.follow_up(_view(buyer, env.now, pulled))
-                yield from seller_time(fu.hours)
+                yield from self.work(self.sellers, fu.hours, dph)
                 buyer.hours += fu.hours
+                self.ledger.add_cost(env.now, fu.hours * seller_rate)
                 buyer.apply(fu, rng, count=False)
                 if not buyer.grants_meeting(rng):
                     buyer.refusals += 1
-                    log(i, "refused", buyer)
+                    self.log(path, "refused", buyer)
                     if buyer.refusals >= b.max_refusals:
                         result = _dark(buyer)
                         break
-                    result = yield from _wait(buyer, rng)
+                    result = yield from self.wait(buyer, rng)
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            yield from seller_time(action.hours)
+            yield from self.work(self.sellers, action.hours, dph)
+            self.ledger.add_cost(env.now, action.hours * seller_rate)
             accepted = buyer.apply(action, rng)
-            log(i, action.name if accepted else action.name + ":rejected", buyer)
+            self.log(path, action.name if accepted else action.name + ":rejected", buyer)
             if buyer.orbit == Orbit.AWARENESS:
                 buyer.orbit = buyer.max_orbit = Orbit.POTENTIAL
                 buyer.last_progress = env.now
@@ -153,49 +192,107 @@ def simulate(
                 result = buyer.decide(rng)
                 if result is not None:
                     break
-                log(i, "stall" if buyer.orbit == Orbit.ACQUISITION else "no", buyer)
+                self.log(path, "stall" if buyer.orbit == Orbit.ACQUISITION else "no", buyer)
             else:
                 buyer.move(rng, env.now)
-            result = yield from _wait(buyer, rng)
+            result = yield from self.wait(buyer, rng)
         if buyer.timed_out:
-            log(i, "patience_out", buyer)
-        log(i, result.value, buyer)
-        end[i] = env.now
-        ending[i] = _CODE[result]
-        max_orbit[i] = buyer.max_orbit
-        hours[i] = buyer.hours
-        true_value[i] = buyer.true_value()
-        internal[i] = buyer.internalisation
-        timed_out[i] = buyer.timed_out
+            self.log(path, "patience_out", buyer)
+        self.log(path, result.value, buyer)
+        row = {
+            "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
+            "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
+            "lead_cost": lead_cost, "won_at": np.nan, "churned": False, "post_hours": 0.0,
+            "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
+            "referrals": 0,
+        }  # fmt: skip
+        if result is Ending.WON:
+            row["won_at"] = env.now
+            row["revenue_first"] = 1.0
+            self.ledger.add_revenue(env.now, 1.0)
+            if w.lifecycle.enabled and env.now < w.end:
+                yield from self.after_sale(path, buyer, referred, rng, row)
+        self.active.discard(buyer)
+        row["max_orbit"] = buyer.max_orbit
+        row["true_value"] = buyer.true_value()
+        row["internalisation"] = buyer.internalisation
+        self.ledger.add_row(**row)
 
-    def _wait(buyer: Buyer, rng: np.random.Generator) -> Generator[Any, Any, Ending | None]:
+    def wait(self, buyer: Buyer, rng: np.random.Generator) -> Generator[Any, Any, Ending | None]:
         gap = buyer.gap_days(rng)
-        yield env.timeout(gap)
+        yield self.env.timeout(gap)
         buyer.compelling_events(gap, rng)
-        if buyer.patience_left(env.now):
+        if buyer.patience_left(self.env.now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
         if buyer.orbit == Orbit.AWARENESS:
             return Ending.UNQUALIFIED
         return buyer.cause_when_patience_ends()
 
-    def source() -> Generator[Any, Any, None]:
-        for i, t in enumerate(arrivals):
-            yield env.timeout(t - env.now)
-            env.process(journey(i))
+    # ------------------------------------------------------------ post-sale
+    def after_sale(
+        self, path: Path, buyer: Buyer, referred: bool, rng: np.random.Generator,
+        row: dict[str, Any],
+    ) -> Proc:  # fmt: skip
+        """Post-sale orbits until churn or the end of observation."""
+        w, env, life = self.w, self.env, self.w.lifecycle
+        account = Account(buyer, life, referred)
+        post_rate = w.post_sale_rate
+        renewal_due = env.now + life.contract_days
+        referring = [False]
+        self.log(path, "installation", buyer)
+        while True:
+            gap = account.gap_days(rng)
+            if min(renewal_due, env.now + gap) >= w.end:
+                # still a customer when observation ends; its referrals stop too
+                yield env.timeout(max(0.0, w.end - env.now))
+                break
+            if renewal_due <= env.now + gap:
+                # (post-sale work may have run past the due date: renew at once)
+                yield env.timeout(max(0.0, renewal_due - env.now))
+                if not account.renews(rng):
+                    row["churned"] = True
+                    self.churned += 1
+                    self.log(path, "churned", buyer)
+                    break
+                value = account.contract_value()
+                row["revenue_renewal"] += value
+                self.ledger.add_revenue(env.now, value)
+                self.log(path, "renewed", buyer)
+                renewal_due += life.contract_days
+                continue
+            yield env.timeout(gap)
+            action = self.strategy.after_sale(_view(buyer, env.now, False))
+            if action is not None:
+                yield from self.work(self.post_team, action.hours, self.post_days_per_hour)
+                row["post_hours"] += action.hours
+                self.ledger.add_cost(env.now, action.hours * post_rate)
+            event = account.step(action, rng)
+            if event == "expanded":
+                row["revenue_expansion"] += life.expansion_size
+                self.ledger.add_revenue(env.now, life.expansion_size)
+            if event != "stays":
+                self.log(path, event, buyer)
+            if account.referral_rate() > 0 and not referring[0]:
+                referring[0] = True
+                env.process(self.advocate(path, account, rng, row, referring))
 
-    env.process(source())
-    env.run()
-    return Journeys(
-        arrival=np.asarray(arrivals, dtype=float),
-        end=end,
-        ending=ending,
-        max_orbit=max_orbit,
-        hours=hours,
-        true_value=true_value,
-        internalisation=internal,
-        timed_out=timed_out,
-    )
+    def advocate(
+        self, path: Path, account: Account, rng: np.random.Generator, row: dict[str, Any],
+        referring: list[bool],
+    ) -> Proc:  # fmt: skip
+        """Referral contacts of an advocate, while it stays one (before the horizon)."""
+        while True:
+            rate = account.referral_rate()
+            if rate <= 0 or self.env.now >= self.w.horizon:
+                referring[0] = False
+                return
+            yield self.env.timeout(rng.exponential(YEAR / rate))
+            if self.env.now >= min(self.w.horizon, self.w.end) or account.referral_rate() <= 0:
+                continue
+            k = row["referrals"]
+            row["referrals"] = k + 1
+            self.refer(path, k, rng)
 
 
 def _dark(buyer: Buyer) -> Ending:

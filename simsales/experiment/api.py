@@ -64,8 +64,8 @@ def run(
     """
     config = resolve(experiment, **overrides)
     t0 = time.perf_counter()
-    records = run_replications(config, workers=workers, on_done=on_done)
+    records, series = run_replications(config, workers=workers, on_done=on_done)
     wall = time.perf_counter() - t0
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     manifest = build_manifest(config.model_dump(mode="json"), wall, n_workers)
-    return Results(pd.DataFrame.from_records(records), manifest)
+    return Results(pd.DataFrame.from_records(records), manifest, pd.DataFrame.from_records(series))

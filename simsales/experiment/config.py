@@ -8,7 +8,7 @@ every bad value is reported with its key path and what is allowed.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -19,10 +19,12 @@ from pydantic import (
     model_validator,
 )
 
+from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plugins import import_module
 from simsales.model.behaviour import Behaviour
+from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Orbit
 from simsales.model.population import Population
 from simsales.model.strategies import (
@@ -142,10 +144,19 @@ class Experiment(BaseModel):
     )
     market: Market = Market()
     sellers: Sellers = Sellers()
+    success: Sellers = Sellers(team_size=2, cost_per_hour=0.002)
     economics: Economics = Economics()
     behaviour: Behaviour = Behaviour()
     population: Population = Population()
+    lifecycle: Lifecycle = Lifecycle()
     strategies: list[StrategySpec] = Field(default_factory=_default_strategies, min_length=1)
+    compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=list, description="pairs of strategy names [a, b]: paired a - b"
+    )
+    compare_metrics: list[str] = Field(
+        default_factory=lambda: ["total_cost_share", "total_cost_of_sales", "revenue_total"],
+        description="metrics of the paired comparisons",
+    )
 
     @field_validator("modules")
     @classmethod
@@ -157,12 +168,45 @@ class Experiment(BaseModel):
         return modules
 
     @model_validator(mode="after")
+    def _end_after_horizon(self) -> Experiment:
+        end = self.lifecycle.end_days
+        if end is not None and end < self.horizon_days:
+            raise ValueError(
+                f"lifecycle.end_days ({end:g}) must be at least horizon_days "
+                f"({self.horizon_days:g}): leads arrive until the horizon"
+            )
+        return self
+
+    @property
+    def end_days(self) -> float:
+        """Day post-sale events stop: ``lifecycle.end_days``, default the horizon."""
+        return self.lifecycle.end_days if self.lifecycle.end_days is not None else self.horizon_days
+
+    @model_validator(mode="after")
     def _unique_labels(self) -> Experiment:
         seen: set[str] = set()
         for s in self.strategies:
             if s.name in seen:
                 raise ValueError(f"strategy name {s.name!r} is used twice; names label results")
             seen.add(s.name)
+        return self
+
+    @model_validator(mode="after")
+    def _comparisons_known(self) -> Experiment:
+        names = set(self.strategy_names)
+        for k, (a, b) in enumerate(self.compare):
+            for x in (a, b):
+                if x not in names:
+                    raise ValueError(
+                        f"compare[{k}]: {x!r} is not one of the strategies "
+                        f"({', '.join(self.strategy_names)})"
+                    )
+        unknown = [m for m in self.compare_metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(
+                f"compare_metrics: unknown metric(s) {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(METRICS)}"
+            )
         return self
 
     @property

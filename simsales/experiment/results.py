@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simsales.analysis.paired import COLUMNS as PAIRED_COLUMNS
+from simsales.analysis.paired import paired_differences
 from simsales.analysis.summary import summarise
 from simsales.plots import charts
 
@@ -89,16 +91,34 @@ class Results:
         then one column per metric.
     manifest : dict
         Config as run, seed, versions, git commit, wall time.
+    timeseries : DataFrame
+        One row per replication × strategy × month: customers in each orbit
+        (and churned) at the month's start, revenue and cost booked in it.
     summary : DataFrame
         Tidy: ``strategy, metric, mean, ci_low, ci_high, n`` (95% t-interval).
     """
 
     replications: pd.DataFrame
     manifest: dict[str, Any]
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
         self.summary = summarise(self.replications)
+
+    @property
+    def comparisons(self) -> pd.DataFrame:
+        """Paired comparisons declared in the experiment's ``compare`` (may be empty).
+
+        See :func:`simsales.analysis.paired.paired_differences`.
+        """
+        cfg = self.manifest.get("config", {})
+        pairs = [tuple(p) for p in cfg.get("compare", [])]
+        if not pairs:
+            return pd.DataFrame(columns=PAIRED_COLUMNS)
+        return paired_differences(
+            self.replications, pairs, list(cfg["compare_metrics"]), seed=int(cfg["seed"])
+        )
 
     @property
     def name(self) -> str:
@@ -138,14 +158,26 @@ class Results:
         """Share of leads reaching each pre-sale orbit."""
         return charts.funnel_chart(self.replications)
 
+    def occupancy_chart(self) -> Figure:
+        """Where customers are, month by month, per strategy (mean over replications)."""
+        return charts.occupancy_chart(self.timeseries)
+
+    def revenue_cost_chart(self) -> Figure:
+        """Cumulative revenue and cost of sales over time, per strategy."""
+        return charts.revenue_cost_chart(self.timeseries)
+
     def charts(self) -> dict[str, Figure]:
         """Every chart, by file stem."""
-        return {
+        out = {
             "conversion": self.conversion_chart(),
             "cost_of_sale": self.cost_of_sale_chart(),
             "losses_by_cause": self.losses_chart(),
             "orbit_funnel": self.funnel_chart(),
         }
+        if not self.timeseries.empty:
+            out["orbit_occupancy"] = self.occupancy_chart()
+            out["revenue_vs_cost"] = self.revenue_cost_chart()
+        return out
 
     # -------------------------------------------------------------- files
     def save(self, directory: str | Path, with_charts: bool = True) -> Path:
@@ -170,6 +202,13 @@ class Results:
             lambda p: self.replications.to_parquet(p, index=False),
         )
         _atomic_write(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False))
+        comparisons = self.comparisons
+        if not comparisons.empty:
+            _atomic_write(out / "comparisons.csv", lambda p: comparisons.to_csv(p, index=False))
+        if not self.timeseries.empty:
+            _atomic_write(
+                out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
+            )
         if with_charts:
             for stem, fig in self.charts().items():
                 charts.save_figure(fig, out / stem)
@@ -180,4 +219,6 @@ def load_results(directory: str | Path) -> Results:
     """Read results written by :meth:`Results.save`."""
     d = Path(directory)
     manifest = json.loads((d / "manifest.json").read_text())
-    return Results(pd.read_parquet(d / "replications.parquet"), manifest)
+    ts = d / "timeseries.parquet"
+    series = pd.read_parquet(ts) if ts.is_file() else pd.DataFrame()
+    return Results(pd.read_parquet(d / "replications.parquet"), manifest, series)

@@ -4,33 +4,63 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
 
+from simsales.engine.market import draw_arrivals
 from simsales.engine.metrics import journey_metrics
 from simsales.engine.simulation import TraceEvent, simulate
+from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.plugins import import_module
 from simsales.experiment.seeding import replication_seeds
+from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
+from simsales.model.streams import generator
 
-__all__ = ["draw_arrivals", "run_replication", "run_replications"]
+__all__ = ["STATE_COLUMNS", "build_world", "run_replication", "run_replications"]
 
 Record = dict[str, Any]
+#: Occupancy columns of the monthly series: one per orbit, then churned.
+STATE_COLUMNS = (*(o.name.lower() for o in Orbit), "churned")
 
 
-def draw_arrivals(rate: float, horizon: float, rng: np.random.Generator) -> np.ndarray:
-    """Arrival days of a Poisson process of ``rate`` per day on ``[0, horizon)``."""
-    n = int(rng.poisson(rate * horizon))
-    return np.sort(rng.uniform(0.0, horizon, n))
+def build_world(config: Experiment, replication: int) -> World:
+    """The fixed part of one replication: leads, traits, parameters and seeds."""
+    seeds = replication_seeds(config.seed, replication)
+    if config.market.size is None:
+        arrivals = draw_arrivals(
+            config.market.lead_rate, config.horizon_days, generator(seeds.arrivals)
+        )
+        n = len(arrivals)
+    else:  # a finite market draws its members' clocks itself, from the same stream
+        arrivals = np.empty(0)
+        n = config.market.size
+    return World(
+        traits=draw_traits(config.population, n, seeds.traits),
+        arrivals=arrivals,
+        population=config.population,
+        behaviour=config.behaviour,
+        lifecycle=config.lifecycle,
+        market=config.market,
+        sellers=config.sellers,
+        success=config.success,
+        arrival_seed=seeds.arrivals,
+        trait_seed=seeds.traits,
+        decision_seed=seeds.decisions,
+        horizon=config.horizon_days,
+        end=config.end_days,
+    )
 
 
 def run_replication(
-    config: Experiment, replication: int, trace: dict[str, list[TraceEvent]] | None = None
+    config: Experiment,
+    replication: int,
+    trace: dict[str, list[TraceEvent]] | None = None,
+    series: list[Record] | None = None,
 ) -> list[Record]:
     """Run every strategy of ``config`` on replication ``replication``.
 
@@ -46,6 +76,9 @@ def run_replication(
     trace : dict, optional
         If given, filled with each strategy's event log (see
         :func:`simsales.engine.simulation.simulate`).
+    series : list, optional
+        If given, extended with monthly rows: ``replication, strategy, month``,
+        the number of customers in each orbit (and churned), revenue and cost.
 
     Returns
     -------
@@ -54,22 +87,38 @@ def run_replication(
     """
     for m in config.modules:  # a fresh worker process needs the user's strategies
         import_module(m)
-    seeds = replication_seeds(config.seed, replication)
-    arrivals = draw_arrivals(
-        config.market.lead_rate, config.horizon_days, np.random.default_rng(seeds.arrivals)
-    )
-    traits = draw_traits(config.population, len(arrivals), seeds.traits)
+    world = build_world(config, replication)
     records: list[Record] = []
     for spec in config.strategies:
         log: list[TraceEvent] | None = [] if trace is not None else None
-        journeys = simulate(
-            traits, arrivals, spec.build(), config.behaviour, config.sellers, seeds.decisions, log
-        )
+        journeys, ledger = simulate(world, spec.build(), log)
         if trace is not None and log is not None:
             trace[spec.name] = log
-        metrics = journey_metrics(journeys, config.market, config.sellers, config.economics)
+        metrics = journey_metrics(
+            journeys, config.sellers.cost_per_hour, world.post_sale_rate,
+            config.economics.gross_margin,
+        )  # fmt: skip
         records.append({"replication": replication, "strategy": spec.name, **metrics})
+        if series is not None:
+            series.extend(monthly_rows(ledger, replication, spec.name))
     return records
+
+
+def monthly_rows(ledger: Ledger, replication: int, strategy: str) -> list[Record]:
+    """The ledger's monthly series as tidy rows."""
+    rows = []
+    for m in range(ledger.months):
+        row: Record = {"replication": replication, "strategy": strategy, "month": m}
+        row.update(zip(STATE_COLUMNS, (int(x) for x in ledger.occupancy[m]), strict=True))
+        row["revenue"] = float(ledger.revenue[m])
+        row["cost"] = float(ledger.cost[m])
+        rows.append(row)
+    return rows
+
+
+def _task(config: Experiment, replication: int) -> tuple[list[Record], list[Record]]:
+    series: list[Record] = []
+    return run_replication(config, replication, series=series), series
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:
@@ -84,7 +133,7 @@ def run_replications(
     config: Experiment,
     workers: int | None = None,
     on_done: Callable[[int], None] | None = None,
-) -> list[Record]:
+) -> tuple[list[Record], list[Record]]:
     """Run all replications of ``config``, in parallel when ``workers > 1``.
 
     Parameters
@@ -98,24 +147,25 @@ def run_replications(
 
     Returns
     -------
-    list of dict
-        Records ordered by replication, then by strategy as in the file; the
-        numbers do not depend on ``workers``.
+    records, series : list of dict
+        Metric records ordered by replication, then by strategy as in the
+        file, and the monthly series rows in the same order; the numbers do
+        not depend on ``workers``.
     """
     n = config.replications
     workers = min(workers or os.cpu_count() or 1, n)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    results: dict[int, list[Record]] = {}
+    results: dict[int, tuple[list[Record], list[Record]]] = {}
     if workers == 1:
         for r in range(n):
-            results[r] = run_replication(config, r)
+            results[r] = _task(config, r)
             if on_done:
                 on_done(r)
     else:
         pool = _executor(workers)
         try:
-            futures = {pool.submit(run_replication, config, r): r for r in range(n)}
+            futures = {pool.submit(_task, config, r): r for r in range(n)}
             for fut in as_completed(futures):
                 r = futures[fut]
                 results[r] = fut.result()
@@ -127,11 +177,6 @@ def run_replications(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
-    return [rec for r in range(n) for rec in results[r]]
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """Call ``fn`` and return its result and wall seconds."""
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+    records = [rec for r in range(n) for rec in results[r][0]]
+    series = [row for r in range(n) for row in results[r][1]]
+    return records, series

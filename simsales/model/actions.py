@@ -52,6 +52,9 @@ class Action(BaseModel):
         In [0, 1]: indecision falls by this share.
     internalise : float
         In [0, 1]: share of the gap to a fully internalised decision closed.
+    adoption_gain : float
+        In [0, 1], after the sale: added to the chance that installation
+        completes, and to the share of the adoption gap closed in a step.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -70,6 +73,7 @@ class Action(BaseModel):
     skeptic_risk: float = Field(0.0, ge=0, le=1)
     coaching: float = Field(0.0, ge=0, le=1)
     internalise: float = Field(0.0, ge=0, le=1)
+    adoption_gain: float = Field(0.0, ge=0, le=1)
 
 
 @dataclass(frozen=True)

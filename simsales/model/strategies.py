@@ -65,6 +65,10 @@ class Strategy(ABC):
         """The action of chasing a buyer that did not ask for the next step."""
         return Action(name="follow_up", hours=0.5)
 
+    def after_sale(self, view: SellerView) -> Action | None:
+        """The action at a post-sale step (INSTALLATION onward); None invests nothing."""
+        return None
+
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
@@ -80,7 +84,10 @@ class PhasedStrategy(Strategy):
     """A strategy with one action per phase of the pre-sale journey.
 
     ``opening`` at AWARENESS, ``middle`` at POTENTIAL to OBSERVATION,
-    ``closing`` at ACQUISITION, and ``follow_up`` to chase a buyer.
+    ``closing`` at ACQUISITION, and ``follow_up`` to chase a buyer. After the
+    sale, with ``invest_after_sale = true`` ("full orbit"), ``onboarding`` at
+    INSTALLATION, ``adoption_support`` at ADAPTATION and ``account_review``
+    from BELIEF on; with ``false`` ("transaction only", the default) nothing.
     """
 
     class Params(BaseModel):
@@ -91,6 +98,14 @@ class PhasedStrategy(Strategy):
         middle: Action = Action(name="presentation", hours=2.0, evidence=0.5)
         closing: Action = Action(name="proposal", hours=2.0, evidence=0.5)
         follow_up: Action = Action(name="follow_up", hours=0.5)
+        invest_after_sale: bool = False
+        onboarding: Action = Action(
+            name="onboarding", hours=6.0, adoption_gain=0.3, trust_gain=0.05
+        )
+        adoption_support: Action = Action(name="adoption_support", hours=3.0, adoption_gain=0.15)
+        account_review: Action = Action(
+            name="account_review", hours=2.0, internalise=0.1, trust_gain=0.05
+        )
 
     params: Any
 
@@ -107,6 +122,16 @@ class PhasedStrategy(Strategy):
 
     def follow_up(self, view: SellerView) -> Action:
         return self.params.follow_up  # type: ignore[no-any-return]
+
+    def after_sale(self, view: SellerView) -> Action | None:
+        p = self.params
+        if not p.invest_after_sale:
+            return None
+        if view.orbit == Orbit.INSTALLATION:
+            return p.onboarding  # type: ignore[no-any-return]
+        if view.orbit == Orbit.ADAPTATION:
+            return p.adoption_support  # type: ignore[no-any-return]
+        return p.account_review  # type: ignore[no-any-return]
 
 
 _REGISTRY: dict[str, type[Strategy]] = {}
@@ -194,6 +219,9 @@ class SequenceStrategy(Strategy):
 
     def follow_up(self, view: SellerView) -> Action:
         return self._current(view).follow_up(view)
+
+    def after_sale(self, view: SellerView) -> Action | None:
+        return self.parts[-1][0].after_sale(view)
 
 
 # ------------------------------------------------------------------ built-ins

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -19,8 +20,15 @@ __all__ = [
     "distribution_chart",
     "funnel_chart",
     "losses_chart",
+    "occupancy_chart",
+    "revenue_cost_chart",
     "save_figure",
 ]
+
+_ORBITS = [
+    "awareness", "potential", "benefit", "observation", "acquisition", "installation",
+    "adaptation", "belief", "expansion", "refer", "zealot",
+]  # fmt: skip
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -107,6 +115,60 @@ def funnel_chart(df: pd.DataFrame) -> Figure:
     ax.set_ylim(0, 105)
     ax.set_title("Pre-sale orbit funnel")
     ax.legend(frameon=False)
+    _style(ax)
+    return fig
+
+
+def occupancy_chart(ts: pd.DataFrame) -> Figure:
+    """Stacked areas: mean customers in each orbit (and churned) by month, per strategy.
+
+    Parameters
+    ----------
+    ts : DataFrame
+        Monthly series with ``strategy, month``, one column per orbit, ``churned``.
+    """
+    names = list(pd.unique(ts["strategy"]))
+    cols = [*_ORBITS, "churned"]
+    means = ts.groupby(["strategy", "month"], sort=False)[cols].mean()
+    ncol = min(3, len(names))
+    nrow = -(-len(names) // ncol)
+    fig = Figure(figsize=(4.2 * ncol + 1.8, 3.2 * nrow), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, sharex=True, sharey=True, squeeze=False))
+    cmap = matplotlib.colormaps["viridis"]
+    colours = [cmap(k / (len(_ORBITS) - 1)) for k in range(len(_ORBITS))] + ["0.75"]
+    for ax, s in zip(axes.flat, names, strict=False):
+        m = means.loc[s]
+        ax.stackplot(m.index.to_numpy(), m[cols].to_numpy().T, colors=colours, labels=cols)
+        ax.set_title(s)
+        _style(ax)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("month")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("customers (mean)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right center", frameon=False)
+    fig.suptitle("Where customers are, month by month")
+    return fig
+
+
+def revenue_cost_chart(ts: pd.DataFrame) -> Figure:
+    """Cumulative revenue (solid) and cost of sales (dashed) by month, per strategy."""
+    names = list(pd.unique(ts["strategy"]))
+    per = ts.groupby(["strategy", "replication"], sort=False)[["revenue", "cost"]].cumsum()
+    df = ts[["strategy", "month"]].assign(revenue=per["revenue"], cost=per["cost"])
+    means = df.groupby(["strategy", "month"], sort=False)[["revenue", "cost"]].mean()
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for colour, s in zip(PALETTE * 4, names, strict=False):
+        m = means.loc[s]
+        ax.plot(m.index, m["revenue"], color=colour, label=f"{s}: revenue")
+        ax.plot(m.index, m["cost"], color=colour, linestyle="--", label=f"{s}: cost of sales")
+    ax.set_xlabel("month")
+    ax.set_ylabel("cumulative amount (units of price)")
+    ax.set_title("Revenue and total cost of sales over time")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
     _style(ax)
     return fig
 

@@ -1,0 +1,148 @@
+"""What one simulation run needs (a World) and what it produces (Journeys, series)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from simsales.engine.params import Market, Sellers
+from simsales.model.behaviour import Behaviour
+from simsales.model.lifecycle import Lifecycle
+from simsales.model.orbits import Orbit
+from simsales.model.population import Population, Traits
+
+__all__ = ["MONTH", "Journeys", "Ledger", "World"]
+
+#: Days per month of the time series.
+MONTH = 365.25 / 12
+#: Occupancy columns: every orbit, then churned customers.
+N_STATES = len(Orbit) + 1
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything fixed about one replication, the same for every strategy.
+
+    Attributes
+    ----------
+    traits : Traits
+        Traits of the marketing leads (unlimited market: by arrival order) or
+        of the market's members (finite market: by member).
+    arrivals : ndarray
+        Arrival days of the marketing leads in an unlimited market.
+    population, behaviour, lifecycle, market, sellers, success
+        The experiment's parameters.
+    arrival_seed, trait_seed, decision_seed : numpy.random.SeedSequence
+        The replication's streams (see :mod:`simsales.experiment.seeding`).
+    horizon : float
+        Leads (marketing and referral) arrive before this day.
+    end : float
+        Post-sale events happen before this day.
+    """
+
+    traits: Traits
+    arrivals: np.ndarray
+    population: Population
+    behaviour: Behaviour
+    lifecycle: Lifecycle
+    market: Market
+    sellers: Sellers
+    success: Sellers
+    arrival_seed: np.random.SeedSequence
+    trait_seed: np.random.SeedSequence
+    decision_seed: np.random.SeedSequence
+    horizon: float
+    end: float
+
+    @property
+    def months(self) -> int:
+        """Months in the time series (covering the days before ``end``)."""
+        return max(1, math.ceil(self.end / MONTH))
+
+    @property
+    def post_sale_rate(self) -> float:
+        """Cost of one post-sale hour."""
+        team = self.sellers if self.lifecycle.resource == "sellers" else self.success
+        return team.cost_per_hour
+
+
+@dataclass
+class Journeys:
+    """One row per lead (marketing and referral) of one strategy in one replication.
+
+    Attributes are arrays of equal length; see :mod:`simsales.engine.metrics`
+    for how they become metrics. ``ending`` indexes
+    :data:`simsales.engine.simulation.ENDINGS`; ``won_at`` is NaN for leads not won.
+    """
+
+    arrival: np.ndarray
+    end: np.ndarray
+    ending: np.ndarray
+    max_orbit: np.ndarray
+    hours: np.ndarray
+    true_value: np.ndarray
+    internalisation: np.ndarray
+    timed_out: np.ndarray
+    referred: np.ndarray
+    lead_cost: np.ndarray
+    won_at: np.ndarray
+    churned: np.ndarray
+    post_hours: np.ndarray
+    revenue_first: np.ndarray
+    revenue_expansion: np.ndarray
+    revenue_renewal: np.ndarray
+    referrals: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+
+@dataclass
+class Ledger:
+    """Accumulates per-lead rows and monthly series while a run goes on."""
+
+    months: int
+    rows: dict[str, list[float]] = field(
+        default_factory=lambda: {f.name: [] for f in fields(Journeys)}
+    )
+    occupancy: np.ndarray = field(init=False)
+    revenue: np.ndarray = field(init=False)
+    cost: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.occupancy = np.zeros((self.months, N_STATES), dtype=np.int64)
+        self.revenue = np.zeros(self.months)
+        self.cost = np.zeros(self.months)
+
+    def _month(self, day: float) -> int | None:
+        m = int(day // MONTH)
+        return m if 0 <= m < self.months else None
+
+    def add_revenue(self, day: float, amount: float) -> None:
+        """Book revenue in the month of ``day`` (outside the series: not booked there)."""
+        m = self._month(day)
+        if m is not None:
+            self.revenue[m] += amount
+
+    def add_cost(self, day: float, amount: float) -> None:
+        """Book a cost in the month of ``day``."""
+        m = self._month(day)
+        if m is not None:
+            self.cost[m] += amount
+
+    def add_row(self, **values: float) -> None:
+        """One finished lead."""
+        for k, v in values.items():
+            self.rows[k].append(v)
+
+    def journeys(self) -> Journeys:
+        """The rows as arrays."""
+        ints = {"ending", "max_orbit", "referrals"}
+        bools = {"timed_out", "referred", "churned"}
+        out = {}
+        for k, v in self.rows.items():
+            dtype = np.int64 if k in ints else bool if k in bools else float
+            out[k] = np.asarray(v, dtype=dtype)
+        return Journeys(**out)

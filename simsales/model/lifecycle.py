@@ -1,0 +1,227 @@
+"""After the sale: post-sale orbits, renewals, expansion and referrals (DESIGN.md 2.6-2.7).
+
+A won buyer becomes an :class:`Account`. Its progress through INSTALLATION,
+ADAPTATION, BELIEF, EXPANSION, REFER and ZEALOT depends on how much of the
+offer's true value it realises (adoption x true value) against what it
+expected when it bought (its perceived value at purchase), and on how
+internalised its decision was. Renewals come every contract term; a customer
+that does not renew churns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from simsales.model.actions import Action
+from simsales.model.buyer import Buyer
+from simsales.model.orbits import Orbit
+
+__all__ = ["Account", "Lifecycle", "warm_referral"]
+
+
+class Lifecycle(BaseModel):
+    """Post-sale behaviour and referral parameters (the ``[lifecycle]`` table)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    enabled: bool = Field(True, description="off: the journey ends at the sale (pre-sale only)")
+    end_days: float | None = Field(
+        None, gt=0, description="post-sale events happen before this day; default horizon_days"
+    )
+    resource: Literal["sellers", "success"] = Field(
+        "success", description="team that does post-sale work: the sellers or a success team"
+    )
+    step_days: float = Field(30.0, gt=0, description="mean days between post-sale steps")
+    contract_days: float = Field(365.0, gt=0, description="contract term; renewal at its end")
+    install_success: float = Field(0.5, ge=0, le=1, description="chance a step completes install")
+    install_adoption: float = Field(0.3, ge=0, le=1, description="adoption once installed")
+    adoption_rate: float = Field(0.1, ge=0, le=1, description="gap to full adoption closed/step")
+    adoption_internalised: float = Field(
+        0.2, ge=0, le=1, description="added adoption rate per unit of internalisation"
+    )
+    belief_adoption: float = Field(0.6, ge=0, le=1, description="adoption needed to reach belief")
+    internalisation_weight: float = Field(
+        0.5, ge=0, description="satisfaction (log points) per unit of internalisation"
+    )
+    temperature: float = Field(0.5, gt=0, description="logit noise of post-sale judgments")
+    renewal_bias: float = Field(1.0, description="renewal logit at neutral satisfaction x temp")
+    referred_loyalty: float = Field(
+        0.5, ge=0, description="added renewal logit (x temperature) for referred customers"
+    )
+    back_probability: float = Field(0.3, ge=0, le=1, description="fall back when dissatisfied")
+    expansion_probability: float = Field(0.2, ge=0, le=1, description="per satisfied step")
+    expansion_size: float = Field(0.3, ge=0, description="expansion, units of price per term")
+    zealot_probability: float = Field(
+        0.1, ge=0, le=1, description="per satisfied step in REFER, times internalisation"
+    )
+    referral_rate: float = Field(
+        1.0, ge=0, description="referral contacts per advocate per year (Bass q in a finite market)"
+    )
+    zealot_multiplier: float = Field(2.0, ge=1, description="zealots refer this many times more")
+    referral_trust: float = Field(0.3, ge=0, le=1, description="referral leads: trust gap closed")
+    referral_bias: float = Field(
+        0.5, ge=0, le=1, description="referral leads: first-impression bias scaled by this"
+    )
+    referral_lead_cost: float = Field(0.002, ge=0, description="cost of a referral lead")
+
+
+def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
+    """Make a freshly drawn buyer a referral lead: more trust, truer impression."""
+    buyer.trust += life.referral_trust * (1.0 - buyer.trust)
+    buyer.bias = buyer.bias * life.referral_bias
+
+
+def _logistic(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 500.0), -500.0)))
+
+
+class Account:
+    """A won customer after the sale.
+
+    Parameters
+    ----------
+    buyer : Buyer
+        The buyer that just bought; its orbit becomes INSTALLATION.
+    life : Lifecycle
+        Post-sale parameters.
+    referred : bool
+        Whether it came as a referral (referred customers churn less).
+    """
+
+    __slots__ = (
+        "adoption", "buyer", "churned", "expanded", "expectation", "life", "referred",
+        "terms",
+    )  # fmt: skip
+
+    def __init__(self, buyer: Buyer, life: Lifecycle, referred: bool) -> None:
+        self.buyer = buyer
+        self.life = life
+        self.referred = referred
+        #: what the group expected to get, at purchase: mean perceived gain
+        self.expectation = float(np.mean(np.exp(buyer.bias) * buyer.visible_value()))
+        self.adoption = 0.0
+        self.expanded = False
+        self.churned = False
+        self.terms = 1
+        buyer.orbit = Orbit.INSTALLATION
+        buyer.max_orbit = max(buyer.max_orbit, Orbit.INSTALLATION)
+
+    @property
+    def orbit(self) -> Orbit:
+        """The customer's current orbit."""
+        return self.buyer.orbit
+
+    def realised_value(self) -> float:
+        """Value the customer gets so far: adoption x true value (units of price)."""
+        return self.adoption * self.buyer.true_value()
+
+    def satisfaction(self) -> float:
+        r"""Log of realised over expected value, plus credit for an internalised decision.
+
+        ``S = log(max(a V, 1e-9) / E) + w_int * internalisation``; 0 is
+        "as expected". A buyer that bought on an inflated impression (large
+        ``E``) is disappointed even when the offer delivers its true value.
+        """
+        realised = max(self.realised_value(), 1e-9)
+        return (
+            math.log(realised / self.expectation)
+            + self.life.internalisation_weight * self.buyer.internalisation
+        )
+
+    def contract_value(self) -> float:
+        """Revenue of one renewed term, units of price."""
+        return 1.0 + (self.life.expansion_size if self.expanded else 0.0)
+
+    def gap_days(self, rng: np.random.Generator) -> float:
+        """Days to the next post-sale step: exponential with mean ``step_days``
+        (exactly ``step_days`` when the behaviour's ``pace_noise`` is off)."""
+        if not self.buyer.b.pace_noise:
+            return self.life.step_days
+        return float(rng.exponential(self.life.step_days))
+
+    def _move(self, to: Orbit) -> None:
+        self.buyer.orbit = to
+        self.buyer.max_orbit = max(self.buyer.max_orbit, to)
+
+    def step(self, action: Action | None, rng: np.random.Generator) -> str:
+        """One post-sale step, after the seller's (or success team's) action, if any.
+
+        Returns
+        -------
+        str
+            What happened: ``"installed"``, ``"adopting"``, ``"believes"``,
+            ``"doubts"``, ``"expanded"``, ``"zealot"``, ``"fell_back"`` or ``"stays"``.
+        """
+        life = self.life
+        b = self.buyer
+        boost = 0.0
+        if action is not None:
+            b.apply(action, rng, count=False)  # post-sale hours are booked by the engine
+            boost = action.adoption_gain
+        o = b.orbit
+        if o == Orbit.INSTALLATION:
+            if rng.random() < min(1.0, life.install_success + boost):
+                self.adoption = max(self.adoption, life.install_adoption)
+                self._move(Orbit.ADAPTATION)
+                return "installed"
+            return "stays"
+        if o == Orbit.ADAPTATION:
+            rate = min(1.0, life.adoption_rate + life.adoption_internalised * b.internalisation
+                       + boost)  # fmt: skip
+            self.adoption += rate * (1.0 - self.adoption)
+            if self.adoption >= life.belief_adoption:
+                self._move(Orbit.BELIEF)
+                return "adopting"
+            return "stays"
+        # BELIEF and beyond: adoption keeps growing slowly with use
+        self.adoption += life.adoption_rate * (1.0 - self.adoption)
+        s = self.satisfaction()
+        satisfied = rng.random() < _logistic(s / life.temperature)
+        if not satisfied:
+            if rng.random() < life.back_probability:
+                self._move(Orbit(o - 1))
+                return "fell_back"
+            return "doubts"
+        if o == Orbit.BELIEF:
+            self._move(Orbit.EXPANSION)
+            return "believes"
+        if o == Orbit.EXPANSION:
+            if rng.random() < life.expansion_probability:
+                self.expanded = True
+                self._move(Orbit.REFER)
+                return "expanded"
+            return "stays"
+        if o == Orbit.REFER and rng.random() < life.zealot_probability * b.internalisation:
+            self._move(Orbit.ZEALOT)
+            return "zealot"
+        return "stays"
+
+    def renews(self, rng: np.random.Generator) -> bool:
+        """The renewal decision at the end of a contract term.
+
+        ``P = logistic(S / T + renewal_bias + referred_loyalty [if referred])``.
+        """
+        life = self.life
+        x = self.satisfaction() / life.temperature + life.renewal_bias
+        if self.referred:
+            x += life.referred_loyalty
+        ok = rng.random() < _logistic(x)
+        if ok:
+            self.terms += 1
+        else:
+            self.churned = True
+        return ok
+
+    def referral_rate(self) -> float:
+        """Referral contacts per year: advocates in REFER, more as ZEALOTs."""
+        if self.churned:
+            return 0.0
+        if self.buyer.orbit == Orbit.REFER:
+            return self.life.referral_rate
+        if self.buyer.orbit == Orbit.ZEALOT:
+            return self.life.referral_rate * self.life.zealot_multiplier
+        return 0.0

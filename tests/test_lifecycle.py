@@ -1,0 +1,229 @@
+"""After the sale: each transition rule, renewals, referrals (DESIGN.md 2.6-2.7)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simsales.engine.simulation import ENDINGS, simulate
+from simsales.model.actions import Action
+from simsales.model.lifecycle import Account, Lifecycle, warm_referral
+from simsales.model.orbits import Ending, Orbit
+from simsales.model.strategies import make_strategy
+
+from worlds import const, exact_behaviour, make_buyer, tiny_population, tiny_world
+
+#: Lifecycle with every chance at 0 or 1, for exact transitions.
+SURE = {
+    "install_success": 1.0,
+    "install_adoption": 0.5,
+    "adoption_rate": 0.5,
+    "adoption_internalised": 0.0,
+    "belief_adoption": 0.7,
+    "expansion_probability": 1.0,
+    "zealot_probability": 1.0,
+    "back_probability": 1.0,
+    "temperature": 0.01,
+}
+
+
+def account(life: dict | None = None, referred: bool = False, **traits) -> Account:
+    pop = tiny_population(value_ratio=const(4.0), known_need_share=const(1.0), **traits)
+    return Account(make_buyer(pop), Lifecycle(**(life or SURE)), referred)
+
+
+def test_expectation_is_the_perceived_value_at_purchase():
+    a = account(first_impression_bias=const(0.5))
+    assert a.expectation == pytest.approx(4.0 * math.exp(0.5))
+    assert a.orbit == Orbit.INSTALLATION
+
+
+def test_installation_then_adaptation_then_belief(rng):
+    a = account()
+    assert a.step(None, rng) == "installed" and a.orbit == Orbit.ADAPTATION
+    assert a.adoption == 0.5
+    # adoption closes half the gap per step: 0.5 -> 0.75 >= 0.7
+    assert a.step(None, rng) == "adopting" and a.orbit == Orbit.BELIEF
+    assert a.adoption == pytest.approx(0.75)
+
+
+def test_installation_can_take_several_steps():
+    life = {**SURE, "install_success": 0.25}
+    n = 4000
+    rng = np.random.default_rng(3)
+    done = sum(account(life).step(None, rng) == "installed" for _ in range(n))
+    assert abs(done / n - 0.25) < 4 * math.sqrt(0.25 * 0.75 / n)
+
+
+def test_onboarding_adds_its_adoption_gain_to_installation():
+    life = {**SURE, "install_success": 0.0}
+    rng = np.random.default_rng(0)
+    assert account(life).step(None, rng) == "stays"
+    help_ = Action(name="onboarding", hours=6.0, adoption_gain=1.0)
+    assert account(life).step(help_, rng) == "installed"
+
+
+def test_internalisation_speeds_adoption(rng):
+    life = {**SURE, "adoption_rate": 0.1, "adoption_internalised": 0.4}
+    slow, fast = account(life), account(life)
+    fast.buyer.internalisation = 1.0
+    for a in (slow, fast):
+        a.step(None, rng)  # installed at 0.5
+        a.step(None, rng)
+    assert slow.adoption == pytest.approx(0.5 + 0.1 * 0.5)
+    assert fast.adoption == pytest.approx(0.5 + 0.5 * 0.5)
+
+
+def _to_belief(a: Account, rng) -> None:
+    while a.orbit < Orbit.BELIEF:
+        a.step(None, rng)
+
+
+def test_satisfied_customer_climbs_to_zealot(rng):
+    a = account()
+    a.buyer.internalisation = 1.0
+    _to_belief(a, rng)
+    assert a.satisfaction() > 0
+    assert [a.step(None, rng) for _ in range(3)] == ["believes", "expanded", "zealot"]
+    assert a.orbit == Orbit.ZEALOT and a.expanded
+    assert a.contract_value() == pytest.approx(1.3)
+
+
+def test_inflated_impression_is_disappointed_at_belief(rng):
+    # bought believing the value was e^1.5 ~ 4.5 x the truth: realised value
+    # falls short, so it doubts and falls back instead of believing
+    a = account(first_impression_bias=const(1.5))
+    _to_belief(a, rng)
+    assert a.satisfaction() < 0
+    assert a.step(None, rng) == "fell_back" and a.orbit == Orbit.ADAPTATION
+
+
+def test_renewal_probability_is_the_logit_of_satisfaction_statistical():
+    life = {**SURE, "temperature": 0.5, "renewal_bias": 1.0, "referred_loyalty": 0.5}
+    rng = np.random.default_rng(4)
+    for referred in (False, True):
+        probe = account(life, referred)
+        _to_belief(probe, rng)
+        x = probe.satisfaction() / 0.5 + 1.0 + (0.5 if referred else 0.0)
+        p = 1 / (1 + math.exp(-x))
+        n = 4000
+        renewed = 0
+        for _ in range(n):
+            a = account(life, referred)
+            a.adoption = probe.adoption
+            a.buyer.orbit = Orbit.BELIEF
+            renewed += a.renews(rng)
+        assert abs(renewed / n - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_referred_customers_churn_less(rng):
+    a, b = account(referred=False), account(referred=True)
+    for x in (a, b):
+        _to_belief(x, rng)
+    sa = a.satisfaction() / a.life.temperature + a.life.renewal_bias
+    assert b.satisfaction() == a.satisfaction()
+    # same satisfaction, higher renewal logit for the referred one
+    assert sa + a.life.referred_loyalty > sa
+
+
+def test_churned_account_stops_referring(rng):
+    a = account()
+    a.buyer.orbit = Orbit.REFER
+    assert a.referral_rate() == 1.0
+    a.buyer.orbit = Orbit.ZEALOT
+    assert a.referral_rate() == 2.0
+    a.churned = True
+    assert a.referral_rate() == 0.0
+
+
+def test_referral_leads_are_warmer():
+    b = make_buyer(tiny_population(trust=const(0.2), first_impression_bias=const(0.4)))
+    warm_referral(b, Lifecycle())
+    assert b.trust == pytest.approx(0.2 + 0.3 * 0.8)
+    assert b.bias[0] == pytest.approx(0.2)
+
+
+# ---------------------------------------------------------------- engine
+
+
+def _lifecycle_run(life: dict, strategy: str = "relationship", **world_kw):
+    # relationship gives no evidence, so the buyer's impression stays unbiased
+    pop = tiny_population()
+    log: list = []
+    world = tiny_world(pop, exact_behaviour(access_base=1.0), [0.0], lifecycle=life, **world_kw)
+    j, ledger = simulate(world, make_strategy(strategy, {"invest_after_sale": True}), log)
+    return j, ledger, log
+
+
+#: Sure transitions for a customer that adopts fully and owns its decision.
+HAPPY = {
+    **SURE,
+    "belief_adoption": 0.9,
+    "internalisation_weight": 2.0,
+    "zealot_probability": 0.0,
+    "renewal_bias": 50.0,
+}
+
+
+def test_won_customer_goes_through_the_post_sale_orbits_exact_log():
+    # Unbiased buyer, sure transitions, monthly steps, 365-day contract, the
+    # seller doubles as the success team; observed until day 400. Adoption is
+    # 0.5 at install, then closes 0.5 + 0.15 (adoption support's gain) of the
+    # gap per step: 0.825, then 0.939 >= 0.9.
+    life = {**HAPPY, "resource": "sellers", "referral_rate": 0.0}
+    j, ledger, log = _lifecycle_run(life, horizon=400.0)
+    events = [(e[2], e[3]) for e in log]
+    won = events.index(("won", "acquisition"))
+    assert events[won + 1 :] == [
+        ("installation", "installation"),
+        ("installed", "adaptation"),
+        ("adopting", "belief"),
+        ("believes", "expansion"),
+        ("expanded", "refer"),
+        ("renewed", "refer"),
+    ]
+    assert ENDINGS[j.ending[0]] is Ending.WON
+    assert j.max_orbit[0] == Orbit.REFER
+    assert j.revenue_first[0] == 1.0
+    assert j.revenue_expansion[0] == pytest.approx(0.3)
+    assert j.revenue_renewal[0] == pytest.approx(1.3)  # the expanded contract renews
+    # full orbit: onboarding 6 h, adoption support 3 h x 2, then account
+    # reviews of 2 h at every later step
+    assert j.post_hours[0] >= 6 + 6 and (j.post_hours[0] - 12) % 2 == 0
+    assert ledger.revenue.sum() == pytest.approx(1 + 0.3 + 1.3)
+    assert not j.churned[0]
+
+
+def test_pushed_customer_is_disappointed_and_churns():
+    # push oversells (claim_bias): the customer expects more than the offer
+    # gives, doubts at belief, and without renewal bias does not renew.
+    life = {**HAPPY, "internalisation_weight": 0.0, "renewal_bias": -5.0, "referral_rate": 0.0}
+    j, _, log = _lifecycle_run(life, strategy="push", horizon=400.0)
+    events = [e[2] for e in log]
+    assert "churned" in events and "believes" not in events
+    assert j.churned[0] and j.revenue_renewal[0] == 0
+
+
+def test_transaction_only_spends_no_post_sale_hours():
+    pop = tiny_population()
+    world = tiny_world(pop, exact_behaviour(access_base=1.0), [0.0], lifecycle=SURE)
+    j, _ = simulate(world, make_strategy("push"), None)
+    assert j.post_hours[0] == 0.0
+
+
+def test_advocates_create_referral_leads():
+    life = {**HAPPY, "referral_rate": 12.0}
+    j, _, _ = _lifecycle_run(life, horizon=365.0)
+    assert j.referred.sum() > 0 and j.referrals.sum() == j.referred.sum()
+    assert (j.lead_cost[j.referred] == Lifecycle().referral_lead_cost).all()
+    assert (j.arrival[j.referred] < 365.0).all()  # leads only arrive before the horizon
+    # referral leads are customers too: some of them win
+    assert (ENDINGS.index(Ending.WON) == j.ending[j.referred]).any()
+
+
+def test_lifecycle_off_ends_the_journey_at_the_sale():
+    j, _, log = _lifecycle_run({"enabled": False})
+    assert log[-1][2] == "won"
+    assert j.revenue_renewal[0] == 0 and j.post_hours[0] == 0
