@@ -42,6 +42,8 @@ _SHOWN = [
     ("cycle_median", "cycle (d)", 1, "{:.0f}"),
     ("no_decision_share", "no-decision", 100, "{:.0f}%"),
     ("roise", "ROISE", 1, "{:.2f}"),
+    ("churn_share", "churn", 100, "{:.0f}%"),
+    ("total_cost_share", "total cost/rev", 100, "{:.1f}%"),
 ]
 
 

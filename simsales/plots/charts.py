@@ -153,23 +153,34 @@ def occupancy_chart(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+def _line_styles(n: int) -> list[tuple[str, str]]:
+    """(colour, linestyle) for ``n`` series: the palette, then again dotted, dashed..."""
+    styles = ["-", ":", "--", "-."]
+    return [
+        (PALETTE[k % len(PALETTE)], styles[(k // len(PALETTE)) % len(styles)]) for k in range(n)
+    ]
+
+
 def revenue_cost_chart(ts: pd.DataFrame) -> Figure:
-    """Cumulative revenue (solid) and cost of sales (dashed) by month, per strategy."""
+    """Cumulative revenue and total cost of sales by month, per strategy (two panels)."""
     names = list(pd.unique(ts["strategy"]))
     per = ts.groupby(["strategy", "replication"], sort=False)[["revenue", "cost"]].cumsum()
     df = ts[["strategy", "month"]].assign(revenue=per["revenue"], cost=per["cost"])
     means = df.groupby(["strategy", "month"], sort=False)[["revenue", "cost"]].mean()
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
-    ax = fig.subplots()
-    for colour, s in zip(PALETTE * 4, names, strict=False):
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax_rev, ax_cost = fig.subplots(1, 2, sharex=True)
+    for (colour, style), s in zip(_line_styles(len(names)), names, strict=True):
         m = means.loc[s]
-        ax.plot(m.index, m["revenue"], color=colour, label=f"{s}: revenue")
-        ax.plot(m.index, m["cost"], color=colour, linestyle="--", label=f"{s}: cost of sales")
-    ax.set_xlabel("month")
-    ax.set_ylabel("cumulative amount (units of price)")
-    ax.set_title("Revenue and total cost of sales over time")
-    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
-    _style(ax)
+        ax_rev.plot(m.index, m["revenue"], color=colour, linestyle=style, label=s)
+        ax_cost.plot(m.index, m["cost"], color=colour, linestyle=style, label=s)
+    ax_rev.set_title("cumulative revenue")
+    ax_cost.set_title("cumulative total cost of sales")
+    for ax in (ax_rev, ax_cost):
+        ax.set_xlabel("month")
+        ax.set_ylabel("units of price")
+        _style(ax)
+    ax_cost.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    fig.suptitle("Revenue and total cost of sales over time (mean over replications)")
     return fig
 
 
