@@ -227,3 +227,21 @@ def test_lifecycle_off_ends_the_journey_at_the_sale():
     j, _, log = _lifecycle_run({"enabled": False})
     assert log[-1][2] == "won"
     assert j.revenue_renewal[0] == 0 and j.post_hours[0] == 0
+
+
+def test_expansion_is_bought_once(rng):
+    a = account()
+    a.buyer.internalisation = 1.0
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert a.step(None, rng) == "expanded"
+    a.buyer.orbit = Orbit.EXPANSION  # fell back, climbs again
+    assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
+    assert a.contract_value() == pytest.approx(1.3)
+
+
+def test_rejected_post_sale_action_does_not_help():
+    life = {**SURE, "install_success": 0.0}
+    a = account(life, trust=const(0.0))
+    skeptical = Action(name="workshop", hours=2.0, adoption_gain=1.0, skeptic_risk=1.0)
+    assert a.step(skeptical, np.random.default_rng(0)) == "stays"

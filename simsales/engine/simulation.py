@@ -83,7 +83,7 @@ class _Run:
         else:
             self.post_team = simpy.Resource(self.env, capacity=world.success.team_size)
             self.post_days_per_hour = 1 / world.success.hours_per_day
-        self.ledger = Ledger(world.months)
+        self.ledger = Ledger(world.months, world.end)
         self.active: set[Buyer] = set()
         self.churned = 0
         self.market: FiniteMarket | None = None
@@ -206,6 +206,7 @@ class _Run:
             "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
             "referrals": 0,
         }  # fmt: skip
+        row["internalisation"] = buyer.internalisation  # at the end of the pre-sale journey
         if result is Ending.WON:
             row["won_at"] = env.now
             row["revenue_first"] = 1.0
@@ -215,7 +216,6 @@ class _Run:
         self.active.discard(buyer)
         row["max_orbit"] = buyer.max_orbit
         row["true_value"] = buyer.true_value()
-        row["internalisation"] = buyer.internalisation
         self.ledger.add_row(**row)
 
     def wait(self, buyer: Buyer, rng: np.random.Generator) -> Generator[Any, Any, Ending | None]:
@@ -267,6 +267,8 @@ class _Run:
                 yield from self.work(self.post_team, action.hours, self.post_days_per_hour)
                 row["post_hours"] += action.hours
                 self.ledger.add_cost(env.now, action.hours * post_rate)
+                if env.now >= w.end:  # the work ran past the end of observation
+                    break
             event = account.step(action, rng)
             if event == "expanded":
                 row["revenue_expansion"] += life.expansion_size

@@ -58,7 +58,8 @@ class World:
 
     @property
     def months(self) -> int:
-        """Months in the time series (covering the days before ``end``)."""
+        """Months in the time series (covering the days before ``end``; the last
+        month may be partial)."""
         return max(1, math.ceil(self.end / MONTH))
 
     @property
@@ -104,6 +105,7 @@ class Ledger:
     """Accumulates per-lead rows and monthly series while a run goes on."""
 
     months: int
+    end: float
     rows: dict[str, list[float]] = field(
         default_factory=lambda: {f.name: [] for f in fields(Journeys)}
     )
@@ -117,8 +119,9 @@ class Ledger:
         self.cost = np.zeros(self.months)
 
     def _month(self, day: float) -> int | None:
-        m = int(day // MONTH)
-        return m if 0 <= m < self.months else None
+        if not 0 <= day < self.end:
+            return None  # the series covers [0, end) only
+        return min(int(day // MONTH), self.months - 1)
 
     def add_revenue(self, day: float, amount: float) -> None:
         """Book revenue in the month of ``day`` (outside the series: not booked there)."""

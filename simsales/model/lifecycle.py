@@ -48,9 +48,9 @@ class Lifecycle(BaseModel):
         0.5, ge=0, description="satisfaction (log points) per unit of internalisation"
     )
     temperature: float = Field(0.5, gt=0, description="logit noise of post-sale judgments")
-    renewal_bias: float = Field(1.0, description="renewal logit at neutral satisfaction x temp")
+    renewal_bias: float = Field(1.0, description="renewal logit at neutral satisfaction")
     referred_loyalty: float = Field(
-        0.5, ge=0, description="added renewal logit (x temperature) for referred customers"
+        0.5, ge=0, description="added to the renewal logit of referred customers"
     )
     back_probability: float = Field(0.3, ge=0, le=1, description="fall back when dissatisfied")
     expansion_probability: float = Field(0.2, ge=0, le=1, description="per satisfied step")
@@ -154,13 +154,15 @@ class Account:
         -------
         str
             What happened: ``"installed"``, ``"adopting"``, ``"believes"``,
-            ``"doubts"``, ``"expanded"``, ``"zealot"``, ``"fell_back"`` or ``"stays"``.
+            ``"doubts"``, ``"expanded"``, ``"refers"`` (back to REFER, having
+            expanded before: expansion is bought once), ``"zealot"``,
+            ``"fell_back"`` or ``"stays"``.
         """
         life = self.life
         b = self.buyer
         boost = 0.0
-        if action is not None:
-            b.apply(action, rng, count=False)  # post-sale hours are booked by the engine
+        if action is not None and b.apply(action, rng, count=False):
+            # (post-sale hours are booked by the engine; a rejected action helps nothing)
             boost = action.adoption_gain
         o = b.orbit
         if o == Orbit.INSTALLATION:
@@ -190,6 +192,9 @@ class Account:
             self._move(Orbit.EXPANSION)
             return "believes"
         if o == Orbit.EXPANSION:
+            if self.expanded:  # climbing back after a fall: it expanded already, once
+                self._move(Orbit.REFER)
+                return "refers"
             if rng.random() < life.expansion_probability:
                 self.expanded = True
                 self._move(Orbit.REFER)

@@ -8,10 +8,8 @@ __all__ = ["PRE_SALE", "Ending", "Orbit"]
 
 
 class Orbit(IntEnum):
-    """Orbits of DESIGN.md 2.6, in order. Pre-sale ones end at ACQUISITION.
-
-    The post-sale orbits are named here so that strategies and results can
-    refer to them; the engine does not yet move customers through them.
+    """Orbits of DESIGN.md 2.6, in order. Pre-sale ones end at ACQUISITION;
+    INSTALLATION to ZEALOT are the post-sale orbits (:mod:`simsales.model.lifecycle`).
     """
 
     AWARENESS = 0
