@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +16,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simsales.experiment.api import resolve
+from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.results import Results
+from simsales.experiment.store import StoreError
+
+
+class Backend(StrEnum):
+    """Where replications run."""
+
+    local = "local"
+    dask = "dask"
+
 
 app = typer.Typer(
     name="simsales",
@@ -152,8 +162,25 @@ def run(
     workers: Annotated[
         int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="keep the replications an interrupted run already wrote to --out"
+        ),
+    ] = False,
+    backend: Annotated[
+        Backend, typer.Option(help="local worker processes, or a Dask cluster")
+    ] = Backend.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
+    ] = None,
 ) -> None:
-    """Run every strategy of an experiment on the same customers and write results."""
+    """Run every strategy of an experiment on the same customers and write results.
+
+    Each finished replication is written to OUT/parts/ at once; after an
+    interruption, the same command with --resume computes only what is missing.
+    """
     config = _load(file, replications=replications, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / config.name
     problem = _unwritable(target)
@@ -165,7 +192,11 @@ def run(
     if problem:
         err.print(f"[bold red]error:[/] --out {str(target)!r}: {problem}", highlight=False)
         raise typer.Exit(2)
+    if scheduler and backend is not Backend.dask:
+        err.print("[bold red]error:[/] --scheduler needs --backend dask", highlight=False)
+        raise typer.Exit(2)
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
+    failed: RunFailed | None = None
     try:
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -179,19 +210,49 @@ def run(
                 total=config.replications,
             )
             results = run_experiment(
-                config, workers=n_workers, on_done=lambda _r: progress.advance(task)
-            )
-        results.save(target)
+                config, workers=n_workers, on_done=lambda _r: progress.advance(task),
+                out=target, resume=resume, backend=backend.value, scheduler=scheduler,
+            )  # fmt: skip
+    except StoreError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]: nothing was written")
+        err.print(
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{target}/parts; run again with --resume to finish",
+            highlight=False,
+        )
         raise typer.Exit(130) from None
+    except RunFailed as e:
+        failed = e
     except Exception as e:  # a failure while running: say what, exit 1
         err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
         raise typer.Exit(1) from None
+    if failed is not None:
+        if failed.results is not None:
+            results = failed.results
+        else:
+            _report_failures(failed)
+            raise typer.Exit(1)
     print_summary(results)
     print_comparisons(results)
     wall = results.manifest["wall_seconds"]
-    out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s))")
+    resumed = results.manifest.get("resumed_replications", 0)
+    note = f", {resumed} resumed" if resumed else ""
+    out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s){note})")
+    if failed is not None:
+        _report_failures(failed)
+        raise typer.Exit(1)
+
+
+def _report_failures(failed: RunFailed) -> None:
+    err.print(
+        f"[bold red]{len(failed.failures)} replication(s) failed[/] "
+        "(the others are in the results):",
+        highlight=False,
+    )
+    for f in failed.failures:
+        err.print(f"  - {f.describe()}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -13,9 +13,10 @@ import pandas as pd
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import load_experiment, to_experiment
 from simsales.experiment.results import Results, build_manifest
-from simsales.experiment.runner import run_replications
+from simsales.experiment.runner import Failure, run_replications
+from simsales.experiment.store import PartStore
 
-__all__ = ["resolve", "run"]
+__all__ = ["RunFailed", "resolve", "run"]
 
 
 def resolve(
@@ -27,14 +28,37 @@ def resolve(
     return to_experiment(experiment, **overrides)
 
 
+class RunFailed(RuntimeError):
+    """Some replications raised; the others finished and (with ``out``) were saved.
+
+    Attributes
+    ----------
+    results : Results or None
+        Results of the replications that finished (None if none did).
+    failures : list of Failure
+        Each failed replication with its seed and error.
+    """
+
+    def __init__(self, results: Results | None, failures: list[Failure]) -> None:
+        self.results = results
+        self.failures = failures
+        lines = "; ".join(f.describe() for f in failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} replication(s) failed: {lines}{more}")
+
+
 def run(
     experiment: str | Path | Mapping[str, Any] | Experiment,
     *,
     workers: int | None = None,
     on_done: Callable[[int], None] | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    backend: str = "local",
+    scheduler: str | None = None,
     **overrides: Any,
 ) -> Results:
-    """Run an experiment and return its results (nothing is written).
+    """Run an experiment and return its results.
 
     Parameters
     ----------
@@ -44,28 +68,67 @@ def run(
         Worker processes; default all cores. Results do not depend on it.
     on_done : callable, optional
         Called with each finished replication's index.
+    out : path, optional
+        Output folder. Each finished replication is written there at once
+        (``parts/``), and the results files at the end. Without it nothing is
+        written.
+    resume : bool
+        With ``out``: keep replications already written there by an earlier,
+        interrupted run of the same experiment, and compute only the rest.
+    backend : {"local", "dask"}
+        Local worker processes, or a Dask cluster (needs ``simsales[dask]``).
+    scheduler : str, optional
+        With the dask backend: address of a running scheduler; without it a
+        local cluster is started on 127.0.0.1.
     **overrides
         Top-level keys to replace, e.g. ``replications=10, seed=1``.
 
     Returns
     -------
     Results
-        ``.summary``, ``.replications``, ``.save(dir)`` and the chart methods.
+        ``.summary``, ``.replications``, ``.timeseries``, ``.comparisons``,
+        ``.save(dir)`` and the chart methods.
 
     Raises
     ------
     ConfigError
         If the experiment is invalid; nothing has run.
+    StoreError
+        If ``resume`` is asked for a folder that holds another experiment.
+    RunFailed
+        If some replications raised; it carries the others' results.
 
     Examples
     --------
     >>> import simsales
     >>> res = simsales.run("experiments/baseline.toml", replications=2)  # doctest: +SKIP
     """
+    if backend not in ("local", "dask"):
+        raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
     config = resolve(experiment, **overrides)
+    store = PartStore(Path(out), config, resume) if out is not None else None
     t0 = time.perf_counter()
-    records, series = run_replications(config, workers=workers, on_done=on_done)
+    output = run_replications(
+        config, workers=workers, on_done=on_done, store=store, backend=backend,
+        scheduler=scheduler,
+    )  # fmt: skip
     wall = time.perf_counter() - t0
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     manifest = build_manifest(config.model_dump(mode="json"), wall, n_workers)
-    return Results(pd.DataFrame.from_records(records), manifest, pd.DataFrame.from_records(series))
+    manifest["backend"] = backend
+    manifest["resumed_replications"] = output.resumed
+    manifest["failures"] = [
+        {"replication": f.replication, "seed": f.seed, "spawn_key": list(f.spawn_key),
+         "error": f.error}
+        for f in output.failures
+    ]  # fmt: skip
+    records = pd.DataFrame(output.records)
+    results = None
+    if len(records):
+        results = Results(records, manifest, pd.DataFrame(output.series))
+        if out is not None:
+            results.save(out)
+    if output.failures:
+        raise RunFailed(results, output.failures)
+    assert results is not None  # no failures and no records would mean no replications
+    return results

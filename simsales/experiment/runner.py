@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simsales.engine.market import draw_arrivals
 from simsales.engine.metrics import journey_metrics
@@ -17,11 +21,19 @@ from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.plugins import import_module
 from simsales.experiment.seeding import replication_seeds
+from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
 from simsales.model.streams import generator
 
-__all__ = ["STATE_COLUMNS", "build_world", "run_replication", "run_replications"]
+__all__ = [
+    "STATE_COLUMNS",
+    "Failure",
+    "RunOutput",
+    "build_world",
+    "run_replication",
+    "run_replications",
+]
 
 Record = dict[str, Any]
 #: Occupancy columns of the monthly series: one per orbit, then churned.
@@ -116,24 +128,107 @@ def monthly_rows(ledger: Ledger, replication: int, strategy: str) -> list[Record
     return rows
 
 
-def _task(config: Experiment, replication: int) -> tuple[list[Record], list[Record]]:
+@dataclass(frozen=True)
+class Failure:
+    """A replication that raised: which one, its seed, and the error."""
+
+    replication: int
+    seed: int
+    spawn_key: tuple[int, ...]
+    error: str
+    traceback: str
+
+    def describe(self) -> str:
+        """One line for people."""
+        return (
+            f"replication {self.replication} (root seed {self.seed}, spawn key "
+            f"{list(self.spawn_key)}): {self.error}"
+        )
+
+
+TaskResult = tuple[int, list[Record], list[Record], Failure | None]
+
+
+def _task(config: Experiment, replication: int) -> TaskResult:
+    """One replication in a worker; an exception becomes a Failure, not a crash."""
     series: list[Record] = []
-    return run_replication(config, replication, series=series), series
+    try:
+        records = run_replication(config, replication, series=series)
+    except Exception as e:
+        key = replication_seeds(config.seed, replication).arrivals.spawn_key[:-1]
+        failure = Failure(
+            replication, config.seed, tuple(key), f"{type(e).__name__}: {e}",
+            traceback.format_exc(),
+        )  # fmt: skip
+        return replication, [], [], failure
+    return replication, records, series, None
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
+@contextmanager
+def _executor(backend: str, workers: int, scheduler: str | None) -> Iterator[Executor]:
+    if backend == "dask":
+        with _dask_executor(workers, scheduler) as ex:
+            yield ex
+        return
     # Set the start method explicitly, and never at import time: Python 3.14
     # changes the default on Linux. Tasks are top-level functions of picklable
     # arguments, so either method works; fork starts fastest.
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+    try:
+        yield pool
+    except BaseException:
+        # Interrupted or failed: drop queued replications instead of running
+        # them all before returning.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+@contextmanager
+def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise RuntimeError(
+            "the dask backend needs the optional extra: pip install 'simsales[dask]'"
+        ) from None
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:  # a local cluster on this machine only, without a dashboard
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        )  # fmt: skip
+        client = Client(cluster)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@dataclass
+class RunOutput:
+    """Records, series and failures of a run, in replication order."""
+
+    records: list[Record] | pd.DataFrame
+    series: list[Record] | pd.DataFrame
+    failures: list[Failure]
+    resumed: int = 0
 
 
 def run_replications(
     config: Experiment,
     workers: int | None = None,
     on_done: Callable[[int], None] | None = None,
-) -> tuple[list[Record], list[Record]]:
+    *,
+    store: PartStore | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+) -> RunOutput:
     """Run all replications of ``config``, in parallel when ``workers > 1``.
 
     Parameters
@@ -144,39 +239,58 @@ def run_replications(
         Worker processes; default all cores (at most one per replication).
     on_done : callable, optional
         Called with each finished replication's index (for progress bars).
+    store : PartStore, optional
+        Write each finished replication to disk at once, and skip those
+        already there (resume); the output is then read back from the parts.
+    backend : {"local", "dask"}
+        Local processes, or a Dask cluster (``scheduler`` address, or a local
+        cluster on 127.0.0.1 when None).
+    scheduler : str, optional
+        Address of a running Dask scheduler.
 
     Returns
     -------
-    records, series : list of dict
-        Metric records ordered by replication, then by strategy as in the
-        file, and the monthly series rows in the same order; the numbers do
-        not depend on ``workers``.
+    RunOutput
+        Records ordered by replication, then by strategy as in the file; the
+        monthly series in the same order; the replications that failed. The
+        numbers do not depend on ``workers`` or ``backend``.
     """
     n = config.replications
     workers = min(workers or os.cpu_count() or 1, n)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    results: dict[int, tuple[list[Record], list[Record]]] = {}
-    if workers == 1:
-        for r in range(n):
-            results[r] = _task(config, r)
-            if on_done:
-                on_done(r)
-    else:
-        pool = _executor(workers)
-        try:
-            futures = {pool.submit(_task, config, r): r for r in range(n)}
+    done = store.done() & set(range(n)) if store is not None else set()
+    todo = [r for r in range(n) if r not in done]
+    for r in sorted(done):
+        if on_done:
+            on_done(r)
+    kept: dict[int, tuple[list[Record], list[Record]]] = {}
+    failures: list[Failure] = []
+
+    def finish(result: TaskResult) -> None:
+        r, records, series, failure = result
+        if failure is not None:
+            failures.append(failure)
+        elif store is not None:
+            store.write(r, records, series)
+        else:
+            kept[r] = (records, series)
+        if on_done:
+            on_done(r)
+
+    if workers == 1 and backend == "local":
+        for r in todo:
+            finish(_task(config, r))
+    elif todo:
+        with _executor(backend, workers, scheduler) as pool:
+            futures = [pool.submit(_task, config, r) for r in todo]
             for fut in as_completed(futures):
-                r = futures[fut]
-                results[r] = fut.result()
-                if on_done:
-                    on_done(r)
-        except BaseException:
-            # Interrupted or failed: drop queued replications instead of
-            # running them all before returning.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-    records = [rec for r in range(n) for rec in results[r][0]]
-    series = [row for r in range(n) for row in results[r][1]]
-    return records, series
+                finish(fut.result())
+    failures.sort(key=lambda f: f.replication)
+    ok = [r for r in range(n) if r not in {f.replication for f in failures}]
+    if store is not None:
+        recs, ser = store.load(ok)
+        return RunOutput(recs, ser, failures, resumed=len(done))
+    records = [rec for r in ok for rec in kept[r][0]]
+    series = [row for r in ok for row in kept[r][1]]
+    return RunOutput(records, series, failures)

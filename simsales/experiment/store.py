@@ -1,0 +1,115 @@
+"""Streaming results to disk: one Parquet part per finished replication, and resume.
+
+A run with an output folder writes each finished replication at once, to
+``parts/rep-NNNNNN.parquet`` (its metric records) and ``parts/ts-NNNNNN.parquet``
+(its monthly series), each under a temporary name and then renamed, so a part
+is either whole or absent. Memory does not grow with the number of
+replications, and a run killed at any moment can be started again with
+``resume``: replications whose parts exist are not computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simsales.experiment.config import Experiment
+
+__all__ = ["PartStore", "StoreError", "fingerprint"]
+
+Record = dict[str, Any]
+
+
+class StoreError(ValueError):
+    """An output folder that cannot be resumed (it holds another experiment)."""
+
+
+def fingerprint(config: Experiment) -> str:
+    """Hash of everything that determines a replication's numbers.
+
+    ``replications`` is left out: a run may be resumed with more of them.
+    """
+    data = config.model_dump(mode="json")
+    data.pop("replications", None)
+    data.pop("description", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PartStore:
+    """The ``parts/`` folder of an output folder.
+
+    Parameters
+    ----------
+    directory : Path
+        The output folder; parts go to ``directory / "parts"``.
+    config : Experiment
+        The experiment being run.
+    resume : bool
+        Keep the parts of an earlier run of the same experiment (and skip
+        their replications). Without it, earlier parts are removed first.
+
+    Raises
+    ------
+    StoreError
+        With ``resume``, if the folder holds parts of a different experiment.
+    """
+
+    def __init__(self, directory: Path, config: Experiment, resume: bool) -> None:
+        self.dir = Path(directory) / "parts"
+        self.key = fingerprint(config)
+        stamp = self.dir / "experiment.sha256"
+        if resume and stamp.is_file() and stamp.read_text().strip() != self.key:
+            raise StoreError(
+                f"{self.dir} holds parts of a different experiment (or seed); "
+                "run without --resume to start again, or give another --out"
+            )
+        if not resume and self.dir.is_dir():
+            for p in self.dir.glob("*.parquet"):
+                p.unlink()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _atomic(stamp, lambda p: p.write_text(self.key + "\n"))
+
+    def _paths(self, replication: int) -> tuple[Path, Path]:
+        return (
+            self.dir / f"rep-{replication:06d}.parquet",
+            self.dir / f"ts-{replication:06d}.parquet",
+        )
+
+    def done(self) -> set[int]:
+        """Replications whose parts are complete."""
+        out = set()
+        for p in self.dir.glob("rep-*.parquet"):
+            r = int(p.stem.split("-")[1])
+            if self._paths(r)[1].is_file():
+                out.add(r)
+        return out
+
+    def write(self, replication: int, records: list[Record], series: list[Record]) -> None:
+        """Write one replication's parts; the series first, so records mark completion."""
+        rec_path, ts_path = self._paths(replication)
+        _atomic(ts_path, lambda p: pd.DataFrame.from_records(series).to_parquet(p, index=False))
+        _atomic(rec_path, lambda p: pd.DataFrame.from_records(records).to_parquet(p, index=False))
+
+    def load(self, replications: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Records and series of the given replications, in that order."""
+        recs, series = [], []
+        for r in replications:
+            rec_path, ts_path = self._paths(r)
+            recs.append(pd.read_parquet(rec_path))
+            series.append(pd.read_parquet(ts_path))
+        return (
+            pd.concat(recs, ignore_index=True) if recs else pd.DataFrame(),
+            pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
+        )
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
