@@ -52,7 +52,7 @@ _SHOWN = [
     ("cycle_median", "cycle (d)", 1, "{:.0f}"),
     ("no_decision_share", "no-decision", 100, "{:.0f}%"),
     ("roise", "ROISE", 1, "{:.2f}"),
-    ("churn_share", "churn", 100, "{:.0f}%"),
+    ("churn_rate", "churn", 100, "{:.0f}%"),
     ("total_cost_share", "total cost/rev", 100, "{:.1f}%"),
 ]
 
@@ -118,6 +118,15 @@ def print_summary(results: Results) -> None:
     out.print(t)
 
 
+def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
+    """``m [lo, hi]`` scaled and formatted; a dash for what is undefined."""
+    vals = [float(v) * scale if isinstance(v, int | float) else math.nan for v in (m, lo, hi)]
+    shown = [fmt.format(v) if math.isfinite(v) else "–" for v in vals]
+    if not math.isfinite(vals[0]):
+        return "–"
+    return f"{shown[0]} [{shown[1]}, {shown[2]}]"
+
+
 def print_comparisons(results: Results) -> None:
     """Print the declared paired comparisons: a - b, and the relative change, with 95% CIs."""
     comp = results.comparisons
@@ -127,13 +136,9 @@ def print_comparisons(results: Results) -> None:
     for col in ("a", "b", "metric", "a - b [95% CI]", "change [95% CI]"):
         t.add_column(col, justify="right" if "CI" in col else "left")
     for rec in comp.to_dict("records"):
-        r = {k: (float(v) if isinstance(v, int | float) else str(v)) for k, v in rec.items()}
-        t.add_row(
-            str(r["a"]), str(r["b"]), str(r["metric"]),
-            f"{r['diff']:.4g} [{r['diff_ci_low']:.4g}, {r['diff_ci_high']:.4g}]",
-            f"{100 * r['rel_change']:+.1f}% "
-            f"[{100 * r['rel_ci_low']:+.1f}%, {100 * r['rel_ci_high']:+.1f}%]",
-        )  # fmt: skip
+        diff = _interval(rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"], 1.0, "{:.4g}")
+        rel = _interval(rec["rel_change"], rec["rel_ci_low"], rec["rel_ci_high"], 100.0, "{:+.1f}%")
+        t.add_row(str(rec["a"]), str(rec["b"]), str(rec["metric"]), diff, rel)
     out.print(t)
 
 

@@ -30,7 +30,7 @@ SURE = {
 
 
 def account(life: dict | None = None, referred: bool = False, **traits) -> Account:
-    pop = tiny_population(value_ratio=const(4.0), known_need_share=const(1.0), **traits)
+    pop = tiny_population(**{"value_ratio": const(4.0), "known_need_share": const(1.0), **traits})
     return Account(make_buyer(pop), Lifecycle(**(life or SURE)), referred)
 
 
@@ -101,31 +101,74 @@ def test_inflated_impression_is_disappointed_at_belief(rng):
 
 
 def test_renewal_probability_is_the_logit_of_satisfaction_statistical():
-    life = {**SURE, "temperature": 0.5, "renewal_bias": 1.0, "referred_loyalty": 0.5}
+    life = {**SURE, "temperature": 0.5, "renewal_bias": 1.0}
     rng = np.random.default_rng(4)
+    probe = account(life, value_ratio=const(1.5))
+    probe.adoption = 0.6
+    x = probe.satisfaction() / 0.5 + 1.0
+    p = 1 / (1 + math.exp(-x))
+    n = 4000
+    renewed = 0
+    for _ in range(n):
+        a = account(life, value_ratio=const(1.5))
+        a.adoption = 0.6
+        renewed += a.renews(rng)
+    assert abs(renewed / n - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_satisfaction_known_answer(rng):
+    # S = log(aV / C) + w_d min(0, log(aV / E)) + w_int * internalisation
+    a = account({**SURE, "disappointment_weight": 2.0, "internalisation_weight": 0.5})
+    a.adoption = 0.5
+    a.buyer.internalisation = 0.4
+    # value 4, unbiased: E = 4, realised 2, contract 1
+    assert a.satisfaction() == pytest.approx(math.log(2.0) + 2.0 * math.log(0.5) + 0.2)
+    a.adoption = 1.0  # realised = expected: no disappointment
+    assert a.satisfaction() == pytest.approx(math.log(4.0) + 0.2)
+
+
+def test_true_value_matters_after_the_sale():
+    # same adoption, same (unbiased) impression: the better offer satisfies more
+    low, high = account(value_ratio=const(0.5)), account(value_ratio=const(8.0))
+    for x in (low, high):
+        x.adoption = 0.6
+    assert high.satisfaction() - low.satisfaction() == pytest.approx(math.log(16.0))
+    assert low.satisfaction() < 0 < high.satisfaction()
+
+
+def test_inflated_expectation_lowers_satisfaction_by_the_shortfall():
+    fair, inflated = account(), account(first_impression_bias=const(0.5))
+    for x in (fair, inflated):
+        x.adoption = 1.0
+    assert fair.satisfaction() - inflated.satisfaction() == pytest.approx(0.5)
+
+
+def test_referred_customers_renew_more_statistical():
+    life = {**SURE, "temperature": 1.0, "renewal_bias": -1.5, "referred_loyalty": 1.0}
+    rng = np.random.default_rng(8)
+    n = 3000
+    rates = []
     for referred in (False, True):
-        probe = account(life, referred)
-        _to_belief(probe, rng)
-        x = probe.satisfaction() / 0.5 + 1.0 + (0.5 if referred else 0.0)
-        p = 1 / (1 + math.exp(-x))
-        n = 4000
         renewed = 0
         for _ in range(n):
             a = account(life, referred)
-            a.adoption = probe.adoption
-            a.buyer.orbit = Orbit.BELIEF
+            a.adoption, a.expectation = 0.25, 1.0  # realised 1 = price = expected: S = 0
             renewed += a.renews(rng)
-        assert abs(renewed / n - p) < 4 * math.sqrt(p * (1 - p) / n)
+        rates.append(renewed / n)
+    p0, p1 = 1 / (1 + math.exp(1.5)), 1 / (1 + math.exp(0.5))
+    assert abs(rates[0] - p0) < 4 * math.sqrt(p0 * (1 - p0) / n)
+    assert abs(rates[1] - p1) < 4 * math.sqrt(p1 * (1 - p1) / n)
 
 
-def test_referred_customers_churn_less(rng):
-    a, b = account(referred=False), account(referred=True)
-    for x in (a, b):
-        _to_belief(x, rng)
-    sa = a.satisfaction() / a.life.temperature + a.life.renewal_bias
-    assert b.satisfaction() == a.satisfaction()
-    # same satisfaction, higher renewal logit for the referred one
-    assert sa + a.life.referred_loyalty > sa
+def test_dissatisfied_customer_doubts_or_falls_back():
+    life = {**SURE, "back_probability": 0.0}
+    a = account(life, value_ratio=const(0.2))  # worth a fifth of its price
+    _to_belief(a, np.random.default_rng(0))
+    assert a.step(None, np.random.default_rng(0)) == "doubts" and a.orbit == Orbit.BELIEF
+    a = account({**SURE, "back_probability": 1.0}, value_ratio=const(0.2))
+    a.buyer.orbit = Orbit.ZEALOT
+    a.adoption = 0.9
+    assert a.step(None, np.random.default_rng(0)) == "fell_back" and a.orbit == Orbit.REFER
 
 
 def test_churned_account_stops_referring(rng):
@@ -196,14 +239,24 @@ def test_won_customer_goes_through_the_post_sale_orbits_exact_log():
     assert not j.churned[0]
 
 
-def test_pushed_customer_is_disappointed_and_churns():
-    # push oversells (claim_bias): the customer expects more than the offer
-    # gives, doubts at belief, and without renewal bias does not renew.
-    life = {**HAPPY, "internalisation_weight": 0.0, "renewal_bias": -5.0, "referral_rate": 0.0}
-    j, _, log = _lifecycle_run(life, strategy="push", horizon=400.0)
-    events = [e[2] for e in log]
-    assert "churned" in events and "believes" not in events
-    assert j.churned[0] and j.revenue_renewal[0] == 0
+def test_oversold_customer_doubts_where_a_fairly_sold_one_believes():
+    # Same buyer and settings; push's oversold evidence inflates the
+    # expectation, relationship leaves it true. Modest value (1.3 x price) and
+    # no credit for internalisation: only the disappointment differs.
+    life = {
+        **HAPPY, "internalisation_weight": 0.0, "disappointment_weight": 5.0,
+        "referral_rate": 0.0, "back_probability": 0.0,
+    }  # fmt: skip
+    pop = tiny_population(value_ratio=const(1.3))
+    beh = exact_behaviour(access_base=1.0, evidence_noise=1e-6)
+    runs = {}
+    for name in ("push", "relationship"):
+        log: list = []
+        world = tiny_world(pop, beh, [0.0], lifecycle=life, horizon=300.0)
+        simulate(world, make_strategy(name), log)
+        runs[name] = [e[2] for e in log]
+    assert "believes" in runs["relationship"]
+    assert "believes" not in runs["push"] and "doubts" in runs["push"]
 
 
 def test_transaction_only_spends_no_post_sale_hours():
@@ -245,3 +298,27 @@ def test_rejected_post_sale_action_does_not_help():
     a = account(life, trust=const(0.0))
     skeptical = Action(name="workshop", hours=2.0, adoption_gain=1.0, skeptic_risk=1.0)
     assert a.step(skeptical, np.random.default_rng(0)) == "stays"
+
+
+def test_engine_warms_referral_leads_and_marks_their_accounts(monkeypatch):
+    import simsales.engine.simulation as sim
+
+    warmed: list[float] = []
+    referred_accounts: list[bool] = []
+    real_warm, real_account = sim.warm_referral, sim.Account
+
+    def warm(buyer, life):
+        real_warm(buyer, life)
+        warmed.append(buyer.trust)
+
+    def account_(buyer, life, referred):
+        referred_accounts.append(referred)
+        return real_account(buyer, life, referred)
+
+    monkeypatch.setattr(sim, "warm_referral", warm)
+    monkeypatch.setattr(sim, "Account", account_)
+    j, _, _ = _lifecycle_run({**HAPPY, "referral_rate": 12.0}, horizon=365.0)
+    assert len(warmed) == int(j.referred.sum()) > 0
+    assert all(t == pytest.approx(0.5 + 0.3 * 0.5) for t in warmed)  # trust 0.5, warmed
+    won = (j.ending == ENDINGS.index(Ending.WON)) & (j.won_at < 365.0)  # with a post-sale life
+    assert sorted(referred_accounts) == sorted(j.referred[won].tolist())

@@ -69,6 +69,7 @@ def test_finite_market_in_the_engine():
         workers=1,
     ).replications
     assert (res["leads"] <= 400).all()
+    assert (res["referral_leads"] > 0).all()  # advocates took members of the market
     # about 1 - exp(-0.5) = 39% of the market comes by marketing in a year
     marketing = res["leads"] - res["referral_leads"]
     assert (marketing > 0.25 * 400).all() and (marketing < 0.5 * 400).all()
@@ -77,3 +78,19 @@ def test_finite_market_in_the_engine():
 def test_market_kind_is_one_or_the_other():
     with pytest.raises(simsales.ConfigError, match="not both"):
         simsales.run(small_experiment(market={"size": 100, "lead_rate": 1.0}))
+
+
+def test_finite_market_from_a_file_through_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    f = tmp_path / "finite.toml"
+    f.write_text(
+        'name = "finite"\nseed = 3\nreplications = 2\nhorizon_days = 200.0\n'
+        "[market]\nsize = 300\ninnovation = 0.5\n"
+    )
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(tmp_path / "o"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    again = simsales.run(simsales.load_results(tmp_path / "o").manifest["config"], workers=1)
+    assert (again.replications["leads"] <= 300).all()

@@ -70,7 +70,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "revenue_renewal": ("price units", "renewal revenue"),
     "revenue_total": ("price units", "first-deal + expansion + renewal revenue"),
     "churned": ("count", "customers that did not renew"),
-    "churn_share": ("share", "churned / wins"),
+    "renewals": ("count", "contract renewals"),
+    "churn_rate": ("share", "churned / renewal decisions (renewals + churned)"),
     "referral_leads": ("count", "leads that came by referral"),
     "referrals_per_customer": ("ratio", "referral leads / wins"),
     "referral_share_of_leads": ("share", "referral leads / leads"),
@@ -124,6 +125,7 @@ def journey_metrics(
     rev_total = revenue + rev_exp + rev_ren
     total_cost = cost + post_cost
     churned = int(np.count_nonzero(j.churned))
+    renewals = int(j.renewals.sum())
     referred = int(np.count_nonzero(j.referred))
     out: dict[str, float] = {
         "leads": leads,
@@ -159,7 +161,8 @@ def journey_metrics(
             "revenue_renewal": rev_ren,
             "revenue_total": rev_total,
             "churned": churned,
-            "churn_share": _ratio(churned, wins),
+            "renewals": renewals,
+            "churn_rate": _ratio(churned, renewals + churned),
             "referral_leads": referred,
             "referrals_per_customer": _ratio(referred, wins),
             "referral_share_of_leads": _ratio(referred, leads),

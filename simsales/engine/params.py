@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Economics", "Market", "Sellers"]
+__all__ = ["Economics", "Market", "Sellers", "SuccessTeam"]
 
 
 class Market(BaseModel):
@@ -25,7 +25,9 @@ class Market(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Market:
-        if self.size is not None and "lead_rate" in self.model_fields_set:
+        # lead_rate at its default is fine (a dumped config carries it); any
+        # other value with a size is a contradiction
+        if self.size is not None and self.lead_rate != Market.model_fields["lead_rate"].default:
             raise ValueError(
                 "give lead_rate (an unlimited market) or size and innovation (a finite "
                 "market), not both"
@@ -42,6 +44,15 @@ class Sellers(BaseModel):
     hours_per_day: float = Field(6.0, gt=0, le=24, description="selling hours per seller-day")
     cost_per_hour: float = Field(
         0.003, ge=0, description="loaded cost of a seller hour, units of price"
+    )
+
+
+class SuccessTeam(Sellers):
+    """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
+
+    team_size: int = Field(2, ge=1, description="people working in parallel")
+    cost_per_hour: float = Field(
+        0.002, ge=0, description="loaded cost of a success hour, units of price"
     )
 
 

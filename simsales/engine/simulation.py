@@ -204,7 +204,7 @@ class _Run:
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
             "lead_cost": lead_cost, "won_at": np.nan, "churned": False, "post_hours": 0.0,
             "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
-            "referrals": 0,
+            "referrals": 0, "renewals": 0,
         }  # fmt: skip
         row["internalisation"] = buyer.internalisation  # at the end of the pre-sale journey
         if result is Ending.WON:
@@ -257,6 +257,7 @@ class _Run:
                     break
                 value = account.contract_value()
                 row["revenue_renewal"] += value
+                row["renewals"] += 1
                 self.ledger.add_revenue(env.now, value)
                 self.log(path, "renewed", buyer)
                 renewal_due += life.contract_days

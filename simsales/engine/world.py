@@ -95,6 +95,7 @@ class Journeys:
     revenue_expansion: np.ndarray
     revenue_renewal: np.ndarray
     referrals: np.ndarray
+    renewals: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -142,7 +143,7 @@ class Ledger:
 
     def journeys(self) -> Journeys:
         """The rows as arrays."""
-        ints = {"ending", "max_orbit", "referrals"}
+        ints = {"ending", "max_orbit", "referrals", "renewals"}
         bools = {"timed_out", "referred", "churned"}
         out = {}
         for k, v in self.rows.items():

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from simsales.engine.metrics import METRICS
-from simsales.engine.params import Economics, Market, Sellers
+from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plugins import import_module
 from simsales.model.behaviour import Behaviour
@@ -144,7 +144,7 @@ class Experiment(BaseModel):
     )
     market: Market = Market()
     sellers: Sellers = Sellers()
-    success: Sellers = Sellers(team_size=2, cost_per_hour=0.002)
+    success: SuccessTeam = SuccessTeam()
     economics: Economics = Economics()
     behaviour: Behaviour = Behaviour()
     population: Population = Population()

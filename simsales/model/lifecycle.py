@@ -48,7 +48,10 @@ class Lifecycle(BaseModel):
         0.5, ge=0, description="satisfaction (log points) per unit of internalisation"
     )
     temperature: float = Field(0.5, gt=0, description="logit noise of post-sale judgments")
-    renewal_bias: float = Field(1.0, description="renewal logit at neutral satisfaction")
+    disappointment_weight: float = Field(
+        1.0, ge=0, description="weight of a shortfall against the expectation at purchase"
+    )
+    renewal_bias: float = Field(0.0, description="renewal logit at satisfaction 0")
     referred_loyalty: float = Field(
         0.5, ge=0, description="added to the renewal logit of referred customers"
     )
@@ -120,16 +123,25 @@ class Account:
         return self.adoption * self.buyer.true_value()
 
     def satisfaction(self) -> float:
-        r"""Log of realised over expected value, plus credit for an internalised decision.
+        r"""How the customer judges the purchase so far.
 
-        ``S = log(max(a V, 1e-9) / E) + w_int * internalisation``; 0 is
-        "as expected". A buyer that bought on an inflated impression (large
-        ``E``) is disappointed even when the offer delivers its true value.
+        ``S = log(R / C) + w_d * min(0, log(R / E)) + w_int * internalisation``
+        with realised value ``R = a V`` (floored at 1e-9), contract price ``C``
+        and expectation ``E``. The first term is whether the offer is worth its
+        price (it depends on true value); the second is disappointment, a
+        shortfall against what the buyer was led to expect (only shortfalls
+        count, as losses from a reference point); the last is credit for a
+        decision the buyer owns. So a buyer that bought on an inflated
+        impression (large ``E``) is disappointed even when the offer delivers
+        its true value, and a bad-fit buyer (``V`` below the price) is
+        dissatisfied even when it expected little.
         """
+        life = self.life
         realised = max(self.realised_value(), 1e-9)
         return (
-            math.log(realised / self.expectation)
-            + self.life.internalisation_weight * self.buyer.internalisation
+            math.log(realised / self.contract_value())
+            + life.disappointment_weight * min(0.0, math.log(realised / self.expectation))
+            + life.internalisation_weight * self.buyer.internalisation
         )
 
     def contract_value(self) -> float:
