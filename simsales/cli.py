@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.config import Experiment
@@ -180,6 +181,21 @@ def run(
         str | None,
         typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
     ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="add replications until every strategy's 95% CI half-width is at most this",
+            min=1e-12,
+        ),
+    ] = None,
+    precision_metric: Annotated[
+        list[str] | None,
+        typer.Option(help="metric for --precision (repeatable) \\[default: conversion]"),
+    ] = None,
+    max_replications: Annotated[
+        int | None,
+        typer.Option(help="cap for --precision \\[default: 10 x replications]", min=1),
+    ] = None,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
 
@@ -196,6 +212,15 @@ def run(
             problem = f"cannot create it ({e.strerror})"
     if problem:
         err.print(f"[bold red]error:[/] --out {str(target)!r}: {problem}", highlight=False)
+        raise typer.Exit(2)
+    metrics = precision_metric or ["conversion"]
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        err.print(
+            f"[bold red]error:[/] --precision-metric: unknown {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(METRICS)}",
+            highlight=False,
+        )
         raise typer.Exit(2)
     if scheduler and backend is not Backend.dask:
         err.print("[bold red]error:[/] --scheduler needs --backend dask", highlight=False)
@@ -217,6 +242,9 @@ def run(
             results = run_experiment(
                 config, workers=n_workers, on_done=lambda _r: progress.advance(task),
                 out=target, resume=resume, backend=backend.value, scheduler=scheduler,
+                precision=precision, precision_metrics=metrics,
+                max_replications=max_replications,
+                on_batch=lambda n: progress.update(task, total=n, completed=0),
             )  # fmt: skip
     except StoreError as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False)
@@ -245,9 +273,25 @@ def run(
     resumed = results.manifest.get("resumed_replications", 0)
     note = f", {resumed} resumed" if resumed else ""
     out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s){note})")
+    _report_precision(results)
     if failed is not None:
         _report_failures(failed)
         raise typer.Exit(1)
+
+
+def _report_precision(results: Results) -> None:
+    p = results.manifest.get("precision")
+    if not p:
+        return
+    worst = max(
+        ((hw, s, m) for s, per in p["half_widths"].items() for m, hw in per.items()),
+        default=(math.nan, "", ""),
+    )
+    verdict = "met" if p["met"] else f"NOT met (cap of {p['max_replications']} replications)"
+    out.print(
+        f"precision {verdict}: widest 95% CI half-width {worst[0]:.4g} ({worst[1]}, "
+        f"{worst[2]}) against {p['target_half_width']:g}, with {p['replications']} replications"
+    )
 
 
 def _report_failures(failed: RunFailed) -> None:

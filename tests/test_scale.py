@@ -112,3 +112,33 @@ def test_dask_local_cluster_gives_the_same_numbers():
     local = simsales.run(small_experiment(), workers=1).replications
     dask = simsales.run(small_experiment(), workers=2, backend="dask").replications
     pd.testing.assert_frame_equal(local, dask, check_exact=True)
+
+
+def test_precision_adds_replications_until_the_target():
+    # half-widths shrink as 1 / sqrt(n): from 3 replications a target about
+    # half the first half-width needs roughly four times as many
+    cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
+    first = simsales.run(cfg, workers=1)
+    hw0 = float((first.summary.query("metric == 'conversion'")[["ci_low", "ci_high"]])
+                .diff(axis=1).iloc[0, 1]) / 2  # fmt: skip
+    target = hw0 / 2
+    res = simsales.run(cfg, workers=1, precision=target, max_replications=200)
+    p = res.manifest["precision"]
+    assert p["met"] and p["replications"] > 3
+    assert p["half_widths"]["push"]["conversion"] <= target
+    # the same numbers as a plain run of that many replications
+    plain = simsales.run({**cfg, "replications": p["replications"]}, workers=1)
+    pd.testing.assert_frame_equal(res.replications, plain.replications, check_exact=True)
+
+
+def test_precision_stops_at_the_cap_and_says_so():
+    cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
+    res = simsales.run(cfg, workers=1, precision=1e-6, max_replications=5)
+    p = res.manifest["precision"]
+    assert not p["met"] and p["replications"] == 5 and len(res.replications) == 5
+
+
+def test_loose_precision_adds_nothing():
+    cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
+    res = simsales.run(cfg, workers=1, precision=1.0)
+    assert res.manifest["precision"]["met"] and len(res.replications) == 3

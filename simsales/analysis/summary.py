@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["mean_ci", "summarise"]
+__all__ = ["half_widths", "mean_ci", "summarise"]
 
 
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -57,3 +57,25 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             m, lo, hi, n = mean_ci(sub[metric].to_numpy(dtype=float), level)
             rows.append((strategy, metric, m, lo, hi, n))
     return pd.DataFrame(rows, columns=["strategy", "metric", "mean", "ci_low", "ci_high", "n"])
+
+
+def half_widths(
+    replications: pd.DataFrame, metrics: list[str], level: float = 0.95
+) -> dict[str, dict[str, float]]:
+    """Half-width of each strategy's confidence interval, per metric.
+
+    Returns
+    -------
+    dict
+        ``{strategy: {metric: half_width}}``; infinite where fewer than two
+        replications define the metric.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for strategy in pd.unique(replications["strategy"]):
+        sub = replications[replications["strategy"] == strategy]
+        per = {}
+        for metric in metrics:
+            _, lo, hi, _ = mean_ci(sub[metric].to_numpy(dtype=float), level)
+            per[metric] = (hi - lo) / 2 if np.isfinite(lo) else np.inf
+        out[str(strategy)] = per
+    return out

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import os
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from simsales.analysis.summary import half_widths
+from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import load_experiment, to_experiment
 from simsales.experiment.results import Results, build_manifest
@@ -56,6 +60,10 @@ def run(
     resume: bool = False,
     backend: str = "local",
     scheduler: str | None = None,
+    precision: float | None = None,
+    precision_metrics: Sequence[str] = ("conversion",),
+    max_replications: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
     **overrides: Any,
 ) -> Results:
     """Run an experiment and return its results.
@@ -80,6 +88,19 @@ def run(
     scheduler : str, optional
         With the dask backend: address of a running scheduler; without it a
         local cluster is started on 127.0.0.1.
+    precision : float, optional
+        Keep adding replications until the 95% CI half-width of every
+        strategy's ``precision_metrics`` is at most this (absolute, in the
+        metric's units: 0.01 is one point of conversion), or until
+        ``max_replications``. Each batch is sized from the half-widths so far
+        (they shrink as one over the square root of the replications); what
+        was reached is in ``manifest["precision"]``.
+    precision_metrics : sequence of str
+        Metrics the precision applies to.
+    max_replications : int, optional
+        Cap for ``precision``; default ten times the experiment's replications.
+    on_batch : callable, optional
+        Called with the total number of replications before each batch.
     **overrides
         Top-level keys to replace, e.g. ``replications=10, seed=1``.
 
@@ -106,17 +127,57 @@ def run(
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
     config = resolve(experiment, **overrides)
-    store = PartStore(Path(out), config, resume) if out is not None else None
+    unknown = [m for m in precision_metrics if m not in METRICS]
+    if precision is not None and (precision <= 0 or unknown):
+        raise ValueError(
+            f"precision must be > 0 and precision_metrics known metrics; got {precision!r}, "
+            f"unknown {unknown}"
+        )
+    tmp = None
+    if out is None and precision is not None:  # batches resume from parts on disk
+        tmp = tempfile.TemporaryDirectory(prefix="simsales-")
+    folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
+    store = PartStore(folder, config, resume) if folder is not None else None
+    cap = max_replications or 10 * config.replications
     t0 = time.perf_counter()
-    output = run_replications(
-        config, workers=workers, on_done=on_done, store=store, backend=backend,
-        scheduler=scheduler,
-    )  # fmt: skip
+    resumed: int | None = None
+    reached: dict[str, dict[str, float]] = {}
+    try:
+        while True:
+            if on_batch:
+                on_batch(config.replications)
+            output = run_replications(
+                config, workers=workers, on_done=on_done, store=store, backend=backend,
+                scheduler=scheduler,
+            )  # fmt: skip
+            resumed = output.resumed if resumed is None else resumed
+            if precision is None or output.failures:
+                break
+            reached = half_widths(pd.DataFrame(output.records), list(precision_metrics))
+            worst = max(hw for per in reached.values() for hw in per.values())
+            n = config.replications
+            if worst <= precision or n >= cap:
+                break
+            grow = math.ceil(n * (worst / precision) ** 2) if math.isfinite(worst) else 2 * n
+            config = config.model_copy(update={"replications": min(cap, max(n + 1, grow))})
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
     wall = time.perf_counter() - t0
     n_workers = min(workers or os.cpu_count() or 1, config.replications)
     manifest = build_manifest(config.model_dump(mode="json"), wall, n_workers)
     manifest["backend"] = backend
-    manifest["resumed_replications"] = output.resumed
+    manifest["resumed_replications"] = resumed or 0
+    if precision is not None:
+        manifest["precision"] = {
+            "target_half_width": precision,
+            "metrics": list(precision_metrics),
+            "replications": config.replications,
+            "max_replications": cap,
+            "met": bool(reached)
+            and all(hw <= precision for per in reached.values() for hw in per.values()),
+            "half_widths": reached,
+        }
     manifest["failures"] = [
         {"replication": f.replication, "seed": f.seed, "spawn_key": list(f.spawn_key),
          "error": f.error}
