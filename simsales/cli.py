@@ -100,21 +100,21 @@ def print_summary(results: Results) -> None:
     for _, head, _, _ in _SHOWN:
         t.add_column(head, justify="right")
     summ = results.summary
+    label = (
+        "point " + summ["point"].astype(str) + ": " + summ["strategy"].astype(str)
+        if "point" in summ.columns
+        else summ["strategy"].astype(str)
+    )
     cells = {
-        (str(st), str(me)): (float(m), float(lo), float(hi))
-        for st, me, m, lo, hi in zip(
-            summ["strategy"],
-            summ["metric"],
-            summ["mean"],
-            summ["ci_low"],
-            summ["ci_high"],
-            strict=True,
+        (str(lb), str(me)): (float(m), float(lo), float(hi))
+        for lb, me, m, lo, hi in zip(
+            label, summ["metric"], summ["mean"], summ["ci_low"], summ["ci_high"], strict=True
         )
     }
-    for strategy in dict.fromkeys(results.summary["strategy"]):
-        row = [str(strategy)]
+    for name in dict.fromkeys(label):
+        row = [str(name)]
         for metric, _, scale, fmt in _SHOWN:
-            row.append(_fmt(*cells[(str(strategy), metric)], scale, fmt))
+            row.append(_fmt(*cells[(str(name), metric)], scale, fmt))
         t.add_row(*row)
     out.print(t)
 

@@ -58,7 +58,7 @@ def test_cli_names_the_failed_replication_and_exits_1(broken_replication_1, tmp_
 def test_parts_are_written_per_replication(tmp_path: Path):
     res = simsales.run(small_experiment(), workers=1, out=tmp_path / "o")
     parts = sorted(p.name for p in (tmp_path / "o" / "parts").glob("*.parquet"))
-    assert parts == [f"{k}-{r:06d}.parquet" for k in ("rep", "ts") for r in range(3)]
+    assert parts == [f"{k}-00000-{r:06d}.parquet" for k in ("rep", "ts") for r in range(3)]
     back = pd.read_parquet(tmp_path / "o" / "replications.parquet")
     pd.testing.assert_frame_equal(back, res.replications)
 

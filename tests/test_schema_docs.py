@@ -30,7 +30,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
 def _flatten(d: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in d.items():
-        if isinstance(v, dict) and "dist" not in v:
+        if isinstance(v, dict) and v and "dist" not in v:
             out.update(_flatten(v, f"{prefix}{k}."))
         else:
             out[prefix + k] = v

@@ -48,15 +48,28 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         Columns ``strategy, metric, mean, ci_low, ci_high, n``; strategies in
         order of first appearance, metrics in column order. ``n`` counts the
         replications where the metric is defined (e.g. cycle time needs a win).
+        A sweep's table (with a ``point`` column) is summarised per design
+        point, with a leading ``point`` column; the parameter columns of
+        sweeps and uncertain parameters are not summarised as metrics.
     """
-    metrics = [c for c in replications.columns if c not in ("replication", "strategy")]
+    labels = {"replication", "strategy", "point", *_parameter_columns(replications)}
+    metrics = [c for c in replications.columns if c not in labels]
+    by_point = "point" in replications.columns
     rows = []
-    for strategy in pd.unique(replications["strategy"]):
-        sub = replications[replications["strategy"] == strategy]
-        for metric in metrics:
-            m, lo, hi, n = mean_ci(sub[metric].to_numpy(dtype=float), level)
-            rows.append((strategy, metric, m, lo, hi, n))
-    return pd.DataFrame(rows, columns=["strategy", "metric", "mean", "ci_low", "ci_high", "n"])
+    groups = replications.groupby("point", sort=True) if by_point else [(None, replications)]
+    for point, part in groups:
+        for strategy in pd.unique(part["strategy"]):
+            sub = part[part["strategy"] == strategy]
+            for metric in metrics:
+                m, lo, hi, n = mean_ci(sub[metric].to_numpy(dtype=float), level)
+                rows.append(((point,) if by_point else ()) + (strategy, metric, m, lo, hi, n))
+    cols = ["strategy", "metric", "mean", "ci_low", "ci_high", "n"]
+    return pd.DataFrame(rows, columns=(["point", *cols] if by_point else cols))
+
+
+def _parameter_columns(df: pd.DataFrame) -> list[str]:
+    """Columns named by a key path (sweep and uncertain parameters contain a dot)."""
+    return [c for c in df.columns if "." in str(c)]
 
 
 def half_widths(
@@ -71,11 +84,13 @@ def half_widths(
         replications define the metric.
     """
     out: dict[str, dict[str, float]] = {}
-    for strategy in pd.unique(replications["strategy"]):
-        sub = replications[replications["strategy"] == strategy]
+    by_point = "point" in replications.columns
+    keys = ["point", "strategy"] if by_point else ["strategy"]
+    for key, sub in replications.groupby(keys, sort=False):
         per = {}
         for metric in metrics:
             _, lo, hi, _ = mean_ci(sub[metric].to_numpy(dtype=float), level)
             per[metric] = (hi - lo) / 2 if np.isfinite(lo) else np.inf
-        out[str(strategy)] = per
+        label = f"point {key[0]}: {key[1]}" if by_point else str(key[0])
+        out[label] = per
     return out

@@ -8,6 +8,7 @@ every bad value is reported with its key path and what is allowed.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,9 +22,11 @@ from pydantic import (
 
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
+from simsales.experiment.design import Sweep, apply
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plugins import import_module
 from simsales.model.behaviour import Behaviour
+from simsales.model.distributions import Distribution
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Orbit
 from simsales.model.population import Population
@@ -150,6 +153,10 @@ class Experiment(BaseModel):
     population: Population = Population()
     lifecycle: Lifecycle = Lifecycle()
     strategies: list[StrategySpec] = Field(default_factory=_default_strategies, min_length=1)
+    sweep: Sweep | None = Field(None, description="parameters varied over a design")
+    uncertain: dict[str, Distribution] = Field(
+        default_factory=dict, description="parameters drawn anew for every replication"
+    )
     compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
         default_factory=list, description="pairs of strategy names [a, b]: paired a - b"
     )
@@ -190,6 +197,33 @@ class Experiment(BaseModel):
                 raise ValueError(f"strategy name {s.name!r} is used twice; names label results")
             seen.add(s.name)
         return self
+
+    @model_validator(mode="after")
+    def _design_paths_valid(self) -> Experiment:
+        trial: list[tuple[str, dict[str, Any]]] = []
+        if self.sweep is not None:
+            for path, spec in self.sweep.parameters.items():
+                values = spec if isinstance(spec, list) else [spec.low, spec.high]
+                trial += [(f"sweep.parameters[{path!r}]", {path: v}) for v in values]
+        for path, dist in self.uncertain.items():
+            lo, hi = dist.support
+            probes = [v for v in (lo, hi) if math.isfinite(v)] or [dist.mean]
+            trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
+        if self.sweep is not None and self.compare:
+            raise ValueError("compare does not work with [sweep] yet: compare within one point")
+        for where, setting in trial:
+            try:
+                self.at(setting)
+            except (ValueError, ValidationError) as e:
+                detail = "; ".join(error_lines(e)) if isinstance(e, ValidationError) else str(e)
+                raise ValueError(f"{where}: {detail}") from None
+        return self
+
+    def at(self, values: dict[str, Any]) -> Experiment:
+        """This experiment with ``values`` set at their key paths, without sweep or
+        uncertain parameters (one design point in one world)."""
+        raw = self.model_dump(mode="json", exclude={"sweep", "uncertain"})
+        return Experiment.model_validate(apply(raw, values), strict=True)
 
     @model_validator(mode="after")
     def _comparisons_known(self) -> Experiment:

@@ -126,9 +126,12 @@ class Results:
         return str(self.manifest["experiment"])
 
     def table(self, metrics: list[str] | None = None) -> pd.DataFrame:
-        """Wide view of the summary: strategies as rows, metric means as columns."""
-        wide = self.summary.pivot(index="strategy", columns="metric", values="mean")
-        wide = wide.loc[list(pd.unique(self.summary["strategy"]))]
+        """Wide view of the summary: strategies (per design point) as rows, metric
+        means as columns."""
+        keys = ["point", "strategy"] if "point" in self.summary.columns else ["strategy"]
+        wide = self.summary.pivot_table(
+            index=keys, columns="metric", values="mean", sort=False, dropna=False
+        )
         return wide[metrics] if metrics else wide
 
     # -------------------------------------------------------------- charts
@@ -167,7 +170,9 @@ class Results:
         return charts.revenue_cost_chart(self.timeseries)
 
     def charts(self) -> dict[str, Figure]:
-        """Every chart, by file stem."""
+        """Every chart, by file stem (none yet for a sweep of several points)."""
+        if "point" in self.replications.columns and self.replications["point"].nunique() > 1:
+            return {}
         out = {
             "conversion": self.conversion_chart(),
             "cost_of_sale": self.cost_of_sale_chart(),

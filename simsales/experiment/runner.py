@@ -19,6 +19,7 @@ from simsales.engine.metrics import journey_metrics
 from simsales.engine.simulation import TraceEvent, simulate
 from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
+from simsales.experiment.design import design_points, draw_uncertain
 from simsales.experiment.plugins import import_module
 from simsales.experiment.seeding import replication_seeds
 from simsales.experiment.store import PartStore
@@ -137,31 +138,53 @@ class Failure:
     spawn_key: tuple[int, ...]
     error: str
     traceback: str
+    point: int = 0
 
     def describe(self) -> str:
         """One line for people."""
+        where = f" of design point {self.point}" if self.point else ""
         return (
-            f"replication {self.replication} (root seed {self.seed}, spawn key "
+            f"replication {self.replication}{where} (root seed {self.seed}, spawn key "
             f"{list(self.spawn_key)}): {self.error}"
         )
 
 
-TaskResult = tuple[int, list[Record], list[Record], Failure | None]
+Task = tuple[int, int]  # (design point, replication)
+TaskResult = tuple[Task, list[Record], list[Record], Failure | None]
 
 
-def _task(config: Experiment, replication: int) -> TaskResult:
-    """One replication in a worker; an exception becomes a Failure, not a crash."""
+def _task(
+    config: Experiment,
+    task: Task,
+    labels: dict[str, Any],
+    uncertain: dict[str, Any],
+) -> TaskResult:
+    """One replication of one design point in a worker.
+
+    ``labels`` (the point and its parameter values) are added to every row;
+    ``uncertain`` parameters are drawn for this replication and added too.
+    An exception becomes a Failure, not a crash.
+    """
+    point, replication = task
     series: list[Record] = []
     try:
+        extra = dict(labels)
+        if uncertain:
+            world = draw_uncertain(uncertain, config.seed, replication)
+            config = config.at(world)
+            extra.update(world)
         records = run_replication(config, replication, series=series)
     except Exception as e:
         key = replication_seeds(config.seed, replication).arrivals.spawn_key[:-1]
         failure = Failure(
             replication, config.seed, tuple(key), f"{type(e).__name__}: {e}",
-            traceback.format_exc(),
+            traceback.format_exc(), point,
         )  # fmt: skip
-        return replication, [], [], failure
-    return replication, records, series, None
+        return task, [], [], failure
+    if extra:
+        records = [{**extra, **r} for r in records]
+        series = [{**extra, **r} for r in series]
+    return task, records, series, None
 
 
 @contextmanager
@@ -256,41 +279,54 @@ def run_replications(
         numbers do not depend on ``workers`` or ``backend``.
     """
     n = config.replications
-    workers = min(workers or os.cpu_count() or 1, n)
+    points = design_points(config.sweep, config.seed)
+    base = config.at({})
+    point_configs = [base.at(values) for values in points]
+    labels = [
+        ({"point": k, **values} if config.sweep is not None else {})
+        for k, values in enumerate(points)
+    ]
+    uncertain = dict(config.uncertain)
+    tasks = [(p, r) for p in range(len(points)) for r in range(n)]
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    done = store.done() & set(range(n)) if store is not None else set()
-    todo = [r for r in range(n) if r not in done]
-    for r in sorted(done):
+    done = store.done() & set(tasks) if store is not None else set()
+    todo = [t for t in tasks if t not in done]
+    for t in sorted(done):
         if on_done:
-            on_done(r)
-    kept: dict[int, tuple[list[Record], list[Record]]] = {}
+            on_done(t[1])
+    kept: dict[Task, tuple[list[Record], list[Record]]] = {}
     failures: list[Failure] = []
 
     def finish(result: TaskResult) -> None:
-        r, records, series, failure = result
+        t, records, series, failure = result
         if failure is not None:
             failures.append(failure)
         elif store is not None:
-            store.write(r, records, series)
+            store.write(t, records, series)
         else:
-            kept[r] = (records, series)
+            kept[t] = (records, series)
         if on_done:
-            on_done(r)
+            on_done(t[1])
+
+    def submit_args(t: Task) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any]]:
+        return point_configs[t[0]], t, labels[t[0]], uncertain
 
     if workers == 1 and backend == "local":
-        for r in todo:
-            finish(_task(config, r))
+        for t in todo:
+            finish(_task(*submit_args(t)))
     elif todo:
         with _executor(backend, workers, scheduler) as pool:
-            futures = [pool.submit(_task, config, r) for r in todo]
+            futures = [pool.submit(_task, *submit_args(t)) for t in todo]
             for fut in as_completed(futures):
                 finish(fut.result())
-    failures.sort(key=lambda f: f.replication)
-    ok = [r for r in range(n) if r not in {f.replication for f in failures}]
+    failures.sort(key=lambda f: (f.point, f.replication))
+    failed = {(f.point, f.replication) for f in failures}
+    ok = [t for t in tasks if t not in failed]
     if store is not None:
         recs, ser = store.load(ok)
         return RunOutput(recs, ser, failures, resumed=len(done))
-    records = [rec for r in ok for rec in kept[r][0]]
-    series = [row for r in ok for row in kept[r][1]]
+    records = [rec for t in ok for rec in kept[t][0]]
+    series = [row for t in ok for row in kept[t][1]]
     return RunOutput(records, series, failures)

@@ -1,7 +1,8 @@
 """Streaming results to disk: one Parquet part per finished replication, and resume.
 
 A run with an output folder writes each finished replication at once, to
-``parts/rep-NNNNNN.parquet`` (its metric records) and ``parts/ts-NNNNNN.parquet``
+``parts/rep-PPPPP-NNNNNN.parquet`` (its metric records; ``P`` the design point)
+and ``parts/ts-PPPPP-NNNNNN.parquet``
 (its monthly series), each under a temporary name and then renamed, so a part
 is either whole or absent. Memory does not grow with the number of
 replications, and a run killed at any moment can be started again with
@@ -75,32 +76,34 @@ class PartStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         _atomic(stamp, lambda p: p.write_text(self.key + "\n"))
 
-    def _paths(self, replication: int) -> tuple[Path, Path]:
+    def _paths(self, task: tuple[int, int]) -> tuple[Path, Path]:
+        point, replication = task
         return (
-            self.dir / f"rep-{replication:06d}.parquet",
-            self.dir / f"ts-{replication:06d}.parquet",
+            self.dir / f"rep-{point:05d}-{replication:06d}.parquet",
+            self.dir / f"ts-{point:05d}-{replication:06d}.parquet",
         )
 
-    def done(self) -> set[int]:
-        """Replications whose parts are complete."""
+    def done(self) -> set[tuple[int, int]]:
+        """(design point, replication) pairs whose parts are complete."""
         out = set()
         for p in self.dir.glob("rep-*.parquet"):
-            r = int(p.stem.split("-")[1])
-            if self._paths(r)[1].is_file():
-                out.add(r)
+            _, point, rep = p.stem.split("-")
+            task = (int(point), int(rep))
+            if self._paths(task)[1].is_file():
+                out.add(task)
         return out
 
-    def write(self, replication: int, records: list[Record], series: list[Record]) -> None:
+    def write(self, task: tuple[int, int], records: list[Record], series: list[Record]) -> None:
         """Write one replication's parts; the series first, so records mark completion."""
-        rec_path, ts_path = self._paths(replication)
+        rec_path, ts_path = self._paths(task)
         _atomic(ts_path, lambda p: pd.DataFrame.from_records(series).to_parquet(p, index=False))
         _atomic(rec_path, lambda p: pd.DataFrame.from_records(records).to_parquet(p, index=False))
 
-    def load(self, replications: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Records and series of the given replications, in that order."""
+    def load(self, tasks: list[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Records and series of the given (point, replication) pairs, in that order."""
         recs, series = [], []
-        for r in replications:
-            rec_path, ts_path = self._paths(r)
+        for t in tasks:
+            rec_path, ts_path = self._paths(t)
             recs.append(pd.read_parquet(rec_path))
             series.append(pd.read_parquet(ts_path))
         return (

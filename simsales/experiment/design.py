@@ -1,0 +1,132 @@
+"""Sweeps over parameters, and parameters uncertain from world to world.
+
+A ``[sweep]`` varies any parameter given by its key path (``"market.lead_rate"``,
+``"population.urgency.b"``): an explicit grid, or a Latin-hypercube or Sobol
+sample (``scipy.stats.qmc``) over ranges. Every design point runs the same
+replications with the same seeds, so points are compared on the same customers.
+
+``[uncertain]`` parameters are drawn anew for every replication (two-level
+Monte Carlo, DESIGN.md 5) from a stream of the replication's own, so results
+cover plausible worlds rather than one guess.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy.stats import qmc
+
+from simsales.model.distributions import Distribution
+from simsales.model.streams import child, generator
+
+__all__ = ["Range", "Sweep", "apply", "design_points", "draw_uncertain"]
+
+#: Key below a replication's seed for its uncertain-parameter stream.
+UNCERTAIN = 3
+#: Key below the root seed for the design's own stream (LHS, Sobol).
+DESIGN = 1_000_000
+
+
+class Range(BaseModel):
+    """A range ``[low, high]`` for Latin-hypercube and Sobol designs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+
+class Sweep(BaseModel):
+    """The ``[sweep]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    method: Literal["grid", "lhs", "sobol"] = "grid"
+    points: int = Field(8, ge=1, le=100_000, description="design points (lhs, sobol)")
+    parameters: dict[str, list[Any] | Range] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Sweep:
+        for path, spec in self.parameters.items():
+            if self.method == "grid" and not isinstance(spec, list):
+                raise ValueError(f"{path!r}: a grid needs a list of values")
+            if self.method != "grid" and not isinstance(spec, Range):
+                raise ValueError(f"{path!r}: {self.method} needs {{low = ..., high = ...}}")
+            if isinstance(spec, list) and not spec:
+                raise ValueError(f"{path!r}: no values")
+        return self
+
+
+def _split(path: str) -> list[str]:
+    parts = path.split(".")
+    if not all(parts):
+        raise ValueError(f"bad key path {path!r}")
+    return parts
+
+
+def apply(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` (an experiment as a mapping) with ``values`` set at their paths.
+
+    Raises
+    ------
+    ValueError
+        If a path does not lead to an existing key.
+    """
+    out = copy.deepcopy(config)
+    for path, value in values.items():
+        node = out
+        parts = _split(path)
+        for k in parts[:-1]:
+            if not isinstance(node, dict) or k not in node:
+                raise ValueError(f"key path {path!r}: no key {k!r} there")
+            node = node[k]
+        if not isinstance(node, dict) or parts[-1] not in node:
+            raise ValueError(f"key path {path!r}: no key {parts[-1]!r} there")
+        old = node[parts[-1]]
+        if isinstance(old, int) and not isinstance(old, bool) and isinstance(value, float):
+            value = round(value)  # integer parameters take whole values
+        node[parts[-1]] = value
+    return out
+
+
+def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
+    """The design: one ``{path: value}`` per point (``[{}]`` without a sweep)."""
+    if sweep is None:
+        return [{}]
+    paths = list(sweep.parameters)
+    if sweep.method == "grid":
+        values = [sweep.parameters[p] for p in paths]
+        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*values)]
+    ranges = [sweep.parameters[p] for p in paths]
+    rng = generator(np.random.SeedSequence(seed), DESIGN)
+    engine: qmc.QMCEngine
+    if sweep.method == "lhs":
+        engine = qmc.LatinHypercube(d=len(paths), rng=rng)
+    else:
+        engine = qmc.Sobol(d=len(paths), scramble=True, rng=rng)
+    unit = engine.random(sweep.points)
+    lows = [r.low for r in ranges if isinstance(r, Range)]
+    highs = [r.high for r in ranges if isinstance(r, Range)]
+    scaled = qmc.scale(unit, lows, highs)
+    return [dict(zip(paths, map(float, row), strict=True)) for row in scaled]
+
+
+def draw_uncertain(
+    uncertain: dict[str, Distribution], root_seed: int, replication: int
+) -> dict[str, float]:
+    """This replication's draw of every uncertain parameter (sorted by path)."""
+    if not uncertain:
+        return {}
+    rep = child(np.random.SeedSequence(root_seed), replication)
+    rng = generator(rep, UNCERTAIN)
+    return {path: float(uncertain[path].sample(rng)) for path in sorted(uncertain)}
