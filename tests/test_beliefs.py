@@ -141,8 +141,8 @@ class TestKnownAnswerValidation:
             conservative_normal_update(0.0, 1.0, 1.0, 1.0, c)
 
     def test_conservatism_one_is_allowed(self):
-        conservative_log_odds(0.0, 1.0, 1.0)
-        conservative_normal_update(0.0, 1.0, 1.0, 1.0, 1.0)
+        assert conservative_log_odds(0.0, 1.0, 1.0) == 1.0
+        assert conservative_normal_update(0.0, 1.0, 1.0, 1.0, 1.0) == (0.5, 2.0)
 
     @pytest.mark.parametrize(
         ("precision", "signal_precision"),

@@ -318,7 +318,8 @@ class TestKnownAnswerPopulation:
         ],
     )
     def test_in_range_trait_accepted(self, field, dist):
-        Population(**{field: dist})
+        pop = Population(**{field: dist})
+        assert getattr(pop, field).dist == dist["dist"]
 
     def test_reports_every_problem(self):
         with pytest.raises(ValidationError) as info:
