@@ -225,7 +225,6 @@ def run(
     if scheduler and backend is not Backend.dask:
         err.print("[bold red]error:[/] --scheduler needs --backend dask", highlight=False)
         raise typer.Exit(2)
-    n_workers = min(workers or os.cpu_count() or 1, config.replications)
     failed: RunFailed | None = None
     try:
         with Progress(
@@ -240,7 +239,7 @@ def run(
                 total=config.replications,
             )
             results = run_experiment(
-                config, workers=n_workers, on_done=lambda _r: progress.advance(task),
+                config, workers=workers, on_done=lambda _r: progress.advance(task),
                 out=target, resume=resume, backend=backend.value, scheduler=scheduler,
                 precision=precision, precision_metrics=metrics,
                 max_replications=max_replications,
@@ -272,7 +271,8 @@ def run(
     wall = results.manifest["wall_seconds"]
     resumed = results.manifest.get("resumed_replications", 0)
     note = f", {resumed} resumed" if resumed else ""
-    out.print(f"results written to {target}/ ({wall:.1f} s on {n_workers} worker(s){note})")
+    used = results.manifest["workers"]
+    out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
     _report_precision(results)
     if failed is not None:
         _report_failures(failed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -164,8 +163,7 @@ def run(
         if tmp is not None:
             tmp.cleanup()
     wall = time.perf_counter() - t0
-    n_workers = min(workers or os.cpu_count() or 1, config.replications)
-    manifest = build_manifest(config.model_dump(mode="json"), wall, n_workers)
+    manifest = build_manifest(config.model_dump(mode="json"), wall, output.workers)
     manifest["backend"] = backend
     manifest["resumed_replications"] = resumed or 0
     if precision is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 from simsales.analysis.paired import COLUMNS as PAIRED_COLUMNS
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.summary import summarise
+from simsales.experiment.files import atomic_write
 from simsales.plots import charts
 
 __all__ = ["Results", "build_manifest", "load_results"]
@@ -72,12 +72,6 @@ def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) ->
         "workers": workers,
         "wall_seconds": round(wall_seconds, 3),
     }
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -198,20 +192,20 @@ class Results:
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(
+        atomic_write(
             out / "manifest.json",
             lambda p: p.write_text(json.dumps(self.manifest, indent=2, default=str) + "\n"),
         )
-        _atomic_write(
+        atomic_write(
             out / "replications.parquet",
             lambda p: self.replications.to_parquet(p, index=False),
         )
-        _atomic_write(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False))
+        atomic_write(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False))
         comparisons = self.comparisons
         if not comparisons.empty:
-            _atomic_write(out / "comparisons.csv", lambda p: comparisons.to_csv(p, index=False))
+            atomic_write(out / "comparisons.csv", lambda p: comparisons.to_csv(p, index=False))
         if not self.timeseries.empty:
-            _atomic_write(
+            atomic_write(
                 out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
             )
         if with_charts:

@@ -241,6 +241,7 @@ class RunOutput:
     series: list[Record] | pd.DataFrame
     failures: list[Failure]
     resumed: int = 0
+    workers: int = 1
 
 
 def run_replications(
@@ -326,7 +327,7 @@ def run_replications(
     ok = [t for t in tasks if t not in failed]
     if store is not None:
         recs, ser = store.load(ok)
-        return RunOutput(recs, ser, failures, resumed=len(done))
+        return RunOutput(recs, ser, failures, resumed=len(done), workers=workers)
     records = [rec for t in ok for rec in kept[t][0]]
     series = [row for t in ok for row in kept[t][1]]
-    return RunOutput(records, series, failures)
+    return RunOutput(records, series, failures, workers=workers)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from simsales.experiment.config import Experiment
+from simsales.experiment.files import atomic_write
 
 __all__ = ["PartStore", "StoreError", "fingerprint"]
 
@@ -74,7 +74,7 @@ class PartStore:
             for p in self.dir.glob("*.parquet"):
                 p.unlink()
         self.dir.mkdir(parents=True, exist_ok=True)
-        _atomic(stamp, lambda p: p.write_text(self.key + "\n"))
+        atomic_write(stamp, lambda p: p.write_text(self.key + "\n"))
 
     def _paths(self, task: tuple[int, int]) -> tuple[Path, Path]:
         point, replication = task
@@ -96,8 +96,12 @@ class PartStore:
     def write(self, task: tuple[int, int], records: list[Record], series: list[Record]) -> None:
         """Write one replication's parts; the series first, so records mark completion."""
         rec_path, ts_path = self._paths(task)
-        _atomic(ts_path, lambda p: pd.DataFrame.from_records(series).to_parquet(p, index=False))
-        _atomic(rec_path, lambda p: pd.DataFrame.from_records(records).to_parquet(p, index=False))
+        atomic_write(
+            ts_path, lambda p: pd.DataFrame.from_records(series).to_parquet(p, index=False)
+        )
+        atomic_write(
+            rec_path, lambda p: pd.DataFrame.from_records(records).to_parquet(p, index=False)
+        )
 
     def load(self, tasks: list[tuple[int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Records and series of the given (point, replication) pairs, in that order."""
@@ -110,9 +114,3 @@ class PartStore:
             pd.concat(recs, ignore_index=True) if recs else pd.DataFrame(),
             pd.concat(series, ignore_index=True) if series else pd.DataFrame(),
         )
-
-
-def _atomic(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
