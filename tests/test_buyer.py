@@ -134,3 +134,21 @@ def test_patience_cause():
     assert b.cause_when_patience_ends() is Ending.STATUS_QUO
     b = make_buyer()
     assert b.cause_when_patience_ends() is Ending.INDECISION
+
+
+def test_scalar_group_utilities_equal_the_vectorised_prospect_theory(rng):
+    """Known answer: the buyer's scalar per-stakeholder arithmetic against the
+    array functions of simsales.model.prospect, with biases, a halo and the rival."""
+    pop = tiny_population(
+        value_ratio=const(3.0), urgency=const(0.4), stakeholders=const(3), rival_edge=const(0.2)
+    )
+    b = make_buyer(pop, exact_behaviour(rivals=True))
+    b.set_bias([-0.3, 0.0, 0.5])
+    b.apply(simsales.Action(hours=1.0, halo=0.2), rng)
+    e = np.exp([-0.3, 0.0, 0.5])
+    framing = 2.25 * (0.4 * 3.0 * e) ** 0.88
+    ours = simsales.change_utility(3.0 * e, 1.2, 1 - 0.1 * 0.8) + framing
+    rival = simsales.change_utility(3.0 * e * np.exp(0.2), 1.2, 0.9) + framing
+    np.testing.assert_allclose(b.utilities(), ours, rtol=1e-12)
+    np.testing.assert_allclose(b.utilities(rival=True), rival, rtol=1e-12)
+    assert b.mean_utility() == pytest.approx(np.mean(ours))

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
+from simsales.model.draws import Draws, Random
 from simsales.model.streams import generator
 
 __all__ = ["YEAR", "FiniteMarket", "bass_cdf", "bass_limit", "draw_arrivals"]
@@ -81,7 +82,7 @@ class FiniteMarket:
         self.is_lead[member] = True
         return True
 
-    def contact(self, rng: np.random.Generator) -> int | None:
+    def contact(self, rng: Random) -> int | None:
         """An advocate contacts a random member: the member if it becomes a lead."""
         m = int(rng.integers(self.size))
         return m if self.take(m) else None
@@ -113,7 +114,7 @@ def bass_limit(
     env = simpy.Environment()
     horizon = years * YEAR
     market = FiniteMarket(size, p, horizon, generator(seed, 0))
-    contacts = generator(seed, 1)
+    contacts = Draws(seed, (1,))
     adopted: list[float] = []
 
     def advocate() -> Generator[Any, Any, None]:

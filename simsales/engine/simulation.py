@@ -1,10 +1,12 @@
-"""The SimPy engine: leads arrive, teams are resources, customers move through orbits.
+"""The SimPy engine: leads arrive, teams serve them, customers move through orbits.
 
 One call of :func:`simulate` runs one strategy on one replication's
 :class:`~simsales.engine.world.World`. Each lead's journey is a SimPy process
-that asks the seller team (a ``simpy.Resource``) for time at every
-interaction; a won customer goes on through the post-sale orbits, asking the
-post-sale team for time when the strategy invests after the sale; advocates
+that asks the seller team for time at every interaction (a first-come,
+first-served :class:`~simsales.engine.teams.Team`: the request is booked when
+made, and the journey waits for its end with one timeout); a won customer
+goes on through the post-sale orbits, asking the post-sale team for time
+when the strategy invests after the sale; advocates
 create referral leads. Behaviour comes from :mod:`simsales.model`; the engine
 only sequences it in time and books hours, revenue and costs.
 
@@ -23,9 +25,11 @@ import numpy as np
 import simpy
 
 from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.teams import Team
 from simsales.engine.world import MONTH, Journeys, Ledger, World
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
+from simsales.model.draws import Draws
 from simsales.model.lifecycle import Account, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
@@ -35,9 +39,17 @@ from simsales.model.streams import child, generator
 __all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
+AWARENESS, ACQUISITION = Orbit.AWARENESS, Orbit.ACQUISITION
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
 #: Key below the trait seed for referral leads' own trait streams.
 REFERRAL_TRAITS = 1000
+#: Key below the decision seed for the first uniforms of marketing leads, drawn
+#: ``FIRST_CHUNK`` leads at a time (a lead's own path is ``(i,)`` with ``i`` far
+#: below this key, so the streams never meet).
+FIRST_BLOCKS = 2**32 - 1
+FIRST_CHUNK = 256
+#: First uniforms per lead from its chunk; later ones come from its own stream.
+FIRST_WIDTH = 48
 
 TraceEvent = tuple[float, int, str, str]
 Path = tuple[int, ...]
@@ -77,13 +89,14 @@ class _Run:
         self.strategy = strategy
         self.trace = trace
         self.env = simpy.Environment()
-        self.sellers = simpy.Resource(self.env, capacity=world.sellers.team_size)
+        self.sellers = Team(world.sellers.team_size)
         if world.lifecycle.resource == "sellers":
             self.post_team, self.post_days_per_hour = self.sellers, 1 / world.sellers.hours_per_day
         else:
-            self.post_team = simpy.Resource(self.env, capacity=world.success.team_size)
+            self.post_team = Team(world.success.team_size)
             self.post_days_per_hour = 1 / world.success.hours_per_day
         self.ledger = Ledger(world.months, world.end)
+        self.chunk: tuple[int, np.ndarray] | None = None
         self.active: set[Buyer] = set()
         self.churned = 0
         self.market: FiniteMarket | None = None
@@ -100,10 +113,10 @@ class _Run:
                 (round(float(self.env.now), 9), path[0], event, buyer.orbit.name.lower())
             )
 
-    def work(self, team: simpy.Resource, hours: float, days_per_hour: float) -> Proc:
-        with team.request() as req:
-            yield req
-            yield self.env.timeout(hours * days_per_hour)
+    def work(self, team: Team, hours: float, days_per_hour: float) -> simpy.Timeout:
+        """The timeout until ``hours`` of the team's work, asked for now, are done."""
+        now = self.env.now
+        return self.env.timeout(team.book(now, hours * days_per_hour) - now)
 
     def go(self) -> tuple[Journeys, Ledger]:
         self.env.process(self.source())
@@ -133,7 +146,7 @@ class _Run:
                 if self.market.take(m):
                     self.start_lead((m,), w.traits, m, referred=False)
 
-    def refer(self, referrer: Path, k: int, rng: np.random.Generator) -> None:
+    def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
         w = self.w
         if self.market is None:
@@ -155,50 +168,71 @@ class _Run:
 
     # ------------------------------------------------------------ pre-sale
     def journey(self, path: Path, buyer: Buyer, referred: bool, lead_cost: float) -> Proc:
-        w, env, strategy = self.w, self.env, self.strategy
+        # The hot loop of the engine: names are bound locally on purpose.
+        w, env, strategy, ledger, sellers = (
+            self.w,
+            self.env,
+            self.strategy,
+            self.ledger,
+            self.sellers,
+        )
+        timeout, log, tracing = env.timeout, self.log, self.trace is not None
         b = w.behaviour
-        rng = generator(w.decision_seed, *path)
+        max_refusals = b.max_refusals
+        rng = self.draws(path)
         seller_rate = w.sellers.cost_per_hour
         dph = 1.0 / w.sellers.hours_per_day
         self.active.add(buyer)
-        self.log(path, "arrive", buyer)
+        if tracing:
+            log(path, "arrive", buyer)
         result: Ending | None = None
         while result is None:
-            pulled = buyer.orbit > Orbit.AWARENESS and buyer.pulls(rng)
+            pulled = buyer.orbit > AWARENESS and buyer.pulls(rng)
             if not pulled:
                 fu = strategy.follow_up(_view(buyer, env.now, pulled))
-                yield from self.work(self.sellers, fu.hours, dph)
+                now = env.now
+                yield timeout(sellers.book(now, fu.hours * dph) - now)
                 buyer.hours += fu.hours
-                self.ledger.add_cost(env.now, fu.hours * seller_rate)
+                ledger.add_cost(env.now, fu.hours * seller_rate)
                 buyer.apply(fu, rng, count=False)
                 if not buyer.grants_meeting(rng):
                     buyer.refusals += 1
-                    self.log(path, "refused", buyer)
-                    if buyer.refusals >= b.max_refusals:
+                    if tracing:
+                        log(path, "refused", buyer)
+                    if buyer.refusals >= max_refusals:
                         result = _dark(buyer)
                         break
-                    result = yield from self.wait(buyer, rng)
+                    gap = buyer.gap_days(rng)
+                    yield timeout(gap)
+                    result = self.after_wait(buyer, gap, rng)
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            yield from self.work(self.sellers, action.hours, dph)
-            self.ledger.add_cost(env.now, action.hours * seller_rate)
+            now = env.now
+            yield timeout(sellers.book(now, action.hours * dph) - now)
+            ledger.add_cost(env.now, action.hours * seller_rate)
             accepted = buyer.apply(action, rng)
-            self.log(path, action.name if accepted else action.name + ":rejected", buyer)
-            if buyer.orbit == Orbit.AWARENESS:
+            if tracing:
+                log(path, action.name if accepted else action.name + ":rejected", buyer)
+            orbit = buyer.orbit
+            if orbit == AWARENESS:
                 buyer.orbit = buyer.max_orbit = Orbit.POTENTIAL
                 buyer.last_progress = env.now
-            elif buyer.orbit == Orbit.ACQUISITION:
+            elif orbit == ACQUISITION:
                 result = buyer.decide(rng)
                 if result is not None:
                     break
-                self.log(path, "stall" if buyer.orbit == Orbit.ACQUISITION else "no", buyer)
+                if tracing:
+                    log(path, "stall" if buyer.orbit == ACQUISITION else "no", buyer)
             else:
                 buyer.move(rng, env.now)
-            result = yield from self.wait(buyer, rng)
-        if buyer.timed_out:
-            self.log(path, "patience_out", buyer)
-        self.log(path, result.value, buyer)
+            gap = buyer.gap_days(rng)
+            yield timeout(gap)
+            result = self.after_wait(buyer, gap, rng)
+        if tracing:
+            if buyer.timed_out:
+                log(path, "patience_out", buyer)
+            log(path, result.value, buyer)
         row = {
             "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
@@ -210,28 +244,43 @@ class _Run:
         if result is Ending.WON:
             row["won_at"] = env.now
             row["revenue_first"] = 1.0
-            self.ledger.add_revenue(env.now, 1.0)
+            ledger.add_revenue(env.now, 1.0)
             if w.lifecycle.enabled and env.now < w.end:
                 yield from self.after_sale(path, buyer, referred, rng, row)
         self.active.discard(buyer)
         row["max_orbit"] = buyer.max_orbit
         row["true_value"] = buyer.true_value()
-        self.ledger.add_row(**row)
+        ledger.add_row(**row)
 
-    def wait(self, buyer: Buyer, rng: np.random.Generator) -> Generator[Any, Any, Ending | None]:
-        gap = buyer.gap_days(rng)
-        yield self.env.timeout(gap)
+    def draws(self, path: Path) -> Draws:
+        """The customer's random numbers: the same under every strategy.
+
+        A marketing lead of an unlimited market starts with its row of a block
+        drawn for ``FIRST_CHUNK`` leads at once (they arrive in order, so one
+        block is live at a time); every customer goes on with its own stream.
+        """
+        seed = self.w.decision_seed
+        if self.market is not None or len(path) > 1:
+            return Draws(seed, path)
+        c, r = divmod(path[0], FIRST_CHUNK)
+        if self.chunk is None or self.chunk[0] != c:
+            block = generator(seed, FIRST_BLOCKS, c).random((FIRST_CHUNK, FIRST_WIDTH))
+            self.chunk = (c, block)
+        return Draws(seed, path, self.chunk[1][r].tolist())
+
+    def after_wait(self, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
+        """After ``gap`` days without contact: compelling events, then patience."""
         buyer.compelling_events(gap, rng)
         if buyer.patience_left(self.env.now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
-        if buyer.orbit == Orbit.AWARENESS:
+        if buyer.orbit == AWARENESS:
             return Ending.UNQUALIFIED
         return buyer.cause_when_patience_ends()
 
     # ------------------------------------------------------------ post-sale
     def after_sale(
-        self, path: Path, buyer: Buyer, referred: bool, rng: np.random.Generator,
+        self, path: Path, buyer: Buyer, referred: bool, rng: Draws,
         row: dict[str, Any],
     ) -> Proc:  # fmt: skip
         """Post-sale orbits until churn or the end of observation."""
@@ -265,7 +314,7 @@ class _Run:
             yield env.timeout(gap)
             action = self.strategy.after_sale(_view(buyer, env.now, False))
             if action is not None:
-                yield from self.work(self.post_team, action.hours, self.post_days_per_hour)
+                yield self.work(self.post_team, action.hours, self.post_days_per_hour)
                 row["post_hours"] += action.hours
                 self.ledger.add_cost(env.now, action.hours * post_rate)
                 if env.now >= w.end:  # the work ran past the end of observation
@@ -281,7 +330,7 @@ class _Run:
                 env.process(self.advocate(path, account, rng, row, referring))
 
     def advocate(
-        self, path: Path, account: Account, rng: np.random.Generator, row: dict[str, Any],
+        self, path: Path, account: Account, rng: Draws, row: dict[str, Any],
         referring: list[bool],
     ) -> Proc:  # fmt: skip
         """Referral contacts of an advocate, while it stays one (before the horizon)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,8 +76,7 @@ class Action(BaseModel):
     adoption_gain: float = Field(0.0, ge=0, le=1)
 
 
-@dataclass(frozen=True)
-class SellerView:
+class SellerView(NamedTuple):
     """What a seller can observe about a buyer; never its hidden traits.
 
     Attributes

@@ -2,45 +2,54 @@
 
 A :class:`Buyer` holds one customer's traits and evolving state. Its methods
 are the behavioural rules of DESIGN.md 2; each takes the customer's own
-``numpy.random.Generator`` for any randomness, and none knows about SimPy.
+random stream (:class:`~simsales.model.draws.Random`) for any randomness, and
+none knows about SimPy.
+
+A buying group has a handful of stakeholders (at most 50), so their
+per-stakeholder quantities are plain lists and the arithmetic is scalar: for
+groups this small, array calls would cost more than the work they do.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from collections.abc import Sequence
 
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
-from simsales.model.beliefs import conservative_normal_update
+from simsales.model.draws import Random
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
-from simsales.model.prospect import utility_unchecked
 
 __all__ = ["Buyer", "group_decides"]
 
 
-def _logistic(x: np.ndarray | float, temperature: float) -> np.ndarray:
+def _logistic(x: float, temperature: float) -> float:
     """Choice probability of a logit rule; a step function at temperature 0."""
-    xs = np.asarray(x, dtype=float)
     if temperature == 0:
-        return (xs > 0).astype(float)
-    return 1.0 / (1.0 + np.exp(-np.clip(xs / temperature, -500, 500)))
+        return 1.0 if x > 0 else 0.0
+    z = x / temperature
+    return 1.0 / (1.0 + math.exp(-(500.0 if z > 500.0 else -500.0 if z < -500.0 else z)))
 
 
-def group_decides(prefers: np.ndarray, rule: str) -> bool:
+def _weight(p: float, gamma: float) -> float:
+    """Tversky-Kahneman (1992) probability weight (scalar form of ``prospect.weight``)."""
+    pg = math.pow(p, gamma)
+    return pg / math.pow(pg + math.pow(1.0 - p, gamma), 1.0 / gamma)
+
+
+def group_decides(prefers: Sequence[bool], rule: str) -> bool:
     """Whether a buying group chooses change.
 
     Parameters
     ----------
-    prefers : ndarray of bool
+    prefers : sequence of bool
         Each stakeholder's preference for change.
     rule : {"consensus", "majority", "champion"}
         ``consensus``: all must prefer change; ``majority``: more than half;
         ``champion``: one advocate is enough.
     """
-    k = int(np.count_nonzero(prefers))
+    k = sum(1 for x in prefers if x)
     n = len(prefers)
     if rule == "consensus":
         return k == n
@@ -71,6 +80,9 @@ class Buyer:
         "b",
         "bias",
         "chose_us",
+        "ea",
+        "eb",
+        "ebias",
         "halo",
         "hours",
         "indecision",
@@ -79,6 +91,7 @@ class Buyer:
         "k",
         "lam",
         "last_progress",
+        "loss_term",
         "max_orbit",
         "n",
         "needs_shared",
@@ -96,25 +109,33 @@ class Buyer:
         "timed_out",
         "trust",
         "urgency",
+        "w_ours",
+        "w_rival",
     )
 
     def __init__(self, traits: Traits, i: int, behaviour: Behaviour, arrival: float) -> None:
         b = behaviour
-        n = int(traits.stakeholders[i])
+        row = traits.row(i)
+        n = row.stakeholders
         self.b = b
         self.n = n
-        self.r = float(traits.value_ratio[i])
-        self.k = float(traits.known_need_share[i]) if b.latent_needs else 1.0
-        self.trust = float(traits.trust[i])
-        self.urgency = float(traits.urgency[i])
-        self.indecision = float(traits.indecision[i]) if b.indecision else 0.0
-        self.patience = float(traits.patience_days[i])
-        self.rival_edge = float(traits.rival_edge[i])
-        fi = traits.first_impression_bias[i, :n]
-        self.bias = fi.astype(float) if b.first_impressions else np.zeros(n)
-        self.precision = np.full(n, 1.0 / b.impression_sd**2)
-        self.lam = traits.loss_aversion[i, :n].astype(float) if b.loss_aversion else np.ones(n)
-        self.p_success = traits.success_probability[i, :n].astype(float)
+        self.r = row.value_ratio
+        self.k = row.known_need_share if b.latent_needs else 1.0
+        self.trust = row.trust
+        self.urgency = row.urgency
+        self.indecision = row.indecision if b.indecision else 0.0
+        self.patience = row.patience_days
+        self.rival_edge = row.rival_edge
+        #: each stakeholder's first-impression bias (log value) and its precision
+        self.set_bias(row.first_impression_bias if b.first_impressions else [0.0] * n)
+        self.precision = [1.0 / b.impression_sd**2] * n
+        self.lam = list(row.loss_aversion) if b.loss_aversion else [1.0] * n
+        self.p_success = list(row.success_probability)
+        #: decision weights w(p) of success, for the rival's offer (no halo) and ours
+        self.w_rival = [_weight(p, b.gamma) for p in self.p_success]
+        self.w_ours = self.w_rival
+        #: the price plus switching cost, as a loss: ``(1 + c)^beta``
+        self.loss_term = (1.0 + b.switching_cost) ** b.beta
         self.halo = 0.0
         self.revealed = 0.0
         self.tailor = 0.0
@@ -132,6 +153,18 @@ class Buyer:
         self.arrival = arrival
         self.last_progress = arrival
 
+    def set_bias(self, bias: Sequence[float]) -> None:
+        """Replace the stakeholders' impression biases (log value)."""
+        self.bias = [float(x) for x in bias]
+        self._biased()
+
+    def _biased(self) -> None:
+        """Refresh what follows from the biases: ``exp(bias)`` and its powers."""
+        a, b = self.b.alpha, self.b.beta
+        self.ebias = [math.exp(x) for x in self.bias]
+        self.ea = [math.exp(a * x) for x in self.bias]
+        self.eb = [math.exp(b * x) for x in self.bias]
+
     # ----------------------------------------------------------- valuation
     def visible_value(self, tailored: bool = True) -> float:
         """True value of the needs the buyer knows of, in units of the price."""
@@ -142,7 +175,7 @@ class Buyer:
         """True value of the (tailored) offer, latent needs included."""
         return self.r * (self.k * (1.0 + self.tailor) + (1.0 - self.k))
 
-    def utilities(self, rival: bool = False) -> np.ndarray:
+    def utilities(self, rival: bool = False) -> list[float]:
         r"""Each stakeholder's utility of change over the status quo.
 
         ``U = w(p) G^alpha - lam L^beta + [framing] lam (u N)^beta`` with the
@@ -153,26 +186,41 @@ class Buyer:
         whichever offer is weighed against it.
         For the rival's offer, ``G`` is scaled by ``exp(rival_edge)``, untailored,
         and the success probability carries no halo.
+        Equal to :func:`simsales.model.prospect.change_utility` plus the framing
+        term (a test holds them equal).
         """
         b = self.b
-        need = np.exp(self.bias) * self.visible_value(tailored=False)
+        plain = self.visible_value(tailored=False)
         if rival:
-            gain = need * math.exp(self.rival_edge)
-            p = self.p_success
+            offered = plain * math.exp(self.rival_edge)
+            weights = self.w_rival
         else:
-            gain = np.exp(self.bias) * self.visible_value()
-            p = 1.0 - (1.0 - self.p_success) * (1.0 - self.halo)
-        u = utility_unchecked(gain, 1.0 + b.switching_cost, p, b.alpha, b.beta, self.lam, b.gamma)
-        if b.urgency_framing:
-            u = u + self.lam * np.power(self.urgency * need, b.beta)
-        return np.asarray(u)
+            offered = self.visible_value()
+            weights = self.w_ours
+        # (e G)^alpha = e^alpha G^alpha: one power per group, not per stakeholder
+        ga = offered**b.alpha
+        loss = self.loss_term
+        if b.urgency_framing and self.urgency * plain > 0:
+            fb = (self.urgency * plain) ** b.beta
+            return [
+                w * ea * ga - lam * (loss - fb * eb)
+                for w, ea, eb, lam in zip(weights, self.ea, self.eb, self.lam, strict=True)
+            ]
+        return [
+            w * ea * ga - lam * loss for w, ea, lam in zip(weights, self.ea, self.lam, strict=True)
+        ]
+
+    def mean_utility(self, rival: bool = False) -> float:
+        """The group's mean utility of change (see :meth:`utilities`)."""
+        u = self.utilities(rival)
+        return sum(u) / len(u)
 
     # ----------------------------------------------------------- pace
     def pace(self) -> float:
         """Steps per ``step_days``: faster with urgency."""
         return self.b.pace_floor + self.urgency if self.b.urgency_pace else 1.0
 
-    def gap_days(self, rng: np.random.Generator) -> float:
+    def gap_days(self, rng: Random) -> float:
         """Calendar days to the next step: exponential with mean step_days / pace
         (exactly that mean when ``pace_noise`` is off)."""
         mean = self.b.step_days / self.pace()
@@ -182,7 +230,7 @@ class Buyer:
         """Whether the buyer still waits for progress; urgency lengthens patience."""
         return now - self.last_progress <= self.patience * (0.5 + self.urgency)
 
-    def compelling_events(self, days: float, rng: np.random.Generator) -> int:
+    def compelling_events(self, days: float, rng: Random) -> int:
         """Draw the compelling events of the last ``days`` and raise urgency."""
         rate = self.b.compelling_event_rate
         if rate <= 0 or days <= 0:
@@ -193,18 +241,18 @@ class Buyer:
         return k
 
     # ----------------------------------------------------------- access
-    def pulls(self, rng: np.random.Generator) -> bool:
+    def pulls(self, rng: Random) -> bool:
         """Whether the buyer asks for the next step itself (chance = urgency)."""
         return bool(rng.random() < self.urgency)
 
-    def grants_meeting(self, rng: np.random.Generator) -> bool:
+    def grants_meeting(self, rng: Random) -> bool:
         """Whether the buyer accepts a meeting the seller asks for."""
         b = self.b
         p = b.access_base + b.access_trust * self.trust + b.access_urgency * self.urgency
         return bool(rng.random() < min(1.0, p))
 
     # ----------------------------------------------------------- effects
-    def apply(self, action: Action, rng: np.random.Generator, count: bool = True) -> bool:
+    def apply(self, action: Action, rng: Random, count: bool = True) -> bool:
         """Apply a seller action's effects; return False if the buyer rejected it.
 
         Rejection happens only for teaching (``skeptic_risk > 0``): a skeptical
@@ -225,6 +273,8 @@ class Buyer:
             self.trust += action.trust_gain * (1.0 - self.trust)
         if action.halo:
             self.halo += action.halo * (1.0 - self.halo)
+            h, g = self.halo, self.b.gamma
+            self.w_ours = [_weight(1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success]
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
             self.tailor = action.tailor_gain
@@ -241,7 +291,7 @@ class Buyer:
             self.internalisation += action.internalise * (1.0 - self.internalisation)
         return True
 
-    def _learn(self, strength: float, claim_bias: float, rng: np.random.Generator) -> None:
+    def _learn(self, strength: float, claim_bias: float, rng: Random) -> None:
         """Conservative update of each stakeholder's impression bias (Edwards 1968).
 
         The group sees one signal of the log value, ``truth + claim_bias +
@@ -249,19 +299,25 @@ class Buyer:
         """
         b = self.b
         signal = claim_bias + rng.normal(0.0, b.evidence_noise / math.sqrt(strength))
-        self.bias, self.precision = conservative_normal_update(
-            self.bias, self.precision, signal, strength / b.evidence_noise**2, b.conservatism
-        )
+        ts = strength / b.evidence_noise**2
+        c = b.conservatism
+        # conservative_normal_update (beliefs.py), element by element
+        bias, precision = self.bias, self.precision
+        for j in range(self.n):
+            tau = precision[j]
+            bias[j] += c * ts / (tau + ts) * (signal - bias[j])
+            precision[j] = tau + c * ts
+        self._biased()
 
     # ----------------------------------------------------------- orbits
-    def move(self, rng: np.random.Generator, now: float) -> int:
+    def move(self, rng: Random, now: float) -> int:
         """Jump between the middle orbits after an interaction.
 
         Forward with the logit probability of the group's mean utility;
         otherwise back one orbit (never below POTENTIAL) with
         ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
         """
-        p_fwd = float(_logistic(self.utilities().mean(), self.b.temperature))
+        p_fwd = _logistic(self.mean_utility(), self.b.temperature)
         x = rng.random()
         if x < p_fwd:
             self.orbit = Orbit(self.orbit + 1)
@@ -273,7 +329,7 @@ class Buyer:
             return -1
         return 0
 
-    def decide(self, rng: np.random.Generator) -> Ending | None:
+    def decide(self, rng: Random) -> Ending | None:
         """The purchase decision at ACQUISITION.
 
         Each stakeholder prefers change with the logit probability of its
@@ -290,7 +346,8 @@ class Buyer:
         """
         b = self.b
         u = self.utilities()
-        prefers = rng.random(self.n) < _logistic(u, b.temperature)
+        t = b.temperature
+        prefers = [rng.random() < _logistic(x, t) for x in u]
         if not group_decides(prefers, b.decision_rule):
             self.rejections += 1
             if self.rejections >= b.max_rejections:
@@ -298,8 +355,8 @@ class Buyer:
             self.orbit = Orbit.OBSERVATION
             return None
         if b.rivals and not self.chose_us:
-            diff = self.utilities(rival=True).mean() - u.mean()
-            if rng.random() < float(_logistic(diff, b.temperature)):
+            diff = self.mean_utility(rival=True) - sum(u) / len(u)
+            if rng.random() < _logistic(diff, t):
                 return Ending.RIVAL
             self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
         if rng.random() < self.indecision:
@@ -315,6 +372,6 @@ class Buyer:
         to change, it could not decide); otherwise it is a status-quo loss.
         Going dark is reserved for buyers that stop granting meetings.
         """
-        if self.stalls > 0 or self.utilities().mean() > 0:
+        if self.stalls > 0 or self.mean_utility() > 0:
             return Ending.INDECISION
         return Ending.STATUS_QUO

@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from simsales.model.actions import Action
 from simsales.model.buyer import Buyer
+from simsales.model.draws import Random
 from simsales.model.orbits import Orbit
 
 __all__ = ["Account", "Lifecycle", "warm_referral"]
@@ -75,7 +75,7 @@ class Lifecycle(BaseModel):
 def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
     """Make a freshly drawn buyer a referral lead: more trust, truer impression."""
     buyer.trust += life.referral_trust * (1.0 - buyer.trust)
-    buyer.bias = buyer.bias * life.referral_bias
+    buyer.set_bias([x * life.referral_bias for x in buyer.bias])
 
 
 def _logistic(x: float) -> float:
@@ -105,7 +105,8 @@ class Account:
         self.life = life
         self.referred = referred
         #: what the group expected to get, at purchase: mean perceived gain
-        self.expectation = float(np.mean(np.exp(buyer.bias) * buyer.visible_value()))
+        vv = buyer.visible_value()
+        self.expectation = sum(e * vv for e in buyer.ebias) / buyer.n
         self.adoption = 0.0
         self.expanded = False
         self.churned = False
@@ -148,7 +149,7 @@ class Account:
         """Revenue of one renewed term, units of price."""
         return 1.0 + (self.life.expansion_size if self.expanded else 0.0)
 
-    def gap_days(self, rng: np.random.Generator) -> float:
+    def gap_days(self, rng: Random) -> float:
         """Days to the next post-sale step: exponential with mean ``step_days``
         (exactly ``step_days`` when the behaviour's ``pace_noise`` is off)."""
         if not self.buyer.b.pace_noise:
@@ -159,7 +160,7 @@ class Account:
         self.buyer.orbit = to
         self.buyer.max_orbit = max(self.buyer.max_orbit, to)
 
-    def step(self, action: Action | None, rng: np.random.Generator) -> str:
+    def step(self, action: Action | None, rng: Random) -> str:
         """One post-sale step, after the seller's (or success team's) action, if any.
 
         Returns
@@ -217,7 +218,7 @@ class Account:
             return "zealot"
         return "stays"
 
-    def renews(self, rng: np.random.Generator) -> bool:
+    def renews(self, rng: Random) -> bool:
         """The renewal decision at the end of a contract term.
 
         ``P = logistic(S / T + renewal_bias + referred_loyalty [if referred])``.

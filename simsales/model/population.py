@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -33,6 +35,7 @@ __all__ = [
     "STAKEHOLDER_CAP",
     "STAKEHOLDER_TRAITS",
     "Population",
+    "TraitRow",
     "Traits",
     "draw_traits",
 ]
@@ -170,6 +173,41 @@ class Traits:
 
     def __len__(self) -> int:
         return len(self.value_ratio)
+
+    @cached_property
+    def _columns(self) -> dict[str, list[Any]]:
+        """Every trait as Python lists (stakeholder traits cut to each group's size),
+        made once per replication and shared by every strategy's run."""
+        cols: dict[str, list[Any]] = {
+            name: getattr(self, name).tolist() for name in CUSTOMER_TRAITS
+        }
+        sizes = cols["stakeholders"]
+        for name in STAKEHOLDER_TRAITS:
+            block = getattr(self, name).tolist()
+            cols[name] = [r[:n] for r, n in zip(block, sizes, strict=True)]
+        return cols
+
+    def row(self, i: int) -> TraitRow:
+        """The traits of customer ``i`` as Python numbers."""
+        c = self._columns
+        return TraitRow(*(c[name][i] for name in TraitRow._fields))
+
+
+class TraitRow(NamedTuple):
+    """One customer's traits (see :class:`Traits`); stakeholder traits are lists
+    of the group's size."""
+
+    value_ratio: float
+    known_need_share: float
+    trust: float
+    urgency: float
+    indecision: float
+    patience_days: float
+    rival_edge: float
+    stakeholders: int
+    first_impression_bias: list[float]
+    loss_aversion: list[float]
+    success_probability: list[float]
 
 
 def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) -> Traits:
