@@ -111,13 +111,14 @@ class Ledger:
         default_factory=lambda: {f.name: [] for f in fields(Journeys)}
     )
     occupancy: np.ndarray = field(init=False)
-    revenue: np.ndarray = field(init=False)
-    cost: np.ndarray = field(init=False)
+    #: revenue and cost booked in each month (plain lists: they are added to often)
+    revenue: list[float] = field(init=False)
+    cost: list[float] = field(init=False)
 
     def __post_init__(self) -> None:
         self.occupancy = np.zeros((self.months, N_STATES), dtype=np.int64)
-        self.revenue = np.zeros(self.months)
-        self.cost = np.zeros(self.months)
+        self.revenue = [0.0] * self.months
+        self.cost = [0.0] * self.months
 
     def _month(self, day: float) -> int | None:
         if not 0 <= day < self.end:
@@ -132,9 +133,8 @@ class Ledger:
 
     def add_cost(self, day: float, amount: float) -> None:
         """Book a cost in the month of ``day``."""
-        m = self._month(day)
-        if m is not None:
-            self.cost[m] += amount
+        if 0 <= day < self.end:
+            self.cost[min(int(day // MONTH), self.months - 1)] += amount
 
     def add_row(self, **values: float) -> None:
         """One finished lead."""

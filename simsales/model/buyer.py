@@ -82,7 +82,6 @@ class Buyer:
         "chose_us",
         "ea",
         "eb",
-        "ebias",
         "halo",
         "hours",
         "indecision",
@@ -159,11 +158,14 @@ class Buyer:
         self._biased()
 
     def _biased(self) -> None:
-        """Refresh what follows from the biases: ``exp(bias)`` and its powers."""
-        a, b = self.b.alpha, self.b.beta
-        self.ebias = [math.exp(x) for x in self.bias]
-        self.ea = [math.exp(a * x) for x in self.bias]
-        self.eb = [math.exp(b * x) for x in self.bias]
+        """Refresh what follows from the biases: ``exp(alpha bias)``, ``exp(beta bias)``."""
+        a, b, exp = self.b.alpha, self.b.beta, math.exp
+        ea: list[float] = []
+        eb: list[float] = []
+        self.ea, self.eb = ea, eb
+        for x in self.bias:
+            ea.append(exp(a * x))
+            eb.append(exp(b * x))
 
     # ----------------------------------------------------------- valuation
     def visible_value(self, tailored: bool = True) -> float:
@@ -302,11 +304,11 @@ class Buyer:
         ts = strength / b.evidence_noise**2
         c = b.conservatism
         # conservative_normal_update (beliefs.py), element by element
-        bias, precision = self.bias, self.precision
-        for j in range(self.n):
-            tau = precision[j]
-            bias[j] += c * ts / (tau + ts) * (signal - bias[j])
-            precision[j] = tau + c * ts
+        self.bias = [
+            m + c * ts / (tau + ts) * (signal - m)
+            for m, tau in zip(self.bias, self.precision, strict=True)
+        ]
+        self.precision = [tau + c * ts for tau in self.precision]
         self._biased()
 
     # ----------------------------------------------------------- orbits

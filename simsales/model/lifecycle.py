@@ -106,7 +106,7 @@ class Account:
         self.referred = referred
         #: what the group expected to get, at purchase: mean perceived gain
         vv = buyer.visible_value()
-        self.expectation = sum(e * vv for e in buyer.ebias) / buyer.n
+        self.expectation = sum(math.exp(x) * vv for x in buyer.bias) / buyer.n
         self.adoption = 0.0
         self.expanded = False
         self.churned = False
