@@ -1,4 +1,8 @@
-"""Lead sources: the Bass limit of the finite market, and the market in the engine."""
+"""Lead sources: the finite market and the market in the engine.
+
+The Bass (1969) closed form and the finite market's instant-decision limit
+against it are validated in tests/test_validation.py.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +10,9 @@ import numpy as np
 import pytest
 
 import simsales
-from simsales.engine.market import FiniteMarket, bass_cdf, bass_limit
+from simsales.engine.market import FiniteMarket
 
-from worlds import SCALE, small_experiment
-
-
-def test_bass_cdf_known_answers():
-    assert bass_cdf(0.0, 0.03, 0.38) == 0.0
-    assert bass_cdf(1e6, 0.03, 0.38) == pytest.approx(1.0)
-    # q = 0: pure innovation, F = 1 - exp(-p t)
-    assert bass_cdf(2.0, 0.1, 0.0) == pytest.approx(1 - np.exp(-0.2))
-    # peak of adoption at t* = ln(q/p) / (p + q), where F = 1/2 - p / (2q)
-    t_star = np.log(0.38 / 0.03) / 0.41
-    assert bass_cdf(t_star, 0.03, 0.38) == pytest.approx(0.5 - 0.03 / (2 * 0.38))
-
-
-@pytest.mark.slow
-def test_bass_limit_follows_the_closed_form_statistical():
-    # Sultan, Farley & Lehmann (1990) average coefficients: p = 0.03, q = 0.38.
-    # Instant decisions, no seller constraint: the cumulative adoption share,
-    # averaged over replications, matches F(t) within 4 standard errors.
-    size, p, q = 3000, 0.03, 0.38
-    reps = max(8, round(20 * SCALE))
-    years = np.arange(1, 11)
-    curves = np.array(
-        [
-            [np.count_nonzero(a < t * 365.0) / size for t in years]
-            for a in (
-                bass_limit(size, p, q, 10.0, np.random.SeedSequence([2026, r])) for r in range(reps)
-            )
-        ]
-    )
-    mean = curves.mean(axis=0)
-    se = curves.std(axis=0, ddof=1) / np.sqrt(reps)
-    expected = bass_cdf(years, p, q)
-    assert np.all(np.abs(mean - expected) < 4 * se + 1e-3), (mean, expected, se)
+from worlds import small_experiment
 
 
 def test_finite_market_members_become_leads_once():

@@ -2,9 +2,12 @@
 
 Two kinds, kept apart by class name:
 
-* ``TestKnownAnswer*``: closed forms worked out by hand and the Tversky &
-  Kahneman (1992) parameter values and fourfold pattern.
+* ``TestKnownAnswer*``: closed forms worked out by hand, shapes, input checks.
 * ``TestProperty*``: Hypothesis invariants (monotonicity, symmetry, ranges).
+
+The validation against Tversky & Kahneman (1992) itself (their parameter
+values, the certainty equivalents they imply, their published medians and the
+fourfold pattern) is in tests/test_validation.py.
 
 Nothing here is random, so there are no statistical tests.
 
@@ -24,7 +27,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from simsales import change_utility, value, weight
-from simsales.model.prospect import TK1992, utility_unchecked
+from simsales.model.prospect import utility_unchecked
 
 # Linear value, no loss aversion, linear weighting: expected-value maximiser.
 LINEAR = {"alpha": 1.0, "beta": 1.0, "lam": 1.0, "gamma": 1.0}
@@ -40,11 +43,6 @@ loss_aversions = st.floats(min_value=0.1, max_value=10.0)
 # wherever monotonicity in p is asserted.
 monotone_gammas = st.floats(min_value=0.3, max_value=2.0)
 any_gammas = st.floats(min_value=0.05, max_value=5.0)
-
-
-def certainty_equivalent(x: float, p: float, alpha: float, gamma: float) -> float:
-    """CE of the prospect (x with probability p, else 0), x >= 0: v^-1(w(p) v(x))."""
-    return float((weight(p, gamma) * value(x, alpha=alpha)) ** (1.0 / alpha))
 
 
 # --------------------------------------------------------------------------- #
@@ -79,13 +77,6 @@ class TestKnownAnswerValue:
         xs = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
         np.testing.assert_array_equal(value(xs, alpha=1, beta=1, lam=1), xs)
 
-    def test_defaults_are_tk1992(self):
-        assert TK1992 == {"alpha": 0.88, "beta": 0.88, "lam": 2.25, "gamma": 0.61, "delta": 0.69}
-        xs = np.array([-7.0, -1.0, 0.0, 1.0, 7.0])
-        np.testing.assert_array_equal(
-            value(xs), value(xs, alpha=TK1992["alpha"], beta=TK1992["beta"], lam=TK1992["lam"])
-        )
-
     @pytest.mark.parametrize("x", [0.01, 1.0, 100.0])
     def test_loss_aversion_losses_loom_larger(self, x):
         # With alpha = beta and lambda > 1, |v(-x)| > v(x), by exactly lambda.
@@ -103,9 +94,6 @@ class TestKnownAnswerWeight:
         g = 0.61
         assert weight(0.5, 0.61) == pytest.approx(2.0 ** (1.0 - g - 1.0 / g), rel=1e-12)
         assert weight(0.5, 0.61) == pytest.approx(0.42064, abs=1e-5)
-
-    def test_default_gamma_is_tk1992_gains(self):
-        assert weight(0.3) == weight(0.3, TK1992["gamma"])
 
     @pytest.mark.parametrize("p", [0.0, 0.01, 0.25, 0.5, 0.9, 1.0])
     def test_gamma_one_is_linear(self, p):
@@ -152,40 +140,6 @@ class TestKnownAnswerChangeUtility:
         gain, loss, p = 6.0, 1.5, 0.7
         expected = weight(p, 0.61) * value(gain) + value(-loss)
         assert change_utility(gain, loss, p) == pytest.approx(expected, rel=1e-12)
-
-
-class TestKnownAnswerFourfoldPattern:
-    """T&K (1992): risk seeking for unlikely gains, risk aversion for likely gains,
-    and the reverse for losses, with their median parameters."""
-
-    def test_ce_closed_form(self):
-        # CE = (w(p) x^alpha)^(1/alpha) = x * w(p)^(1/alpha)
-        ce = certainty_equivalent(100.0, 0.05, TK1992["alpha"], TK1992["gamma"])
-        assert ce == pytest.approx(100.0 * weight(0.05) ** (1 / 0.88), rel=1e-12)
-        assert ce == pytest.approx(9.9828, abs=1e-3)
-
-    def test_risk_seeking_for_unlikely_gain(self):
-        ce = certainty_equivalent(100.0, 0.05, TK1992["alpha"], TK1992["gamma"])
-        assert ce > 0.05 * 100.0
-
-    def test_risk_averse_for_likely_gain(self):
-        ce = certainty_equivalent(100.0, 0.95, TK1992["alpha"], TK1992["gamma"])
-        assert ce < 0.95 * 100.0
-        assert ce == pytest.approx(76.853, abs=1e-2)
-
-    @pytest.mark.parametrize(("p", "risk_seeking"), [(0.05, False), (0.95, True)])
-    def test_losses_reverse_the_pattern(self, p, risk_seeking):
-        # Loss prospect (-x with prob p): CE = -(w_delta(p) x^beta)^(1/beta), lambda
-        # cancels. Risk averse (insurance, small p): the sure loss accepted is
-        # larger than the expected loss, |CE| > p x. Risk seeking (large p): |CE| < p x.
-        x, beta, delta = 100.0, TK1992["beta"], TK1992["delta"]
-        ce = -((weight(p, delta) * x**beta) ** (1 / beta))
-        v_prospect = weight(p, delta) * value(-x, beta=beta, lam=TK1992["lam"])
-        assert value(ce, beta=beta, lam=TK1992["lam"]) == pytest.approx(v_prospect, rel=1e-12)
-        if risk_seeking:
-            assert abs(ce) < p * x
-        else:
-            assert abs(ce) > p * x
 
 
 class TestKnownAnswerShapes:
