@@ -13,9 +13,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from simsales.analysis.robustness import robustness as find_robustness
+from simsales.analysis.sensitivity import COLUMNS, SensitivityAnalysis
+from simsales.analysis.sensitivity import analyse as analyse_sensitivity
 from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.api import run as run_experiment
@@ -302,6 +306,192 @@ def _report_failures(failed: RunFailed) -> None:
     )
     for f in failed.failures:
         err.print(f"  - {f.describe()}", highlight=False, markup=False)
+
+
+# ---------------------------------------------------------------- sensitivity and robustness
+# (issue 5, points 4-5: analysis for papers)
+
+
+def _bad(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    return typer.Exit(2)
+
+
+def _out_folder(target: Path) -> None:
+    """Create the output folder now, or exit 2 saying why it cannot be."""
+    problem = _unwritable(target)
+    if problem is None:
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            problem = f"cannot create it ({e.strerror})"
+    if problem:
+        raise _bad(f"--out {str(target)!r}: {problem}")
+
+
+def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
+    unknown = [m for m in metrics or [] if m not in METRICS]
+    if unknown:
+        raise _bad(
+            f"{option}: unknown metric(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(METRICS)}"
+        )
+
+
+def print_sensitivity(sa: SensitivityAnalysis) -> None:
+    """Print the indices (with confidence half-widths) and the findings in words."""
+    t = Table(title=f"{sa.method} sensitivity indices (± 95% CI half-width)", title_justify="left")
+    cols = COLUMNS[sa.method]
+    for c in ("strategy", "metric", "parameter"):
+        t.add_column(c)
+    heads = ["S1", "ST"] if sa.method == "sobol" else ["mu*", "sigma", "mu"]
+    for h in heads:
+        t.add_column(h, justify="right")
+    for rec in sa.indices.to_dict("records"):
+        if sa.method == "sobol":
+            vals = [f"{rec[k]:.2f} ±{rec[k + '_conf']:.2f}" for k in ("S1", "ST")]
+        else:
+            vals = [f"{rec['mu_star']:.3g} ±{rec['mu_star_conf']:.2g}", f"{rec['sigma']:.3g}",
+                    f"{rec['mu']:.3g}"]  # fmt: skip
+        t.add_row(*(str(rec[c]) for c in cols[:3]), *vals)
+    out.print(t)
+    for line in sa.words():
+        style = "yellow" if line.startswith("WARNING") else None
+        out.print(line, style=style, highlight=False, markup=False)
+
+
+@app.command()
+def sensitivity(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="experiment file with a [sensitivity] table, or a results folder of one "
+            "to analyse again without running"
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option("--replications", "-n", help="override the replications per design point"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="keep the replications already written to --out")
+    ] = False,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="metric to analyse (repeatable) \\[default: the table's metrics]"),
+    ] = None,
+) -> None:
+    """Run a [sensitivity] design and compute Sobol' or Morris indices with their noise.
+
+    Writes the runs as for `run`, and sensitivity.csv, sensitivity_noise.csv
+    and sensitivity.txt. Given a results folder, only the analysis is redone.
+    """
+    _check_metrics(metric)
+    if file.is_dir():
+        if not (file / "manifest.json").is_file():
+            raise _bad(f"{str(file)!r} is a folder without manifest.json (not simsales results)")
+        target = out_dir if out_dir is not None else file
+        _out_folder(target)
+        try:
+            sa = analyse_sensitivity(file, metric)
+        except ValueError as e:
+            raise _bad(str(e)) from None
+        sa.save(target)
+        print_sensitivity(sa)
+        out.print(f"sensitivity analysis written to {target}/")
+        return
+    config = _load(file, replications=replications, seed=seed)
+    if config.sensitivity is None:
+        raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
+    target = out_dir if out_dir is not None else Path("results") / config.name
+    _out_folder(target)
+    points = config.sensitivity.points
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err,
+        ) as progress:  # fmt: skip
+            task = progress.add_task(
+                f"{config.name}: {points} design points x {config.replications} replications",
+                total=points * config.replications,
+            )
+            results = run_experiment(
+                config, workers=workers, on_done=lambda _r: progress.advance(task),
+                out=target, resume=resume,
+            )  # fmt: skip
+    except StoreError as e:
+        raise _bad(str(e)) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"[bold red]interrupted[/]: finished replications are kept in {target}/parts; "
+            "run again with --resume to finish",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    except RunFailed as e:
+        _report_failures(e)
+        raise typer.Exit(1) from None
+    except Exception as e:  # a failure while running: say what, exit 1
+        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
+        raise typer.Exit(1) from None
+    sa = analyse_sensitivity(results, metric)
+    sa.save(target)
+    print_sensitivity(sa)
+    wall = results.manifest["wall_seconds"]
+    out.print(f"results and sensitivity analysis written to {target}/ ({wall:.1f} s)")
+
+
+@app.command()
+def robustness(
+    results_dir: Annotated[
+        Path, typer.Argument(help="results folder of an experiment with uncertain parameters")
+    ],
+    metric: Annotated[str, typer.Option(help="metric that decides which strategy is best")],
+    minimise: Annotated[
+        bool, typer.Option("--minimise", help="lower is better (e.g. total_cost_share)")
+    ] = False,
+    alpha: Annotated[
+        float, typer.Option(help="PRIM: share of a box peeled off per step", min=0.001, max=0.5)
+    ] = 0.05,
+    min_support: Annotated[
+        float, typer.Option(help="PRIM: smallest box, as a share of worlds", min=0.001, max=1.0)
+    ] = 0.05,
+) -> None:
+    """Which strategy is best in how many plausible worlds, its regret, and where it wins.
+
+    Each replication of an experiment with `uncertain` parameters is one
+    world. Writes robustness.csv, robustness_rules.csv, robustness_boxes.csv,
+    robustness_worlds.csv and robustness.txt to the results folder.
+    """
+    _check_metrics([metric])
+    if not (results_dir / "manifest.json").is_file():
+        raise _bad(f"{str(results_dir)!r} holds no simsales results (no manifest.json)")
+    try:
+        rb = find_robustness(results_dir, metric, minimise, alpha=alpha, min_support=min_support)
+    except ValueError as e:
+        raise _bad(str(e)) from None
+    t = Table(title=f"robustness on {metric} ({'min' if minimise else 'max'})",
+              title_justify="left")  # fmt: skip
+    for c in ("strategy", "best in", "95% CI", "regret mean", "regret P90", "regret max"):
+        t.add_column(c, justify="left" if c == "strategy" else "right")
+    for rec in rb.table.to_dict("records"):
+        t.add_row(
+            str(rec["strategy"]), f"{rec['best_share']:.0%}",
+            f"{rec['best_ci_low']:.0%}-{rec['best_ci_high']:.0%}", f"{rec['regret_mean']:.3g}",
+            f"{rec['regret_p90']:.3g}", f"{rec['regret_max']:.3g}",
+        )  # fmt: skip
+    out.print(t)
+    for rule in rb.rules["rule"]:
+        out.print(rule, highlight=False, markup=False)
+    rb.save(results_dir)
+    out.print(f"robustness written to {results_dir}/")
 
 
 def main() -> None:

@@ -22,9 +22,10 @@ from pydantic import (
 
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
-from simsales.experiment.design import Sweep, apply
+from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plugins import import_module
+from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Distribution
 from simsales.model.lifecycle import Lifecycle
@@ -154,6 +155,9 @@ class Experiment(BaseModel):
     lifecycle: Lifecycle = Lifecycle()
     strategies: list[StrategySpec] = Field(default_factory=_default_strategies, min_length=1)
     sweep: Sweep | None = Field(None, description="parameters varied over a design")
+    sensitivity: Sensitivity | None = Field(
+        None, description="a Sobol' or Morris design for sensitivity analysis"
+    )
     uncertain: dict[str, Distribution] = Field(
         default_factory=dict, description="parameters drawn anew for every replication"
     )
@@ -211,6 +215,11 @@ class Experiment(BaseModel):
             trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
         if self.sweep is not None and self.compare:
             raise ValueError("compare does not work with [sweep] yet: compare within one point")
+        if self.sensitivity is not None:
+            self._sensitivity_alone(self.sensitivity)
+            for path, rng in self.sensitivity.parameters.items():
+                trial += [(f"sensitivity.parameters[{path!r}]", {path: rng.low}),
+                          (f"sensitivity.parameters[{path!r}]", {path: rng.high})]  # fmt: skip
         for where, setting in trial:
             try:
                 self.at(setting)
@@ -219,11 +228,37 @@ class Experiment(BaseModel):
                 raise ValueError(f"{where}: {detail}") from None
         return self
 
+    def _sensitivity_alone(self, sens: Sensitivity) -> None:
+        if self.sweep is not None:
+            raise ValueError(
+                "sensitivity: cannot be combined with [sweep]: the sensitivity design "
+                "chooses its own points; remove one of the two tables"
+            )
+        if self.compare:
+            raise ValueError("sensitivity: compare does not work with [sensitivity]; remove it")
+        both = sorted(set(sens.parameters) & set(self.uncertain))
+        if both:
+            raise ValueError(
+                f"sensitivity.parameters: {', '.join(map(repr, both))} also in uncertain; "
+                "a parameter is either varied by the design or drawn per world, not both"
+            )
+
     def at(self, values: dict[str, Any]) -> Experiment:
-        """This experiment with ``values`` set at their key paths, without sweep or
+        """This experiment with ``values`` set at their key paths, without a design or
         uncertain parameters (one design point in one world)."""
-        raw = self.model_dump(mode="json", exclude={"sweep", "uncertain"})
+        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "uncertain"})
         return Experiment.model_validate(apply(raw, values), strict=True)
+
+    @property
+    def has_design(self) -> bool:
+        """Whether a ``[sweep]`` or ``[sensitivity]`` design varies parameters."""
+        return self.sweep is not None or self.sensitivity is not None
+
+    def points(self) -> list[dict[str, Any]]:
+        """The design: one ``{path: value}`` per point (``[{}]`` without a design)."""
+        if self.sensitivity is not None:
+            return sensitivity_points(self.sensitivity, self.seed)
+        return design_points(self.sweep, self.seed)
 
     @model_validator(mode="after")
     def _comparisons_known(self) -> Experiment:

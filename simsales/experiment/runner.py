@@ -19,7 +19,7 @@ from simsales.engine.metrics import journey_metrics
 from simsales.engine.simulation import TraceEvent, simulate
 from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
-from simsales.experiment.design import design_points, draw_uncertain
+from simsales.experiment.design import draw_uncertain
 from simsales.experiment.plugins import import_module
 from simsales.experiment.seeding import replication_seeds
 from simsales.experiment.store import PartStore
@@ -280,12 +280,11 @@ def run_replications(
         numbers do not depend on ``workers`` or ``backend``.
     """
     n = config.replications
-    points = design_points(config.sweep, config.seed)
+    points = config.points()
     base = config.at({})
     point_configs = [base.at(values) for values in points]
     labels = [
-        ({"point": k, **values} if config.sweep is not None else {})
-        for k, values in enumerate(points)
+        ({"point": k, **values} if config.has_design else {}) for k, values in enumerate(points)
     ]
     uncertain = dict(config.uncertain)
     tasks = [(p, r) for p in range(len(points)) for r in range(n)]
