@@ -240,7 +240,7 @@ def run(
         ) as progress:
             task = progress.add_task(
                 f"{config.name}: {len(config.strategies)} strategies, replications",
-                total=config.replications,
+                total=len(config.points()) * config.replications,
             )
             results = run_experiment(
                 config, workers=workers, on_done=lambda _r: progress.advance(task),

@@ -43,6 +43,8 @@ def test_space_filling_designs_stay_in_their_ranges(method):
 
 
 def test_sweep_results_are_tidy_and_points_share_customers():
+    done: list[int] = []
+    totals: list[int] = []
     res = simsales.run(
         small_experiment(
             replications=2,
@@ -50,7 +52,11 @@ def test_sweep_results_are_tidy_and_points_share_customers():
             sweep={"method": "grid", "parameters": {"sellers.team_size": [1, 8]}},
         ),
         workers=2,
+        on_done=done.append,
+        on_batch=totals.append,
     )
+    # progress: a bar's total counts every point's replications
+    assert totals == [4] and len(done) == 4
     df = res.replications
     assert list(df.columns[:4]) == ["point", "sellers.team_size", "replication", "strategy"]
     assert len(df) == 2 * 2

@@ -99,7 +99,9 @@ def run(
     max_replications : int, optional
         Cap for ``precision``; default ten times the experiment's replications.
     on_batch : callable, optional
-        Called with the total number of replications before each batch.
+        Called before each batch with the number of replications it will have
+        finished when done, over all design points (design points x
+        replications), for progress bars.
     **overrides
         Top-level keys to replace, e.g. ``replications=10, seed=1``.
 
@@ -144,7 +146,7 @@ def run(
     try:
         while True:
             if on_batch:
-                on_batch(config.replications)
+                on_batch(len(config.points()) * config.replications)
             output = run_replications(
                 config, workers=workers, on_done=on_done, store=store, backend=backend,
                 scheduler=scheduler,
