@@ -51,6 +51,7 @@ class SuccessTeam(Sellers):
     """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
 
     team_size: int = Field(2, ge=1, description="people working in parallel")
+    hours_per_day: float = Field(6.0, gt=0, le=24, description="working hours per person-day")
     cost_per_hour: float = Field(
         0.002, ge=0, description="loaded cost of a success hour, units of price"
     )

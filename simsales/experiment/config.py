@@ -41,6 +41,14 @@ from simsales.model.strategies import (
 __all__ = ["Experiment", "SequencePart", "StrategySpec"]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# What validators allow, for the reference in docs/experiments.md (reference.py)
+_STRATEGY_NAMES = "a built-in strategy, or one registered by `modules`"
+_UNTIL = (
+    ", ".join(f'"{o.name.lower()}"' for o in Orbit if Orbit.AWARENESS < o <= Orbit.ACQUISITION)
+    + "; rising from part to part"
+)
+_METRIC_NAMES = "metric names (see Metric names)"
+_PARAMS = "keys of the strategy's params (see Strategy params)"
 
 
 def _build(strategy: str, params: dict[str, Any]) -> Strategy:
@@ -60,9 +68,20 @@ class SequencePart(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    strategy: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    until: str | None = Field(None, description="orbit name where the next part takes over")
+    strategy: str = Field(
+        description="registered strategy used in this part",
+        json_schema_extra={"allowed": _STRATEGY_NAMES},
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="that strategy's parameters, merged key by key into its defaults",
+        json_schema_extra={"allowed": _PARAMS},
+    )
+    until: str | None = Field(
+        None,
+        description="orbit where the next part takes over; none in the last part only",
+        json_schema_extra={"allowed": _UNTIL},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SequencePart:
@@ -81,10 +100,24 @@ class StrategySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    name: str = Field(pattern=_NAME)
-    strategy: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    sequence: list[SequencePart] | None = None
+    name: str = Field(
+        pattern=_NAME, description="labels this strategy in the results; unique in the file"
+    )
+    strategy: str | None = Field(
+        None,
+        description="registered strategy to run; default: the one named `name`",
+        json_schema_extra={"allowed": _STRATEGY_NAMES},
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the strategy's parameters, merged key by key into its defaults",
+        json_schema_extra={"allowed": _PARAMS},
+    )
+    sequence: list[SequencePart] | None = Field(
+        None,
+        description="a mix: parts used in turn, instead of `strategy` and `params`",
+        json_schema_extra={"allowed": "at least one part; every part but the last has `until`"},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> StrategySpec:
@@ -137,14 +170,21 @@ class Experiment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=_NAME, description="names the results folder")
-    description: str = ""
+    description: str = Field("", description="free text, kept in the manifest")
     seed: int = Field(ge=0, description="root seed of every random stream")
-    replications: int = Field(30, ge=1, le=1_000_000)
+    replications: int = Field(
+        30,
+        ge=1,
+        le=1_000_000,
+        description="independent replications; each runs every strategy on the same customers",
+    )
     horizon_days: float = Field(
         365.0, gt=0, le=36_500, description="days during which leads arrive"
     )
     modules: list[str] = Field(
-        default_factory=list, description="Python modules or .py files that register strategies"
+        default_factory=list,
+        description="Python modules or .py files that register strategies",
+        json_schema_extra={"allowed": "dotted module names, or .py paths relative to the file"},
     )
     market: Market = Market()
     sellers: Sellers = Sellers()
@@ -159,14 +199,19 @@ class Experiment(BaseModel):
         None, description="a Sobol' or Morris design for sensitivity analysis"
     )
     uncertain: dict[str, Distribution] = Field(
-        default_factory=dict, description="parameters drawn anew for every replication"
+        default_factory=dict,
+        description="parameters drawn anew for every replication",
+        json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
     )
     compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
-        default_factory=list, description="pairs of strategy names [a, b]: paired a - b"
+        default_factory=list,
+        description="pairs of strategy names [a, b]: paired a - b",
+        json_schema_extra={"allowed": "names of the file's strategies; not with a design"},
     )
     compare_metrics: list[str] = Field(
         default_factory=lambda: ["total_cost_share", "total_cost_of_sales", "revenue_total"],
         description="metrics of the paired comparisons",
+        json_schema_extra={"allowed": _METRIC_NAMES},
     )
 
     @field_validator("modules")

@@ -36,8 +36,8 @@ class Range(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    low: float
-    high: float
+    low: float = Field(description="lowest value")
+    high: float = Field(description="highest value; above low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -47,13 +47,21 @@ class Range(BaseModel):
 
 
 class Sweep(BaseModel):
-    """The ``[sweep]`` table."""
+    """Parameters varied over a design: every combination of listed values, or a
+    Latin-hypercube or Sobol' sample of ranges; every point meets the same customers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    method: Literal["grid", "lhs", "sobol"] = "grid"
+    method: Literal["grid", "lhs", "sobol"] = Field(
+        "grid",
+        description="every combination of lists (grid), a Latin hypercube (lhs) or a "
+        "scrambled Sobol' sequence (sobol) over ranges",
+    )
     points: int = Field(8, ge=1, le=100_000, description="design points (lhs, sobol)")
-    parameters: dict[str, list[Any] | Range] = Field(min_length=1)
+    parameters: dict[str, list[Any] | Range] = Field(
+        min_length=1,
+        description="key path -> list of values (grid) or {low, high} (lhs, sobol)",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Sweep:

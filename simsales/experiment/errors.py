@@ -35,7 +35,7 @@ def error_lines(e: ValidationError, prefix: str = "") -> list[str]:
             # an error from a strategy's own params: one key path, not two
             where, msg = f"{where}.{nested.group(1)}", nested.group(2)
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; the baseline experiment lists every key)"
+            msg = "unknown key (check the spelling; docs/experiments.md lists every key)"
         elif err["type"] == "missing":
             msg = "required key is missing"
         got = err.get("input")

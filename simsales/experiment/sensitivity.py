@@ -37,7 +37,7 @@ __all__ = ["Sensitivity", "problem", "sample", "sensitivity_points"]
 
 
 class Sensitivity(BaseModel):
-    """The ``[sensitivity]`` table.
+    """A Sobol' or Morris design over parameter ranges, for sensitivity analysis (SALib).
 
     The replications per design point are the experiment's ``replications``,
     as for ``[sweep]``.
@@ -45,16 +45,24 @@ class Sensitivity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    method: Literal["sobol", "morris"] = "sobol"
+    method: Literal["sobol", "morris"] = Field(
+        "sobol",
+        description="Sobol' first and total order indices, or Morris elementary effects",
+    )
     samples: int = Field(
         16, ge=2, le=65_536,
         description="base samples N: sobol runs N (D + 2) points, morris N (D + 1)",
     )  # fmt: skip
     levels: int = Field(4, ge=2, le=1000, description="grid levels of morris (even)")
     metrics: list[str] = Field(
-        default_factory=lambda: ["conversion", "total_cost_share"], min_length=1
+        default_factory=lambda: ["conversion", "total_cost_share"],
+        min_length=1,
+        description="metrics analysed",
+        json_schema_extra={"allowed": "metric names (see Metric names)"},
     )
-    parameters: dict[str, Range] = Field(min_length=1)
+    parameters: dict[str, Range] = Field(
+        min_length=1, description="key path -> {low, high}: the ranges the design covers"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Sensitivity:

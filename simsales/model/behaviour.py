@@ -48,7 +48,9 @@ class Behaviour(BaseModel):
     indecision: bool = Field(True, description="off: buyers that prefer change never stall")
     max_stalls: int = Field(3, ge=1, description="stalls before an indecision loss")
     max_rejections: int = Field(2, ge=1, description="'no' at acquisition before status quo")
-    decision_rule: Literal["consensus", "majority", "champion"] = "majority"
+    decision_rule: Literal["consensus", "majority", "champion"] = Field(
+        "majority", description="stakeholders needed for 'yes': all, more than half, or one"
+    )
     rivals: bool = Field(True, description="off: no rival offer competes")
     # 2.5 urgency, pace and patience
     step_days: float = Field(7.0, gt=0, description="mean days between steps at pace 1")

@@ -57,8 +57,8 @@ class Normal(_Dist):
     """Normal distribution with ``mean`` and standard deviation ``sd`` (> 0)."""
 
     dist: Literal["normal"] = "normal"
-    mean_: float = Field(alias="mean")
-    sd: float = Field(gt=0)
+    mean_: float = Field(alias="mean", description="mean")
+    sd: float = Field(gt=0, description="standard deviation")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.normal(self.mean_, self.sd, size))
@@ -80,8 +80,8 @@ class LogNormal(_Dist):
     """Log-normal distribution: ``exp(Normal(log(median), sigma))``."""
 
     dist: Literal["lognormal"] = "lognormal"
-    median: float = Field(gt=0)
-    sigma: float = Field(gt=0)
+    median: float = Field(gt=0, description="median, exp(mean of the log)")
+    sigma: float = Field(gt=0, description="standard deviation of the log")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.lognormal(math.log(self.median), self.sigma, size))
@@ -104,8 +104,8 @@ class Beta(_Dist):
     """Beta distribution with shapes ``a`` and ``b`` (both > 0), on [0, 1]."""
 
     dist: Literal["beta"] = "beta"
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    a: float = Field(gt=0, description="first shape (alpha); mean a / (a + b)")
+    b: float = Field(gt=0, description="second shape (beta)")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.beta(self.a, self.b, size))
@@ -128,8 +128,8 @@ class Gamma(_Dist):
     """Gamma distribution with ``shape`` and ``scale`` (both > 0)."""
 
     dist: Literal["gamma"] = "gamma"
-    shape: float = Field(gt=0)
-    scale: float = Field(gt=0)
+    shape: float = Field(gt=0, description="shape k; mean k * scale")
+    scale: float = Field(gt=0, description="scale theta")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.gamma(self.shape, self.scale, size))
@@ -151,8 +151,8 @@ class Uniform(_Dist):
     """Continuous uniform distribution on [``low``, ``high``], ``low < high``."""
 
     dist: Literal["uniform"] = "uniform"
-    low: float
-    high: float
+    low: float = Field(description="lowest value")
+    high: float = Field(description="highest value; above low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -180,8 +180,8 @@ class Integers(_Dist):
     """Discrete uniform distribution on the integers ``low..high`` inclusive."""
 
     dist: Literal["integers"] = "integers"
-    low: int
-    high: int
+    low: int = Field(description="smallest value")
+    high: int = Field(description="largest value, included; at least low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Integers:
@@ -210,7 +210,7 @@ class Constant(_Dist):
     """A fixed ``value`` (no variation): turns a trait's heterogeneity off."""
 
     dist: Literal["constant"] = "constant"
-    value: float
+    value: float = Field(description="the value every draw takes")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         # Draw nothing: a constant consumes no randomness.

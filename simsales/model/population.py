@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from simsales.model.distributions import (
     Beta,
@@ -63,14 +63,14 @@ _ANY = (-math.inf, math.inf)
 _RANGES: dict[str, tuple[tuple[float, float], str]] = {
     "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
     "known_need_share": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-    "first_impression_bias": (_ANY, "any real"),
+    "first_impression_bias": (_ANY, "of any sign"),
     "loss_aversion": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
     "success_probability": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "trust": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "urgency": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
-    "rival_edge": (_ANY, "any real"),
+    "rival_edge": (_ANY, "of any sign"),
     "stakeholders": (
         (1.0, float(STAKEHOLDER_CAP)),
         "whole numbers in 1..50 (integers or constant)",
@@ -78,8 +78,13 @@ _RANGES: dict[str, tuple[tuple[float, float], str]] = {
 }
 
 
+def _trait(default: _Dist, name: str) -> Any:
+    """A trait's field: its default, and what it allows (for docs/experiments.md)."""
+    return Field(default, json_schema_extra={"allowed": "values " + _RANGES[name][1]})
+
+
 class Population(BaseModel):
-    """Population distributions of the customer traits (DESIGN.md 2).
+    """Population distributions of the customer traits (docs/model.md 2.1).
 
     Attributes
     ----------
@@ -110,17 +115,17 @@ class Population(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    value_ratio: Distribution = LogNormal(median=4.0, sigma=0.6)
-    known_need_share: Distribution = Beta(a=6.0, b=4.0)
-    first_impression_bias: Distribution = Normal(mean=0.0, sd=0.4)
-    loss_aversion: Distribution = LogNormal(median=2.25, sigma=0.3)
-    success_probability: Distribution = Beta(a=8.0, b=2.0)
-    trust: Distribution = Beta(a=2.0, b=5.0)
-    urgency: Distribution = Beta(a=2.0, b=3.0)
-    indecision: Distribution = Beta(a=2.0, b=3.0)
-    patience_days: Distribution = LogNormal(median=60.0, sigma=0.5)
-    rival_edge: Distribution = Normal(mean=0.05, sd=0.3)
-    stakeholders: Distribution = Integers(low=3, high=8)
+    value_ratio: Distribution = _trait(LogNormal(median=4.0, sigma=0.6), "value_ratio")
+    known_need_share: Distribution = _trait(Beta(a=6.0, b=4.0), "known_need_share")
+    first_impression_bias: Distribution = _trait(Normal(mean=0.0, sd=0.4), "first_impression_bias")
+    loss_aversion: Distribution = _trait(LogNormal(median=2.25, sigma=0.3), "loss_aversion")
+    success_probability: Distribution = _trait(Beta(a=8.0, b=2.0), "success_probability")
+    trust: Distribution = _trait(Beta(a=2.0, b=5.0), "trust")
+    urgency: Distribution = _trait(Beta(a=2.0, b=3.0), "urgency")
+    indecision: Distribution = _trait(Beta(a=2.0, b=3.0), "indecision")
+    patience_days: Distribution = _trait(LogNormal(median=60.0, sigma=0.5), "patience_days")
+    rival_edge: Distribution = _trait(Normal(mean=0.05, sd=0.3), "rival_edge")
+    stakeholders: Distribution = _trait(Integers(low=3, high=8), "stakeholders")
 
     @field_validator("*")
     @classmethod

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from simsales.model.actions import Action, SellerView
 from simsales.model.orbits import Orbit
@@ -94,17 +94,34 @@ class PhasedStrategy(Strategy):
         """The actions of each phase."""
 
         model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-        opening: Action = Action(name="intro_call", hours=1.0)
-        middle: Action = Action(name="presentation", hours=2.0, evidence=0.5)
-        closing: Action = Action(name="proposal", hours=2.0, evidence=0.5)
-        follow_up: Action = Action(name="follow_up", hours=0.5)
-        invest_after_sale: bool = False
-        onboarding: Action = Action(
-            name="onboarding", hours=6.0, adoption_gain=0.3, trust_gain=0.05
+        opening: Action = Field(
+            Action(name="intro_call", hours=1.0), description="meeting at AWARENESS"
         )
-        adoption_support: Action = Action(name="adoption_support", hours=3.0, adoption_gain=0.15)
-        account_review: Action = Action(
-            name="account_review", hours=2.0, internalise=0.1, trust_gain=0.05
+        middle: Action = Field(
+            Action(name="presentation", hours=2.0, evidence=0.5),
+            description="meeting at POTENTIAL, BENEFIT and OBSERVATION",
+        )
+        closing: Action = Field(
+            Action(name="proposal", hours=2.0, evidence=0.5), description="meeting at ACQUISITION"
+        )
+        follow_up: Action = Field(
+            Action(name="follow_up", hours=0.5),
+            description="chasing a buyer that did not ask for the next meeting",
+        )
+        invest_after_sale: bool = Field(
+            False, description='post-sale actions below ("full orbit") or none ("transaction only")'
+        )
+        onboarding: Action = Field(
+            Action(name="onboarding", hours=6.0, adoption_gain=0.3, trust_gain=0.05),
+            description="post-sale step at INSTALLATION",
+        )
+        adoption_support: Action = Field(
+            Action(name="adoption_support", hours=3.0, adoption_gain=0.15),
+            description="post-sale step at ADAPTATION",
+        )
+        account_review: Action = Field(
+            Action(name="account_review", hours=2.0, internalise=0.1, trust_gain=0.05),
+            description="post-sale step from BELIEF on",
         )
 
     params: Any
@@ -279,7 +296,10 @@ class NeedUncovering(PhasedStrategy):
             tailor_gain=0.15,
             trust_gain=0.05,
         )
-        tailored: Action = Action(name="tailored_presentation", hours=2.0, evidence=0.8)
+        tailored: Action = Field(
+            Action(name="tailored_presentation", hours=2.0, evidence=0.8),
+            description="the middle meeting once the buyer has shared its needs",
+        )
 
     def middle(self, view: SellerView) -> Action:
         return self.params.tailored if view.needs_shared else self.params.middle  # type: ignore[no-any-return]
