@@ -192,3 +192,17 @@ def test_failure_while_running_exits_1_and_keeps_earlier_results(tmp_path: Path)
     assert "strategy exploded" in res.output
     assert "Traceback" not in res.output
     assert (out / "summary.csv").read_text() == "earlier results\n"
+
+
+def test_each_bad_strategy_param_is_a_line_with_its_whole_key_path(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(
+        BASE + '[[strategies]]\nname = "insight"\n'
+        "params = {middle = {hourz = 2.0}, opening = {hours = -1.0}}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_experiment(f)
+    errors = info.value.errors
+    assert len(errors) == 2, errors
+    assert any(e.startswith("strategies[0].params.middle.hourz: unknown key") for e in errors)
+    assert any(e.startswith("strategies[0].params.opening.hours: Input should be") for e in errors)

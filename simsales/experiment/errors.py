@@ -30,10 +30,12 @@ def error_lines(e: ValidationError, prefix: str = "") -> list[str]:
     for err in e.errors(include_url=False):
         msg = err["msg"].removeprefix("Value error, ")
         where = _path(tuple(err["loc"]), prefix)
-        nested = re.match(r"^((?:params|[a-z_]+)(?:\.[\w\[\]]+)*): (.*)$", msg, flags=re.S)
-        if nested and nested.group(1).startswith("params"):
-            # an error from a strategy's own params: one key path, not two
-            where, msg = f"{where}.{nested.group(1)}", nested.group(2)
+        if msg.startswith("params"):
+            # errors from a strategy's own params, "; "-joined: one line each, one key path
+            for part in re.split(r"; (?=params\b)", msg):
+                nested = re.match(r"^(params(?:\.[\w\[\]]+)*): (.*)$", part, flags=re.S)
+                lines.append(f"{where}.{nested.group(1)}: {nested.group(2)}" if nested else part)
+            continue
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; docs/experiments.md lists every key)"
         elif err["type"] == "missing":

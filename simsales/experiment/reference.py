@@ -23,7 +23,7 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel
@@ -106,6 +106,14 @@ def _is_union(ann: Any) -> bool:
     return get_origin(ann) in (Union, types.UnionType)
 
 
+def _required(ann: Any) -> Any:
+    """``X`` for ``X | None``; other annotations as they are."""
+    if _is_union(ann):
+        rest = [a for a in get_args(ann) if a is not type(None)]
+        return rest[0] if len(rest) == 1 else ann
+    return ann
+
+
 def type_name(ann: Any, top: bool = True) -> str:
     """A reader's name for an annotation: ``float``, ``array of string``, ...
 
@@ -148,7 +156,7 @@ def _plural(name: str) -> str:
     return name + "s" if name.isalpha() else name
 
 
-def _is_model(a: Any) -> bool:
+def _is_model(a: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(a, type) and issubclass(a, BaseModel)
 
 
@@ -189,9 +197,8 @@ def allowed(field: FieldInfo) -> str:
         elif getattr(c, "pattern", None):
             length.append(f"matches {_code(c.pattern)}")
     ann = field.annotation
-    tables = [a for a in get_args(ann) if a is not type(None)] if _is_union(ann) else [ann]
-    if len(tables) == 1 and _is_model(tables[0]):
-        return "see Actions" if tables[0] is Action else "see its section"
+    if _is_model(_required(ann)):
+        return "see Actions" if _required(ann) is Action else "see its section"
     if get_origin(ann) is Literal:
         return ", ".join(_code(toml(a)) for a in get_args(ann))
     if ann is bool:
@@ -217,8 +224,10 @@ def default(field: FieldInfo) -> str:
         value = field.default
     if value is None:
         return "none"
-    if isinstance(value, BaseModel) and not _is_distribution(type(value)) and not isinstance(
-        value, Action
+    if (
+        isinstance(value, BaseModel)
+        and not _is_distribution(type(value))
+        and not isinstance(value, Action)
     ):
         return "see below"
     return _code(toml(value))
@@ -307,23 +316,18 @@ def _sections(root: type[BaseModel]) -> tuple[list[str], list[Any]]:
     def walk(model: type[BaseModel], where: str) -> None:
         for name, f in model.model_fields.items():
             key = f.alias or name
-            ann = f.annotation
-            inner = [a for a in get_args(ann) if a is not type(None)] if _is_union(ann) else [ann]
-            if len(inner) == 1 and _is_model(inner[0]):  # a table
+            ann = _required(f.annotation)
+            item = get_args(ann)[0] if get_origin(ann) is list else None
+            if _is_model(ann):  # a table
                 path = f"{where}.{key}" if where else key
-                out.append(_section(f"[{path}]", inner[0]))
-                walk(inner[0], path)
-            elif len(inner) == 1 and get_origin(inner[0]) is list and _is_model(
-                get_args(inner[0])[0]
-            ):  # an array of tables
-                m = get_args(inner[0])[0]
-                title = f"[[{key}]]" if not where else f"{key} = [...] in {where}"
-                out.append(_section(title, m))
-                walk(m, f"[[{key}]]" if not where else where)
+                out.append(_section(f"[{path}]", ann))
+                walk(ann, path)
+            elif _is_model(item):  # an array of tables
+                title = f"{key} = [...] in {where}" if where else f"[[{key}]]"
+                out.append(_section(title, item))
+                walk(item, where or f"[[{key}]]")
             else:
-                for m in _value_types(ann):
-                    if m not in values:
-                        values.append(m)
+                values.extend(m for m in _value_types(ann) if m not in values)
 
     walk(root, "")
     return out, values
@@ -352,7 +356,8 @@ def _section(title: str, model: type[BaseModel]) -> str:
 def _value_section(ann: Any) -> str:
     if isinstance(ann, tuple):  # a discriminated union: one table per form
         forms: list[type[BaseModel]] = list(ann)
-        tag = next(n for n, f in forms[0].model_fields.items() if get_origin(f.annotation) is Literal)
+        fields = forms[0].model_fields.items()
+        tag = next(n for n, f in fields if get_origin(f.annotation) is Literal)
         parts = [
             "### Distributions\n\nWritten as an inline table whose "
             f"`{tag}` key names the form, e.g. "
@@ -360,16 +365,14 @@ def _value_section(ann: Any) -> str:
         ]
         for m in forms:
             name = get_args(m.model_fields[tag].annotation)[0]
-            parts.append(f"#### `{tag} = \"{name}\"`\n\n{summary(m)}\n\n{table(rows(m, (tag,)))}")
+            parts.append(f'#### `{tag} = "{name}"`\n\n{summary(m)}\n\n{table(rows(m, (tag,)))}')
         return "\n\n".join(parts)
     return f"### `{type_name(ann)}` ({ann.__name__})\n\n{summary(ann)}\n\n{table(rows(ann))}"
 
 
 def _strategy_sections() -> str:
     """The built-in strategies' ``params``, and the keys of an action."""
-    builtin = {
-        n: c for n, c in sorted(_REGISTRY.items()) if c.__module__.startswith("simsales.")
-    }
+    builtin = {n: c for n, c in sorted(_REGISTRY.items()) if c.__module__.startswith("simsales.")}
     base = PhasedStrategy.Params.model_fields
     parts = [
         "### Strategy `params`\n\n"
@@ -387,8 +390,8 @@ def _strategy_sections() -> str:
         ]
         if not issubclass(cls, PhasedStrategy):
             changed = rows(params)
-        head = f"#### `{name}`\n\n{summary(cls)}"
-        parts.append(head + ("\n\nKeys whose defaults differ:\n\n" + table(changed) if changed else ""))
+        differ = "\n\nKeys whose defaults differ:\n\n" + table(changed) if changed else ""
+        parts.append(f"#### `{name}`\n\n{summary(cls)}{differ}")
     parts.append(
         "### Actions\n\nAn action is an inline table of these keys; keys left out take "
         "these defaults (no effect). docs/model.md 5.2 gives the order of the effects.\n\n"
