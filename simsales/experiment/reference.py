@@ -59,13 +59,20 @@ def toml(v: Any) -> str:
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_char(c) for c in v) + '"'
     if isinstance(v, list | tuple):
         return "[" + ", ".join(toml(x) for x in v) + "]"
     if isinstance(v, dict):
         items = [f"{_key(k)} = {toml(x)}" for k, x in v.items() if x is not None]
         return "{" + ", ".join(items) + "}"
     raise TypeError(f"no TOML form for {v!r}")
+
+
+def _char(c: str) -> str:
+    """One character of a TOML basic string."""
+    if c in '"\\':
+        return "\\" + c
+    return f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
 
 
 def _key(k: str) -> str:
@@ -393,9 +400,9 @@ def _strategy_sections() -> str:
         differ = "\n\nKeys whose defaults differ:\n\n" + table(changed) if changed else ""
         parts.append(f"#### `{name}`\n\n{summary(cls)}{differ}")
     parts.append(
-        "### Actions\n\nAn action is an inline table of these keys; keys left out take "
-        "these defaults (no effect). docs/model.md 5.2 gives the order of the effects.\n\n"
-        + table(rows(Action))
+        f"### Actions\n\n{summary(Action)} An action is an inline table of these keys; "
+        "keys left out take these defaults (no effect). docs/model.md 5.2 gives the order "
+        "of the effects.\n\n" + table(rows(Action))
     )
     return "\n\n".join(parts)
 

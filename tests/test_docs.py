@@ -1,0 +1,232 @@
+"""Every code block of README.md and docs/*.md runs (see tests/docs_blocks.py).
+
+The runner itself is checked first on small pages with known answers: what it
+parses, which commands it runs or checks, and that it fails when a block
+fails. Then each page is run, in a process of its own (slow).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import docs_blocks as db
+from docs_blocks import Block, Command
+
+PAGES = db.docs_pages()
+
+SAMPLE = """\
+# Title
+
+```python
+x = 1
+```
+
+1. A list item with an indented block:
+
+   ```sh
+   simsales validate a.toml  # check
+   ```
+
+<!-- file: a.toml -->
+```toml
+name = "a"
+```
+
+<!-- skip-test: needs a cluster -->
+<!-- exit: 3 -->
+```console
+$ simsales run a.toml
+some output
+```
+
+```
+plain output
+```
+"""
+
+
+# ------------------------------------------------------------------ parsing
+def test_parse_finds_every_block_with_its_language_line_and_markers():
+    blocks = db.parse(SAMPLE, "sample.md")
+    assert [(b.line, b.lang) for b in blocks] == [
+        (3, "python"),
+        (9, "sh"),
+        (14, "toml"),
+        (20, "console"),
+        (25, ""),
+    ]
+    assert blocks[0].text == "x = 1\n"
+    assert blocks[1].text == "simsales validate a.toml  # check\n"  # indent removed
+    assert blocks[2].markers == {"file": "a.toml"}
+    assert blocks[3].markers == {"skip-test": "needs a cluster", "exit": "3"}
+    assert blocks[0].markers == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("```python\nx = 1\n", "never closed"),
+        ("```ruby\nputs 1\n```\n", "unknown language 'ruby'"),
+        ("<!-- skip-test: -->\n```python\nx\n```\n", "needs a reason"),
+        ("<!-- skip: why -->\n```python\nx\n```\n", "unknown marker 'skip'"),
+    ],
+)
+def test_parse_refuses_what_it_cannot_run(text: str, needle: str):
+    with pytest.raises(ValueError, match=needle):
+        db.parse(text, "bad.md")
+
+
+def test_shell_lines_split_into_commands_without_comments():
+    block = Block("p", 1, "sh", "python -m pip install . && python -m pytest  # all\n"
+                  "simsales run e.toml \\\n  -n 5\n# a comment line\n")  # fmt: skip
+    assert [c.argv for c in db.commands(block)] == [
+        ["python", "-m", "pip", "install", "."],
+        ["python", "-m", "pytest"],
+        ["simsales", "run", "e.toml", "-n", "5"],
+    ]
+
+
+def test_console_blocks_separate_commands_from_their_output():
+    block = Block("p", 1, "console", "$ simsales validate a.toml\nok: a.toml\n\n$ simsales x\n")
+    assert db.commands(block) == [
+        Command(["simsales", "validate", "a.toml"], ["ok: a.toml"]),
+        Command(["simsales", "x"], []),
+    ]
+
+
+def test_cli_commands_are_recognised_and_reduced():
+    assert db.cli_args(["python", "-m", "simsales", "run", "f.toml"]) == ["run", "f.toml"]
+    assert db.cli_args(["X=1", "simsales", "validate", "f"]) == ["validate", "f"]
+    assert db.cli_args(["python", "-m", "simsales.experiment.reference"]) is None
+    assert db.cli_args(["python", "-m", "pytest"]) is None
+    cap = str(db.CAP)
+    assert db.reduced(["run", "f", "-n", "100", "--seed", "7"]) == [
+        "run",
+        "f",
+        "-n",
+        cap,
+        "--seed",
+        "7",
+    ]
+    assert db.reduced(["run", "f", "--replications", "1"]) == ["run", "f", "--replications", "1"]
+    assert db.reduced(["run", "f", "--precision", "0.01"])[-2:] == [
+        "--max-replications",
+        str(db.CAP + 1),
+    ]
+
+
+def test_experiment_copies_are_shrunk():
+    text = (
+        "replications = 30\nhorizon_days = 730.0\n[lifecycle]\nend_days = 1095.0\n"
+        "[market]\nsize = 10000\nexpansion_size = 0.3\n[sensitivity]\nsamples = 8\n"
+    )
+    assert db.shrink(text) == (
+        f"replications = {db.CAP}\nhorizon_days = 73.0\n[lifecycle]\nend_days = 109.5\n"
+        "[market]\nsize = 1000\nexpansion_size = 0.3\n[sensitivity]\nsamples = 2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'python -m pip install ".[test]"',
+        "pip install .",
+        'python -m pytest tests/test_docs.py -m "not slow"',
+        "SIMSALES_TEST_SCALE=0.5 python -m pytest tests/test_docs.py::test_x",
+        "python benchmarks/run.py --quick",
+        "python -m simsales.experiment.reference docs/experiments.md",
+        "git status",
+    ],
+)
+def test_commands_that_are_not_run_are_checked(command: str):
+    db.check(db.commands(Block("p", 1, "sh", command))[0].argv)
+
+
+@pytest.mark.parametrize(
+    ("command", "needle"),
+    [
+        ('python -m pip install ".[nope]"', "no extra"),
+        ("python -m pip install numpy", "not this package"),
+        ("python -m pytest tests/test_nothing_here.py", "no tests/test_nothing_here.py"),
+        ("python benchmarks/run.py --fast", "no option --fast"),
+        ("python tools/nothing.py", "no tools/nothing.py"),
+        ("python -m simsales.nothing", "no module"),
+        ("rm -rf results", "not a command the docs test can check"),
+    ],
+)
+def test_commands_that_cannot_work_are_refused(command: str, needle: str):
+    with pytest.raises(AssertionError, match=needle):
+        db.check(db.commands(Block("p", 1, "sh", command))[0].argv)
+
+
+def test_shown_output_must_appear_in_order():
+    out = "error: bad\n  - a: wrong\n  - b:   wrong too\n"
+    assert db._output_matches(["error: bad", "- b: wrong too"], out)
+    assert db._output_matches(["error: bad", "...", "- b: wrong too"], out)
+    assert not db._output_matches(["- b: wrong too", "- a: wrong"], out)
+    assert not db._output_matches(["- c: missing"], out)
+
+
+# ------------------------------------------------------------------ failing blocks fail
+def test_a_failing_block_fails(tmp_path: Path):
+    ns: dict = {}
+    db.run_block(Block("p", 1, "python", "y = 2\n"), ns, tmp_path)
+    assert ns["y"] == 2
+    with pytest.raises(AssertionError):
+        db.run_block(Block("p", 5, "python", "assert y == 3\n"), ns, tmp_path)
+    bad_toml = Block("p", 9, "toml", "[market]\nlead_rate = -1.0\n")
+    with pytest.raises(ValueError, match=r"market\.lead_rate"):
+        db.run_block(bad_toml, ns, tmp_path)
+    db.run_block(Block("p", 9, "toml", "[market]\nlead_rate = 1.0\n"), ns, tmp_path)
+
+
+def test_a_command_fails_on_its_exit_status_or_output(tmp_path: Path):
+    (tmp_path / "bad.toml").write_text('name = "b"\nseed = 1\nreplications = 0\n')
+    cmd = f"$ simsales validate {tmp_path / 'bad.toml'}\n"
+    with pytest.raises(AssertionError, match="exit 2, not 0"):
+        db.run_block(Block("p", 1, "console", cmd), {}, tmp_path)
+    shown = cmd + "  - replications: Input should be greater than or equal to 1 (got 0)\n"
+    db.run_block(Block("p", 1, "console", shown, {"exit": "2"}), {}, tmp_path)
+    wrong = cmd + "  - seed: wrong\n"
+    with pytest.raises(AssertionError, match="output differs"):
+        db.run_block(Block("p", 1, "console", wrong, {"exit": "2"}), {}, tmp_path)
+
+
+def test_skipped_blocks_do_not_run_and_file_blocks_are_written(tmp_path: Path):
+    db.run_block(Block("p", 1, "python", "raise SystemExit(1)\n", {"skip-test": "x"}), {}, tmp_path)
+    db.run_block(Block("p", 1, "python", "x = 1\n", {"file": "m/mod.py"}), {}, tmp_path)
+    assert (tmp_path / "m" / "mod.py").read_text() == "x = 1\n"
+    with pytest.raises(AssertionError, match="outside"):
+        db.run_block(Block("p", 1, "toml", "", {"file": "../x.toml"}), {}, tmp_path)
+
+
+# ------------------------------------------------------------------ the pages
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_parses_and_its_other_commands_check(page: Path):
+    for block in db.parse(page.read_text(), page.name):
+        if block.lang in db.SHELL and "skip-test" not in block.markers:
+            for cmd in db.commands(block):
+                if db.cli_args(cmd.argv) is None:
+                    db.check(cmd.argv)
+
+
+def _runs_something(page: Path) -> bool:
+    blocks = db.parse(page.read_text(), page.name)
+    return any(b.lang not in db.TEXT and "skip-test" not in b.markers for b in blocks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", [p for p in PAGES if _runs_something(p)], ids=lambda p: p.name)
+def test_page_runs(page: Path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(db.ROOT), env.get("PYTHONPATH")]))
+    res = subprocess.run(
+        [sys.executable, str(Path(db.__file__)), str(page.relative_to(db.ROOT))],
+        capture_output=True, text=True, env=env, timeout=1200, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-6000:] + res.stdout[-3000:]
