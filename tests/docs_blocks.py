@@ -7,7 +7,8 @@ working folder per page (a temporary copy of ``experiments/``, shrunk):
 - ``toml``: validated as an experiment (``name`` and ``seed`` are added to a
   fragment that lacks them);
 - ``sh``, ``bash``, ``console``: every command that starts with ``simsales`` or
-  ``python -m simsales`` is run through the CLI (in this process) and must exit 0; any other
+  ``python -m simsales`` is run through the CLI (in this process) and must exit 0,
+  and ``python -c CODE`` is executed; any other
   command is checked, not run (``pip install`` extras exist in pyproject.toml,
   ``pytest`` and script paths exist, ...). In a ``console`` block, lines after
   a ``$`` command are output that must appear, in order, in what it prints
@@ -180,6 +181,14 @@ def cli_args(argv: list[str]) -> list[str] | None:
     return None
 
 
+def python_c(argv: list[str]) -> str | None:
+    """The code of a ``python -c CODE`` command, else None."""
+    a = _env_stripped(argv)
+    if len(a) == 3 and a[0] in ("python", "python3") and a[1] == "-c":
+        return a[2]
+    return None
+
+
 def reduced(args: list[str]) -> list[str]:
     """CLI arguments with the replications capped (see the module docstring)."""
     out = list(args)
@@ -235,8 +244,6 @@ def check(argv: list[str]) -> None:
         text = script.read_text()
         for opt in (x.split("=")[0] for x in a[2:] if x.startswith("--")):
             assert opt in text, f"{shlex.join(argv)}: {a[1]} has no option {opt}"
-    elif py and a[1:2] == ["-c"]:
-        compile(a[2], "<python -c>", "exec")
     elif a[:1] in ([":"], ["."], ["source"], ["git"], ["cd"]):
         pass
     else:
@@ -362,6 +369,10 @@ def run_block(block: Block, ns: dict[str, Any], cwd: Path) -> None:
             assert syntax.returncode == 0, f"{block.where}: {syntax.stderr.decode()}"
         want = int(block.markers.get("exit", "0"))
         for cmd in commands(block):
+            code = python_c(cmd.argv)
+            if code is not None:  # python -c CODE: run here, in a namespace of its own
+                exec(compile(code, f"{block.where} (python -c)", "exec"), {"__name__": "__main__"})
+                continue
             args = cli_args(cmd.argv)
             if args is None:
                 check(cmd.argv)

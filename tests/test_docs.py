@@ -197,6 +197,14 @@ def test_a_command_fails_on_its_exit_status_or_output(tmp_path: Path):
         db.run_block(Block("p", 1, "console", wrong, {"exit": "2"}), {}, tmp_path)
 
 
+def test_python_c_commands_run(tmp_path: Path):
+    assert db.python_c(["python", "-c", "print(1)"]) == "print(1)"
+    assert db.python_c(["python", "-m", "simsales"]) is None
+    db.run_block(Block("p", 1, "sh", 'python -c "x = 1; assert x == 1"\n'), {}, tmp_path)
+    with pytest.raises(AssertionError):
+        db.run_block(Block("p", 1, "sh", 'python -c "assert 1 == 2"\n'), {}, tmp_path)
+
+
 def test_skipped_blocks_do_not_run_and_file_blocks_are_written(tmp_path: Path):
     db.run_block(Block("p", 1, "python", "raise SystemExit(1)\n", {"skip-test": "x"}), {}, tmp_path)
     db.run_block(Block("p", 1, "python", "x = 1\n", {"file": "m/mod.py"}), {}, tmp_path)
@@ -211,7 +219,7 @@ def test_page_parses_and_its_other_commands_check(page: Path):
     for block in db.parse(page.read_text(), page.name):
         if block.lang in db.SHELL and "skip-test" not in block.markers:
             for cmd in db.commands(block):
-                if db.cli_args(cmd.argv) is None:
+                if db.cli_args(cmd.argv) is None and db.python_c(cmd.argv) is None:
                     db.check(cmd.argv)
 
 
