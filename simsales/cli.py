@@ -430,6 +430,10 @@ def select_command(
     workers: Annotated[
         int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="experiment file: keep replications already in --out"),
+    ] = False,
 ) -> None:
     """Which strategy is best on a metric? Kim & Nelson's (2001) KN procedure.
 
@@ -459,14 +463,24 @@ def select_command(
                 sel = select_best(
                     config, metric, delta, alpha, n0=n0, minimise=minimise,
                     strategies=strategy, point=point, max_replications=max_replications,
-                    out=target, workers=workers,
+                    out=target, workers=workers, resume=resume,
                     on_batch=lambda n: progress.update(task, total=n, completed=0),
                     on_done=lambda _r: progress.advance(task),
                 )  # fmt: skip
-    except AnalysisError as e:
+    except (AnalysisError, StoreError) as e:
         raise _analysis_error(e) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"[bold red]interrupted[/]: finished replications are kept in {target}/parts; "
+            "run again with --resume to go on",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     except RunFailed as e:
         _report_failures(e)
+        raise typer.Exit(1) from None
+    except Exception as e:  # a failure while running: say what, exit 1
+        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
         raise typer.Exit(1) from None
     print_selection(sel)
     out.print(f"written to {target}/selection.json")

@@ -176,6 +176,22 @@ def test_select_cli_bad_metric_for_an_experiment_runs_nothing(tmp_path):
     assert not (out / "replications.parquet").exists()
 
 
+def test_select_cli_on_an_experiment_file(tmp_path):
+    # A tiny real run: a huge delta decides after the n0 first-stage replications.
+    exp = tmp_path / "e.toml"
+    exp.write_text(
+        'name = "e"\nseed = 1\nreplications = 5\nhorizon_days = 30.0\n'
+        '[[strategies]]\nname = "push"\n[[strategies]]\nname = "insight"\n'
+    )
+    out = tmp_path / "out"
+    args = ["select", str(exp), "--metric", "cost_of_sales", "--delta", "1e6", "--n0", "2"]
+    r = runner.invoke(app, [*args, "-o", str(out), "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "is best on cost_of_sales" in r.output and "after 2 replications" in r.output
+    assert json.loads((out / "selection.json").read_text())["replications"] == 2
+    assert simsales.load_results(out).manifest["replications"] == 2
+
+
 def test_select_api_rejects_bad_input_before_running():
     with pytest.raises(AnalysisError, match="strategy: unknown 'pusj'"):
         simsales.select_best(small_experiment(), "conversion", 0.1, strategies=["pusj", "push"])
