@@ -4,6 +4,7 @@ A Monte Carlo, discrete-event (SimPy) simulation of B2B selling. See the
 README for the commands and docs/model.md for the model.
 """
 
+from simsales.experiment.analyse import compare, select_best
 from simsales.experiment.api import run
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import ConfigError, load_experiment
@@ -36,11 +37,13 @@ __all__ = [
     "__version__",
     "available_strategies",
     "change_utility",
+    "compare",
     "load_experiment",
     "load_results",
     "make_strategy",
     "register_strategy",
     "run",
+    "select_best",
     "value",
     "weight",
 ]

@@ -103,3 +103,9 @@ def test_every_draw_is_in_its_support(u):
     assert 0 <= draws(0, [u]).integers(3) <= 2
     assert draws(0, [u]).poisson(2.0) >= 0
     assert 0 <= draws(0, [u]).random() < 1
+
+
+def test_poisson_inversion_stops_at_the_top_of_the_cdf():
+    """A uniform in the last ulps above the summed CDF gives a tail value, not a runaway."""
+    for lam in (10.0, 25.0, 29.99, 30.0):
+        assert draws(0, [1.0 - 2.0**-53]).poisson(lam) <= lam + 20 * math.sqrt(lam)

@@ -64,6 +64,7 @@ def test_pre_sale_metrics(m):
     assert m["indecision_share_of_no_decision"] == pytest.approx(1 / 2)
     assert m["cycle_median"] == pytest.approx(70.0)  # cycles 40 and 100
     assert m["cycle_p90"] == pytest.approx(40 + 0.9 * 60)
+    assert m["cycle_p10"] == pytest.approx(40 + 0.1 * 60)
     assert m["seller_hours"] == pytest.approx(57.5)
     assert m["hours_per_win"] == pytest.approx(57.5 / 2)
     cost = 57.5 * SELLER + 0.044

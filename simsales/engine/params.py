@@ -36,7 +36,7 @@ class Market(BaseModel):
 
 
 class Sellers(BaseModel):
-    """The seller team: a SimPy resource of ``team_size`` sellers."""
+    """The seller team: ``team_size`` sellers serving interactions first come, first served."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 

@@ -44,8 +44,9 @@ _CODE = {e: k for k, e in enumerate(ENDINGS)}
 #: Key below the trait seed for referral leads' own trait streams.
 REFERRAL_TRAITS = 1000
 #: Key below the decision seed for the first uniforms of marketing leads, drawn
-#: ``FIRST_CHUNK`` leads at a time (a lead's own path is ``(i,)`` with ``i`` far
-#: below this key, so the streams never meet).
+#: ``FIRST_CHUNK`` leads at a time. ``(FIRST_BLOCKS, c)`` hashes like the path
+#: ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as long as there are
+#: fewer than 2**32 - 1 marketing leads.
 FIRST_BLOCKS = 2**32 - 1
 FIRST_CHUNK = 256
 #: First uniforms per lead from its chunk; later ones come from its own stream.
@@ -115,8 +116,7 @@ class _Run:
 
     def work(self, team: Team, hours: float, days_per_hour: float) -> simpy.Timeout:
         """The timeout until ``hours`` of the team's work, asked for now, are done."""
-        now = self.env.now
-        return self.env.timeout(team.book(now, hours * days_per_hour) - now)
+        return self.env.timeout(team.book(self.env.now, hours * days_per_hour))
 
     def go(self) -> tuple[Journeys, Ledger]:
         self.env.process(self.source())
@@ -190,8 +190,7 @@ class _Run:
             pulled = buyer.orbit > AWARENESS and buyer.pulls(rng)
             if not pulled:
                 fu = strategy.follow_up(_view(buyer, env.now, pulled))
-                now = env.now
-                yield timeout(sellers.book(now, fu.hours * dph) - now)
+                yield timeout(sellers.book(env.now, fu.hours * dph))
                 buyer.hours += fu.hours
                 ledger.add_cost(env.now, fu.hours * seller_rate)
                 buyer.apply(fu, rng, count=False)
@@ -208,8 +207,7 @@ class _Run:
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            now = env.now
-            yield timeout(sellers.book(now, action.hours * dph) - now)
+            yield timeout(sellers.book(env.now, action.hours * dph))
             ledger.add_cost(env.now, action.hours * seller_rate)
             accepted = buyer.apply(action, rng)
             if tracing:

@@ -8,8 +8,10 @@ earliest time a member is free (the Kiefer-Wolfowitz recursion for the
 multi-server queue). :class:`Team` keeps those free times in a heap and books
 each request when it is made, so the requester waits with a single timeout.
 The start and end times are those a ``simpy.Resource`` of the same capacity
-gives when requests are made in time order, as they are in a simulation (a
-test runs both side by side).
+gives, except for the order in which requests made at the very same instant
+are served: both serve them first come first served, but may break such ties
+differently (with continuous random times, ties have probability zero). A
+test runs both side by side.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ class Team:
         self.free = [0.0] * size  # a heap of the times each member is next free
 
     def book(self, now: float, duration: float) -> float:
-        """Book ``duration`` days of work requested at ``now``; return when it ends.
+        """Book ``duration`` days of work requested at ``now``; return the days until
+        it ends (the wait for a free member plus ``duration``).
 
         Requests must be booked in nondecreasing ``now``, as a simulation makes them.
+        The member is free again at ``now + delay``, exactly when a SimPy
+        timeout of ``delay`` made at ``now`` fires.
         """
         earliest = self.free[0]
-        end = (earliest if earliest > now else now) + duration
-        heapq.heapreplace(self.free, end)
-        return end
+        delay = (earliest - now if earliest > now else 0.0) + duration
+        heapq.heapreplace(self.free, now + delay)
+        return delay

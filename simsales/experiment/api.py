@@ -63,6 +63,7 @@ def run(
     precision_metrics: Sequence[str] = ("conversion",),
     max_replications: int | None = None,
     on_batch: Callable[[int], None] | None = None,
+    more: Callable[[pd.DataFrame], int | None] | None = None,
     **overrides: Any,
 ) -> Results:
     """Run an experiment and return its results.
@@ -97,11 +98,17 @@ def run(
     precision_metrics : sequence of str
         Metrics the precision applies to.
     max_replications : int, optional
-        Cap for ``precision``; default ten times the experiment's replications.
+        Cap for ``precision`` and ``more``; default ten times the experiment's
+        replications.
     on_batch : callable, optional
         Called before each batch with the number of replications it will have
         finished when done, over all design points (design points x
         replications), for progress bars.
+    more : callable, optional
+        A sequential rule, instead of ``precision``: called after each batch
+        with the replications table so far; returns the total number of
+        replications wanted next, or None (or no more than now) to stop.
+        Used by :func:`simsales.select_best` for Kim & Nelson's KN.
     **overrides
         Top-level keys to replace, e.g. ``replications=10, seed=1``.
 
@@ -134,8 +141,10 @@ def run(
             f"precision must be > 0 and precision_metrics known metrics; got {precision!r}, "
             f"unknown {unknown}"
         )
+    if precision is not None and more is not None:
+        raise ValueError("give precision or more, not both")
     tmp = None
-    if out is None and precision is not None:  # batches resume from parts on disk
+    if out is None and (precision is not None or more is not None):  # batches resume from parts
         tmp = tempfile.TemporaryDirectory(prefix="simsales-")
     folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
     store = PartStore(folder, config, resume) if folder is not None else None
@@ -152,6 +161,13 @@ def run(
                 scheduler=scheduler,
             )  # fmt: skip
             resumed = output.resumed if resumed is None else resumed
+            if more is not None and not output.failures:
+                n = config.replications
+                want = more(pd.DataFrame(output.records))
+                if want is None or want <= n or n >= cap:
+                    break
+                config = config.model_copy(update={"replications": min(cap, want)})
+                continue
             if precision is None or output.failures:
                 break
             reached = half_widths(pd.DataFrame(output.records), list(precision_metrics))

@@ -76,13 +76,13 @@ class Buyer:
     """
 
     __slots__ = (
+        "_bias",
+        "_halo",
         "arrival",
         "b",
-        "bias",
         "chose_us",
         "ea",
         "eb",
-        "halo",
         "hours",
         "indecision",
         "interactions",
@@ -135,7 +135,7 @@ class Buyer:
         self.w_ours = self.w_rival
         #: the price plus switching cost, as a loss: ``(1 + c)^beta``
         self.loss_term = (1.0 + b.switching_cost) ** b.beta
-        self.halo = 0.0
+        self._halo = 0.0
         self.revealed = 0.0
         self.tailor = 0.0
         self.internalisation = 0.0
@@ -154,8 +154,19 @@ class Buyer:
 
     def set_bias(self, bias: Sequence[float]) -> None:
         """Replace the stakeholders' impression biases (log value)."""
-        self.bias = [float(x) for x in bias]
+        self._bias = [float(x) for x in bias]
         self._biased()
+
+    @property
+    def bias(self) -> list[float]:
+        """Each stakeholder's first-impression bias (log value); change it with
+        :meth:`set_bias` (cached quantities follow it)."""
+        return self._bias
+
+    @property
+    def halo(self) -> float:
+        """Liking halo on the perceived success probability (raised by actions)."""
+        return self._halo
 
     def _biased(self) -> None:
         """Refresh what follows from the biases: ``exp(alpha bias)``, ``exp(beta bias)``."""
@@ -163,7 +174,7 @@ class Buyer:
         ea: list[float] = []
         eb: list[float] = []
         self.ea, self.eb = ea, eb
-        for x in self.bias:
+        for x in self._bias:
             ea.append(exp(a * x))
             eb.append(exp(b * x))
 
@@ -274,8 +285,8 @@ class Buyer:
         if action.trust_gain:
             self.trust += action.trust_gain * (1.0 - self.trust)
         if action.halo:
-            self.halo += action.halo * (1.0 - self.halo)
-            h, g = self.halo, self.b.gamma
+            self._halo += action.halo * (1.0 - self._halo)
+            h, g = self._halo, self.b.gamma
             self.w_ours = [_weight(1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success]
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
@@ -304,9 +315,9 @@ class Buyer:
         ts = strength / b.evidence_noise**2
         c = b.conservatism
         # conservative_normal_update (beliefs.py), element by element
-        self.bias = [
+        self._bias = [
             m + c * ts / (tau + ts) * (signal - m)
-            for m, tau in zip(self.bias, self.precision, strict=True)
+            for m, tau in zip(self._bias, self.precision, strict=True)
         ]
         self.precision = [tau + c * ts for tau in self.precision]
         self._biased()

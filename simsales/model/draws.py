@@ -5,8 +5,9 @@ draws the same numbers under every strategy). Asking a ``Generator`` for one
 number at a time costs far more than the arithmetic of the model, so
 :class:`Draws` takes uniforms from it in blocks and turns them
 into the few distributions the model needs by inversion (exponential,
-Poisson, whole numbers) and the Box-Muller transform (normal). Each scalar draw consumes a
-fixed number of uniforms, so the draws are a pure function of the stream.
+Poisson, whole numbers) and the Box-Muller transform (normal). Each scalar
+draw consumes a fixed number of uniforms (a Poisson draw with a mean above 30
+comes from the generator itself), so the draws are a pure function of the stream.
 
 The model's rules accept any object with these scalar methods
 (:class:`Random`), so a plain ``numpy.random.Generator`` works too, as in the
@@ -117,7 +118,7 @@ class Draws:
         while u >= cdf:
             k += 1
             p *= lam / k
-            if p == 0.0:  # the tail underflowed: u sat in the last ulp of the CDF
+            if cdf + p == cdf:  # the CDF stopped growing: u sat in its last ulps
                 break
             cdf += p
         return k

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -179,23 +178,23 @@ class Traits:
     def __len__(self) -> int:
         return len(self.value_ratio)
 
-    @cached_property
-    def _columns(self) -> dict[str, list[Any]]:
-        """Every trait as Python lists (stakeholder traits cut to each group's size),
-        made once per replication and shared by every strategy's run."""
-        cols: dict[str, list[Any]] = {
-            name: getattr(self, name).tolist() for name in CUSTOMER_TRAITS
-        }
-        sizes = cols["stakeholders"]
-        for name in STAKEHOLDER_TRAITS:
-            block = getattr(self, name).tolist()
-            cols[name] = [r[:n] for r, n in zip(block, sizes, strict=True)]
-        return cols
-
     def row(self, i: int) -> TraitRow:
-        """The traits of customer ``i`` as Python numbers."""
-        c = self._columns
-        return TraitRow(*(c[name][i] for name in TraitRow._fields))
+        """The traits of customer ``i`` as Python numbers (read when it becomes a lead,
+        so a large finite market pays only for the members that do)."""
+        n = int(self.stakeholders[i])
+        return TraitRow(
+            float(self.value_ratio[i]),
+            float(self.known_need_share[i]),
+            float(self.trust[i]),
+            float(self.urgency[i]),
+            float(self.indecision[i]),
+            float(self.patience_days[i]),
+            float(self.rival_edge[i]),
+            n,
+            self.first_impression_bias[i, :n].tolist(),
+            self.loss_aversion[i, :n].tolist(),
+            self.success_probability[i, :n].tolist(),
+        )
 
 
 class TraitRow(NamedTuple):

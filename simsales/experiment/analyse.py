@@ -1,0 +1,234 @@
+"""Analyses for papers, from the Python API: paired comparisons, quantiles, selection.
+
+``compare`` reads stored results only. ``select_best`` reads stored results,
+or runs an experiment with as many replications as Kim & Nelson's KN needs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simsales.analysis.distribution import quantiles
+from simsales.analysis.paired import paired_differences
+from simsales.analysis.selection import N0, Selection, kn_select, next_total
+from simsales.analysis.tables import AnalysisError, check_metrics, check_strategies
+from simsales.engine.metrics import METRICS
+from simsales.experiment.api import resolve, run
+from simsales.experiment.config import Experiment
+from simsales.experiment.design import design_points
+from simsales.experiment.files import atomic_write
+from simsales.experiment.results import Results, load_results
+
+__all__ = ["Comparison", "compare", "select_best"]
+
+#: Metrics compared by default, with the experiment's own ``compare_metrics``.
+DEFAULT_METRICS = ("conversion", "cost_per_win", "cycle_median")
+
+
+def _results(source: Results | str | Path) -> Results:
+    if isinstance(source, Results):
+        return source
+    d = Path(source)
+    if not (d / "replications.parquet").is_file() or not (d / "manifest.json").is_file():
+        raise AnalysisError(
+            f"results: {str(d)!r} is not a results folder (needs replications.parquet "
+            "and manifest.json, as written by `simsales run`)"
+        )
+    return load_results(d)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparisons and quantiles of stored results.
+
+    Attributes
+    ----------
+    paired : DataFrame
+        See :func:`simsales.analysis.paired.paired_differences`.
+    quantiles : DataFrame
+        See :func:`simsales.analysis.distribution.quantiles`.
+    """
+
+    paired: pd.DataFrame
+    quantiles: pd.DataFrame
+
+    def save(self, directory: str | Path) -> tuple[Path, Path]:
+        """Write ``paired.csv`` and ``quantiles.csv`` to ``directory`` (atomically)."""
+        d = Path(directory)
+        out = (d / "paired.csv", d / "quantiles.csv")
+        atomic_write(out[0], lambda p: self.paired.to_csv(p, index=False))
+        atomic_write(out[1], lambda p: self.quantiles.to_csv(p, index=False))
+        return out
+
+
+def compare(
+    results: Results | str | Path,
+    metrics: Sequence[str] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
+    level: float = 0.95,
+    save: bool = False,
+) -> Comparison:
+    """Paired differences and P10 / median / P90 of stored results; nothing is re-run.
+
+    Parameters
+    ----------
+    results : Results or path
+        Results, or a results folder written by ``simsales run``.
+    metrics : sequence of str, optional
+        Default: conversion, cost per win, median cycle time and the
+        experiment's ``compare_metrics``.
+    pairs : sequence of (a, b), optional
+        Default: every pair of strategies.
+    level : float
+        Confidence level.
+    save : bool
+        Also write ``paired.csv`` and ``quantiles.csv`` into the folder (only
+        when ``results`` is a folder).
+
+    Raises
+    ------
+    AnalysisError
+        Not a results folder, or an unknown metric or strategy.
+    """
+    res = _results(results)
+    reps = res.replications
+    if metrics is None:
+        cfg = res.manifest.get("config", {})
+        wanted = dict.fromkeys([*DEFAULT_METRICS, *cfg.get("compare_metrics", [])])
+        metrics = [m for m in wanted if m in reps.columns]
+    metrics = check_metrics(reps, metrics)
+    seed = int(res.manifest.get("seed", 0))
+    comp = Comparison(
+        paired_differences(reps, pairs, metrics, seed=seed, level=level),
+        quantiles(reps, metrics),
+    )
+    if save:
+        if isinstance(results, Results):
+            raise AnalysisError("save: give a results folder, not Results, to save into")
+        comp.save(results)
+    return comp
+
+
+def _write_selection(sel: Selection, directory: Path) -> Path:
+    path = directory / "selection.json"
+    text = json.dumps(asdict(sel), indent=2, default=str, ensure_ascii=False) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))
+    return path
+
+
+def select_best(
+    source: Results | str | Path | Mapping[str, Any] | Experiment,
+    metric: str,
+    delta: float,
+    alpha: float = 0.05,
+    *,
+    n0: int = N0,
+    minimise: bool = False,
+    strategies: Sequence[str] | None = None,
+    point: int | None = None,
+    max_replications: int | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    workers: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Selection:
+    """The best strategy on ``metric`` by Kim & Nelson's (2001) KN procedure.
+
+    Parameters
+    ----------
+    source : Results, path, mapping or Experiment
+        Stored results (a ``Results`` or a results folder): KN on the
+        replications there, adding none. An experiment (file ending in
+        ``.toml``, mapping or ``Experiment``): runs ``n0`` replications, then
+        adds replications in batches (50% more each time, never past KN's
+        bound) until KN decides or ``max_replications`` is reached.
+    metric : str
+        The metric to select on.
+    delta : float
+        Indifference zone, in the metric's units (0.01 is a point of conversion).
+    alpha : float
+        The probability of correct selection is at least 1 - α when the best
+        is at least δ better than every other strategy.
+    n0 : int
+        First-stage replications.
+    minimise : bool
+        Lower is better (cost per win, cycle time).
+    strategies : sequence of str, optional
+        Strategies to choose among; default all.
+    point : int, optional
+        For a sweep: the design point.
+    max_replications : int, optional
+        Cap when running an experiment; default ``20 * n0``.
+    out : path, optional
+        Running an experiment: its results folder (else a temporary one).
+        The selection is written to ``selection.json`` in the results folder.
+    resume : bool
+        Running an experiment: keep replications already in ``out``.
+    workers, on_batch, on_done
+        Passed to :func:`simsales.run`.
+
+    Returns
+    -------
+    Selection
+        ``.best`` (None if undecided), ``.statement`` in plain words, the
+        survivors, when each other strategy was eliminated, and the
+        replications used.
+
+    Raises
+    ------
+    AnalysisError
+        An unknown metric, strategy or point; a bad δ, α or n0.
+    ConfigError
+        An invalid experiment.
+    """
+    kn = partial(kn_select, metric=metric, delta=delta, alpha=alpha, n0=n0, minimise=minimise)
+    is_results = isinstance(source, Results) or (
+        isinstance(source, (str, Path)) and Path(source).is_dir()
+    )
+    if is_results:
+        assert isinstance(source, (Results, str, Path))
+        res = _results(source)
+        sel = kn(res.replications, strategies=strategies, point=point)
+        if not isinstance(source, Results):
+            _write_selection(sel, Path(source))
+        return sel
+    assert not isinstance(source, Results)
+    config = resolve(source)
+    if metric not in METRICS:
+        raise AnalysisError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
+    names = list(strategies) if strategies is not None else config.strategy_names
+    check_strategies(pd.DataFrame({"strategy": config.strategy_names}), names)
+    kn(_empty(names, metric), strategies=names)  # checks δ, α, n0 before running
+    points = len(design_points(config.sweep, config.seed)) if config.sweep is not None else 0
+    if (point is None and points > 1) or (point is not None and not 0 <= point < points):
+        raise AnalysisError(
+            f"point: {point!r} given; the experiment has "
+            + (f"design points 0 to {points - 1}: say which one" if points else "no sweep")
+        )
+    cap = max_replications or 20 * n0
+
+    def wanted(records: pd.DataFrame) -> int | None:
+        sel = kn(records, strategies=names, point=point)
+        return next_total(sel, int(records["replication"].nunique()), cap)
+
+    res = run(
+        config, replications=n0, out=out, resume=resume, workers=workers, more=wanted,
+        max_replications=cap, on_batch=on_batch, on_done=on_done,
+    )  # fmt: skip
+    sel = kn(res.replications, strategies=names, point=point)
+    if out is not None:
+        _write_selection(sel, Path(out))
+    return sel
+
+
+def _empty(names: Sequence[str], metric: str) -> pd.DataFrame:
+    """A table with no replications, to check arguments before running."""
+    return pd.DataFrame({"replication": [0] * len(names), "strategy": list(names), metric: 0.0})
