@@ -118,7 +118,7 @@ def test_cli_commands_are_recognised_and_reduced():
         "--max-replications",
         str(db.CAP + 1),
     ]
-    assert db.reduced(["select", "f.toml", "--delta", "0.1"])[3:] == [
+    assert db.reduced(["select", "f.toml", "--delta", "0.1"])[4:] == [
         "--n0", cap, "--max-replications", str(2 * db.CAP),
     ]  # fmt: skip
     assert db.reduced(["select", "results/x", "--delta", "0.1"]) == [
