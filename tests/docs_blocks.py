@@ -27,7 +27,7 @@ files ``replications`` is at most ``CAP``, ``horizon_days``, ``end_days`` and
 ``--max-replications``, and ``select`` on a file ``--n0`` and
 ``--max-replications``. Results are not compared (the numbers are the
 engine's): the examples must run, and their own ``assert`` statements hold.
-Charts are built but not rendered (``Figure.savefig`` writes an empty file).
+Charts are built but not rendered (``Figure.savefig`` writes a small blank image).
 
 Run one page by hand: ``python tests/docs_blocks.py README.md``.
 """
@@ -35,6 +35,7 @@ Run one page by hand: ``python tests/docs_blocks.py README.md``.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import shlex
@@ -326,7 +327,8 @@ def _cli(args: list[str]) -> Ran:
 
 
 def _no_rendering() -> None:
-    """Charts are built but not rendered: ``Figure.savefig`` writes an empty file.
+    """Charts are built but not rendered: ``Figure.savefig`` writes a small blank
+    image of the format asked for (to a path or a file object).
 
     Rendering is most of a run's time here; tests/test_outputs.py renders them.
     """
@@ -335,9 +337,20 @@ def _no_rendering() -> None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    render = Figure.savefig
+    blank: dict[str, bytes] = {}
+
     def savefig(self: Figure, fname: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(fname, str | os.PathLike):
-            Path(fname).write_bytes(b"")
+        path = isinstance(fname, str | os.PathLike)
+        fmt = kwargs.get("format") or (Path(fname).suffix[1:] if path else "") or "png"
+        if fmt not in blank:
+            buf = io.BytesIO()
+            render(Figure(figsize=(0.2, 0.2)), buf, format=fmt)
+            blank[fmt] = buf.getvalue()
+        if path:
+            Path(fname).write_bytes(blank[fmt])
+        else:
+            fname.write(blank[fmt])
 
     Figure.savefig = savefig  # type: ignore[method-assign]
 
