@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from simsales.experiment import describe as ds
 from simsales.experiment import reference as ref
 from simsales.experiment.config import Experiment
 from simsales.model.actions import Action
@@ -54,7 +55,7 @@ def test_every_key_of_every_table_is_in_the_reference():
             if key == "dist":  # the tag names each distribution's section instead
                 continue
             assert f"| `{key}` |" in text, f"{model.__name__}.{key} is not in the reference"
-        assert ref.summary(model) in text, f"{model.__name__} has no section"
+        assert ds.summary(model) in text, f"{model.__name__} has no section"
     assert len(seen) >= 15  # tables, strategy entries, designs, ranges, 7 distributions
 
 
@@ -72,7 +73,7 @@ def test_defaults_shown_read_back_as_the_defaults():
     checked = 0
     for model in seen:
         for name, f, value in _defaults(model):
-            shown = ref.default(f)
+            shown = ds.default(f)
             if not shown.startswith("`"):  # required, none, see below
                 continue
             parsed = tomllib.loads(f"x = {shown.strip('`')}")["x"]
@@ -96,7 +97,7 @@ JSON = st.recursive(
 
 @given(JSON)
 def test_toml_values_read_back(value: Any):
-    assert tomllib.loads(f"x = {ref.toml(value)}")["x"] == value
+    assert tomllib.loads(f"x = {ds.toml(value)}")["x"] == value
 
 
 class _Table(BaseModel):
@@ -131,7 +132,7 @@ class _Root(BaseModel):
 
 
 def test_rows_say_type_default_allowed_and_meaning():
-    rows = {r[0]: r[1:] for r in ref.rows(_Table)}
+    rows = {r[0]: r[1:] for r in ds.rows(_Table)}
     assert rows["`rate`"] == ("float", "`1.0`", "(0, 5]", "a rate")
     assert rows["`share`"] == ("float", "`0.5`", "[0, 1)", "a share")
     assert rows["`count`"] == ("integer", "`3`", "≥ 1", "a count")
@@ -147,7 +148,7 @@ def test_a_key_without_a_meaning_is_an_error():
         nameless: int = 1
 
     with pytest.raises(ValueError, match="no description for nameless"):
-        ref.rows(Bare)
+        ds.rows(Bare)
 
 
 def test_new_tables_appear_without_changing_the_generator():
@@ -174,3 +175,15 @@ def test_a_page_without_markers_is_refused(tmp_path: Path):
     page.write_text("no markers\n")
     with pytest.raises(ValueError, match="needs the markers"):
         ref.update(page)
+
+
+def test_strategies_registered_by_users_stay_out_of_the_reference():
+    import simsales
+
+    @simsales.register_strategy("registered_in_test_reference")
+    class Mine(simsales.PhasedStrategy):
+        """A user's strategy."""
+
+    assert "registered_in_test_reference" in simsales.available_strategies()
+    assert "registered_in_test_reference" not in ref.reference()
+    test_docs_experiments_md_is_current()
