@@ -32,7 +32,7 @@ from simsales.experiment.describe import (
     type_name,
 )
 from simsales.model.actions import Action
-from simsales.model.strategies import PhasedStrategy, available_strategies, make_strategy
+from simsales.model.strategies import PhasedStrategy, available_strategies, strategy_class
 
 __all__ = ["BEGIN", "END", "main", "reference", "update"]
 
@@ -109,7 +109,7 @@ def _value_section(ann: Any) -> str:
 def _strategy_sections() -> str:
     """The built-in strategies' ``params``, and the keys of an action."""
     # the built-ins only, whatever user modules this process has imported
-    classes = {n: type(make_strategy(n)) for n in available_strategies()}
+    classes = {n: strategy_class(n) for n in available_strategies()}
     builtin = {n: c for n, c in classes.items() if c.__module__.startswith("simsales.")}
     base = PhasedStrategy.Params.model_fields
     parts = [

@@ -34,6 +34,7 @@ __all__ = [
     "available_strategies",
     "make_strategy",
     "register_strategy",
+    "strategy_class",
 ]
 
 
@@ -190,6 +191,22 @@ def available_strategies() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def strategy_class(name: str) -> type[Strategy]:
+    """The class registered as ``name``.
+
+    Raises
+    ------
+    KeyError
+        If no strategy has that name; the message lists the known ones.
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown strategy {name!r}; available: {', '.join(available_strategies())}"
+        ) from None
+
+
 def make_strategy(name: str, params: Mapping[str, Any] | None = None) -> Strategy:
     """Instantiate the strategy registered as ``name`` with ``params``.
 
@@ -198,13 +215,7 @@ def make_strategy(name: str, params: Mapping[str, Any] | None = None) -> Strateg
     KeyError
         If no strategy has that name; the message lists the known ones.
     """
-    try:
-        cls = _REGISTRY[name]
-    except KeyError:
-        raise KeyError(
-            f"unknown strategy {name!r}; available: {', '.join(available_strategies())}"
-        ) from None
-    return cls(params)
+    return strategy_class(name)(params)
 
 
 class SequenceStrategy(Strategy):
