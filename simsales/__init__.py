@@ -19,6 +19,7 @@ from simsales.model.strategies import (
     make_strategy,
     register_strategy,
 )
+from simsales.reporting import write_report as report
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ __all__ = [
     "load_results",
     "make_strategy",
     "register_strategy",
+    "report",
     "run",
     "value",
     "weight",
