@@ -320,8 +320,10 @@ def main() -> None:
 
 def _write_report(target: Path, results: Results | None = None) -> None:
     """Write the report of a results folder; bad input exits 2."""
-    try:  # charts Results.save has just drawn are kept, not drawn again
-        html_path, md_path = write_report(target, results, redraw=results is None)
+    # after a run, the charts Results.save has just drawn are kept, not drawn again
+    keep = [c.stem for c in results.chart_list()] if results is not None else []
+    try:
+        html_path, md_path = write_report(target, results, keep=keep)
     except ReportError as e:
         err.print(f"[bold red]error:[/] report: {e}", highlight=False)
         raise typer.Exit(2) from None

@@ -196,7 +196,9 @@ def test_forest_shows_the_paired_intervals(res, tmp_path):
         )
         points = ax.get_lines()[0].get_xdata()
         np.testing.assert_allclose(sorted(points), sorted(part["diff"] * scale))
-        assert label in ax.get_xlabel()
+        assert ax.get_title() == label.split(" (")[0]
+        unit = "percentage points" if scale == 100 else "ratio"
+        assert ax.get_xlabel() == f"a − b ({unit})"
     check_files(fig, tmp_path / "forest")
 
 
@@ -318,6 +320,8 @@ def test_morris_mu_star_sigma(tmp_path):
     part = table[table["strategy"] == "push"]
     xy = [(c[0].get_xdata()[0], c[0].get_ydata()[0]) for c in ax.containers]
     np.testing.assert_allclose(xy, 100 * part[["mu_star", "sigma"]].to_numpy())
+    assert ax.get_xlabel() == "μ* (percentage points)" and ax.get_title() == "push"
+    assert "Morris screening of conversion:" in fig.get_suptitle()
     check_files(fig, tmp_path / "morris")
 
 

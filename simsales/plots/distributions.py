@@ -10,7 +10,13 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simsales.plots.style import colour_map, line_styles, new_figure, style_axes, styled
+from simsales.plots.style import (
+    colour_map,
+    line_styles,
+    new_figure,
+    style_axes,
+    styled,
+)
 
 __all__ = ["ecdf_chart", "strategies", "violin_chart"]
 
@@ -74,7 +80,7 @@ def violin_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
     ax.set_xticks(range(1, len(names) + 1), names, rotation=20, ha="right")
     ax.set_xlim(0.4, len(names) + 0.6)
     ax.set_ylabel(label)
-    ax.set_title(f"{label} by strategy ({df['replication'].nunique()} replications)")
+    ax.set_title("By strategy, one point per replication")
     style_axes(ax, "y")
     return fig
 
@@ -107,7 +113,7 @@ def ecdf_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
     ax.set_ylabel("share of replications at or below")
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"Empirical distribution of {label}")
+    ax.set_title("Empirical distribution over replications")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
     style_axes(ax, "both")
     return fig

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simsales.plots.style import PALETTE, new_figure, style_axes, styled
+from simsales.plots.style import PALETTE, new_figure, split_unit, style_axes, styled
 
 __all__ = ["forest_chart"]
 
@@ -35,9 +35,10 @@ def forest_chart(
         The comparisons table: at least ``a, b, metric, diff, diff_ci_low,
         diff_ci_high, n`` (other columns are ignored).
     labels : mapping, optional
-        ``{metric: (axis label with units, scale)}``; values are multiplied by
-        ``scale`` (e.g. 100 for a share shown in percent). Default: the metric
-        name, scale 1.
+        ``{metric: ("name (unit)", scale)}``: the panel's title is the name,
+        its axis shows the unit (a difference of percentages in percentage
+        points); values are multiplied by ``scale`` (e.g. 100 for a share
+        shown in percent). Default: the metric name, scale 1.
     """
     missing = [c for c in NEEDED if c not in comparisons.columns]
     if missing:
@@ -64,8 +65,11 @@ def forest_chart(
         ax.hlines(y[rows][ok], lo[ok], hi[ok], color=PALETTE[0], linewidth=1.6)
         ax.plot(mid, y[rows], "o", color=PALETTE[0], markersize=4.5, zorder=3)
         ax.axvline(0.0, color="0.4", linewidth=0.8, zorder=1)
-        ax.set_title(metric)
-        ax.set_xlabel(f"difference a − b, {label}")
+        name, unit = split_unit(label)
+        ax.set_title(name)
+        ax.set_xlabel(
+            f"a − b ({'percentage points' if unit == '%' else unit})" if unit else "a − b"
+        )
         style_axes(ax, "x")
     for ax in axes.flat[len(metrics) :]:
         ax.set_visible(False)

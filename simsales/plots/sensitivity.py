@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simsales.plots.style import MARKERS, PALETTE, new_figure, style_axes, styled
+from simsales.plots.style import MARKERS, PALETTE, new_figure, split_unit, style_axes, styled
 
 __all__ = ["MORRIS_COLUMNS", "SOBOL_COLUMNS", "morris_chart", "sobol_chart"]
 
@@ -91,7 +91,8 @@ def sobol_chart(table: pd.DataFrame, metric: str, label: str | None = None) -> F
         ax.set_ylabel("Sobol index (share of variance)")
         ax.set_title(name)
         style_axes(ax, "y")
-    axes[0].legend(loc="upper right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper")
     fig.suptitle(f"Sobol indices of {label or metric} (95% CI)")
     return fig
 
@@ -119,6 +120,8 @@ def morris_chart(table: pd.DataFrame, metric: str, label: str, scale: float = 1.
         Multiplies μ*, σ and the CI (100 for a share in percent).
     """
     part = _select(table, metric, MORRIS_COLUMNS)
+    title, unit = split_unit(label)
+    unit = "percentage points" if unit == "%" else unit
     names = [str(s) for s in pd.unique(part["strategy"])]
     params = [str(p) for p in pd.unique(part["parameter"])]
     fig, axes = _panels(len(names), 3.6, 3.2)
@@ -137,11 +140,11 @@ def morris_chart(table: pd.DataFrame, metric: str, label: str, scale: float = 1.
         ax.plot([0, top * 1.05], [0, top * 1.05], linestyle="--", color="0.5", linewidth=0.8)
         ax.set_xlim(0, top * 1.1)
         ax.set_ylim(0, top * 1.1)
-        ax.set_xlabel(f"μ*, {label} per parameter range")
-        ax.set_ylabel(f"σ, {label} per parameter range")
+        ax.set_xlabel(f"μ* ({unit})" if unit else "μ*")
+        ax.set_ylabel(f"σ ({unit})" if unit else "σ")
         ax.set_title(name)
         style_axes(ax, "both")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center")
-    fig.suptitle(f"Morris screening of {label}")
+    fig.suptitle(f"Morris screening of {title}: elementary effects over each parameter's range")
     return fig

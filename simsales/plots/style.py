@@ -43,6 +43,7 @@ __all__ = [
     "line_styles",
     "new_figure",
     "save_figure",
+    "split_unit",
     "style_axes",
     "styled",
 ]
@@ -139,6 +140,14 @@ def label_grid(axes: np.ndarray, n: int, xlabel: str | None, ylabel: str | None)
     if ylabel is not None:
         for row in range(nrow):
             axes[row, 0].set_ylabel(ylabel)
+
+
+def split_unit(label: str) -> tuple[str, str]:
+    """``"name (unit)"`` -> ``("name", "unit")``; without a trailing unit, ``(label, "")``."""
+    if label.endswith(")") and " (" in label:
+        name, unit = label[:-1].rsplit(" (", 1)
+        return name, unit
+    return label, ""
 
 
 def colour_map(names: Iterable[str]) -> dict[str, str]:

@@ -9,7 +9,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from simsales.plots.style import CMAP, label_grid, line_styles, new_figure, style_axes, styled
+from simsales.plots.style import (
+    CMAP,
+    label_grid,
+    line_styles,
+    new_figure,
+    split_unit,
+    style_axes,
+    styled,
+)
 
 __all__ = ["point_means", "sweep_heatmap", "sweep_line_chart"]
 
@@ -89,7 +97,7 @@ def sweep_line_chart(
         )  # fmt: skip
     ax.set_xlabel(xlabel or parameter)
     ax.set_ylabel(label)
-    ax.set_title(f"{label} across the sweep (mean, 95% CI band)")
+    ax.set_title("Across the sweep: mean and 95% CI band")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
     style_axes(ax, "both")
     return fig
@@ -179,5 +187,5 @@ def sweep_heatmap(
     label_grid(axes, len(names), xlabel or x, ylabel or y)
     if mesh is not None:
         fig.colorbar(mesh, ax=axes, label=label, shrink=0.9)
-    fig.suptitle(f"{label} over the sweep (mean over replications)")
+    fig.suptitle(f"{split_unit(label)[0]} over the sweep (mean over replications)")
     return fig

@@ -15,6 +15,7 @@ from simsales.experiment.results import Results
 from simsales.reporting.best import HEADLINE, PRIMARY, Lead, lead, leads_by_point
 from simsales.reporting.document import Image, Section, Table, num, with_ci
 from simsales.reporting.extras import Extras, sensitivity_method
+from simsales.reporting.pairs import Comparisons
 
 __all__ = [
     "KEY_METRICS",
@@ -206,21 +207,21 @@ def summary(results: Results) -> Section:
     )
 
 
-def comparisons(results: Results, forest: Chart | None) -> Section:
-    """The paired comparisons the experiment declared, with the forest plot."""
-    comp = results.comparisons
-    if comp.empty:
+def comparisons(comp: Comparisons, forest: Chart | None) -> Section:
+    """The paired comparisons (declared, or each strategy against the first), with the
+    forest plot."""
+    table = comp.table
+    if table.empty:
         return Section(
             "Paired comparisons",
             "comparisons",
             [
-                "The experiment declares no paired comparisons (`compare` in the experiment "
-                "file). The best-strategy section compares the leader with the runner-up, "
-                "paired on the same customers."
+                "No paired comparisons: the experiment declares none (`compare`) and has "
+                "one strategy, or it is a sweep (compare within one design point)."
             ],
         )
     rows = []
-    for r in comp.to_dict("records"):
+    for r in table.to_dict("records"):
         label, scale = metric_label(str(r["metric"]))
         rows.append([
             str(r["a"]), str(r["b"]), label, num(r["mean_a"], scale), num(r["mean_b"], scale),
@@ -228,9 +229,15 @@ def comparisons(results: Results, forest: Chart | None) -> Section:
             with_ci(r["rel_change"], r["rel_ci_low"], r["rel_ci_high"], 100, signed=True),
             str(r["n"]),
         ])  # fmt: skip
+    which = (
+        "The comparisons the experiment declares (`compare`), also in `comparisons.csv`."
+        if comp.declared
+        else f"The experiment declares no comparisons (`compare`), so each strategy is "
+        f"compared with the first in the file, `{comp.reference}`, on its `compare_metrics`."
+    )
     blocks: list[Any] = [
-        "Each pair met the very same customers in every replication (common random numbers), "
-        "so the difference is paired: its interval is a Student-t interval of the "
+        which + " Each pair met the very same customers in every replication (common random "
+        "numbers), so the difference is paired: its interval is a Student-t interval of the "
         "per-replication differences; the relative change a / b − 1 has a paired BCa "
         "bootstrap interval (none with fewer than 10 replications).",
         Table(

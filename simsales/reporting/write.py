@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from simsales.experiment.labels import metric_label, parameter_label
 from simsales.experiment.results import Results, load_results
 from simsales.plots import regions
 from simsales.plots import sensitivity as sens_charts
-from simsales.plots.style import save_figure
+from simsales.plots.forest import forest_chart
+from simsales.plots.style import save_figure, split_unit
 from simsales.reporting import sections
 from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
+from simsales.reporting.pairs import report_comparisons
 from simsales.reporting.render import to_html, to_markdown
 
 __all__ = ["extra_charts", "write_report"]
@@ -38,7 +41,7 @@ def _sensitivity_charts(extras: Extras) -> list[Chart]:
                     f"sobol_{metric}",
                     f"First-order (S1) and total (ST) Sobol indices of {label} for each "
                     f"parameter, one panel per strategy ({strategies}); whiskers are 95% CIs.",
-                    partial(sens_charts.sobol_chart, table, metric),
+                    partial(sens_charts.sobol_chart, table, metric, split_unit(label)[0]),
                 )
             )
         else:
@@ -83,19 +86,19 @@ def extra_charts(extras: Extras, order: list[str]) -> list[Chart]:
     return found + ([robust] if robust else [])
 
 
-def _draw(directory: Path, charts: list[Chart], redraw: bool) -> dict[str, bytes]:
-    """Write each chart's PNG and PDF (unless both exist and not ``redraw``); PNG bytes."""
+def _draw(directory: Path, charts: list[Chart], keep: Collection[str]) -> dict[str, bytes]:
+    """Write each chart's PNG and PDF (except those in ``keep`` that exist); PNG bytes."""
     pngs = {}
     for c in charts:
         png, pdf = directory / f"{c.stem}.png", directory / f"{c.stem}.pdf"
-        if redraw or not (png.is_file() and pdf.is_file()):
+        if c.stem not in keep or not (png.is_file() and pdf.is_file()):
             save_figure(c.draw(), directory / c.stem)
         pngs[c.stem] = png.read_bytes()
     return pngs
 
 
 def write_report(
-    directory: str | Path, results: Results | None = None, *, redraw: bool = True
+    directory: str | Path, results: Results | None = None, *, keep: Collection[str] = ()
 ) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` into a results folder.
 
@@ -114,9 +117,10 @@ def write_report(
         to them, the HTML embeds them.
     results : Results, optional
         The results, if already in memory; default read from ``directory``.
-    redraw : bool
-        Draw every chart again (default). False keeps charts whose PNG and
-        PDF already exist, e.g. just written by :meth:`Results.save`.
+    keep : collection of str
+        Stems of charts already drawn in ``directory`` from these very results
+        (e.g. by :meth:`Results.save` just before), kept as they are; every
+        other chart is drawn.
 
     Returns
     -------
@@ -143,13 +147,24 @@ def write_report(
     standard = results.chart_list()
     forest = next((c for c in standard if c.stem == "paired_differences"), None)
     others = [c for c in standard if c is not forest]
+    comp = report_comparisons(results)
+    if forest is None and not comp.table.empty:
+        labels = {str(m): metric_label(str(m)) for m in comp.table["metric"].unique()}
+        forest = Chart(
+            "paired_differences",
+            f"Paired differences between each strategy and {comp.reference} on the same "
+            "customers: mean over replications with its 95% confidence interval, one panel "
+            "per metric.",
+            partial(forest_chart, comp.table, labels),
+        )
+        standard = [*standard, forest]
     sens = _sensitivity_charts(extras)
     robust = _robustness_chart(extras, order)
-    pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], redraw)
+    pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
     parts: list[Section | None] = [
         sections.experiment(results),
         sections.summary(results),
-        sections.comparisons(results, forest),
+        sections.comparisons(comp, forest),
         sections.best_strategy(results, extras),
         sections.sensitivity(extras, sens),
         sections.robustness(extras, robust, order),
