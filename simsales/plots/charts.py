@@ -148,6 +148,6 @@ def revenue_cost_chart(ts: pd.DataFrame) -> Figure:
         ax.set_xlabel("month")
         ax.set_ylabel("units of price (mean)")
         style_axes(ax, "y")
-    ax_cost.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    ax_cost.legend(loc="upper left", bbox_to_anchor=(1, 1))
     fig.suptitle("Revenue and total cost of sales over time (mean over replications)")
     return fig

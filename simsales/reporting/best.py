@@ -109,8 +109,9 @@ def leads_by_point(
         found = lead(replications, metric, higher_is_better, seed)
         return [(None, found)] if found else []
     out: list[tuple[int | None, Lead]] = []
-    for point, part in replications.groupby("point", sort=True):
+    for point in sorted(int(p) for p in replications["point"].unique()):
+        part = replications[replications["point"] == point]
         found = lead(part, metric, higher_is_better, seed)
         if found:
-            out.append((int(str(point)), found))
+            out.append((point, found))
     return out

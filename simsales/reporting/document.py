@@ -89,10 +89,14 @@ def with_ci(
     (four significant digits) when the interval is undefined."""
     if not isinstance(mean, int | float) or not math.isfinite(mean):
         return "–"
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (low, high)):
+    if not (
+        isinstance(low, int | float)
+        and isinstance(high, int | float)
+        and math.isfinite(low)
+        and math.isfinite(high)
+    ):
         return num(mean, scale, signed)
-    lo, hi = float(low) * scale, float(high) * scale  # type: ignore[arg-type]
-    d = decimals_for((hi - lo) / 2)
+    d = decimals_for((float(high) - float(low)) * scale / 2)
     return (
         f"{num(mean, scale, signed, d)} [{num(low, scale, signed, d)}, "
         f"{num(high, scale, signed, d)}]"

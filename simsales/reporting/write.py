@@ -116,7 +116,8 @@ def write_report(
         Charts are written there as PNG (300 dpi) and PDF; the Markdown refers
         to them, the HTML embeds them.
     results : Results, optional
-        The results, if already in memory; default read from ``directory``.
+        The results, if already in memory (``directory`` is then created if
+        needed); default read from ``directory``.
     keep : collection of str
         Stems of charts already drawn in ``directory`` from these very results
         (e.g. by :meth:`Results.save` just before), kept as they are; every
@@ -140,8 +141,11 @@ def write_report(
                 "replications.parquet (written by `simsales run` or Results.save)"
             )
         results = load_results(d)
-    elif not d.is_dir():
-        raise ReportError(f"{str(d)!r} is not a folder")
+    else:
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ReportError(f"{str(d)!r}: cannot create or use it as a folder ({e})") from None
     extras = read_extras(d)
     order = [str(s) for s in results.replications["strategy"].unique()]
     standard = results.chart_list()
