@@ -32,6 +32,7 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.results import Results
 from simsales.experiment.store import StoreError
+from simsales.reporting import ReportError, write_report
 
 
 class Backend(StrEnum):
@@ -205,6 +206,12 @@ def run(
         int | None,
         typer.Option(help="cap for --precision \\[default: 10 x replications]", min=1),
     ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", help="write report.html and report.md to the output folder"
+        ),
+    ] = True,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
 
@@ -282,6 +289,8 @@ def run(
     note = f", {resumed} resumed" if resumed else ""
     used = results.manifest["workers"]
     out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
+    if report:
+        _write_report(target, results)
     _report_precision(results)
     if failed is not None:
         _report_failures(failed)
@@ -699,6 +708,29 @@ def print_selection(sel: Selection) -> None:
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="simsales")
+
+
+def _write_report(target: Path, results: Results | None = None) -> None:
+    """Write the report of a results folder; bad input exits 2."""
+    # after a run, the charts Results.save has just drawn are kept, not drawn again
+    keep = [c.stem for c in results.chart_list()] if results is not None else []
+    try:
+        html_path, md_path = write_report(target, results, keep=keep)
+    except ReportError as e:
+        err.print(f"[bold red]error:[/] report: {e}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(f"report written to {html_path} and {md_path}")
+
+
+@app.command("report")
+def report_command(
+    results_dir: Annotated[Path, typer.Argument(help="a results folder written by `simsales run`")],
+) -> None:
+    """Write report.html (self-contained) and report.md for stored results; runs nothing."""
+    if not results_dir.is_dir():
+        err.print(f"[bold red]error:[/] {str(results_dir)!r} is not a folder", highlight=False)
+        raise typer.Exit(2)
+    _write_report(results_dir)
 
 
 if __name__ == "__main__":  # pragma: no cover
