@@ -45,8 +45,8 @@ def test_number_formats():
 
 def test_labels_carry_units():
     assert metric_label("conversion") == ("conversion of qualified opportunities (%)", 100.0)
-    assert metric_label("cost_per_win") == ("cost_per_win (units of price)", 1.0)
-    assert metric_label("not_a_metric") == ("not_a_metric", 1.0)
+    assert metric_label("cost_per_win") == ("cost per win (units of price)", 1.0)
+    assert metric_label("not_a_metric") == ("not a metric", 1.0)
     assert parameter_label("sellers.team_size") == "sellers.team_size (sellers working in parallel)"
     assert parameter_label("no.such.key") == "no.such.key"
 

@@ -20,6 +20,9 @@ _NAMES = {
     "conversion": "conversion of qualified opportunities",
     "cost_of_sale_share": "cost of sale, share of first-deal revenue",
     "total_cost_share": "total cost of sales, share of all revenue",
+    "roise": "ROISE, return on invested sales effort",
+    "no_decision_share": "no-decision share of losses",
+    "cycle_median": "median cycle time",
 }
 
 
@@ -33,10 +36,12 @@ def metric_label(metric: str) -> tuple[str, float]:
     >>> metric_label("conversion")
     ('conversion of qualified opportunities (%)', 100.0)
     >>> metric_label("cycle_median")
-    ('cycle_median (days)', 1.0)
+    ('median cycle time (days)', 1.0)
+    >>> metric_label("cost_per_win")
+    ('cost per win (units of price)', 1.0)
     """
     unit = METRICS[metric][0] if metric in METRICS else None
-    name = _NAMES.get(metric, metric)
+    name = _NAMES.get(metric, metric.replace("_", " "))
     if unit == "share":
         return (f"{name} (%)", 100.0)
     if unit in _UNITS:
