@@ -216,3 +216,10 @@ def test_run_all_bad_input_exits_2_before_running_anything(tmp_path: Path):
     res = CliRunner().invoke(app, ["run-all", "--experiments", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "not a folder" in res.output
     assert not res_dir.exists()
+
+
+def test_docs_studies_has_a_section_per_study():
+    doc = (ROOT / "docs" / "studies.md").read_text(encoding="utf-8")
+    for f in STUDIES:
+        assert f"\n## {f.stem}\n" in doc, f"docs/studies.md has no section for {f.stem}"
+        assert f"results/{f.stem}/README.md" in doc
