@@ -223,3 +223,21 @@ def test_docs_studies_has_a_section_per_study():
     for f in STUDIES:
         assert f"\n## {f.stem}\n" in doc, f"docs/studies.md has no section for {f.stem}"
         assert f"results/{f.stem}/README.md" in doc
+
+
+def test_complex_sales_rules_coincide_for_a_single_stakeholder():
+    # Known answer the study's design relies on: with one stakeholder,
+    # champion, majority and consensus are the same rule, and the points meet
+    # the same customers, so their results are identical.
+    config = _tiny(ROOT / "experiments" / "complex_sales.toml")
+    df = simsales.run(config, workers=1).replications
+    size, rule = "population.stakeholders.value", "behaviour.decision_rule"
+    one = df[df[size] == 1]
+    assert one[rule].nunique() >= 2
+    metrics = list(METRICS)
+    tables = [
+        part.sort_values(["replication", "strategy"])[metrics].reset_index(drop=True)
+        for _, part in one.groupby(rule)
+    ]
+    for t in tables[1:]:
+        assert t.equals(tables[0])
