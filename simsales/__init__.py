@@ -20,6 +20,7 @@ from simsales.model.strategies import (
     make_strategy,
     register_strategy,
 )
+from simsales.reporting import write_report as report
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "load_results",
     "make_strategy",
     "register_strategy",
+    "report",
     "run",
     "select_best",
     "value",

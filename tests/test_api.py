@@ -36,4 +36,5 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
     assert (tmp_path / "results" / "api_demo" / "summary.csv").is_file()
+    assert (tmp_path / "results" / "api_demo" / "report.html").is_file()
     assert "demo_first" in simsales.available_strategies()

@@ -17,8 +17,10 @@ from matplotlib.figure import Figure
 from simsales.analysis.paired import COLUMNS as PAIRED_COLUMNS
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.summary import summarise
+from simsales.experiment import figures
 from simsales.experiment.files import atomic_write
 from simsales.plots import charts
+from simsales.plots.style import save_figure
 
 __all__ = ["Results", "build_manifest", "load_results"]
 
@@ -130,25 +132,15 @@ class Results:
 
     # -------------------------------------------------------------- charts
     def conversion_chart(self) -> Figure:
-        """Distribution of conversion across replications, by strategy."""
-        return charts.distribution_chart(
-            self.replications.assign(conversion=100 * self.replications["conversion"]),
-            "conversion",
-            "conversion of qualified opportunities (%)",
-        )
+        """Distribution of conversion across replications, by strategy (violins)."""
+        return self._chart("conversion")
 
     def cost_of_sale_chart(self) -> Figure:
-        """Distribution of cost of sale as a share of first-deal revenue."""
-        return charts.distribution_chart(
-            self.replications.assign(
-                cost_of_sale_share=100 * self.replications["cost_of_sale_share"]
-            ),
-            "cost_of_sale_share",
-            "cost of sale (% of first-deal revenue)",
-        )
+        """Distribution of cost of sale as a share of first-deal revenue (violins)."""
+        return self._chart("cost_of_sale")
 
     def losses_chart(self) -> Figure:
-        """Mean losses per replication by cause."""
+        """Mean losses per replication, stacked by cause."""
         return charts.losses_chart(self.replications)
 
     def funnel_chart(self) -> Figure:
@@ -163,20 +155,33 @@ class Results:
         """Cumulative revenue and cost of sales over time, per strategy."""
         return charts.revenue_cost_chart(self.timeseries)
 
+    def _chart(self, stem: str) -> Figure:
+        for c in figures.result_charts(self):
+            if c.stem == stem:
+                return c.draw()
+        raise ValueError(f"these results have no {stem!r} chart (a sweep has sweep charts)")
+
+    def chart_list(self) -> list[figures.Chart]:
+        """Every chart of these results with its caption, not yet drawn.
+
+        See :func:`simsales.experiment.figures.result_charts`.
+        """
+        return figures.result_charts(self)
+
     def charts(self) -> dict[str, Figure]:
-        """Every chart, by file stem (none yet for a sweep of several points)."""
-        if "point" in self.replications.columns and self.replications["point"].nunique() > 1:
-            return {}
-        out = {
-            "conversion": self.conversion_chart(),
-            "cost_of_sale": self.cost_of_sale_chart(),
-            "losses_by_cause": self.losses_chart(),
-            "orbit_funnel": self.funnel_chart(),
-        }
-        if not self.timeseries.empty:
-            out["orbit_occupancy"] = self.occupancy_chart()
-            out["revenue_vs_cost"] = self.revenue_cost_chart()
-        return out
+        """Every chart, drawn, by file stem (a sweep of several points: its sweep charts)."""
+        return {c.stem: c.draw() for c in self.chart_list()}
+
+    def report(self, directory: str | Path) -> tuple[Path, Path]:
+        """Write ``report.html`` and ``report.md`` for these results to ``directory``.
+
+        See :func:`simsales.reporting.write_report`; the directory is usually
+        the one the results were saved to (its optional ``selection.json``,
+        ``sensitivity.csv`` and the robustness files are read from there).
+        """
+        from simsales.reporting import write_report  # the report layer sits above this one
+
+        return write_report(directory, self)
 
     # -------------------------------------------------------------- files
     def save(self, directory: str | Path, with_charts: bool = True) -> Path:
@@ -209,8 +214,8 @@ class Results:
                 out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
             )
         if with_charts:
-            for stem, fig in self.charts().items():
-                charts.save_figure(fig, out / stem)
+            for chart in self.chart_list():
+                save_figure(chart.draw(), out / chart.stem)
         return out
 
 

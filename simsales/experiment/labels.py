@@ -1,0 +1,72 @@
+"""Axis labels with units, for metrics and for parameters given by key path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simsales.engine.metrics import METRICS
+from simsales.experiment.config import Experiment
+
+__all__ = ["metric_label", "parameter_label"]
+
+_UNITS = {
+    "count": "count",
+    "days": "days",
+    "hours": "hours",
+    "price units": "units of price",
+    "ratio": "ratio",
+}
+_NAMES = {
+    "conversion": "conversion of qualified opportunities",
+    "cost_of_sale_share": "cost of sale, share of first-deal revenue",
+    "total_cost_share": "total cost of sales, share of all revenue",
+    "roise": "ROISE, return on invested sales effort",
+    "no_decision_share": "no-decision share of losses",
+    "cycle_median": "median cycle time",
+}
+
+
+def metric_label(metric: str) -> tuple[str, float]:
+    """Axis label of a metric with its unit, and the factor its values are shown at.
+
+    Shares are shown in percent (factor 100); everything else as stored.
+
+    Examples
+    --------
+    >>> metric_label("conversion")
+    ('conversion of qualified opportunities (%)', 100.0)
+    >>> metric_label("cycle_median")
+    ('median cycle time (days)', 1.0)
+    >>> metric_label("cost_per_win")
+    ('cost per win (units of price)', 1.0)
+    """
+    unit = METRICS[metric][0] if metric in METRICS else None
+    name = _NAMES.get(metric, metric.replace("_", " "))
+    if unit == "share":
+        return (f"{name} (%)", 100.0)
+    if unit in _UNITS:
+        return (f"{name} ({_UNITS[unit]})", 1.0)
+    return (name, 1.0)
+
+
+def parameter_label(path: str) -> str:
+    """A parameter's key path with the schema's description of it, if it has one.
+
+    Examples
+    --------
+    >>> parameter_label("market.lead_rate")
+    'market.lead_rate (leads per day)'
+    >>> parameter_label("population.urgency.b")
+    'population.urgency.b'
+    """
+    model: Any = Experiment
+    description = None
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not isinstance(fields, dict) or part not in fields:
+            return path
+        description = fields[part].description
+        model = fields[part].annotation
+    if not description:
+        return path
+    return f"{path} ({description.split(' (')[0]})"

@@ -1,0 +1,203 @@
+"""The one style of every simsales chart, and writing charts to files.
+
+Charts are made without pyplot (no global figure state). Each chart function
+runs inside :func:`styled`, which applies :data:`RC` while the figure is built;
+:func:`save_figure` applies it again while the figure is written, so settings
+read at save time (font embedding, SVG ids) are the same everywhere.
+
+The palette is Okabe & Ito's (2008), safe for the common colour-vision
+deficiencies; lines also change dash after eight series and scatter markers
+change shape, so no chart relies on colour alone. Continuous values use
+``viridis`` (perceptually uniform, readable in grey and by colour-blind readers).
+
+References
+----------
+Okabe, M. & Ito, K. (2008). Color universal design (CUD): how to make figures
+and presentations that are friendly to colorblind people. https://jfly.uni-koeln.de/color/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial, wraps
+from pathlib import Path
+from typing import Any, Literal, ParamSpec, TypeVar, cast
+
+import matplotlib
+import numpy as np
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from simsales.experiment.files import atomic_write
+
+__all__ = [
+    "CMAP",
+    "DPI",
+    "FORMATS",
+    "MARKERS",
+    "PALETTE",
+    "RC",
+    "colour_map",
+    "label_grid",
+    "line_styles",
+    "new_figure",
+    "save_figure",
+    "split_unit",
+    "style_axes",
+    "styled",
+]
+
+#: Okabe-Ito colour-blind-safe palette (yellow last: weakest on white).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+#: Marker shapes, so categories differ in shape as well as colour.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+#: Colour map of continuous values.
+CMAP = "viridis"
+#: Resolution of PNG files.
+DPI = 300
+#: Files written by :func:`save_figure` by default (SVG on request).
+FORMATS = ("png", "pdf")
+
+#: rcParams of every chart: small type sized for a journal column, no box
+#: around plots or legends, light grid behind the data, fonts embedded as
+#: TrueType (editable in vector editors), deterministic SVG ids.
+RC: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "figure.titlesize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "0.9",
+    "grid.linewidth": 0.8,
+    "axes.axisbelow": True,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "legend.frameon": False,
+    "lines.linewidth": 1.5,
+    "image.cmap": CMAP,
+    "savefig.dpi": DPI,
+    "pdf.fonttype": 42,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "simsales",
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def styled(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a chart function with :data:`RC` in force (artists read it when made)."""
+
+    @wraps(fn)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context(cast(Any, RC)):
+            return fn(*args, **kwargs)
+
+    return inner
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` × ``height`` inches with constrained layout.
+
+    Files are exactly this size (no tight bounding box): ``width * DPI`` by
+    ``height * DPI`` pixels in PNG.
+    """
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def style_axes(ax: Axes, grid: Literal["x", "y", "both", ""] = "y") -> None:
+    """Open axes (no top or right spine), a light grid on ``grid`` ("x", "y", "both", "")."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(False)
+    if grid:
+        ax.grid(axis=grid, color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def label_grid(axes: np.ndarray, n: int, xlabel: str | None, ylabel: str | None) -> None:
+    """Hide the unused panels of a grid (``n`` used) and label the outer ones.
+
+    Each column's lowest used panel gets the x label and its tick labels
+    (with shared axes, a panel above an empty slot would otherwise have
+    none); the first column gets the y label.
+    """
+    flat = axes.flat
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    nrow, ncol = axes.shape
+    for col in range(ncol):
+        used = [r for r in range(nrow) if r * ncol + col < n]
+        if used and xlabel is not None:
+            ax = axes[used[-1], col]
+            ax.set_xlabel(xlabel)
+            ax.tick_params(axis="x", labelbottom=True)
+    if ylabel is not None:
+        for row in range(nrow):
+            axes[row, 0].set_ylabel(ylabel)
+
+
+def split_unit(label: str) -> tuple[str, str]:
+    """``"name (unit)"`` -> ``("name", "unit")``; without a trailing unit, ``(label, "")``."""
+    if label.endswith(")") and " (" in label:
+        name, unit = label[:-1].rsplit(" (", 1)
+        return name, unit
+    return label, ""
+
+
+def colour_map(names: Iterable[str]) -> dict[str, str]:
+    """A palette colour per name, in order (the same order gives the same colours)."""
+    return {n: PALETTE[k % len(PALETTE)] for k, n in enumerate(names)}
+
+
+def line_styles(n: int) -> list[tuple[str, str]]:
+    """(colour, linestyle) for ``n`` series: the palette solid, then dotted, dashed..."""
+    dashes = ["-", ":", "--", "-."]
+    return [
+        (PALETTE[k % len(PALETTE)], dashes[(k // len(PALETTE)) % len(dashes)]) for k in range(n)
+    ]
+
+
+def _savefig(fig: Figure, fmt: str, metadata: dict[str, Any], path: Path) -> None:
+    fig.savefig(path, dpi=DPI, format=fmt, metadata=metadata)
+
+
+def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` (300 dpi), ``stem.pdf`` and, if asked, ``stem.svg``.
+
+    Each file is written under a temporary name and renamed. No creation date
+    is stored, so the same figure gives byte-identical files.
+
+    Parameters
+    ----------
+    fig : Figure
+        The chart.
+    stem : Path
+        Path without suffix.
+    formats : sequence of {"png", "pdf", "svg"}
+        Files to write.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+    """
+    meta: dict[str, dict[str, Any]] = {
+        "png": {},
+        "pdf": {"CreationDate": None},
+        "svg": {"Date": None},
+    }
+    paths = []
+    for fmt in formats:
+        if fmt not in meta:
+            raise ValueError(f"format {fmt!r} is not one of {', '.join(meta)}")
+        path = Path(stem).with_suffix(f".{fmt}")
+        with matplotlib.rc_context(cast(Any, RC)):
+            atomic_write(path, partial(_savefig, fig, fmt, meta[fmt]))
+        paths.append(path)
+    return paths

@@ -1,0 +1,191 @@
+"""Charts of sweeps: a metric against one swept parameter, and a heatmap over two."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from simsales.plots.style import (
+    CMAP,
+    label_grid,
+    line_styles,
+    new_figure,
+    split_unit,
+    style_axes,
+    styled,
+)
+
+__all__ = ["point_means", "sweep_heatmap", "sweep_line_chart"]
+
+
+def point_means(summary: pd.DataFrame, points: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One row per design point × strategy: the point's parameters, mean and CI of ``metric``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Tidy summary of a sweep: ``point, strategy, metric, mean, ci_low, ci_high``.
+    points : DataFrame
+        One row per design point: ``point`` and one column per swept parameter.
+    metric : str
+        The metric.
+    """
+    if "point" not in summary.columns:
+        raise ValueError("summary has no 'point' column: not a sweep")
+    part = summary[summary["metric"] == metric]
+    if part.empty:
+        raise ValueError(f"metric {metric!r} is not in the summary")
+    return part.merge(points, on="point", how="left", validate="many_to_one")
+
+
+@styled
+def sweep_line_chart(
+    summary: pd.DataFrame,
+    points: pd.DataFrame,
+    metric: str,
+    label: str,
+    parameter: str,
+    *,
+    scale: float = 1.0,
+    xlabel: str | None = None,
+) -> Figure:
+    """Mean of ``metric`` against a swept parameter, one line per strategy, CI band.
+
+    The band is each point's confidence interval of the mean over
+    replications (from the summary). Needs one design point per parameter
+    value: with other parameters swept too, use :func:`sweep_heatmap`.
+
+    Parameters
+    ----------
+    summary, points : DataFrame
+        See :func:`point_means`.
+    metric : str
+        Metric to show.
+    label : str
+        Its axis label, with units (after ``scale``).
+    parameter : str
+        The swept parameter (a column of ``points``).
+    scale : float
+        Multiplies the metric (100 for a share in percent).
+    xlabel : str, optional
+        Axis label of the parameter, with units; default its key path.
+    """
+    df = point_means(summary, points, metric)
+    if parameter not in df.columns:
+        raise ValueError(f"parameter {parameter!r} is not a column of the design points")
+    names = [str(s) for s in pd.unique(df["strategy"])]
+    if df.groupby(["strategy", parameter]).size().max() > 1:
+        raise ValueError(
+            f"several design points share a value of {parameter!r} (other parameters "
+            "vary too); draw a heatmap instead"
+        )
+    fig = new_figure(6.4, 3.8)
+    ax = fig.subplots()
+    for (colour, dash), name in zip(line_styles(len(names)), names, strict=True):
+        s = df[df["strategy"] == name].sort_values(parameter)
+        x = s[parameter].to_numpy(dtype=float)
+        lo = s["ci_low"].to_numpy(dtype=float) * scale
+        hi = s["ci_high"].to_numpy(dtype=float) * scale
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(
+            x, s["mean"].to_numpy(dtype=float) * scale, color=colour, linestyle=dash,
+            marker="o", markersize=3, label=name,
+        )  # fmt: skip
+    ax.set_xlabel(xlabel or parameter)
+    ax.set_ylabel(label)
+    ax.set_title("Across the sweep: mean and 95% CI band")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    style_axes(ax, "both")
+    return fig
+
+
+def _grid(x: np.ndarray, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """(x values, y values, matrix[y, x]) when the points form a full grid, else None."""
+    frame = pd.DataFrame({"x": x, "y": y, "v": v}).groupby(["x", "y"])["v"].mean()
+    xs, ys = np.unique(x), np.unique(y)
+    if len(frame) != len(xs) * len(ys):
+        return None
+    matrix = frame.unstack("x").reindex(index=ys, columns=xs).to_numpy(dtype=float)
+    return xs, ys, matrix
+
+
+@styled
+def sweep_heatmap(
+    summary: pd.DataFrame,
+    points: pd.DataFrame,
+    metric: str,
+    label: str,
+    x: str,
+    y: str,
+    *,
+    scale: float = 1.0,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Heatmap of the mean of ``metric`` over two swept parameters, one panel per strategy.
+
+    A grid design is drawn cell by cell (one cell per pair of values; the
+    mean over any other swept parameters). A space-filling design (Latin
+    hypercube, Sobol) is binned into about sqrt(points) × sqrt(points) equal
+    cells, each showing the mean of the design points in it; an empty cell
+    is left blank. All panels share one colour scale.
+
+    Parameters
+    ----------
+    summary, points : DataFrame
+        See :func:`point_means`.
+    metric, label, scale :
+        As in :func:`sweep_line_chart`.
+    x, y : str
+        The two swept parameters (columns of ``points``).
+    xlabel, ylabel : str, optional
+        Their axis labels, with units; default their key paths.
+    """
+    df = point_means(summary, points, metric)
+    for p in (x, y):
+        if p not in df.columns:
+            raise ValueError(f"parameter {p!r} is not a column of the design points")
+    names = [str(s) for s in pd.unique(df["strategy"])]
+    values = df["mean"].to_numpy(dtype=float) * scale
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    ncol = min(3, len(names))
+    nrow = -(-len(names) // ncol)
+    fig = new_figure(3.2 * ncol + 1.2, 2.9 * nrow + 0.5)
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True)
+    mesh = None
+    n_points = df["point"].nunique()
+    for ax, name in zip(axes.flat, names, strict=False):
+        s = df[df["strategy"] == name]
+        xv, yv = s[x].to_numpy(dtype=float), s[y].to_numpy(dtype=float)
+        v = s["mean"].to_numpy(dtype=float) * scale
+        grid = _grid(xv, yv, v)
+        if grid is not None:
+            xs, ys, matrix = grid
+            mesh = ax.pcolormesh(
+                np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, matrix,
+                cmap=CMAP, vmin=vmin, vmax=vmax,
+            )  # fmt: skip
+            ax.set_xticks(range(len(xs)), [f"{t:g}" for t in xs])
+            ax.set_yticks(range(len(ys)), [f"{t:g}" for t in ys])
+        else:
+            bins = max(2, math.ceil(math.sqrt(n_points)))
+            ok = np.isfinite(v)
+            binned = stats.binned_statistic_2d(
+                xv[ok], yv[ok], v[ok], statistic="mean", bins=bins,
+                range=[(np.nanmin(xv), np.nanmax(xv)), (np.nanmin(yv), np.nanmax(yv))],
+            )  # fmt: skip
+            mesh = ax.pcolormesh(
+                binned.x_edge, binned.y_edge, binned.statistic.T, cmap=CMAP, vmin=vmin, vmax=vmax
+            )
+        ax.set_title(name)
+        style_axes(ax, "")
+    label_grid(axes, len(names), xlabel or x, ylabel or y)
+    if mesh is not None:
+        fig.colorbar(mesh, ax=axes, label=label, shrink=0.9)
+    fig.suptitle(f"{split_unit(label)[0]} over the sweep (mean over replications)")
+    return fig

@@ -1,0 +1,198 @@
+"""Optional inputs of a report: files other analyses leave in the results folder.
+
+Each reader returns None when its file is absent, and raises
+:class:`ReportError` naming the file, the problem and what is allowed when
+it is present but malformed. The report has a section for each file present.
+
+========================  ==============================================================
+file                      contents
+========================  ==============================================================
+``selection.json``        ``{"statement": "..."}``: the best-strategy statement of the
+                          selection analysis, shown as written (other keys are ignored)
+``sensitivity.csv``       one row per strategy × metric × parameter: ``strategy, metric,
+                          parameter`` and Sobol ``S1, S1_conf, ST, ST_conf`` or Morris
+                          ``mu_star, mu_star_conf, sigma, mu`` (``*_conf``: CI half-widths)
+``robustness_worlds.csv`` one row per world: the uncertain parameters (columns named by
+                          key path, e.g. ``population.urgency.b``), ``best`` (the strategy
+                          best in that world) and any other columns
+``robustness_boxes.csv``  PRIM boxes, one row per strategy × parameter: ``strategy,
+                          parameter, low, high`` (and ``restricted``): where each strategy
+                          tends to be best (drawn on the win-region map)
+``robustness.txt``        the robustness findings in plain words, shown as written
+========================  ==============================================================
+
+The three robustness files are those :meth:`simsales.analysis.robustness.Robustness.save`
+writes (``simsales robustness RESULTS_DIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from simsales.plots.regions import parameter_columns
+from simsales.plots.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS
+
+__all__ = [
+    "Extras",
+    "ReportError",
+    "read_boxes",
+    "read_extras",
+    "read_robustness",
+    "read_rules",
+    "read_selection",
+    "read_sensitivity",
+    "sensitivity_method",
+]
+
+SELECTION = "selection.json"
+SENSITIVITY = "sensitivity.csv"
+ROBUSTNESS = "robustness_worlds.csv"
+BOXES = "robustness_boxes.csv"
+RULES = "robustness.txt"
+
+
+class ReportError(ValueError):
+    """A results folder or one of its files cannot be reported on (bad input)."""
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ReportError(f"{path.name}: not readable JSON ({e})") from None
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise ReportError(f"{path.name}: not a readable CSV table ({e})") from None
+
+
+def read_selection(directory: Path) -> dict[str, Any] | None:
+    """``selection.json``: an object with a non-empty string ``statement``."""
+    path = directory / SELECTION
+    if not path.is_file():
+        return None
+    data = _json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("statement"), str):
+        raise ReportError(f'{SELECTION}: needs an object {{"statement": "..."}}, got {data!r:.80}')
+    if not data["statement"].strip():
+        raise ReportError(f"{SELECTION}: 'statement' is empty")
+    return data
+
+
+def sensitivity_method(table: pd.DataFrame) -> Literal["sobol", "morris"]:
+    """Which method a sensitivity table holds, from its columns.
+
+    Raises
+    ------
+    ReportError
+        If it has the columns of neither.
+    """
+    cols = set(table.columns)
+    if set(SOBOL_COLUMNS) <= cols:
+        return "sobol"
+    if set(MORRIS_COLUMNS) <= cols:
+        return "morris"
+    miss_s = [c for c in SOBOL_COLUMNS if c not in cols]
+    miss_m = [c for c in MORRIS_COLUMNS if c not in cols]
+    raise ReportError(
+        f"{SENSITIVITY}: needs the Sobol columns {', '.join(SOBOL_COLUMNS)} (missing "
+        f"{', '.join(miss_s)}) or the Morris columns {', '.join(MORRIS_COLUMNS)} (missing "
+        f"{', '.join(miss_m)})"
+    )
+
+
+def read_sensitivity(directory: Path) -> pd.DataFrame | None:
+    """``sensitivity.csv``: Sobol or Morris indices (see :func:`sensitivity_method`)."""
+    path = directory / SENSITIVITY
+    if not path.is_file():
+        return None
+    table = _csv(path)
+    sensitivity_method(table)
+    if table.empty:
+        raise ReportError(f"{SENSITIVITY}: has no rows")
+    return table
+
+
+def read_robustness(directory: Path) -> pd.DataFrame | None:
+    """``robustness_worlds.csv``: one row per world, parameter columns and ``best``."""
+    path = directory / ROBUSTNESS
+    if not path.is_file():
+        return None
+    table = _csv(path)
+    if "best" not in table.columns:
+        raise ReportError(f"{ROBUSTNESS}: needs a 'best' column (the best strategy per world)")
+    if not parameter_columns(table):
+        raise ReportError(
+            f"{ROBUSTNESS}: needs at least one parameter column named by its key path "
+            f"(with a dot, e.g. population.urgency.b); it has {', '.join(map(str, table.columns))}"
+        )
+    if table.empty:
+        raise ReportError(f"{ROBUSTNESS}: has no rows")
+    return table
+
+
+def read_boxes(directory: Path) -> dict[str, dict[str, tuple[float, float]]] | None:
+    """``robustness_boxes.csv``: ``strategy, parameter, low, high`` with low <= high."""
+    path = directory / BOXES
+    if not path.is_file():
+        return None
+    table = _csv(path)
+    need = {"strategy", "parameter", "low", "high"}
+    if not need <= set(table.columns):
+        raise ReportError(
+            f"{BOXES}: needs columns strategy, parameter, low, high; "
+            f"it has {', '.join(map(str, table.columns))}"
+        )
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for rec in table.to_dict("records"):
+        lo, hi = rec["low"], rec["high"]
+        ok = all(isinstance(b, int | float) and math.isfinite(b) for b in (lo, hi)) and lo <= hi
+        if not ok:
+            raise ReportError(
+                f"{BOXES}: {rec['strategy']!r}, {rec['parameter']!r} needs low <= high, two "
+                f"finite numbers; got {lo!r}, {hi!r}"
+            )
+        out.setdefault(str(rec["strategy"]), {})[str(rec["parameter"])] = (float(lo), float(hi))
+    return out
+
+
+def read_rules(directory: Path) -> str | None:
+    """``robustness.txt``: the findings in plain words."""
+    path = directory / RULES
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError as e:
+        raise ReportError(f"{RULES}: cannot be read ({e})") from None
+
+
+@dataclass(frozen=True)
+class Extras:
+    """The optional inputs found in a results folder (None: file absent)."""
+
+    selection: dict[str, Any] | None
+    sensitivity: pd.DataFrame | None
+    robustness: pd.DataFrame | None
+    boxes: dict[str, dict[str, tuple[float, float]]] | None
+    rules: str | None = None
+
+
+def read_extras(directory: Path) -> Extras:
+    """Read every optional input of :mod:`simsales.reporting.extras` in ``directory``."""
+    return Extras(
+        read_selection(directory),
+        read_sensitivity(directory),
+        read_robustness(directory),
+        read_boxes(directory),
+        read_rules(directory),
+    )

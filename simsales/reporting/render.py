@@ -1,0 +1,160 @@
+"""Render a :class:`~simsales.reporting.document.Document` as Markdown or as HTML.
+
+The Markdown refers to the charts as files beside it (PNG, with a link to
+the PDF). The HTML is self-contained: its style sheet is inline and every
+chart is embedded as a base64 ``data:`` URI, so the one file can be mailed or
+archived; it links to nothing outside itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import struct
+from collections.abc import Mapping
+
+from simsales.plots.style import DPI
+from simsales.reporting.document import Document, Image, Table
+
+__all__ = ["png_size", "to_html", "to_markdown"]
+
+_CODE = re.compile(r"`([^`]+)`")
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a PNG.
+    """
+    if data[:8] != _PNG or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG file")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+# ------------------------------------------------------------------ Markdown
+def _md_text(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _md_table(t: Table) -> list[str]:
+    lines = ["| " + " | ".join(_md_text(h) for h in t.header) + " |"]
+    lines.append(
+        "|" + "|".join("---:" if k in t.numeric else "---" for k in range(len(t.header))) + "|"
+    )
+    lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in t.rows]
+    return lines
+
+
+def to_markdown(doc: Document) -> str:
+    """The report as Markdown; figures are ``STEM.png`` beside the file."""
+    lines = [f"# {doc.title}", "", doc.intro, ""]
+    lines += [f"{k}. [{s.title}](#{s.anchor})" for k, s in enumerate(doc.sections, start=1)]
+    lines.append("")
+    number = 0
+    for s in doc.sections:
+        lines += [f'<a id="{s.anchor}"></a>', "", f"## {s.title}", ""]
+        for b in s.blocks:
+            if isinstance(b, Table):
+                lines += [*_md_table(b), ""]
+            elif isinstance(b, Image):
+                number += 1
+                lines += [
+                    f"![Figure {number}. {b.caption}]({b.stem}.png)",
+                    "",
+                    f"**Figure {number}.** {b.caption} (vector: [{b.stem}.pdf]({b.stem}.pdf))",
+                    "",
+                ]
+            else:
+                lines += [b, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------- HTML
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+color:#1a1a1a;background:#fff;line-height:1.5;margin:0}
+main{max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem}
+h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2.5rem;
+border-bottom:1px solid #ddd;padding-bottom:.2rem}
+p{max-width:52rem}code{background:#f3f3f3;padding:0 .25em;border-radius:3px;font-size:.92em}
+nav ol{columns:2;max-width:40rem}
+.scroll{overflow-x:auto;margin:1rem 0}
+table{border-collapse:collapse;font-size:.88rem;font-variant-numeric:tabular-nums}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
+th{border-bottom:2px solid #999;background:#fafafa}
+td.n,th.n{text-align:right;white-space:nowrap}
+figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
+figcaption{font-size:.9rem;color:#333;max-width:52rem;margin-top:.3rem}
+"""
+
+
+def _html_text(text: str) -> str:
+    return _CODE.sub(r"<code>\1</code>", html.escape(text))
+
+
+def _html_table(t: Table) -> str:
+    def cls(k: int) -> str:
+        return ' class="n"' if k in t.numeric else ""
+
+    head = "".join(f"<th{cls(k)}>{html.escape(h)}</th>" for k, h in enumerate(t.header))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(k)}>{html.escape(c)}</td>" for k, c in enumerate(row)) + "</tr>"
+        for row in t.rows
+    )
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll">{table}</div>'
+
+
+def _html_figure(img: Image, number: int, png: bytes) -> str:
+    width, height = png_size(png)
+    # shown at the size it was drawn: pixels / DPI inches at 96 CSS px per inch
+    w, h = round(width * 96 / DPI), round(height * 96 / DPI)
+    data = base64.b64encode(png).decode("ascii")
+    caption = html.escape(img.caption)
+    return (
+        f'<figure id="fig-{html.escape(img.stem)}"><img src="data:image/png;base64,{data}" '
+        f'width="{w}" height="{h}" alt="Figure {number}. {caption}">'
+        f"<figcaption><b>Figure {number}.</b> {caption}</figcaption></figure>"
+    )
+
+
+def to_html(doc: Document, pngs: Mapping[str, bytes]) -> str:
+    """The report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    doc : Document
+        The report.
+    pngs : mapping
+        PNG bytes of every figure, by file stem.
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(doc.title)}</title><style>{_CSS.strip()}</style></head>",
+        f"<body><main><h1>{html.escape(doc.title)}</h1><p>{_html_text(doc.intro)}</p>",
+        "<nav><ol>",
+        *(f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in doc.sections),
+        "</ol></nav>",
+    ]
+    number = 0
+    for s in doc.sections:
+        parts.append(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>')
+        for b in s.blocks:
+            if isinstance(b, Table):
+                parts.append(_html_table(b))
+            elif isinstance(b, Image):
+                number += 1
+                parts.append(_html_figure(b, number, pngs[b.stem]))
+            else:
+                parts.append(f"<p>{_html_text(b)}</p>")
+        parts.append("</section>")
+    parts.append("</main></body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,461 @@
+"""The sections of a report, each built from stored results only."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from simsales.experiment.config import Experiment
+from simsales.experiment.figures import Chart, swept_parameters
+from simsales.experiment.labels import metric_label
+from simsales.experiment.results import Results
+from simsales.reporting.best import HEADLINE, PRIMARY, Lead, lead, leads_by_point
+from simsales.reporting.document import Image, Section, Table, num, with_ci
+from simsales.reporting.extras import Extras, sensitivity_method
+from simsales.reporting.pairs import Comparisons
+
+__all__ = [
+    "KEY_METRICS",
+    "appendix",
+    "best_strategy",
+    "charts_section",
+    "comparisons",
+    "experiment",
+    "robustness",
+    "sensitivity",
+    "summary",
+]
+
+#: Metrics of the summary table (the same as the command line prints).
+KEY_METRICS = (
+    "conversion", "wins", "cost_per_win", "cost_of_sale_share", "cycle_median",
+    "no_decision_share", "roise", "churn_rate", "total_cost_share",
+)  # fmt: skip
+
+#: Top-level keys shown in their own rows, not in the list of changed parameters.
+_OWN_ROWS = {
+    "name", "description", "seed", "replications", "modules", "strategies", "sweep",
+    "uncertain", "compare", "compare_metrics",
+}  # fmt: skip
+
+
+def _compact(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "))
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _changed(config: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(key path, value, default) of every setting that differs from the defaults."""
+    defaults = _flatten(Experiment(name="default", seed=0).model_dump(mode="json"))
+    mine = _flatten({k: v for k, v in config.items() if k not in _OWN_ROWS})
+    return [
+        (k, v, defaults.get(k, "(not a default key)"))
+        for k, v in mine.items()
+        if k.split(".")[0] not in _OWN_ROWS and defaults.get(k, object()) != v
+    ]
+
+
+def _sweep_text(sweep: dict[str, Any] | None, n_points: int) -> str:
+    if not sweep:
+        return "none"
+    params = "; ".join(f"{p} = {_compact(v)}" for p, v in sweep.get("parameters", {}).items())
+    return f"{sweep.get('method', 'grid')} design, {n_points} points: {params}"
+
+
+def experiment(results: Results) -> Section:
+    """What was run: settings, strategies, versions."""
+    m = results.manifest
+    cfg: dict[str, Any] = m.get("config", {})
+    life = cfg.get("lifecycle", {})
+    market = cfg.get("market", {})
+    sellers = cfg.get("sellers", {})
+    horizon = float(cfg.get("horizon_days", float("nan")))
+    end = life.get("end_days") or horizon
+    reps = str(m.get("replications", cfg.get("replications", "?")))
+    if m.get("resumed_replications"):
+        reps += f" ({m['resumed_replications']} resumed from an interrupted run)"
+    if market.get("size"):
+        market_text = (
+            f"finite, {market['size']} buyers (Bass innovation {market['innovation']}/year)"
+        )
+    else:
+        market_text = f"unlimited, {market.get('lead_rate')} leads per day"
+    reps_df = results.replications
+    n_points = int(reps_df["point"].nunique()) if "point" in reps_df.columns else 1
+    deps = m.get("dependencies", {})
+    lifecycle = "on" if life.get("enabled", True) else "off"
+    uncertain = "; ".join(f"{p} ~ {_compact(d)}" for p, d in cfg.get("uncertain", {}).items())
+    pairs = "; ".join(f"{a} vs {b}" for a, b in cfg.get("compare", []))
+    rows = [
+        ["experiment", str(m.get("experiment", cfg.get("name", "")))],
+        ["description", str(cfg.get("description") or "–")],
+        ["root seed", str(m.get("seed", cfg.get("seed")))],
+        ["replications", reps],
+        ["leads arrive for", f"{horizon:g} days"],
+        ["customers observed for", f"{float(end):g} days (lifecycle {lifecycle})"],
+        ["market", market_text],
+        [
+            "sellers",
+            f"{sellers.get('team_size')} sellers, {sellers.get('hours_per_day')} hours/day, "
+            f"{sellers.get('cost_per_hour')} of the price per hour",
+        ],
+        ["strategies", ", ".join(s["name"] for s in cfg.get("strategies", []))],
+        ["sweep", _sweep_text(cfg.get("sweep"), n_points)],
+        ["uncertain parameters", uncertain or "none"],
+        ["paired comparisons", pairs or "none"],
+        ["failed replications", str(len(m.get("failures", [])))],
+        ["simsales", f"{m.get('simsales_version')} (git commit {m.get('git_commit') or '–'})"],
+        ["Python, platform", f"{m.get('python')}, {m.get('platform')}"],
+        ["dependencies", ", ".join(f"{k} {v}" for k, v in deps.items())],
+        [
+            "run",
+            f"{m.get('wall_seconds')} s on {m.get('workers')} worker(s), "
+            f"backend {m.get('backend', 'local')}",
+        ],
+    ]
+    blocks: list[Any] = [
+        "The experiment as recorded in `manifest.json`; this report is computed from the "
+        "stored tables and runs no simulation.",
+        Table(["setting", "value"], rows),
+    ]
+    strat_rows = []
+    for s in cfg.get("strategies", []):
+        if s.get("sequence"):
+            built = " then ".join(
+                f"{p['strategy']}" + (f" until {p['until']}" if p.get("until") else "")
+                for p in s["sequence"]
+            )
+        else:
+            built = s.get("strategy") or s["name"]
+        strat_rows.append([s["name"], built, _compact(s.get("params") or {}) or "{}"])
+    if strat_rows:
+        blocks += ["Strategies:", Table(["strategy", "built from", "parameters"], strat_rows)]
+    changed = _changed(cfg)
+    if changed:
+        blocks += [
+            "Settings that differ from the built-in defaults (every other setting is at its "
+            "default; `experiments/baseline.toml` lists them all):",
+            Table(
+                ["key", "value", "default"],
+                [[k, _compact(v), _compact(d)] for k, v, d in changed],
+            ),
+        ]
+    else:
+        blocks.append(
+            "Every other setting is at its built-in default (`experiments/baseline.toml` "
+            "lists them all)."
+        )
+    return Section("The experiment as run", "experiment", blocks)
+
+
+def _point_label(results: Results) -> dict[int, str]:
+    params = swept_parameters(results)
+    reps = results.replications
+    if "point" not in reps.columns:
+        return {}
+    first = reps.groupby("point", sort=True)[params].first() if params else None
+    out = {}
+    for point in sorted(reps["point"].unique()):
+        values = (
+            ", ".join(f"{p} = {first.loc[point, p]:g}" for p in params) if first is not None else ""
+        )
+        out[int(point)] = f"{point}: {values}" if values else str(point)
+    return out
+
+
+def summary(results: Results) -> Section:
+    """Key metrics per strategy (per design point of a sweep), mean and 95% CI."""
+    s = results.summary
+    metrics = [m for m in KEY_METRICS if m in set(s["metric"])]
+    by_point = "point" in s.columns
+    keys = ["point", "strategy"] if by_point else ["strategy"]
+    labels = {m: metric_label(m) for m in metrics}
+    header = (["design point"] if by_point else []) + ["strategy"] + [labels[m][0] for m in metrics]
+    cells = s.set_index([*keys, "metric"])
+    points = _point_label(results)
+    rows = []
+    for key in s[keys].drop_duplicates().itertuples(index=False):
+        row = ([points.get(int(key[0]), str(key[0]))] if by_point else []) + [str(key[-1])]
+        for m in metrics:
+            c = cells.loc[(*key, m)]
+            row.append(with_ci(c["mean"], c["ci_low"], c["ci_high"], labels[m][1]))
+        rows.append(row)
+    first = 2 if by_point else 1
+    n = results.replications["replication"].nunique()
+    return Section(
+        "Summary",
+        "summary",
+        [
+            f"Mean over {n} replications with its 95% confidence interval (Student t) in "
+            "brackets; – where a metric is undefined (e.g. churn before any renewal is due). "
+            "Every metric is in `summary.csv` and in the appendix.",
+            Table(header, rows, frozenset(range(first, len(header)))),
+        ],
+    )
+
+
+def comparisons(comp: Comparisons, forest: Chart | None) -> Section:
+    """The paired comparisons (declared, or each strategy against the first), with the
+    forest plot."""
+    table = comp.table
+    if table.empty:
+        return Section(
+            "Paired comparisons",
+            "comparisons",
+            [
+                "No paired comparisons: the experiment declares none (`compare`) and has "
+                "one strategy, or it is a sweep (compare within one design point)."
+            ],
+        )
+    rows = []
+    for r in table.to_dict("records"):
+        label, scale = metric_label(str(r["metric"]))
+        rows.append([
+            str(r["a"]), str(r["b"]), label, num(r["mean_a"], scale), num(r["mean_b"], scale),
+            with_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"], scale, signed=True),
+            with_ci(r["rel_change"], r["rel_ci_low"], r["rel_ci_high"], 100, signed=True),
+            str(r["n"]),
+        ])  # fmt: skip
+    which = (
+        "The comparisons the experiment declares (`compare`), also in `comparisons.csv`."
+        if comp.declared
+        else f"The experiment declares no comparisons (`compare`), so each strategy is "
+        f"compared with the first in the file, `{comp.reference}`, on its `compare_metrics`."
+    )
+    blocks: list[Any] = [
+        which + " Each pair met the very same customers in every replication (common random "
+        "numbers), so the difference is paired: its interval is a Student-t interval of the "
+        "per-replication differences; the relative change a / b − 1 has a paired BCa "
+        "bootstrap interval (none with fewer than 10 replications).",
+        Table(
+            ["a", "b", "metric", "mean a", "mean b", "a − b [95% CI]", "change % [95% CI]", "n"],
+            rows,
+            frozenset(range(3, 8)),
+        ),
+    ]
+    if forest is not None:
+        blocks.append(Image(forest.stem, forest.caption))
+    return Section("Paired comparisons", "comparisons", blocks)
+
+
+def _direction(higher: bool) -> tuple[str, str]:
+    return ("highest", "above") if higher else ("lowest", "below")
+
+
+def _lead(ld: Lead) -> tuple[float, float, float]:
+    """The leader's margin over the runner-up, positive when it leads, and its interval."""
+    sign = 1.0 if ld.higher_is_better else -1.0
+    lo, hi = sorted((sign * ld.diff_ci_low, sign * ld.diff_ci_high))
+    return sign * ld.diff, lo, hi
+
+
+def _sentence_ci(mean: float, low: float, high: float, scale: float, unit: str) -> str:
+    """``m unit (95% CI lo to hi unit)`` for prose; the mean alone without an interval."""
+    text = with_ci(mean, low, high, scale)
+    if "[" not in text:
+        return f"{text}{unit}"
+    m, rest = text.split(" [")
+    lo, hi = rest.rstrip("]").split(", ")
+    return f"{m}{unit} (95% CI {lo} to {hi}{unit})"
+
+
+def _lead_sentence(what: str, ld: Lead) -> str:
+    _, scale = metric_label(ld.metric)
+    unit, lead_unit = ("%", " percentage points") if scale == 100 else ("", "")
+    best, side = _direction(ld.higher_is_better)
+    text = (
+        f"On {what}, `{ld.leader}` has the {best} mean over {ld.n} replications, "
+        f"{_sentence_ci(ld.mean, ld.ci_low, ld.ci_high, scale, unit)}."
+    )
+    if ld.runner_up is None:
+        return text + " It is the only strategy, so there is nothing to compare."
+    text += (
+        f" Paired on the same customers it is {side} the runner-up, `{ld.runner_up}`, by "
+        f"{_sentence_ci(*_lead(ld), scale, lead_unit)}"
+    )
+    if math.isfinite(ld.rel_change):
+        text += f", {num(abs(ld.rel_change), 100, decimals=1)}% {side} in relative terms"
+    if not math.isfinite(ld.diff_ci_low):
+        return text + "; too few replications for an interval."
+    if ld.clear:
+        return text + ". The interval excludes zero: the lead is clear at the 95% level."
+    return text + ". The interval includes zero: these data do not separate the two."
+
+
+def best_strategy(results: Results, extras: Extras) -> Section:
+    """The selection analysis's statement, or the leader on the headline metrics."""
+    if extras.selection is not None:
+        return Section(
+            "Best strategy",
+            "best",
+            [str(extras.selection["statement"]), "(From `selection.json`.)"],
+        )
+    seed = int(results.manifest.get("config", {}).get("seed", 0))
+    reps = results.replications
+    primary = next(h for h in HEADLINE if h[0] == PRIMARY)
+    blocks: list[Any] = []
+    if "point" in reps.columns and reps["point"].nunique() > 1:
+        found = leads_by_point(reps, PRIMARY, primary[2], seed)
+        points = _point_label(results)
+        leaders = pd.Series([ld.leader for _, ld in found])
+        counts = leaders.value_counts()
+        if len(counts):
+            top = str(counts.index[0])
+            clear = sum(1 for _, ld in found if ld.leader == top and ld.clear)
+            blocks.append(
+                f"On {primary[1]}, `{top}` has the best mean at {counts.iloc[0]} of "
+                f"{len(found)} design points; its paired lead over the runner-up excludes "
+                f"zero (95% CI) at {clear} of them. Per point:"
+            )
+        blocks.append(_lead_table(found, points))
+    else:
+        found_one = lead(reps, PRIMARY, primary[2], seed)
+        if found_one is not None:
+            blocks.append(_lead_sentence(primary[1], found_one))
+        blocks.append("The leader on each headline metric:")
+        rows: list[tuple[int | None, Lead]] = [
+            (None, ld) for m, _, hi in HEADLINE if (ld := lead(reps, m, hi, seed))
+        ]
+        blocks.append(_lead_table(rows, {}))
+    blocks.append(
+        "The leader is picked from the same data as its interval, so with several close "
+        "strategies the interval is somewhat optimistic (no correction for the selection)."
+    )
+    return Section("Best strategy", "best", blocks)
+
+
+def _lead_table(found: list[tuple[int | None, Lead]], points: dict[int, str]) -> Table:
+    rows = []
+    for point, ld in found:
+        label, scale = metric_label(ld.metric)
+        row = [points.get(point, str(point))] if point is not None else []
+        row += [
+            label, "higher" if ld.higher_is_better else "lower", ld.leader,
+            with_ci(ld.mean, ld.ci_low, ld.ci_high, scale), ld.runner_up or "–",
+            with_ci(*_lead(ld), scale),
+            "yes" if ld.clear else "no",
+        ]  # fmt: skip
+        rows.append(row)
+    header = ["metric", "better", "leader", "leader mean [95% CI]", "runner-up",
+              "lead over runner-up [95% CI]", "lead clear"]  # fmt: skip
+    if found and found[0][0] is not None:
+        header = ["design point", *header]
+    first = len(header) - 7
+    return Table(header, rows, frozenset({first + 3, first + 5}))
+
+
+def sensitivity(extras: Extras, charts: list[Chart]) -> Section | None:
+    """Sobol or Morris indices from ``sensitivity.csv``."""
+    table = extras.sensitivity
+    if table is None:
+        return None
+    method = sensitivity_method(table)
+    params = ", ".join(f"`{p}`" for p in pd.unique(table["parameter"]))
+    if method == "sobol":
+        intro = (
+            "Variance-based (Sobol) sensitivity indices from `sensitivity.csv`: S1 is the "
+            "share of the output's variance due to a parameter alone, ST including its "
+            f"interactions; ± is the 95% CI half-width. Parameters: {params}."
+        )
+        cols = ["S1", "ST"]
+    else:
+        intro = (
+            "Morris elementary-effects screening from `sensitivity.csv`: μ* ranks a "
+            "parameter's overall influence, σ its non-linearity and interactions; ± is the "
+            f"95% CI half-width of μ*. Parameters: {params}."
+        )
+        cols = ["μ*", "σ"]
+    rows = []
+    for r in table.to_dict("records"):
+        if method == "sobol":
+            vals = [
+                f"{num(r['S1'])} ± {num(r['S1_conf'])}",
+                f"{num(r['ST'])} ± {num(r['ST_conf'])}",
+            ]
+        else:
+            vals = [f"{num(r['mu_star'])} ± {num(r['mu_star_conf'])}", num(r["sigma"])]
+        rows.append([str(r["strategy"]), str(r["metric"]), str(r["parameter"]), *vals])
+    header = ["strategy", "metric", "parameter", *cols]
+    blocks: list[Any] = [intro]
+    blocks += [Image(c.stem, c.caption) for c in charts]
+    blocks.append(Table(header, rows, frozenset({3, 4})))
+    return Section("Sensitivity", "sensitivity", blocks)
+
+
+def robustness(extras: Extras, chart: Chart | None, order: list[str]) -> Section | None:
+    """Which strategy is best across plausible worlds, from ``robustness_worlds.csv``."""
+    worlds = extras.robustness
+    if worlds is None:
+        return None
+    counts = worlds["best"].astype(str).value_counts()
+    names = [s for s in order if s in counts.index] + [s for s in counts.index if s not in order]
+    n = len(worlds)
+    rows = [[s, str(int(counts[s])), f"{100 * counts[s] / n:.1f}"] for s in names]
+    blocks: list[Any] = [
+        f"Over {n} plausible worlds (uncertain parameters drawn per world, from "
+        "`robustness_worlds.csv`), the number and share of worlds in which each strategy "
+        "is best:",
+        Table(["strategy", "worlds where best", "share (%)"], rows, frozenset({1, 2})),
+    ]
+    if chart is not None:
+        blocks.append(Image(chart.stem, chart.caption))
+    if extras.boxes:
+        box_rows = [
+            [s, p, num(lo), num(hi)]
+            for s, box in extras.boxes.items()
+            for p, (lo, hi) in box.items()
+        ]
+        blocks += [
+            "PRIM boxes (from `robustness_boxes.csv`): the parameter ranges in which each "
+            "strategy tends to be best.",
+            Table(["strategy", "parameter", "low", "high"], box_rows, frozenset({2, 3})),
+        ]
+    if extras.rules:
+        blocks += ["In words (from `robustness.txt`):"]
+        blocks += [line.strip() for line in extras.rules.splitlines() if line.strip()]
+    return Section("Robustness", "robustness", blocks)
+
+
+def charts_section(charts: list[Chart]) -> Section:
+    """Every standard chart with its caption."""
+    blocks: list[Any] = [
+        "Each chart is also in this folder as PNG (300 dpi) and PDF, under the name shown."
+    ]
+    blocks += [Image(c.stem, c.caption) for c in charts]
+    return Section("Charts", "charts", blocks)
+
+
+def appendix(results: Results) -> Section | None:
+    """Every metric's mean per strategy (not for sweeps: see ``summary.csv``)."""
+    s = results.summary
+    if "point" in s.columns:
+        return None
+    names = [str(x) for x in pd.unique(s["strategy"])]
+    wide = s.pivot_table(
+        index="metric", columns="strategy", values="mean", sort=False, dropna=False
+    )
+    rows = []
+    for metric in pd.unique(s["metric"]):
+        label, scale = metric_label(str(metric))
+        rows.append([label, *(num(wide.loc[metric, n], scale) for n in names)])
+    return Section(
+        "Appendix: every metric",
+        "appendix",
+        [
+            "Mean of every metric per strategy (confidence intervals in `summary.csv`).",
+            Table(["metric", *names], rows, frozenset(range(1, len(names) + 1))),
+        ],
+    )

@@ -1,0 +1,189 @@
+"""Write ``report.md`` and ``report.html`` for a results folder."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import partial
+from pathlib import Path
+
+from simsales.experiment.figures import Chart
+from simsales.experiment.files import atomic_write
+from simsales.experiment.labels import metric_label, parameter_label
+from simsales.experiment.results import Results, load_results
+from simsales.plots import regions
+from simsales.plots import sensitivity as sens_charts
+from simsales.plots.forest import forest_chart
+from simsales.plots.style import save_figure, split_unit
+from simsales.reporting import sections
+from simsales.reporting.document import Document, Section
+from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
+from simsales.reporting.pairs import report_comparisons
+from simsales.reporting.render import to_html, to_markdown
+
+__all__ = ["extra_charts", "write_report"]
+
+#: Names of the report files.
+HTML, MARKDOWN = "report.html", "report.md"
+
+
+def _sensitivity_charts(extras: Extras) -> list[Chart]:
+    table = extras.sensitivity
+    if table is None:
+        return []
+    method = sensitivity_method(table)
+    strategies = ", ".join(map(str, table["strategy"].unique()))
+    out = []
+    for metric in map(str, table["metric"].unique()):
+        label, scale = metric_label(metric)
+        if method == "sobol":
+            out.append(
+                Chart(
+                    f"sobol_{metric}",
+                    f"First-order (S1) and total (ST) Sobol indices of {label} for each "
+                    f"parameter, one panel per strategy ({strategies}); whiskers are 95% CIs.",
+                    partial(sens_charts.sobol_chart, table, metric, split_unit(label)[0]),
+                )
+            )
+        else:
+            out.append(
+                Chart(
+                    f"morris_{metric}",
+                    f"Morris screening of {label}: μ* (overall influence) against σ "
+                    f"(non-linearity, interactions) per parameter, one panel per strategy "
+                    f"({strategies}); whiskers are 95% CIs of μ*.",
+                    partial(sens_charts.morris_chart, table, metric, label, scale),
+                )
+            )
+    return out
+
+
+def _robustness_chart(extras: Extras, order: list[str]) -> Chart | None:
+    worlds = extras.robustness
+    if worlds is None:
+        return None
+    shown = regions.map_axes(worlds, extras.boxes)
+    boxes = " and PRIM boxes (dashed)" if extras.boxes else ""
+    return Chart(
+        "win_regions",
+        f"Each of the {len(worlds)} plausible worlds at its value of "
+        f"{' and '.join(shown)}, coloured and shaped by the strategy best there{boxes}.",
+        partial(
+            regions.win_region_chart,
+            worlds,
+            extras.boxes,
+            x=shown[0],
+            y=shown[1] if len(shown) > 1 else None,
+            order=order,
+            labels={p: parameter_label(p) for p in shown},
+        ),
+    )
+
+
+def extra_charts(extras: Extras, order: list[str]) -> list[Chart]:
+    """Charts of the optional inputs: sensitivity indices and the win-region map."""
+    found = _sensitivity_charts(extras)
+    robust = _robustness_chart(extras, order)
+    return found + ([robust] if robust else [])
+
+
+def _draw(directory: Path, charts: list[Chart], keep: Collection[str]) -> dict[str, bytes]:
+    """Write each chart's PNG and PDF (except those in ``keep`` that exist); PNG bytes."""
+    pngs = {}
+    for c in charts:
+        png, pdf = directory / f"{c.stem}.png", directory / f"{c.stem}.pdf"
+        if c.stem not in keep or not (png.is_file() and pdf.is_file()):
+            save_figure(c.draw(), directory / c.stem)
+        pngs[c.stem] = png.read_bytes()
+    return pngs
+
+
+def write_report(
+    directory: str | Path, results: Results | None = None, *, keep: Collection[str] = ()
+) -> tuple[Path, Path]:
+    """Write ``report.html`` (self-contained) and ``report.md`` into a results folder.
+
+    The report has: the experiment as run (settings, strategies, versions),
+    the summary table, the paired comparisons, the best-strategy statement,
+    sensitivity and robustness sections when ``sensitivity.csv`` or
+    ``robustness_worlds.csv`` are in the folder (see :mod:`simsales.reporting.extras`),
+    every chart with a one-line caption, and an appendix of every metric. It
+    reads stored results only and never runs the model.
+
+    Parameters
+    ----------
+    directory : path
+        The results folder (written by ``simsales run`` or :meth:`Results.save`).
+        Charts are written there as PNG (300 dpi) and PDF; the Markdown refers
+        to them, the HTML embeds them.
+    results : Results, optional
+        The results, if already in memory (``directory`` is then created if
+        needed); default read from ``directory``.
+    keep : collection of str
+        Stems of charts already drawn in ``directory`` from these very results
+        (e.g. by :meth:`Results.save` just before), kept as they are; every
+        other chart is drawn.
+
+    Returns
+    -------
+    (Path, Path)
+        ``report.html`` and ``report.md``.
+
+    Raises
+    ------
+    ReportError
+        If ``directory`` holds no results, or an optional input is malformed.
+    """
+    d = Path(directory)
+    if results is None:
+        if not (d / "manifest.json").is_file() or not (d / "replications.parquet").is_file():
+            raise ReportError(
+                f"{str(d)!r} is not a results folder: it needs manifest.json and "
+                "replications.parquet (written by `simsales run` or Results.save)"
+            )
+        results = load_results(d)
+    else:
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ReportError(f"{str(d)!r}: cannot create or use it as a folder ({e})") from None
+    extras = read_extras(d)
+    order = [str(s) for s in results.replications["strategy"].unique()]
+    standard = results.chart_list()
+    forest = next((c for c in standard if c.stem == "paired_differences"), None)
+    others = [c for c in standard if c is not forest]
+    comp = report_comparisons(results)
+    if forest is None and not comp.table.empty:
+        labels = {str(m): metric_label(str(m)) for m in comp.table["metric"].unique()}
+        forest = Chart(
+            "paired_differences",
+            f"Paired differences between each strategy and {comp.reference} on the same "
+            "customers: mean over replications with its 95% confidence interval, one panel "
+            "per metric.",
+            partial(forest_chart, comp.table, labels),
+        )
+        standard = [*standard, forest]
+    sens = _sensitivity_charts(extras)
+    robust = _robustness_chart(extras, order)
+    pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
+    parts: list[Section | None] = [
+        sections.experiment(results),
+        sections.summary(results),
+        sections.comparisons(comp, forest),
+        sections.best_strategy(results, extras),
+        sections.sensitivity(extras, sens),
+        sections.robustness(extras, robust, order),
+        sections.charts_section(others),
+        sections.appendix(results),
+    ]
+    doc = Document(
+        f"simsales report: {results.name}",
+        f"Results of the experiment `{results.name}`, read from the files in this folder "
+        "(`manifest.json`, `replications.parquet`, `summary.csv` and the others named below).",
+        [p for p in parts if p is not None],
+    )
+    html_path, md_path = d / HTML, d / MARKDOWN
+    text_md = to_markdown(doc)
+    text_html = to_html(doc, pngs)
+    atomic_write(md_path, lambda p: p.write_text(text_md, encoding="utf-8"))
+    atomic_write(html_path, lambda p: p.write_text(text_html, encoding="utf-8"))
+    return html_path, md_path

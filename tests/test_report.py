@@ -1,0 +1,280 @@
+"""The report of stored results: sections, captions, self-contained HTML, CLI and API."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import simsales
+from simsales.analysis.paired import paired_differences
+from simsales.cli import app
+from simsales.reporting import ReportError, write_report
+from simsales.reporting.document import with_ci
+from simsales.reporting.pairs import report_comparisons
+from simsales.reporting.render import png_size
+
+import synthetic
+from worlds import small_experiment
+
+SECTIONS = ["experiment", "summary", "comparisons", "best", "charts", "appendix"]
+EXTRA_SECTIONS = ["sensitivity", "robustness"]
+
+
+class Page(HTMLParser):
+    """What a browser would fetch or show: tags with src/href, images, captions, sections."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imgs: list[dict[str, str]] = []
+        self.refs: list[tuple[str, str, str]] = []
+        self.sections: list[str] = []
+        self.h2: list[str] = []
+        self.captions: list[str] = []
+        self.tags: set[str] = set()
+        self._in: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        for key in ("src", "href", "data", "srcset", "poster", "action"):
+            if key in a:
+                self.refs.append((tag, key, a[key]))
+        if tag == "img":
+            self.imgs.append(a)
+        if tag == "section":
+            self.sections.append(a["id"])
+        if tag in ("h2", "figcaption"):
+            self._in, self._text = tag, []
+
+    def handle_data(self, data):
+        if self._in:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            text = "".join(self._text).strip()
+            (self.h2 if tag == "h2" else self.captions).append(text)
+            self._in = None
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("report")
+    synthetic.write_folder(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def written(folder):
+    html_path, md_path = write_report(folder)
+    return folder, html_path, md_path
+
+
+def _expected_captions(folder: Path) -> dict[str, str]:
+    from simsales.reporting.extras import read_extras
+    from simsales.reporting.write import extra_charts
+
+    res = simsales.load_results(folder)
+    charts = res.chart_list() + extra_charts(read_extras(folder), synthetic.STRATEGIES)
+    return {c.stem: c.caption for c in charts}
+
+
+def test_html_is_self_contained_and_every_image_decodes(written):
+    folder, html_path, _ = written
+    page = parse(html_path)
+    assert not {"script", "link", "iframe", "object", "embed"} & page.tags
+    for tag, _attr, value in page.refs:  # nothing outside the page itself
+        assert value.startswith("#") or value.startswith("data:image/png;base64,"), (tag, value)
+    expected = _expected_captions(folder)
+    assert len(page.imgs) == len(expected) == 12
+    for img in page.imgs:
+        data = base64.b64decode(img["src"].removeprefix("data:image/png;base64,"), validate=True)
+        with Image.open(io.BytesIO(data)) as im:
+            im.verify()
+        stem = next(s for s, c in expected.items() if img["alt"].endswith(c))
+        assert data == (folder / f"{stem}.png").read_bytes()  # the chart file, embedded
+        w, h = png_size(data)
+        assert (int(img["width"]), int(img["height"])) == (round(w * 96 / 300), round(h * 96 / 300))
+
+
+def test_every_section_and_caption_is_in_both_files(written):
+    folder, html_path, md_path = written
+    page = parse(html_path)
+    md = md_path.read_text(encoding="utf-8")
+    assert page.sections == SECTIONS[:4] + EXTRA_SECTIONS + SECTIONS[4:]
+    for title in page.h2:
+        assert f"## {title}" in md
+    expected = _expected_captions(folder)
+    shown = [c.split(". ", 1)[1] for c in page.captions]  # "Figure n. caption"
+    assert sorted(shown) == sorted(expected.values())
+    for stem, caption in expected.items():
+        assert f"{caption} (vector: [{stem}.pdf]({stem}.pdf))" in md
+        assert f"]({stem}.png)" in md and (folder / f"{stem}.png").is_file()
+        assert (folder / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+    for text in ("root seed", "| 7 |", "sellers.team_size", "insight vs push", "S1", "PRIM"):
+        assert text in md, text
+
+
+def test_summary_and_comparisons_show_the_stored_numbers(written):
+    folder, _, md_path = written
+    md = md_path.read_text(encoding="utf-8")
+    summary = pd.read_csv(folder / "summary.csv")
+    row = summary[(summary["strategy"] == "insight") & (summary["metric"] == "conversion")].iloc[0]
+    assert with_ci(row["mean"], row["ci_low"], row["ci_high"], 100) in md
+    comp = pd.read_csv(folder / "comparisons.csv")
+    r = comp[(comp["a"] == "insight") & (comp["metric"] == "roise")].iloc[0]
+    assert with_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"], signed=True) in md
+
+
+def test_best_strategy_is_computed_from_the_replications(written):
+    folder, _, md_path = written
+    md = md_path.read_text(encoding="utf-8")
+    reps = pd.read_parquet(folder / "replications.parquet")
+    # synthetic ROISE: insight 3.5, push 3.0, coaching 2.5 on shared worlds
+    d = paired_differences(reps, [("insight", "push")], ["roise"]).iloc[0]
+    m = reps.loc[reps["strategy"] == "insight", "roise"]
+    assert "`insight` has the highest mean over 12 replications" in md
+    assert f"{m.mean():.3f}"[:4] in md
+    lead = with_ci(d["diff"], d["diff_ci_low"], d["diff_ci_high"])
+    lo, hi = lead.split(" [")[1].rstrip("]").split(", ")
+    assert f"the runner-up, `push`, by {lead.split(' [')[0]} (95% CI {lo} to {hi})" in md
+    assert d["diff_ci_low"] > 0 and "the lead is clear at the 95% level" in md
+
+
+def test_report_reads_files_only_and_is_reproducible(written, monkeypatch, tmp_path):
+    import simsales.experiment.runner as runner
+
+    def forbidden(*a, **k):
+        raise AssertionError("the report must not run the model")
+
+    monkeypatch.setattr(runner, "run_replications", forbidden)
+    monkeypatch.setattr(runner, "run_replication", forbidden)
+    folder, html_path, md_path = written
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    html2, md2 = simsales.report(copy)  # the public API, from the stored files
+    assert html2.read_bytes() == html_path.read_bytes()
+    assert md2.read_bytes() == md_path.read_bytes()
+
+
+def _sweep_folder(tmp_path: Path) -> tuple[Path, simsales.Results]:
+    res = synthetic.sweep_results(
+        np.random.default_rng(4), {synthetic.RATE: [1.0, 2.0], "sellers.team_size": [2, 4]}
+    )
+    return res.save(tmp_path / "sweep", with_charts=False), res
+
+
+def test_report_of_a_sweep_from_the_command_line(tmp_path):
+    d, _ = _sweep_folder(tmp_path)
+    res = CliRunner().invoke(app, ["report", str(d)])
+    assert res.exit_code == 0, res.output
+    assert "report written to" in res.output
+    md = (d / "report.md").read_text()
+    assert "heatmap_conversion.png" in md and "heatmap_cost_of_sale.png" in md
+    assert len(parse(d / "report.html").imgs) == 2
+    assert "design points; its paired lead over the runner-up excludes zero" in md
+    assert "| design point | metric |" in md and "## Appendix" not in md
+    assert f"0: {synthetic.RATE} = 1, sellers.team_size = 2" in md
+
+
+def test_selection_json_replaces_the_computed_statement(tmp_path):
+    d, res = _sweep_folder(tmp_path)
+    (d / "selection.json").write_text(json.dumps({"statement": "Coaching wins where it matters."}))
+    _, md_path = res.report(d)  # Results.report
+    md = md_path.read_text()
+    assert "Coaching wins where it matters." in md and "has the best mean" not in md
+    assert "## Sensitivity" not in md and "## Robustness" not in md
+
+
+def test_without_declared_comparisons_each_strategy_meets_the_first():
+    rng = np.random.default_rng(8)
+    res = simsales.Results(
+        synthetic.replications(rng), synthetic.manifest(synthetic.config(compare=[]))
+    )
+    comp = report_comparisons(res)
+    assert not comp.declared and comp.reference == "push"
+    assert list(zip(comp.table["a"], comp.table["b"], strict=True)) == [
+        ("insight", "push"), ("insight", "push"),
+        ("decision_coaching", "push"), ("decision_coaching", "push"),
+    ]  # fmt: skip
+    wide = res.replications.pivot(index="replication", columns="strategy", values="roise")
+    row = comp.table[(comp.table["a"] == "insight") & (comp.table["metric"] == "roise")].iloc[0]
+    assert row["diff"] == pytest.approx((wide["insight"] - wide["push"]).mean())
+    declared = simsales.Results(res.replications, synthetic.manifest(synthetic.config()))
+    assert report_comparisons(declared).declared
+
+
+# ---------------------------------------------------------------------- bad input
+def test_bad_inputs_name_the_file_and_what_is_allowed(tmp_path):
+    with pytest.raises(ReportError, match="not a results folder"):
+        write_report(tmp_path)
+    d = tmp_path / "r"
+    synthetic.write_folder(d, extras=False)
+    pd.DataFrame({"strategy": ["a"], "metric": ["m"], "parameter": ["p"], "S1": [0.1]}).to_csv(
+        d / "sensitivity.csv", index=False
+    )
+    with pytest.raises(ReportError, match=r"sensitivity\.csv: needs the Sobol columns.*S1_conf"):
+        write_report(d)
+    (d / "sensitivity.csv").unlink()
+    pd.DataFrame({"strategy": ["push"], "parameter": ["a.b"], "low": [2.0], "high": [1.0]}).to_csv(
+        d / "robustness_boxes.csv", index=False
+    )
+    with pytest.raises(ReportError, match=r"'push', 'a\.b' needs low <= high"):
+        write_report(d)
+    (d / "robustness_boxes.csv").unlink()
+    pd.DataFrame({"a.b": [1.0]}).to_csv(d / "robustness_worlds.csv", index=False)
+    with pytest.raises(ReportError, match="needs a 'best' column"):
+        write_report(d)
+    (d / "robustness_worlds.csv").unlink()
+    (d / "selection.json").write_text('["insight"]')
+    with pytest.raises(ReportError, match=r'selection\.json: needs an object \{"statement"'):
+        write_report(d)
+
+
+def test_cli_report_exits_2_on_bad_input(tmp_path):
+    cli = CliRunner()
+    res = cli.invoke(app, ["report", str(tmp_path / "missing")])
+    assert res.exit_code == 2 and "is not a folder" in res.output
+    res = cli.invoke(app, ["report", str(tmp_path)])
+    assert res.exit_code == 2 and "not a results folder" in res.output
+
+
+def test_run_writes_the_report_unless_told_not_to(tmp_path):
+    exp = tmp_path / "exp.toml"
+    cfg = small_experiment(replications=2, horizon_days=15.0)
+    exp.write_text(
+        f'name = "r"\nseed = {cfg["seed"]}\nreplications = 2\nhorizon_days = 15.0\n'
+        '[[strategies]]\nname = "push"\n[[strategies]]\nname = "insight"\n'
+    )
+    cli = CliRunner()
+    res = cli.invoke(app, ["run", str(exp), "-o", str(tmp_path / "a"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    page = parse(tmp_path / "a" / "report.html")
+    assert page.sections == SECTIONS and len(page.imgs) == 9  # 8 charts + the forest plot
+    md = (tmp_path / "a" / "report.md").read_text()
+    assert "compared with the first in the file, `push`" in md
+    res = cli.invoke(
+        app, ["run", str(exp), "-o", str(tmp_path / "b"), "--workers", "1", "--no-report"]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b" / "summary.csv").is_file()
+    assert not (tmp_path / "b" / "report.html").exists()
+    assert not (tmp_path / "b" / "report.md").exists()

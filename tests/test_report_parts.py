@@ -1,0 +1,102 @@
+"""Known answers for the report's parts: number formats, rendering, the leader and its lead."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simsales.experiment.labels import metric_label, parameter_label
+from simsales.reporting.best import lead
+from simsales.reporting.document import Document, Image, Section, Table, num, with_ci
+from simsales.reporting.render import png_size, to_html, to_markdown
+
+PNG_1x2 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000208060000009977a0c4"
+)  # signature + IHDR of a 1 x 2 image
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "text"),
+    [
+        ((21.6834, 20.94, 22.43), {}, "21.68 [20.94, 22.43]"),  # half-width 0.745: 2 decimals
+        ((0.156, 0.0827, 0.2293), {}, "0.156 [0.083, 0.229]"),  # half-width 0.073: 3 decimals
+        ((0.2168, 0.2094, 0.2243), {"scale": 100}, "21.68 [20.94, 22.43]"),
+        ((1.5, 0.5, 2.5), {"signed": True}, "+1.5 [+0.5, +2.5]"),
+        ((107.5, 103.8, 111.2), {}, "107.5 [103.8, 111.2]"),
+        ((5.0, math.nan, math.nan), {}, "5"),  # no interval: the mean alone
+        ((2.0, 2.0, 2.0), {}, "2 [2, 2]"),  # zero width: four significant digits
+        ((math.nan, 1.0, 2.0), {}, "–"),
+        ((12345.6, 12000.0, 12600.0), {}, "12,346 [12,000, 12,600]"),
+    ],
+)
+def test_interval_formats(args, kwargs, text):
+    assert with_ci(*args, **kwargs) == text
+
+
+def test_number_formats():
+    assert num(0.00012345) == "0.0001234"
+    assert num(123456.0) == "123,456"
+    assert num(-0.5, 100, signed=True, decimals=1) == "-50.0"
+    assert num(None) == num(math.inf) == "–"
+
+
+def test_labels_carry_units():
+    assert metric_label("conversion") == ("conversion of qualified opportunities (%)", 100.0)
+    assert metric_label("cost_per_win") == ("cost per win (units of price)", 1.0)
+    assert metric_label("not_a_metric") == ("not a metric", 1.0)
+    assert parameter_label("sellers.team_size") == "sellers.team_size (sellers working in parallel)"
+    assert parameter_label("no.such.key") == "no.such.key"
+
+
+def test_markdown_and_html_render_the_same_document():
+    doc = Document(
+        "T <1>",
+        "intro with `code`",
+        [
+            Section("S", "s", ["a | b", Table(["x", "y|z"], [["1", "<2>"]], frozenset({1}))]),
+            Section("F", "f", [Image("stem", "A caption & more.")]),
+        ],
+    )
+    md = to_markdown(doc)
+    assert "| x | y\\|z |\n|---|---:|\n| 1 | <2> |" in md
+    assert "![Figure 1. A caption & more.](stem.png)" in md
+    assert "**Figure 1.** A caption & more. (vector: [stem.pdf](stem.pdf))" in md
+    html = to_html(doc, {"stem": PNG_1x2})
+    assert "<title>T &lt;1&gt;</title>" in html and "<code>code</code>" in html
+    assert '<td class="n">&lt;2&gt;</td>' in html
+    assert '<img src="data:image/png;base64,' in html and 'width="0" height="1"' in html
+    assert "<figcaption><b>Figure 1.</b> A caption &amp; more.</figcaption>" in html
+    assert png_size(PNG_1x2) == (1, 2)
+    with pytest.raises(ValueError, match="not a PNG"):
+        png_size(b"GIF89a" + bytes(20))
+
+
+def _table(values: dict[str, list[float]]) -> pd.DataFrame:
+    n = len(next(iter(values.values())))
+    return pd.DataFrame(
+        [{"replication": r, "strategy": s, "m": v[r]} for s, v in values.items() for r in range(n)]
+    )
+
+
+def test_leader_and_its_paired_lead():
+    base = np.array([10.0, 12.0, 8.0, 11.0, 9.0])
+    df = _table({"a": base, "b": base + 2.0, "c": base + 2.5 + np.array([1, -1, 1, -1, 0.0])})
+    hi = lead(df, "m", higher_is_better=True)
+    assert (hi.leader, hi.runner_up) == ("c", "b")
+    assert hi.mean == pytest.approx(base.mean() + 2.5)
+    assert hi.diff == pytest.approx(0.5)  # paired: c - b = 0.5 + (1, -1, 1, -1, 0)
+    assert hi.diff_ci_low < 0 < hi.diff_ci_high and not hi.clear
+    lo = lead(df, "m", higher_is_better=False)
+    assert (lo.leader, lo.runner_up) == ("a", "b")
+    # a is below b by exactly 2 in every replication: a zero-width interval, clearly ahead
+    assert lo.diff == lo.diff_ci_low == lo.diff_ci_high == pytest.approx(-2.0)
+    assert lo.clear
+
+
+def test_a_single_strategy_has_no_runner_up():
+    one = lead(_table({"a": [1.0, 2.0, 3.0]}), "m", True)
+    assert one.leader == "a" and one.runner_up is None and math.isnan(one.diff)
+    assert lead(_table({"a": [math.nan, math.nan]}), "m", True) is None
