@@ -367,3 +367,28 @@ def test_results_charts_are_the_gallery(res, tmp_path):
     captions = [c.caption for c in res.chart_list()]
     assert all(c and "\n" not in c and c.endswith(".") for c in captions)
     assert len(set(captions)) == len(captions)
+
+
+def test_heatmap_and_line_of_a_categorical_parameter(tmp_path):
+    # A swept decision rule (strings) is an axis of categories in design order.
+    rules = ["champion", "majority", "consensus"]
+    points = pd.DataFrame(
+        {"point": range(6), "a.n": [1, 1, 1, 3, 3, 3], "behaviour.decision_rule": rules * 2}
+    )
+    summary = pd.DataFrame(
+        {"point": range(6), "strategy": "s", "metric": "m", "mean": np.arange(6.0),
+         "ci_low": 0.0, "ci_high": 1.0, "n": 3}
+    )  # fmt: skip
+    fig = sweeps.sweep_heatmap(summary, points, "m", "m (count)", "behaviour.decision_rule", "a.n")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == rules
+    mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(2, 3), [[0, 1, 2], [3, 4, 5]])
+    check_files(fig, tmp_path / "categorical")
+    one = points[points["a.n"] == 1]
+    part = summary[summary["point"].isin(one["point"])]
+    fig = sweeps.sweep_line_chart(part, one, "m", "m (count)", "behaviour.decision_rule")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == rules
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0, 1, 2])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0, 1, 2])

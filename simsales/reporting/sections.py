@@ -161,6 +161,11 @@ def experiment(results: Results) -> Section:
     return Section("The experiment as run", "experiment", blocks)
 
 
+def _value(v: Any) -> str:
+    """A swept value: numbers in short form, others (a decision rule) as they are."""
+    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+
+
 def _point_label(results: Results) -> dict[int, str]:
     params = swept_parameters(results)
     reps = results.replications
@@ -170,7 +175,9 @@ def _point_label(results: Results) -> dict[int, str]:
     out = {}
     for point in sorted(reps["point"].unique()):
         values = (
-            ", ".join(f"{p} = {first.loc[point, p]:g}" for p in params) if first is not None else ""
+            ", ".join(f"{p} = {_value(first.loc[point, p])}" for p in params)
+            if first is not None
+            else ""
         )
         out[int(point)] = f"{point}: {values}" if values else str(point)
     return out
