@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 import simsales
 from simsales.cli import NOT_STUDIES, app
 from simsales.engine.metrics import METRICS
-from simsales.experiment.design import design_points
 from simsales.experiment.loader import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +87,7 @@ def test_every_experiment_runs_end_to_end_at_a_tiny_size(path: Path):
     config = _tiny(path)
     res = simsales.run(config, workers=1)
     df = res.replications
-    points = len(design_points(config.sweep, config.seed))
+    points = len(config.points())
     # one row per design point x replication x strategy, every metric a column
     assert len(df) == points * config.replications * len(config.strategies)
     assert set(df["strategy"]) == set(config.strategy_names)
