@@ -170,7 +170,9 @@ def _point_label(results: Results) -> dict[int, str]:
     out = {}
     for point in sorted(reps["point"].unique()):
         values = (
-            ", ".join(f"{p} = {first.loc[point, p]:g}" for p in params) if first is not None else ""
+            ", ".join(f"{p} = {_value(first.loc[point, p])}" for p in params)
+            if first is not None
+            else ""
         )
         out[int(point)] = f"{point}: {values}" if values else str(point)
     return out
@@ -459,3 +461,13 @@ def appendix(results: Results) -> Section | None:
             Table(["metric", *names], rows, frozenset(range(1, len(names) + 1))),
         ],
     )
+
+
+def _value(v: Any) -> str:
+    """A swept parameter's value: numbers compactly, anything else (a rule, a switch) as is."""
+    if isinstance(v, bool | str):
+        return str(v)
+    try:
+        return f"{float(v):g}"
+    except (TypeError, ValueError):
+        return str(v)
