@@ -263,6 +263,32 @@ def test_heatmap_of_a_grid(sweep2, tmp_path):
     check_files(fig, tmp_path / "heatmap", draw)
 
 
+def test_categorical_parameters_sweep_in_the_order_given(tmp_path):
+    """A swept decision rule (strings) or switch (booleans): one cell or line point
+    per value, labelled by it, in the order of the design."""
+    rules, sizes = ["champion", "majority", "consensus"], [1, 6]
+    points = pd.DataFrame(
+        [(k, r, n) for k, (r, n) in enumerate((r, n) for n in sizes for r in rules)],
+        columns=["point", "behaviour.decision_rule", "population.stakeholders.value"],
+    )
+    summary = pd.DataFrame(
+        {"point": range(6), "strategy": "s", "metric": "m", "mean": np.arange(6.0),
+         "ci_low": np.arange(6.0) - 0.5, "ci_high": np.arange(6.0) + 0.5, "n": 3}
+    )  # fmt: skip
+    params = ["behaviour.decision_rule", "population.stakeholders.value"]
+    fig = sweeps.sweep_heatmap(summary, points, "m", "m (count)", *params)
+    mesh = next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(2, 3), [[0, 1, 2], [3, 4, 5]])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == rules
+    one = points[points["population.stakeholders.value"] == 1]
+    line = sweeps.sweep_line_chart(
+        summary[summary["point"].isin(one["point"])], one, "m", "m (count)", params[0]
+    )
+    np.testing.assert_allclose(line.axes[0].lines[0].get_ydata(), [0, 1, 2])
+    assert [t.get_text() for t in line.axes[0].get_xticklabels()] == rules
+    check_files(fig, tmp_path / "categorical")
+
+
 def test_heatmap_of_a_space_filling_design_bins_the_points(tmp_path):
     rng = np.random.default_rng(9)
     xy = rng.uniform(0, 1, (16, 2))
@@ -367,28 +393,3 @@ def test_results_charts_are_the_gallery(res, tmp_path):
     captions = [c.caption for c in res.chart_list()]
     assert all(c and "\n" not in c and c.endswith(".") for c in captions)
     assert len(set(captions)) == len(captions)
-
-
-def test_heatmap_and_line_of_a_categorical_parameter(tmp_path):
-    # A swept decision rule (strings) is an axis of categories in design order.
-    rules = ["champion", "majority", "consensus"]
-    points = pd.DataFrame(
-        {"point": range(6), "a.n": [1, 1, 1, 3, 3, 3], "behaviour.decision_rule": rules * 2}
-    )
-    summary = pd.DataFrame(
-        {"point": range(6), "strategy": "s", "metric": "m", "mean": np.arange(6.0),
-         "ci_low": 0.0, "ci_high": 1.0, "n": 3}
-    )  # fmt: skip
-    fig = sweeps.sweep_heatmap(summary, points, "m", "m (count)", "behaviour.decision_rule", "a.n")
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == rules
-    mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
-    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(2, 3), [[0, 1, 2], [3, 4, 5]])
-    check_files(fig, tmp_path / "categorical")
-    one = points[points["a.n"] == 1]
-    part = summary[summary["point"].isin(one["point"])]
-    fig = sweeps.sweep_line_chart(part, one, "m", "m (count)", "behaviour.decision_rule")
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == rules
-    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0, 1, 2])
-    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0, 1, 2])

@@ -87,7 +87,7 @@ def test_every_experiment_runs_end_to_end_at_a_tiny_size(path: Path):
     config = _tiny(path)
     res = simsales.run(config, workers=1)
     df = res.replications
-    points = len(config.points())  # a [sweep] or a [sensitivity] design
+    points = len(config.points())
     # one row per design point x replication x strategy, every metric a column
     assert len(df) == points * config.replications * len(config.strategies)
     assert set(df["strategy"]) == set(config.strategy_names)

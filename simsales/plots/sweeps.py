@@ -83,13 +83,13 @@ def sweep_line_chart(
             f"several design points share a value of {parameter!r} (other parameters "
             "vary too); draw a heatmap instead"
         )
-    pos, labels = _positions(df[parameter])
-    df = df.assign(_x=pos)
     fig = new_figure(6.4, 3.8)
     ax = fig.subplots()
+    cat = _categories(df[parameter])
     for (colour, dash), name in zip(line_styles(len(names)), names, strict=True):
-        s = df[df["strategy"] == name].sort_values("_x")
-        x = s["_x"].to_numpy(dtype=float)
+        s = df[df["strategy"] == name]
+        x = _positions(s[parameter], cat)
+        s, x = s.iloc[np.argsort(x, kind="stable")], np.sort(x, kind="stable")
         lo = s["ci_low"].to_numpy(dtype=float) * scale
         hi = s["ci_high"].to_numpy(dtype=float) * scale
         ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
@@ -97,8 +97,8 @@ def sweep_line_chart(
             x, s["mean"].to_numpy(dtype=float) * scale, color=colour, linestyle=dash,
             marker="o", markersize=3, label=name,
         )  # fmt: skip
-    if labels:
-        ax.set_xticks(range(len(labels)), labels)
+    if cat is not None:
+        ax.set_xticks(range(len(cat)), cat)
     ax.set_xlabel(xlabel or parameter)
     ax.set_ylabel(label)
     ax.set_title("Across the sweep: mean and 95% CI band")
@@ -107,21 +107,20 @@ def sweep_line_chart(
     return fig
 
 
-def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
-    """Axis positions of a swept parameter's values, and tick labels if it is categorical.
+def _positions(values: pd.Series, order: list[str] | None) -> np.ndarray:
+    """Numbers to place a swept parameter's values on an axis: the values themselves,
+    or for a categorical parameter (a decision rule, a switch) the index of each
+    value in ``order``."""
+    if order is None:
+        return values.to_numpy(dtype=float)
+    return np.array([order.index(str(v)) for v in values], dtype=float)
 
-    Numbers are their own positions; other values (a swept ``decision_rule``,
-    a switch) take positions 0, 1, ... in the order they first appear in the
-    design, labelled by the values.
-    """
+
+def _categories(values: pd.Series) -> list[str] | None:
+    """The values of a categorical parameter in order of appearance, or None if numeric."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype=float), None
-    codes, uniques = pd.factorize(values)
-    return codes.astype(float), [str(u) for u in uniques]
-
-
-def _ticks(values: np.ndarray, labels: list[str] | None) -> list[str]:
-    return [labels[int(t)] if labels else f"{t:g}" for t in values]
+        return None
+    return [str(v) for v in pd.unique(values)]
 
 
 def _grid(x: np.ndarray, y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...] | None:
@@ -171,8 +170,6 @@ def sweep_heatmap(
         if p not in df.columns:
             raise ValueError(f"parameter {p!r} is not a column of the design points")
     names = [str(s) for s in pd.unique(df["strategy"])]
-    (xpos, xlabels), (ypos, ylabels) = _positions(df[x]), _positions(df[y])
-    df = df.assign(_x=xpos, _y=ypos)
     values = df["mean"].to_numpy(dtype=float) * scale
     finite = values[np.isfinite(values)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
@@ -182,9 +179,10 @@ def sweep_heatmap(
     axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True)
     mesh = None
     n_points = df["point"].nunique()
+    xcat, ycat = _categories(df[x]), _categories(df[y])
     for ax, name in zip(axes.flat, names, strict=False):
         s = df[df["strategy"] == name]
-        xv, yv = s["_x"].to_numpy(dtype=float), s["_y"].to_numpy(dtype=float)
+        xv, yv = _positions(s[x], xcat), _positions(s[y], ycat)
         v = s["mean"].to_numpy(dtype=float) * scale
         grid = _grid(xv, yv, v)
         if grid is not None:
@@ -193,8 +191,8 @@ def sweep_heatmap(
                 np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, matrix,
                 cmap=CMAP, vmin=vmin, vmax=vmax,
             )  # fmt: skip
-            ax.set_xticks(range(len(xs)), _ticks(xs, xlabels))
-            ax.set_yticks(range(len(ys)), _ticks(ys, ylabels))
+            ax.set_xticks(range(len(xs)), [xcat[int(t)] if xcat else f"{t:g}" for t in xs])
+            ax.set_yticks(range(len(ys)), [ycat[int(t)] if ycat else f"{t:g}" for t in ys])
         else:
             bins = max(2, math.ceil(math.sqrt(n_points)))
             ok = np.isfinite(v)

@@ -161,11 +161,6 @@ def experiment(results: Results) -> Section:
     return Section("The experiment as run", "experiment", blocks)
 
 
-def _value(v: Any) -> str:
-    """A swept value: numbers in short form, others (a decision rule) as they are."""
-    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
-
-
 def _point_label(results: Results) -> dict[int, str]:
     params = swept_parameters(results)
     reps = results.replications
@@ -466,3 +461,13 @@ def appendix(results: Results) -> Section | None:
             Table(["metric", *names], rows, frozenset(range(1, len(names) + 1))),
         ],
     )
+
+
+def _value(v: Any) -> str:
+    """A swept parameter's value: numbers compactly, anything else (a rule, a switch) as is."""
+    if isinstance(v, bool | str):
+        return str(v)
+    try:
+        return f"{float(v):g}"
+    except (TypeError, ValueError):
+        return str(v)
