@@ -24,4 +24,3 @@ def test_readme_starts_with_the_two_commands():
     assert block[0].endswith("simsales run experiments/baseline.toml")
     assert "[test]" in block[1] and block[1].endswith("pytest")
     assert lines.index("```sh") < 5
-
