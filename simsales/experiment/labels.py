@@ -9,6 +9,9 @@ from simsales.experiment.config import Experiment
 
 __all__ = ["metric_label", "parameter_label"]
 
+#: Longest schema description shown next to a parameter on an axis.
+MAX_DESCRIPTION = 32
+
 _UNITS = {
     "count": "count",
     "days": "days",
@@ -67,6 +70,7 @@ def parameter_label(path: str) -> str:
             return path
         description = fields[part].description
         model = fields[part].annotation
-    if not description:
+    short = description.split(" (")[0] if description else ""
+    if not short or len(short) > MAX_DESCRIPTION:  # a long one would not fit an axis
         return path
-    return f"{path} ({description.split(' (')[0]})"
+    return f"{path} ({short})"
