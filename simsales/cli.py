@@ -512,11 +512,6 @@ def robustness(
 # ---------------------------------------------------------------- analysis (issue 5)
 
 
-def _analysis_error(e: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {e}", highlight=False, markup=False)
-    return typer.Exit(2)
-
-
 def _pairs(given: list[str] | None) -> list[tuple[str, str]] | None:
     if not given:
         return None
@@ -594,7 +589,7 @@ def compare_command(
     try:
         comp = compare_results(results_dir, metric or None, pairs, save=True)
     except AnalysisError as e:
-        raise _analysis_error(e) from None
+        raise _bad(str(e)) from None
     print_paired(comp.paired)
     print_quantiles(comp.quantiles)
     out.print(f"written to {results_dir}/paired.csv and quantiles.csv")
@@ -668,7 +663,7 @@ def select_command(
                     on_done=lambda _r: progress.advance(task),
                 )  # fmt: skip
     except (AnalysisError, StoreError) as e:
-        raise _analysis_error(e) from None
+        raise _bad(str(e)) from None
     except KeyboardInterrupt:
         err.print(
             f"[bold red]interrupted[/]: finished replications are kept in {target}/parts; "
