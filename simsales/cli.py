@@ -31,7 +31,7 @@ from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import ConfigError
-from simsales.experiment.results import Results
+from simsales.experiment.results import Results, not_results
 from simsales.experiment.store import StoreError
 from simsales.reporting import ReportError, write_report
 
@@ -69,11 +69,17 @@ _SHOWN = [
 ]
 
 
+def _say(message: str, what: str = "error") -> None:
+    """Print ``what: message`` to stderr; the message is text, never markup (a path
+    or a value may hold square brackets)."""
+    err.print(f"[bold red]{what}:[/] " + escape(message), highlight=False)
+
+
 def _load(file: Path, **overrides: object) -> Experiment:
     try:
         return resolve(file, **overrides)
     except ConfigError as e:
-        err.print(f"[bold red]error:[/] invalid experiment {e.source}", highlight=False)
+        _say(f"invalid experiment {e.source}")
         for line in e.errors:
             err.print(f"  - {line}", highlight=False, markup=False)
         raise typer.Exit(2) from None
@@ -221,27 +227,11 @@ def run(
     """
     config = _load(file, replications=replications, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / config.name
-    problem = _unwritable(target)
-    if problem is None:
-        try:  # found now, not after the whole run
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            problem = f"cannot create it ({e.strerror})"
-    if problem:
-        err.print(f"[bold red]error:[/] --out {str(target)!r}: {problem}", highlight=False)
-        raise typer.Exit(2)
     metrics = precision_metric or ["conversion"]
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        err.print(
-            f"[bold red]error:[/] --precision-metric: unknown {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(METRICS)}",
-            highlight=False,
-        )
-        raise typer.Exit(2)
+    _check_metrics(metrics, "--precision-metric")
     if scheduler and backend is not Backend.dask:
-        err.print("[bold red]error:[/] --scheduler needs --backend dask", highlight=False)
-        raise typer.Exit(2)
+        raise _bad("--scheduler needs --backend dask")
+    _out_folder(target)  # last: bad input writes nothing, not even the folder
     failed: RunFailed | None = None
     try:
         with Progress(
@@ -263,19 +253,19 @@ def run(
                 on_batch=lambda n: progress.update(task, total=n, completed=0),
             )  # fmt: skip
     except StoreError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        _say(f"{e}")
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print(
             "[bold red]interrupted[/]: finished replications are kept in "
-            f"{target}/parts; run again with --resume to finish",
+            f"{escape(str(target))}/parts; run again with --resume to finish",
             highlight=False,
         )
         raise typer.Exit(130) from None
     except RunFailed as e:
         failed = e
     except Exception as e:  # a failure while running: say what, exit 1
-        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
+        _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None
     if failed is not None:
         if failed.results is not None:
@@ -291,7 +281,7 @@ def run(
     used = results.manifest["workers"]
     out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
     if report:
-        _write_report(target, results)
+        _write_report(target, results, failure=1)
     _report_precision(results)
     if failed is not None:
         _report_failures(failed)
@@ -328,7 +318,7 @@ def _report_failures(failed: RunFailed) -> None:
 
 
 def _bad(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    _say(message)
     return typer.Exit(2)
 
 
@@ -380,7 +370,7 @@ def sensitivity(
     file: Annotated[
         Path,
         typer.Argument(
-            help="experiment file with a [sensitivity] table, or a results folder of one "
+            help="experiment file with a \\[sensitivity] table, or a results folder of one "
             "to analyse again without running"
         ),
     ],
@@ -403,21 +393,22 @@ def sensitivity(
         typer.Option(help="metric to analyse (repeatable) \\[default: the table's metrics]"),
     ] = None,
 ) -> None:
-    """Run a [sensitivity] design and compute Sobol' or Morris indices with their noise.
+    """Run a \\[sensitivity] design and compute Sobol' or Morris indices with their noise.
 
     Writes the runs as for `run`, and sensitivity.csv, sensitivity_noise.csv
     and sensitivity.txt. Given a results folder, only the analysis is redone.
     """
     _check_metrics(metric)
     if file.is_dir():
-        if not (file / "manifest.json").is_file():
-            raise _bad(f"{str(file)!r} is a folder without manifest.json (not simsales results)")
+        problem = not_results(file)
+        if problem:
+            raise _bad(problem)
         target = out_dir if out_dir is not None else file
-        _out_folder(target)
         try:
             sa = analyse_sensitivity(file, metric)
         except ValueError as e:
             raise _bad(str(e)) from None
+        _out_folder(target)
         sa.save(target)
         print_sensitivity(sa)
         out.print(f"sensitivity analysis written to {target}/")
@@ -445,7 +436,8 @@ def sensitivity(
         raise _bad(str(e)) from None
     except KeyboardInterrupt:
         err.print(
-            f"[bold red]interrupted[/]: finished replications are kept in {target}/parts; "
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; "
             "run again with --resume to finish",
             highlight=False,
         )
@@ -454,7 +446,7 @@ def sensitivity(
         _report_failures(e)
         raise typer.Exit(1) from None
     except Exception as e:  # a failure while running: say what, exit 1
-        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
+        _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None
     sa = analyse_sensitivity(results, metric)
     sa.save(target)
@@ -486,8 +478,9 @@ def robustness(
     robustness_worlds.csv and robustness.txt to the results folder.
     """
     _check_metrics([metric])
-    if not (results_dir / "manifest.json").is_file():
-        raise _bad(f"{str(results_dir)!r} holds no simsales results (no manifest.json)")
+    problem = not_results(results_dir)
+    if problem:
+        raise _bad(problem)
     try:
         rb = find_robustness(results_dir, metric, minimise, alpha=alpha, min_support=min_support)
     except ValueError as e:
@@ -519,10 +512,7 @@ def _pairs(given: list[str] | None) -> list[tuple[str, str]] | None:
     for text in given:
         a, sep, b = text.partition(":")
         if not sep or not a or not b or ":" in b:
-            err.print(
-                f"[bold red]error:[/] --pair {text!r}: write it as A:B (two strategy names)",
-                highlight=False,
-            )
+            _say(f"--pair {text!r}: write it as A:B (two strategy names)")
             raise typer.Exit(2)
         out.append((a, b))
     return out
@@ -648,7 +638,7 @@ def select_command(
             target = out_dir if out_dir is not None else Path("results") / config.name
             problem = _unwritable(target)
             if problem:
-                err.print(f"[bold red]error:[/] --out {str(target)!r}: {problem}", highlight=False)
+                _say(f"--out {str(target)!r}: {problem}")
                 raise typer.Exit(2)
             with Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -666,7 +656,8 @@ def select_command(
         raise _bad(str(e)) from None
     except KeyboardInterrupt:
         err.print(
-            f"[bold red]interrupted[/]: finished replications are kept in {target}/parts; "
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; "
             "run again with --resume to go on",
             highlight=False,
         )
@@ -675,7 +666,7 @@ def select_command(
         _report_failures(e)
         raise typer.Exit(1) from None
     except Exception as e:  # a failure while running: say what, exit 1
-        err.print(f"[bold red]error while running:[/] {type(e).__name__}: {e}", highlight=False)
+        _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None
     print_selection(sel)
     out.print(f"written to {target}/selection.json")
@@ -713,7 +704,7 @@ NOT_STUDIES = ("baseline.toml", "sensitivity.toml", "worlds.toml")
 def _studies(folder: Path, only: list[str] | None, replications: int | None) -> list[Experiment]:
     """Every study in ``folder``, validated, in file-name order; exits 2 on bad input."""
     if not folder.is_dir():
-        err.print(f"[bold red]error:[/] --experiments {str(folder)!r}: not a folder")
+        _say(f"--experiments {str(folder)!r}: not a folder")
         raise typer.Exit(2)
     files = sorted(p for p in folder.glob("*.toml") if p.name not in NOT_STUDIES)
     configs: list[Experiment] = []
@@ -723,7 +714,7 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
             configs.append(resolve(f, replications=replications))
         except ConfigError as e:
             bad = True
-            err.print(f"[bold red]error:[/] invalid experiment {e.source}", highlight=False)
+            _say(f"invalid experiment {e.source}")
             for line in e.errors:
                 err.print(f"  - {line}", highlight=False, markup=False)
     if bad:
@@ -731,25 +722,23 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
     names = [c.name for c in configs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        err.print(
-            f"[bold red]error:[/] experiment name(s) {', '.join(map(repr, twice))} used by "
-            "more than one file; each study needs its own results folder",
-            highlight=False,
+        _say(
+            f"experiment name(s) {', '.join(map(repr, twice))} used by "
+            "more than one file; each study needs its own results folder"
         )
         raise typer.Exit(2)
     if only:
         unknown = [n for n in only if n not in names]
         if unknown:
-            err.print(
-                f"[bold red]error:[/] --only: no study {', '.join(map(repr, unknown))} in "
-                f"{folder}; studies: {', '.join(names) or 'none'}",
-                highlight=False,
+            _say(
+                f"--only: no study {', '.join(map(repr, unknown))} in "
+                f"{folder}; studies: {', '.join(names) or 'none'}"
             )
             raise typer.Exit(2)
         configs = [c for c in configs if c.name in only]
     if not configs:
         skipped = ", ".join(NOT_STUDIES)
-        err.print(f"[bold red]error:[/] no experiment files in {folder} (besides {skipped})")
+        _say(f"no experiment files in {folder} (besides {skipped})")
         raise typer.Exit(2)
     return configs
 
@@ -808,7 +797,8 @@ def run_all(
     """Regenerate the reference results of every study, one after another.
 
     A study is every *.toml in EXPERIMENTS except baseline.toml (the built-in
-    default, whose results are not kept in git); each writes to RESULTS/NAME/.
+    default, whose results are not kept in git) and the analysis examples
+    sensitivity.toml and worlds.toml; each writes to RESULTS/NAME/, with its report.
     All files are validated first (exit 2, nothing run, if one is invalid). A
     study that fails does not stop the others; the command then exits 1
     naming it.
@@ -818,7 +808,7 @@ def run_all(
     for target in targets:
         problem = _unwritable(target)
         if problem:
-            err.print(f"[bold red]error:[/] {str(target)!r}: {problem}", highlight=False)
+            _say(f"{str(target)!r}: {problem}")
             raise typer.Exit(2)
     done: list[tuple[str, str | None, float]] = []
     start = time.perf_counter()
@@ -835,7 +825,7 @@ def run_all(
             why = _run_study(config, target, workers, resume)
         except KeyboardInterrupt:
             err.print(
-                f"[bold red]interrupted[/] in {config.name}: finished studies are written; "
+                f"[bold red]interrupted[/] in {escape(config.name)}: finished studies are written; "
                 "run again with --resume to keep its finished replications",
                 highlight=False,
             )
@@ -846,7 +836,7 @@ def run_all(
             out.print(f"  {config.name}: done in {wall:.1f} s", highlight=False)
         else:
             err.print(
-                f"  [bold red]{config.name} FAILED[/] after {wall:.1f} s: {escape(why)}",
+                f"  [bold red]{escape(config.name)} FAILED[/] after {wall:.1f} s: {escape(why)}",
                 highlight=False, markup=True,
             )  # fmt: skip
     table = Table(title="run-all", title_justify="left")
@@ -867,15 +857,17 @@ def main() -> None:
     app(prog_name="simsales")
 
 
-def _write_report(target: Path, results: Results | None = None) -> None:
-    """Write the report of a results folder; bad input exits 2."""
+def _write_report(target: Path, results: Results | None = None, failure: int = 2) -> None:
+    """Write the report of a results folder; a problem exits with ``failure``
+    (2, bad input, for `report`; 1 after a run, whose results are written)."""
     # after a run, the charts Results.save has just drawn are kept, not drawn again
     keep = [c.stem for c in results.chart_list()] if results is not None else []
     try:
         html_path, md_path = write_report(target, results, keep=keep)
     except ReportError as e:
-        err.print(f"[bold red]error:[/] report: {e}", highlight=False)
-        raise typer.Exit(2) from None
+        kept = " (the results are written)" if results is not None else ""
+        _say(f"report{kept}: {e}")
+        raise typer.Exit(failure) from None
     out.print(f"report written to {html_path} and {md_path}")
 
 
@@ -885,7 +877,7 @@ def report_command(
 ) -> None:
     """Write report.html (self-contained) and report.md for stored results; runs nothing."""
     if not results_dir.is_dir():
-        err.print(f"[bold red]error:[/] {str(results_dir)!r} is not a folder", highlight=False)
+        _say(f"{str(results_dir)!r} is not a folder")
         raise typer.Exit(2)
     _write_report(results_dir)
 

@@ -206,3 +206,32 @@ def test_each_bad_strategy_param_is_a_line_with_its_whole_key_path(tmp_path: Pat
     assert len(errors) == 2, errors
     assert any(e.startswith("strategies[0].params.middle.hourz: unknown key") for e in errors)
     assert any(e.startswith("strategies[0].params.opening.hours: Input should be") for e in errors)
+
+
+def test_bad_paths_with_brackets_are_bad_input_not_a_crash(tmp_path):
+    """A path is text, not console markup: '[/]' in it must not crash the message."""
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    res = CliRunner().invoke(
+        app, ["run", "experiments/baseline.toml", "--out", str(blocker / "[/]x"), "-n", "1"]
+    )
+    assert res.exit_code == 2, res.output
+    assert "[/]x" in res.output
+
+
+def test_bad_input_to_run_writes_no_folder(tmp_path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    out = tmp_path / "new"
+    for extra in (["--precision-metric", "nope"], ["--scheduler", "tcp://x:1"]):
+        res = CliRunner().invoke(
+            app, ["run", "experiments/baseline.toml", "--out", str(out), "-n", "1", *extra]
+        )
+        assert res.exit_code == 2, res.output
+        assert not out.exists()

@@ -238,4 +238,4 @@ def test_cli_bad_input_names_the_problem(tmp_path: Path):
     res = CliRunner().invoke(app, ["robustness", str(plain), "--metric", "joy"])
     assert res.exit_code == 2 and "unknown metric(s) 'joy'" in res.output
     res = CliRunner().invoke(app, ["robustness", str(tmp_path), "--metric", "conversion"])
-    assert res.exit_code == 2 and "no manifest.json" in res.output
+    assert res.exit_code == 2 and "lacks manifest.json and replications.parquet" in res.output

@@ -24,7 +24,7 @@ from simsales.experiment.api import resolve, run
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import design_points
 from simsales.experiment.files import atomic_write
-from simsales.experiment.results import Results, load_results
+from simsales.experiment.results import Results, load_results, not_results
 
 __all__ = ["Comparison", "compare", "select_best"]
 
@@ -35,13 +35,10 @@ DEFAULT_METRICS = ("conversion", "cost_per_win", "cycle_median")
 def _results(source: Results | str | Path) -> Results:
     if isinstance(source, Results):
         return source
-    d = Path(source)
-    if not (d / "replications.parquet").is_file() or not (d / "manifest.json").is_file():
-        raise AnalysisError(
-            f"results: {str(d)!r} is not a results folder (needs replications.parquet "
-            "and manifest.json, as written by `simsales run`)"
-        )
-    return load_results(d)
+    problem = not_results(source)
+    if problem:
+        raise AnalysisError(f"results: {problem}")
+    return load_results(source)
 
 
 @dataclass(frozen=True)
@@ -119,7 +116,7 @@ def compare(
 def _write_selection(sel: Selection, directory: Path) -> Path:
     path = directory / "selection.json"
     text = json.dumps(asdict(sel), indent=2, default=str, ensure_ascii=False) + "\n"
-    atomic_write(path, lambda p: p.write_text(text))
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
 
 

@@ -14,8 +14,12 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """Call ``write`` on a temporary name beside ``path``, then rename it to ``path``.
 
     The temporary name carries the process id, so concurrent writers never
-    share one.
+    share one; if ``write`` fails, the temporary file is removed and ``path``
+    is left as it was.
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

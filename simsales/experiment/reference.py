@@ -31,6 +31,7 @@ from simsales.experiment.describe import (
     table,
     type_name,
 )
+from simsales.experiment.files import atomic_write
 from simsales.model.actions import Action
 from simsales.model.strategies import PhasedStrategy, available_strategies, strategy_class
 
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             if check:
                 stale.append(f)
             else:
-                Path(f).write_text(new, encoding="utf-8")
+                _write_text(Path(f), new)
     for f in stale:
         print(f"{f} is out of date: run python -m simsales.experiment.reference {f}")
     return 1 if stale else 0
@@ -200,3 +201,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8), atomically."""
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))

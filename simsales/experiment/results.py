@@ -7,6 +7,7 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from simsales.experiment.files import atomic_write
 from simsales.plots import charts
 from simsales.plots.style import save_figure
 
-__all__ = ["Results", "build_manifest", "load_results"]
+__all__ = ["RESULTS_FILES", "Results", "build_manifest", "load_results", "not_results"]
 
 _DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -102,7 +103,7 @@ class Results:
     def __post_init__(self) -> None:
         self.summary = summarise(self.replications)
 
-    @property
+    @cached_property
     def comparisons(self) -> pd.DataFrame:
         """Paired comparisons declared in the experiment's ``compare`` (may be empty).
 
@@ -217,6 +218,22 @@ class Results:
             for chart in self.chart_list():
                 save_figure(chart.draw(), out / chart.stem)
         return out
+
+
+#: The files every results folder has (written by :meth:`Results.save`).
+RESULTS_FILES = ("manifest.json", "replications.parquet")
+
+
+def not_results(directory: str | Path) -> str | None:
+    """Why ``directory`` is not a results folder, or None if it is one."""
+    d = Path(directory)
+    missing = [f for f in RESULTS_FILES if not (d / f).is_file()]
+    if not missing:
+        return None
+    return (
+        f"{str(d)!r} is not a results folder: it lacks {' and '.join(missing)} "
+        "(written by `simsales run` or Results.save)"
+    )
 
 
 def load_results(directory: str | Path) -> Results:

@@ -9,7 +9,7 @@ from pathlib import Path
 from simsales.experiment.figures import Chart
 from simsales.experiment.files import atomic_write
 from simsales.experiment.labels import metric_label, parameter_label
-from simsales.experiment.results import Results, load_results
+from simsales.experiment.results import Results, load_results, not_results
 from simsales.plots import regions
 from simsales.plots import sensitivity as sens_charts
 from simsales.plots.forest import forest_chart
@@ -135,11 +135,9 @@ def write_report(
     """
     d = Path(directory)
     if results is None:
-        if not (d / "manifest.json").is_file() or not (d / "replications.parquet").is_file():
-            raise ReportError(
-                f"{str(d)!r} is not a results folder: it needs manifest.json and "
-                "replications.parquet (written by `simsales run` or Results.save)"
-            )
+        problem = not_results(d)
+        if problem:
+            raise ReportError(problem)
         results = load_results(d)
     else:
         try:
