@@ -1,0 +1,378 @@
+"""`simsales sensitivity`, `robustness`, `compare` and `select`: analyses for papers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from simsales.analysis.robustness import robustness as find_robustness
+from simsales.analysis.selection import Selection
+from simsales.analysis.sensitivity import COLUMNS, SensitivityAnalysis
+from simsales.analysis.sensitivity import analyse as analyse_sensitivity
+from simsales.analysis.tables import AnalysisError
+from simsales.cli.common import (
+    _bad,
+    _check_metrics,
+    _interval,
+    _load,
+    _out_folder,
+    _report_failures,
+    _say,
+    _unwritable,
+    app,
+    err,
+    out,
+    progress_bar,
+)
+from simsales.experiment.analyse import compare as compare_results
+from simsales.experiment.analyse import select_best
+from simsales.experiment.api import RunFailed
+from simsales.experiment.api import run as run_experiment
+from simsales.experiment.results import not_results
+from simsales.experiment.store import StoreError
+
+
+def print_sensitivity(sa: SensitivityAnalysis) -> None:
+    """Print the indices (with confidence half-widths) and the findings in words."""
+    t = Table(title=f"{sa.method} sensitivity indices (± 95% CI half-width)", title_justify="left")
+    cols = COLUMNS[sa.method]
+    for c in ("strategy", "metric", "parameter"):
+        t.add_column(c)
+    heads = ["S1", "ST"] if sa.method == "sobol" else ["mu*", "sigma", "mu"]
+    for h in heads:
+        t.add_column(h, justify="right")
+    for rec in sa.indices.to_dict("records"):
+        if sa.method == "sobol":
+            vals = [f"{rec[k]:.2f} ±{rec[k + '_conf']:.2f}" for k in ("S1", "ST")]
+        else:
+            vals = [f"{rec['mu_star']:.3g} ±{rec['mu_star_conf']:.2g}", f"{rec['sigma']:.3g}",
+                    f"{rec['mu']:.3g}"]  # fmt: skip
+        t.add_row(*(str(rec[c]) for c in cols[:3]), *vals)
+    out.print(t)
+    for line in sa.words():
+        style = "yellow" if line.startswith("WARNING") else None
+        out.print(line, style=style, highlight=False, markup=False)
+
+
+@app.command()
+def sensitivity(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="experiment file with a \\[sensitivity] table, or a results folder of one "
+            "to analyse again without running"
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option("--replications", "-n", help="override the replications per design point"),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="keep the replications already written to --out")
+    ] = False,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="metric to analyse (repeatable) \\[default: the table's metrics]"),
+    ] = None,
+) -> None:
+    """Run a \\[sensitivity] design and compute Sobol' or Morris indices with their noise.
+
+    Writes the runs as for `run`, and sensitivity.csv, sensitivity_noise.csv
+    and sensitivity.txt. Given a results folder, only the analysis is redone.
+    """
+    _check_metrics(metric)
+    if file.is_dir():
+        problem = not_results(file)
+        if problem:
+            raise _bad(problem)
+        target = out_dir if out_dir is not None else file
+        try:
+            sa = analyse_sensitivity(file, metric)
+        except ValueError as e:
+            raise _bad(str(e)) from None
+        _out_folder(target)
+        sa.save(target)
+        print_sensitivity(sa)
+        out.print(f"sensitivity analysis written to {target}/")
+        return
+    config = _load(file, replications=replications, seed=seed)
+    if config.sensitivity is None:
+        raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
+    target = out_dir if out_dir is not None else Path("results") / config.name
+    _out_folder(target)
+    points = config.sensitivity.points
+    try:
+        with progress_bar() as progress:
+            task = progress.add_task(
+                f"{config.name}: {points} design points x {config.replications} replications",
+                total=points * config.replications,
+            )
+            results = run_experiment(
+                config, workers=workers, on_done=lambda _r: progress.advance(task),
+                out=target, resume=resume,
+            )  # fmt: skip
+    except StoreError as e:
+        raise _bad(str(e)) from None
+    except KeyboardInterrupt:
+        err.print(
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; "
+            "run again with --resume to finish",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    except RunFailed as e:
+        _report_failures(e)
+        raise typer.Exit(1) from None
+    except Exception as e:  # a failure while running: say what, exit 1
+        _say(f"{type(e).__name__}: {e}", "error while running")
+        raise typer.Exit(1) from None
+    sa = analyse_sensitivity(results, metric)
+    sa.save(target)
+    print_sensitivity(sa)
+    wall = results.manifest["wall_seconds"]
+    out.print(f"results and sensitivity analysis written to {target}/ ({wall:.1f} s)")
+
+
+@app.command()
+def robustness(
+    results_dir: Annotated[
+        Path, typer.Argument(help="results folder of an experiment with uncertain parameters")
+    ],
+    metric: Annotated[str, typer.Option(help="metric that decides which strategy is best")],
+    minimise: Annotated[
+        bool, typer.Option("--minimise", help="lower is better (e.g. total_cost_share)")
+    ] = False,
+    alpha: Annotated[
+        float, typer.Option(help="PRIM: share of a box peeled off per step", min=0.001, max=0.5)
+    ] = 0.05,
+    min_support: Annotated[
+        float, typer.Option(help="PRIM: smallest box, as a share of worlds", min=0.001, max=1.0)
+    ] = 0.05,
+) -> None:
+    """Which strategy is best in how many plausible worlds, its regret, and where it wins.
+
+    Each replication of an experiment with `uncertain` parameters is one
+    world. Writes robustness.csv, robustness_rules.csv, robustness_boxes.csv,
+    robustness_worlds.csv and robustness.txt to the results folder.
+    """
+    _check_metrics([metric])
+    problem = not_results(results_dir)
+    if problem:
+        raise _bad(problem)
+    try:
+        rb = find_robustness(results_dir, metric, minimise, alpha=alpha, min_support=min_support)
+    except ValueError as e:
+        raise _bad(str(e)) from None
+    t = Table(title=f"robustness on {metric} ({'min' if minimise else 'max'})",
+              title_justify="left")  # fmt: skip
+    for c in ("strategy", "best in", "95% CI", "regret mean", "regret P90", "regret max"):
+        t.add_column(c, justify="left" if c == "strategy" else "right")
+    for rec in rb.table.to_dict("records"):
+        t.add_row(
+            str(rec["strategy"]), f"{rec['best_share']:.0%}",
+            f"{rec['best_ci_low']:.0%}-{rec['best_ci_high']:.0%}", f"{rec['regret_mean']:.3g}",
+            f"{rec['regret_p90']:.3g}", f"{rec['regret_max']:.3g}",
+        )  # fmt: skip
+    out.print(t)
+    for rule in rb.rules["rule"]:
+        out.print(rule, highlight=False, markup=False)
+    rb.save(results_dir)
+    out.print(f"robustness written to {results_dir}/")
+
+
+def _pairs(given: list[str] | None) -> list[tuple[str, str]] | None:
+    if not given:
+        return None
+    out = []
+    for text in given:
+        a, sep, b = text.partition(":")
+        if not sep or not a or not b or ":" in b:
+            _say(f"--pair {text!r}: write it as A:B (two strategy names)")
+            raise typer.Exit(2)
+        out.append((a, b))
+    return out
+
+
+def print_paired(paired: pd.DataFrame) -> None:
+    """Print paired differences: t and bootstrap CIs, d_z, Holm p, CRN gain, P(a > b)."""
+    t = Table(
+        title="paired differences a - b (same customers), 95% CIs; p Holm-adjusted per metric",
+        title_justify="left",
+    )
+    heads = ["a", "b", "metric", "a - b \\[t CI]", "bootstrap CI", "d_z", "p (Holm)",
+             "CRN var ÷", "P(a > b)"]  # fmt: skip
+    for h in heads:
+        t.add_column(h, justify="left" if h in ("a", "b", "metric") else "right")
+    for rec in paired.to_dict("records"):
+        pre = f"point {rec['point']}: " if "point" in rec else ""
+        boot = _interval(rec["diff"], rec["diff_boot_low"], rec["diff_boot_high"], 1.0, "{:.4g}")
+        t.add_row(
+            pre + str(rec["a"]), str(rec["b"]), str(rec["metric"]),
+            _interval(rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"], 1.0, "{:.4g}"),
+            boot.split(" ", 1)[1] if " " in boot else boot,
+            f"{rec['effect_dz']:.2f}", f"{rec['p_holm']:.2g}", f"{rec['crn_variance_ratio']:.1f}",
+            _interval(rec["p_a_above_b"], rec["p_a_above_b_low"], rec["p_a_above_b_high"],
+                      1.0, "{:.2f}"),
+        )  # fmt: skip
+    out.print(t)
+
+
+def print_quantiles(table: pd.DataFrame) -> None:
+    """Print P10, median and P90 per strategy and metric."""
+    t = Table(title="distributions: P10, median, P90", title_justify="left")
+    for h in ("strategy", "metric", "over", "P10", "median", "P90", "n"):
+        t.add_column(h, justify="right" if h in ("P10", "median", "P90", "n") else "left")
+    for rec in table.to_dict("records"):
+        pre = f"point {rec['point']}: " if "point" in rec else ""
+        t.add_row(
+            pre + str(rec["strategy"]), str(rec["metric"]), str(rec["scope"]),
+            *(f"{rec[c]:.4g}" for c in ("p10", "median", "p90")), str(rec["n"]),
+        )  # fmt: skip
+    out.print(t)
+
+
+@app.command("compare")
+def compare_command(
+    results_dir: Annotated[Path, typer.Argument(help="results folder written by `simsales run`")],
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="metric (repeatable) \\[default: conversion, cost_per_win, cycle_median "
+            "and the experiment's compare_metrics]"
+        ),
+    ] = None,
+    pair: Annotated[
+        list[str] | None,
+        typer.Option(help="pair A:B to compare (repeatable) \\[default: every pair]"),
+    ] = None,
+) -> None:
+    """Paired comparisons and distributions of stored results; nothing is re-run.
+
+    Writes paired.csv and quantiles.csv into RESULTS_DIR.
+    """
+    pairs = _pairs(pair)
+    try:
+        comp = compare_results(results_dir, metric or None, pairs, save=True)
+    except AnalysisError as e:
+        raise _bad(str(e)) from None
+    print_paired(comp.paired)
+    print_quantiles(comp.quantiles)
+    out.print(f"written to {results_dir}/paired.csv and quantiles.csv")
+
+
+@app.command("select")
+def select_command(
+    source: Annotated[
+        Path, typer.Argument(help="results folder, or an experiment file (TOML) to run")
+    ],
+    metric: Annotated[str, typer.Option(help="metric to select on")],
+    delta: Annotated[
+        float, typer.Option(help="indifference zone δ, in the metric's units", min=0.0)
+    ],
+    alpha: Annotated[float, typer.Option(help="P(correct selection) ≥ 1 - alpha")] = 0.05,
+    minimise: Annotated[bool, typer.Option("--minimise", help="lower is better")] = False,
+    n0: Annotated[int, typer.Option(help="first-stage replications", min=2)] = 10,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(help="strategy to choose among (repeatable) \\[default: all]"),
+    ] = None,
+    point: Annotated[int | None, typer.Option(help="design point of a sweep")] = None,
+    max_replications: Annotated[
+        int | None,
+        typer.Option(help="experiment file: cap on replications \\[default: 20 x n0]", min=2),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="experiment file: output folder \\[default: results/NAME]"
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="experiment file: keep replications already in --out"),
+    ] = False,
+) -> None:
+    """Which strategy is best on a metric? Kim & Nelson's (2001) KN procedure.
+
+    On a results folder KN uses the replications stored; on an experiment file
+    it runs replications in batches until KN decides or --max-replications.
+    Writes selection.json into the results folder.
+    """
+    target = source
+    try:
+        if source.is_dir():
+            sel = select_best(
+                source, metric, delta, alpha, n0=n0, minimise=minimise, strategies=strategy,
+                point=point,
+            )  # fmt: skip
+        else:
+            config = _load(source)
+            target = out_dir if out_dir is not None else Path("results") / config.name
+            problem = _unwritable(target)
+            if problem:
+                _say(f"--out {str(target)!r}: {problem}")
+                raise typer.Exit(2)
+            with progress_bar() as progress:
+                task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
+                sel = select_best(
+                    config, metric, delta, alpha, n0=n0, minimise=minimise,
+                    strategies=strategy, point=point, max_replications=max_replications,
+                    out=target, workers=workers, resume=resume,
+                    on_batch=lambda n: progress.update(task, total=n, completed=0),
+                    on_done=lambda _r: progress.advance(task),
+                )  # fmt: skip
+    except (AnalysisError, StoreError) as e:
+        raise _bad(str(e)) from None
+    except KeyboardInterrupt:
+        err.print(
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; "
+            "run again with --resume to go on",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    except RunFailed as e:
+        _report_failures(e)
+        raise typer.Exit(1) from None
+    except Exception as e:  # a failure while running: say what, exit 1
+        _say(f"{type(e).__name__}: {e}", "error while running")
+        raise typer.Exit(1) from None
+    print_selection(sel)
+    out.print(f"written to {target}/selection.json")
+
+
+def print_selection(sel: Selection) -> None:
+    """Print the KN outcome: each strategy's mean and status, then the statement."""
+    t = Table(
+        title=f"KN selection on {sel.metric} over {sel.replications} replications",
+        title_justify="left",
+    )
+    for h in ("strategy", "mean", "status"):
+        t.add_column(h, justify="right" if h == "mean" else "left")
+    for name in sel.strategies:
+        if name == sel.best:
+            status = "best"
+        elif name in sel.survivors:
+            status = "in contention"
+        else:
+            status = f"eliminated after {sel.eliminated[name]} replications"
+        t.add_row(name, f"{sel.means.get(name, math.nan):.4g}", status)
+    out.print(t)
+    out.print(sel.statement, highlight=False, markup=False)

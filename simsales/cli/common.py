@@ -1,0 +1,160 @@
+"""What every command shares: the app, the consoles, messages, input checks."""
+
+from __future__ import annotations
+
+import math
+import os
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from simsales.engine.metrics import METRICS
+from simsales.experiment.api import RunFailed, resolve
+from simsales.experiment.config import Experiment
+from simsales.experiment.loader import ConfigError
+from simsales.experiment.results import Results
+from simsales.reporting import ReportError, write_report
+
+
+class Backend(StrEnum):
+    """Where replications run."""
+
+    local = "local"
+    dask = "dask"
+
+
+app = typer.Typer(
+    name="simsales",
+    help="Which way of selling works, for which buyers, at what cost? Run and compare "
+    "sales strategies on simulated buyers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 columns
+    out = Console(width=160)
+err = Console(stderr=True, soft_wrap=True)
+
+_SHOWN = [
+    ("conversion", "conversion", 100, "{:.1f}%"),
+    ("wins", "wins", 1, "{:.1f}"),
+    ("cost_per_win", "cost/win", 1, "{:.3f}"),
+    ("cost_of_sale_share", "cost of sale", 100, "{:.1f}%"),
+    ("cycle_median", "cycle (d)", 1, "{:.0f}"),
+    ("no_decision_share", "no-decision", 100, "{:.0f}%"),
+    ("roise", "ROISE", 1, "{:.2f}"),
+    ("churn_rate", "churn", 100, "{:.0f}%"),
+    ("total_cost_share", "total cost/rev", 100, "{:.1f}%"),
+]
+
+
+def _say(message: str, what: str = "error") -> None:
+    """Print ``what: message`` to stderr; the message is text, never markup (a path
+    or a value may hold square brackets)."""
+    err.print(f"[bold red]{what}:[/] " + escape(message), highlight=False)
+
+
+def _load(file: Path, **overrides: object) -> Experiment:
+    try:
+        return resolve(file, **overrides)
+    except ConfigError as e:
+        _say(f"invalid experiment {e.source}")
+        for line in e.errors:
+            err.print(f"  - {line}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+
+
+def _unwritable(target: Path) -> str | None:
+    """Why results could not be written to ``target``, checked before running."""
+    if target.exists() and not target.is_dir():
+        return "exists and is not a folder"
+    parent = target.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create or write in {str(parent)!r}"
+    return None
+
+
+def _fmt(mean: float, lo: float, hi: float, scale: float, fmt: str) -> str:
+    if not math.isfinite(mean):
+        return "–"
+    s = fmt.format(mean * scale)
+    if math.isfinite(lo):
+        s += " ±" + fmt.format((hi - lo) / 2 * scale).rstrip("%")
+    return s
+
+
+def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
+    """``m [lo, hi]`` scaled and formatted; a dash for what is undefined."""
+    vals = [float(v) * scale if isinstance(v, int | float) else math.nan for v in (m, lo, hi)]
+    shown = [fmt.format(v) if math.isfinite(v) else "–" for v in vals]
+    if not math.isfinite(vals[0]):
+        return "–"
+    return f"{shown[0]} [{shown[1]}, {shown[2]}]"
+
+
+def _report_failures(failed: RunFailed) -> None:
+    err.print(
+        f"[bold red]{len(failed.failures)} replication(s) failed[/] "
+        "(the others are in the results):",
+        highlight=False,
+    )
+    for f in failed.failures:
+        err.print(f"  - {f.describe()}", highlight=False, markup=False)
+
+
+def _bad(message: str) -> typer.Exit:
+    _say(message)
+    return typer.Exit(2)
+
+
+def _out_folder(target: Path) -> None:
+    """Create the output folder now, or exit 2 saying why it cannot be."""
+    problem = _unwritable(target)
+    if problem is None:
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            problem = f"cannot create it ({e.strerror})"
+    if problem:
+        raise _bad(f"--out {str(target)!r}: {problem}")
+
+
+def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
+    unknown = [m for m in metrics or [] if m not in METRICS]
+    if unknown:
+        raise _bad(
+            f"{option}: unknown metric(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(METRICS)}"
+        )
+
+
+def _write_report(target: Path, results: Results | None = None, failure: int = 2) -> None:
+    """Write the report of a results folder; a problem exits with ``failure``
+    (2, bad input, for `report`; 1 after a run, whose results are written)."""
+    # after a run, the charts Results.save has just drawn are kept, not drawn again
+    keep = [c.stem for c in results.chart_list()] if results is not None else []
+    try:
+        html_path, md_path = write_report(target, results, keep=keep)
+    except ReportError as e:
+        kept = " (the results are written)" if results is not None else ""
+        _say(f"report{kept}: {e}")
+        raise typer.Exit(failure) from None
+    out.print(f"report written to {html_path} and {md_path}")
+
+
+def progress_bar() -> Progress:
+    """The progress bar of every long command: description, bar, done/total, time."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )

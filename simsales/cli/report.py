@@ -1,0 +1,25 @@
+"""`simsales report`, and the report `run` writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simsales.cli.common import (
+    _say,
+    _write_report,
+    app,
+)
+
+
+@app.command("report")
+def report_command(
+    results_dir: Annotated[Path, typer.Argument(help="a results folder written by `simsales run`")],
+) -> None:
+    """Write report.html (self-contained) and report.md for stored results; runs nothing."""
+    if not results_dir.is_dir():
+        _say(f"{str(results_dir)!r} is not a folder")
+        raise typer.Exit(2)
+    _write_report(results_dir)

@@ -1,0 +1,215 @@
+"""`simsales validate` and `simsales run`."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from simsales.cli.common import (
+    _SHOWN,
+    Backend,
+    _bad,
+    _check_metrics,
+    _fmt,
+    _interval,
+    _load,
+    _out_folder,
+    _report_failures,
+    _say,
+    _write_report,
+    app,
+    err,
+    out,
+    progress_bar,
+)
+from simsales.experiment.api import RunFailed
+from simsales.experiment.api import run as run_experiment
+from simsales.experiment.results import Results
+from simsales.experiment.store import StoreError
+
+
+def print_summary(results: Results) -> None:
+    """Print the key metrics per strategy: mean ± half-width of the 95% CI."""
+    t = Table(
+        title=f"{results.name}: mean ± 95% CI half-width over "
+        f"{results.manifest['replications']} replications",
+        title_justify="left",
+    )
+    t.add_column("strategy")
+    for _, head, _, _ in _SHOWN:
+        t.add_column(head, justify="right")
+    summ = results.summary
+    label = (
+        "point " + summ["point"].astype(str) + ": " + summ["strategy"].astype(str)
+        if "point" in summ.columns
+        else summ["strategy"].astype(str)
+    )
+    cells = {
+        (str(lb), str(me)): (float(m), float(lo), float(hi))
+        for lb, me, m, lo, hi in zip(
+            label, summ["metric"], summ["mean"], summ["ci_low"], summ["ci_high"], strict=True
+        )
+    }
+    for name in dict.fromkeys(label):
+        row = [str(name)]
+        for metric, _, scale, fmt in _SHOWN:
+            row.append(_fmt(*cells[(str(name), metric)], scale, fmt))
+        t.add_row(*row)
+    out.print(t)
+
+
+def print_comparisons(results: Results) -> None:
+    """Print the declared paired comparisons: a - b, and the relative change, with 95% CIs."""
+    comp = results.comparisons
+    if comp.empty:
+        return
+    t = Table(title="paired comparisons (same customers): a vs b", title_justify="left")
+    for col in ("a", "b", "metric", "a - b [95% CI]", "change [95% CI]"):
+        t.add_column(col, justify="right" if "CI" in col else "left")
+    for rec in comp.to_dict("records"):
+        diff = _interval(rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"], 1.0, "{:.4g}")
+        rel = _interval(rec["rel_change"], rec["rel_ci_low"], rec["rel_ci_high"], 100.0, "{:+.1f}%")
+        t.add_row(str(rec["a"]), str(rec["b"]), str(rec["metric"]), diff, rel)
+    out.print(t)
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+) -> None:
+    """Check an experiment file without running it."""
+    config = _load(file)
+    out.print(
+        f"[green]ok[/]: {file} — experiment {config.name!r}, {config.replications} "
+        f"replications, strategies: {', '.join(config.strategy_names)}"
+    )
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+    replications: Annotated[
+        int | None, typer.Option("--replications", "-n", help="override the file's replications")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="keep the replications an interrupted run already wrote to --out"
+        ),
+    ] = False,
+    backend: Annotated[
+        Backend, typer.Option(help="local worker processes, or a Dask cluster")
+    ] = Backend.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
+    ] = None,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            help="add replications until every strategy's 95% CI half-width is at most this",
+            min=1e-12,
+        ),
+    ] = None,
+    precision_metric: Annotated[
+        list[str] | None,
+        typer.Option(help="metric for --precision (repeatable) \\[default: conversion]"),
+    ] = None,
+    max_replications: Annotated[
+        int | None,
+        typer.Option(help="cap for --precision \\[default: 10 x replications]", min=1),
+    ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", help="write report.html and report.md to the output folder"
+        ),
+    ] = True,
+) -> None:
+    """Run every strategy of an experiment on the same customers and write results.
+
+    Each finished replication is written to OUT/parts/ at once; after an
+    interruption, the same command with --resume computes only what is missing.
+    """
+    config = _load(file, replications=replications, seed=seed)
+    target = out_dir if out_dir is not None else Path("results") / config.name
+    metrics = precision_metric or ["conversion"]
+    _check_metrics(metrics, "--precision-metric")
+    if scheduler and backend is not Backend.dask:
+        raise _bad("--scheduler needs --backend dask")
+    _out_folder(target)  # last: bad input writes nothing, not even the folder
+    failed: RunFailed | None = None
+    try:
+        with progress_bar() as progress:
+            task = progress.add_task(
+                f"{config.name}: {len(config.strategies)} strategies, replications",
+                total=len(config.points()) * config.replications,
+            )
+            results = run_experiment(
+                config, workers=workers, on_done=lambda _r: progress.advance(task),
+                out=target, resume=resume, backend=backend.value, scheduler=scheduler,
+                precision=precision, precision_metrics=metrics,
+                max_replications=max_replications,
+                on_batch=lambda n: progress.update(task, total=n, completed=0),
+            )  # fmt: skip
+    except StoreError as e:
+        _say(f"{e}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print(
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; run again with --resume to finish",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    except RunFailed as e:
+        failed = e
+    except Exception as e:  # a failure while running: say what, exit 1
+        _say(f"{type(e).__name__}: {e}", "error while running")
+        raise typer.Exit(1) from None
+    if failed is not None:
+        if failed.results is not None:
+            results = failed.results
+        else:
+            _report_failures(failed)
+            raise typer.Exit(1)
+    print_summary(results)
+    print_comparisons(results)
+    wall = results.manifest["wall_seconds"]
+    resumed = results.manifest.get("resumed_replications", 0)
+    note = f", {resumed} resumed" if resumed else ""
+    used = results.manifest["workers"]
+    out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
+    if report:
+        _write_report(target, results, failure=1)
+    _report_precision(results)
+    if failed is not None:
+        _report_failures(failed)
+        raise typer.Exit(1)
+
+
+def _report_precision(results: Results) -> None:
+    p = results.manifest.get("precision")
+    if not p:
+        return
+    worst = max(
+        ((hw, s, m) for s, per in p["half_widths"].items() for m, hw in per.items()),
+        default=(math.nan, "", ""),
+    )
+    verdict = "met" if p["met"] else f"NOT met (cap of {p['max_replications']} replications)"
+    out.print(
+        f"precision {verdict}: widest 95% CI half-width {worst[0]:.4g} ({worst[1]}, "
+        f"{worst[2]}) against {p['target_half_width']:g}, with {p['replications']} replications"
+    )
