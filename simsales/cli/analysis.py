@@ -8,7 +8,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from simsales.analysis.robustness import robustness as find_robustness
@@ -26,16 +25,15 @@ from simsales.cli.common import (
     _say,
     _unwritable,
     app,
-    err,
     out,
     progress_bar,
+    running,
 )
 from simsales.experiment.analyse import compare as compare_results
 from simsales.experiment.analyse import select_best
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.results import not_results
-from simsales.experiment.store import StoreError
 
 
 def print_sensitivity(sa: SensitivityAnalysis) -> None:
@@ -115,7 +113,7 @@ def sensitivity(
     _out_folder(target)
     points = config.sensitivity.points
     try:
-        with progress_bar() as progress:
+        with running(target), progress_bar() as progress:
             task = progress.add_task(
                 f"{config.name}: {points} design points x {config.replications} replications",
                 total=points * config.replications,
@@ -124,21 +122,8 @@ def sensitivity(
                 config, workers=workers, on_done=lambda _r: progress.advance(task),
                 out=target, resume=resume,
             )  # fmt: skip
-    except StoreError as e:
-        raise _bad(str(e)) from None
-    except KeyboardInterrupt:
-        err.print(
-            "[bold red]interrupted[/]: finished replications are kept in "
-            f"{escape(str(target))}/parts; "
-            "run again with --resume to finish",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
     except RunFailed as e:
         _report_failures(e)
-        raise typer.Exit(1) from None
-    except Exception as e:  # a failure while running: say what, exit 1
-        _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None
     sa = analyse_sensitivity(results, metric)
     sa.save(target)
@@ -316,43 +301,32 @@ def select_command(
     Writes selection.json into the results folder.
     """
     target = source
+    config = None
+    if not source.is_dir():
+        config = _load(source)
+        target = out_dir if out_dir is not None else Path("results") / config.name
+        problem = _unwritable(target)
+        if problem:
+            raise _bad(f"--out {str(target)!r}: {problem}")
     try:
-        if source.is_dir():
-            sel = select_best(
-                source, metric, delta, alpha, n0=n0, minimise=minimise, strategies=strategy,
-                point=point,
-            )  # fmt: skip
-        else:
-            config = _load(source)
-            target = out_dir if out_dir is not None else Path("results") / config.name
-            problem = _unwritable(target)
-            if problem:
-                _say(f"--out {str(target)!r}: {problem}")
-                raise typer.Exit(2)
-            with progress_bar() as progress:
-                task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
+        with running(target, (AnalysisError,)):
+            if config is None:
                 sel = select_best(
-                    config, metric, delta, alpha, n0=n0, minimise=minimise,
-                    strategies=strategy, point=point, max_replications=max_replications,
-                    out=target, workers=workers, resume=resume,
-                    on_batch=lambda n: progress.update(task, total=n, completed=0),
-                    on_done=lambda _r: progress.advance(task),
+                    source, metric, delta, alpha, n0=n0, minimise=minimise,
+                    strategies=strategy, point=point,
                 )  # fmt: skip
-    except (AnalysisError, StoreError) as e:
-        raise _bad(str(e)) from None
-    except KeyboardInterrupt:
-        err.print(
-            "[bold red]interrupted[/]: finished replications are kept in "
-            f"{escape(str(target))}/parts; "
-            "run again with --resume to go on",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
+            else:
+                with progress_bar() as progress:
+                    task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
+                    sel = select_best(
+                        config, metric, delta, alpha, n0=n0, minimise=minimise,
+                        strategies=strategy, point=point, max_replications=max_replications,
+                        out=target, workers=workers, resume=resume,
+                        on_batch=lambda n: progress.update(task, total=n, completed=0),
+                        on_done=lambda _r: progress.advance(task),
+                    )  # fmt: skip
     except RunFailed as e:
         _report_failures(e)
-        raise typer.Exit(1) from None
-    except Exception as e:  # a failure while running: say what, exit 1
-        _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None
     print_selection(sel)
     out.print(f"written to {target}/selection.json")

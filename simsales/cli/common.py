@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.results import Results
+from simsales.experiment.store import StoreError
 from simsales.reporting import ReportError, write_report
 
 
@@ -158,3 +161,31 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=err,
     )
+
+
+@contextmanager
+def running(target: Path, bad: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """A long job writing to ``target``, with the exit statuses of every command.
+
+    A ``StoreError`` (or one of ``bad``) is bad input: exit 2. Ctrl-C exits 130,
+    saying that the finished replications are kept for ``--resume``. Any other
+    failure is a failure while running: exit 1. ``RunFailed`` is left to the
+    caller, which may still have results to show.
+    """
+    bad_input: tuple[type[Exception], ...] = (StoreError, *bad)
+    try:
+        yield
+    except (RunFailed, typer.Exit):
+        raise
+    except bad_input as e:
+        raise _bad(str(e)) from None
+    except KeyboardInterrupt:
+        err.print(
+            "[bold red]interrupted[/]: finished replications are kept in "
+            f"{escape(str(target))}/parts; run again with --resume to finish",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    except Exception as e:
+        _say(f"{type(e).__name__}: {e}", "error while running")
+        raise typer.Exit(1) from None

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from simsales.cli.common import (
@@ -20,17 +19,15 @@ from simsales.cli.common import (
     _load,
     _out_folder,
     _report_failures,
-    _say,
     _write_report,
     app,
-    err,
     out,
     progress_bar,
+    running,
 )
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.results import Results
-from simsales.experiment.store import StoreError
 
 
 def print_summary(results: Results) -> None:
@@ -152,7 +149,7 @@ def run(
     _out_folder(target)  # last: bad input writes nothing, not even the folder
     failed: RunFailed | None = None
     try:
-        with progress_bar() as progress:
+        with running(target), progress_bar() as progress:
             task = progress.add_task(
                 f"{config.name}: {len(config.strategies)} strategies, replications",
                 total=len(config.points()) * config.replications,
@@ -164,21 +161,8 @@ def run(
                 max_replications=max_replications,
                 on_batch=lambda n: progress.update(task, total=n, completed=0),
             )  # fmt: skip
-    except StoreError as e:
-        _say(f"{e}")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print(
-            "[bold red]interrupted[/]: finished replications are kept in "
-            f"{escape(str(target))}/parts; run again with --resume to finish",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
     except RunFailed as e:
         failed = e
-    except Exception as e:  # a failure while running: say what, exit 1
-        _say(f"{type(e).__name__}: {e}", "error while running")
-        raise typer.Exit(1) from None
     if failed is not None:
         if failed.results is not None:
             results = failed.results
