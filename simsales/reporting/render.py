@@ -88,7 +88,8 @@ nav ol{columns:2;max-width:40rem}
 table{border-collapse:collapse;font-size:.88rem;font-variant-numeric:tabular-nums}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
 th{border-bottom:2px solid #999;background:#fafafa}
-td.n,th.n{text-align:right;white-space:nowrap}
+td.n,th.n{text-align:right}td.n{white-space:nowrap}
+th{min-width:4.5em}
 figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333;max-width:52rem;margin-top:.3rem}
 """
