@@ -6,6 +6,8 @@ this file holds the generated reference to it.)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 import typing
 from pathlib import Path
@@ -31,6 +33,25 @@ def test_docs_experiments_md_is_current():
         "docs/experiments.md is out of date with the schema: run "
         "python -m simsales.experiment.reference docs/experiments.md"
     )
+
+
+def test_the_command_the_message_names_regenerates_a_stale_copy(tmp_path: Path) -> None:
+    """``python -m simsales.experiment.reference FILE`` (the fix the stale message
+    names) rewrites the generated part of FILE, keeps the rest, and ``--check`` then passes."""
+    stale = tmp_path / "experiments.md"
+    stale.write_text(
+        f"# Experiments\n\nintro kept\n\n{ref.BEGIN}\n\nold table\n{ref.END}\ntail kept\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "simsales.experiment.reference"]
+    checked = subprocess.run([*command, str(stale), "--check"], capture_output=True, text=True)
+    assert checked.returncode == 1 and "out of date" in checked.stdout
+    done = subprocess.run([*command, str(stale)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = stale.read_text(encoding="utf-8")
+    assert "old table" not in text and "intro kept" in text and text.endswith("tail kept\n")
+    assert ref.reference() in text
+    assert subprocess.run([*command, str(stale), "--check"]).returncode == 0
 
 
 def _models(ann: Any, seen: list[type[BaseModel]]) -> None:

@@ -199,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if stale else 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
-
-
 def _write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` (UTF-8), atomically."""
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
