@@ -57,11 +57,31 @@ class Sweep(BaseModel):
         description="every combination of lists (grid), a Latin hypercube (lhs) or a "
         "scrambled Sobol' sequence (sobol) over ranges",
     )
-    points: int = Field(8, ge=1, le=100_000, description="design points (lhs, sobol)")
+    points: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="design points (lhs, sobol; 8 if not given); a grid runs every combination",
+    )
     parameters: dict[str, list[Any] | Range] = Field(
         min_length=1,
         description="key path -> list of values (grid) or {low, high} (lhs, sobol)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_points(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        method = data.get("method", "grid")
+        if method == "grid" and data.get("points") is not None:
+            raise ValueError(
+                f"points = {data['points']!r} is for lhs and sobol designs; "
+                "a grid runs every combination of its lists: remove points"
+            )
+        if method in ("lhs", "sobol") and data.get("points") is None:
+            return {**data, "points": 8}
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> Sweep:
@@ -122,7 +142,7 @@ def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
         engine = qmc.LatinHypercube(d=len(paths), rng=rng)
     else:
         engine = qmc.Sobol(d=len(paths), scramble=True, rng=rng)
-    unit = engine.random(sweep.points)
+    unit = engine.random(sweep.points or 8)
     lows = [r.low for r in ranges if isinstance(r, Range)]
     highs = [r.high for r in ranges if isinstance(r, Range)]
     scaled = qmc.scale(unit, lows, highs)
