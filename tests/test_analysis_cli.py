@@ -174,6 +174,7 @@ def test_select_cli_bad_metric_for_an_experiment_runs_nothing(tmp_path):
     )
     assert r.exit_code == 2 and "unknown 'convresion'" in r.output
     assert not (out / "replications.parquet").exists()
+    assert "KN on" not in r.output  # refused before its progress bar is drawn
 
 
 def test_select_cli_on_an_experiment_file(tmp_path):

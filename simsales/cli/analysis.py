@@ -29,8 +29,8 @@ from simsales.cli.common import (
     progress_bar,
     running,
 )
+from simsales.experiment.analyse import check_selection, select_best
 from simsales.experiment.analyse import compare as compare_results
-from simsales.experiment.analyse import select_best
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.results import not_results
@@ -316,6 +316,8 @@ def select_command(
                     strategies=strategy, point=point,
                 )  # fmt: skip
             else:
+                # bad arguments are said before the progress bar is drawn
+                check_selection(config, metric, delta, alpha, n0, minimise, strategy, point)
                 with progress_bar() as progress:
                     task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
                     sel = select_best(

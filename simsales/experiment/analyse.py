@@ -199,17 +199,7 @@ def select_best(
         return sel
     assert not isinstance(source, Results)
     config = resolve(source)
-    if metric not in METRICS:
-        raise AnalysisError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
-    names = list(strategies) if strategies is not None else config.strategy_names
-    check_strategies(pd.DataFrame({"strategy": config.strategy_names}), names)
-    kn(_empty(names, metric), strategies=names)  # checks δ, α, n0 before running
-    points = len(design_points(config.sweep, config.seed)) if config.sweep is not None else 0
-    if (point is None and points > 1) or (point is not None and not 0 <= point < points):
-        raise AnalysisError(
-            f"point: {point!r} given; the experiment has "
-            + (f"design points 0 to {points - 1}: say which one" if points else "no sweep")
-        )
+    names = check_selection(config, metric, delta, alpha, n0, minimise, strategies, point)
     cap = max_replications or 20 * n0
 
     def wanted(records: pd.DataFrame) -> int | None:
@@ -224,6 +214,39 @@ def select_best(
     if out is not None:
         _write_selection(sel, Path(out))
     return sel
+
+
+def check_selection(
+    config: Experiment, metric: str, delta: float, alpha: float, n0: int,
+    minimise: bool, strategies: Sequence[str] | None, point: int | None,
+) -> list[str]:  # fmt: skip
+    """Check the arguments of a sequential selection on ``config`` before anything runs.
+
+    Returns
+    -------
+    list of str
+        The strategies to choose among.
+
+    Raises
+    ------
+    AnalysisError
+        An unknown metric, strategy or point; a bad δ, α or n0.
+    """
+    if metric not in METRICS:
+        raise AnalysisError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
+    names = list(strategies) if strategies is not None else config.strategy_names
+    check_strategies(pd.DataFrame({"strategy": config.strategy_names}), names)
+    kn_select(
+        _empty(names, metric), metric=metric, delta=delta, alpha=alpha, n0=n0,
+        minimise=minimise, strategies=names,
+    )  # fmt: skip
+    points = len(design_points(config.sweep, config.seed)) if config.sweep is not None else 0
+    if (point is None and points > 1) or (point is not None and not 0 <= point < points):
+        raise AnalysisError(
+            f"point: {point!r} given; the experiment has "
+            + (f"design points 0 to {points - 1}: say which one" if points else "no sweep")
+        )
+    return names
 
 
 def _empty(names: Sequence[str], metric: str) -> pd.DataFrame:
