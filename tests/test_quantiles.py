@@ -9,6 +9,7 @@ from scipy import stats
 
 from simsales.analysis.distribution import (
     QUANTILE_COLUMNS,
+    _wilson_score,
     beat_probability,
     quantiles,
     wilson_interval,
@@ -74,10 +75,16 @@ def test_beat_probability_known_answer():
     assert (lo, hi) == pytest.approx(wilson_interval(2.5, 4))
 
 
-def test_wilson_interval_is_scipys_for_whole_numbers():
+def test_wilson_formula_for_half_successes_is_scipys_on_whole_numbers():
+    # half successes (ties) use the formula by hand; on whole numbers, where
+    # scipy is used, the formula gives scipy's interval
     for k, n in ((0, 10), (7, 20), (20, 20), (13, 57)):
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert _wilson_score(k, n, 0.95) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-15)
         assert wilson_interval(k, n) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-15)
+    lo, hi = wilson_interval(7.5, 20)  # between its neighbours
+    assert wilson_interval(7, 20)[0] < lo < wilson_interval(8, 20)[0]
+    assert wilson_interval(7, 20)[1] < hi < wilson_interval(8, 20)[1]
 
 
 @pytest.mark.parametrize("n", [20, 50, 100])

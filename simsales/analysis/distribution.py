@@ -111,11 +111,20 @@ def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[floa
 
     References
     ----------
-    Wilson (1927); it is scipy's ``binomtest(...).proportion_ci("wilson")``
-    for whole numbers of successes.
+    Wilson (1927). Whole numbers of successes go to scipy's
+    ``binomtest(...).proportion_ci("wilson")``; half successes use the same
+    formula by hand, as scipy takes whole numbers only.
     """
     if n <= 0:
         return (np.nan, np.nan)
+    if float(successes).is_integer():
+        ci = stats.binomtest(int(successes), n).proportion_ci(level, method="wilson")
+        return (float(ci.low), float(ci.high))
+    return _wilson_score(successes, n, level)
+
+
+def _wilson_score(successes: float, n: int, level: float) -> tuple[float, float]:
+    """Wilson's (1927) formula, for any ``successes`` in ``[0, n]``, ``n > 0``."""
     p = successes / n
     z = float(stats.norm.ppf(0.5 + level / 2))
     denom = 1 + z * z / n

@@ -79,21 +79,18 @@ def bootstrap_mean_ci(
     together), which is the paired bootstrap of ``mean(a - b)``.
     ``scipy.stats.bootstrap`` with 4,999 resamples (Efron 1987).
     """
-    ci = stats.bootstrap(
-        (np.asarray(d, dtype=float),), np.mean, vectorized=True, confidence_level=level,
-        n_resamples=RESAMPLES, method="BCa", rng=rng,
-    ).confidence_interval  # fmt: skip
-    return float(ci.low), float(ci.high)
+    return _bootstrap((np.asarray(d, dtype=float),), np.mean, level, rng)
 
 
 def _bootstrap(
-    data: tuple[np.ndarray, np.ndarray],
+    data: tuple[np.ndarray, ...],
     statistic: Callable[..., np.ndarray],
     level: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int | None,
 ) -> tuple[float, float]:
+    """BCa interval of ``statistic``; several samples are resampled together (paired)."""
     ci = stats.bootstrap(
-        data, statistic, paired=True, vectorized=True, confidence_level=level,
+        data, statistic, paired=len(data) > 1, vectorized=True, confidence_level=level,
         n_resamples=RESAMPLES, method="BCa", rng=rng,
     ).confidence_interval  # fmt: skip
     return float(ci.low), float(ci.high)

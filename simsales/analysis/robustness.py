@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.prim import Box, prim
 from simsales.experiment.files import atomic_write
 from simsales.experiment.results import Results, load_results
@@ -109,10 +109,7 @@ def how_often_best(
     rows = []
     for j, s in enumerate(v.columns):
         k = int((best == s).sum())
-        lo, hi = np.nan, np.nan
-        if n:
-            ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-            lo, hi = float(ci.low), float(ci.high)
+        lo, hi = wilson_interval(k, n, level)
         r = regret[:, j][np.isfinite(regret[:, j])]
         rows.append(
             (s, n, k, k / n if n else np.nan, lo, hi,
