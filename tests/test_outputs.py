@@ -189,3 +189,28 @@ def test_declared_comparisons_are_written(tmp_path: Path):
     assert comp.iloc[1]["diff"] == pytest.approx(d.mean())
     out = res.save(tmp_path / "c")
     assert pd.read_csv(out / "comparisons.csv").shape[0] == 2
+
+
+def test_printed_summary_marks_means_over_fewer_replications():
+    """A metric undefined in some replications (cost per win with no win) is
+    printed with how many replications its mean is over, and a note says so."""
+    from simsales.cli.common import out
+    from simsales.cli.run import _SHOWN, print_summary
+    from simsales.experiment.results import Results
+
+    rows = []
+    for r in range(4):
+        for s in ("a", "b"):
+            row = {m: 0.5 for m, *_ in _SHOWN}
+            row.update(replication=r, strategy=s)
+            if s == "b" and r < 1:
+                row["cost_per_win"] = float("nan")  # b won nothing in replication 0
+            rows.append(row)
+    res = Results(pd.DataFrame(rows), {"experiment": "t", "replications": 4})
+    with out.capture() as captured:
+        print_summary(res)
+    text = captured.get()
+    b_row = next(line for line in text.splitlines() if "│ b" in line)
+    a_row = next(line for line in text.splitlines() if "│ a" in line)
+    assert "(3)" in b_row and "(" not in a_row.replace("│", "")
+    assert "defined in only n of the 4 replications" in text

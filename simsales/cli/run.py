@@ -47,17 +47,30 @@ def print_summary(results: Results) -> None:
         else summ["strategy"].astype(str)
     )
     cells = {
-        (str(lb), str(me)): (float(m), float(lo), float(hi))
-        for lb, me, m, lo, hi in zip(
-            label, summ["metric"], summ["mean"], summ["ci_low"], summ["ci_high"], strict=True
+        (str(lb), str(me)): (float(m), float(lo), float(hi), int(n))
+        for lb, me, m, lo, hi, n in zip(
+            label, summ["metric"], summ["mean"], summ["ci_low"], summ["ci_high"], summ["n"],
+            strict=True,
         )
-    }
+    }  # fmt: skip
+    replications = int(results.manifest["replications"])
+    partial = False
     for name in dict.fromkeys(label):
         row = [str(name)]
         for metric, _, scale, fmt in _SHOWN:
-            row.append(_fmt(*cells[(str(name), metric)], scale, fmt))
+            m, lo, hi, n = cells[(str(name), metric)]
+            cell = _fmt(m, lo, hi, scale, fmt)
+            if 0 < n < replications:  # e.g. cost per win where a replication won nothing
+                cell += f" ({n})"
+                partial = True
+            row.append(cell)
         t.add_row(*row)
     out.print(t)
+    if partial:
+        out.print(
+            f"(n): defined in only n of the {replications} replications (e.g. no win); "
+            "the mean is over those, so it leaves out the worst cases"
+        )
 
 
 def print_comparisons(results: Results) -> None:
