@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,6 +61,21 @@ def test_known_answer_constant_difference():
     assert out["p_value"] == 0.0 and out["effect_dz"] == -np.inf
     assert out["crn_variance_ratio"] == np.inf
     assert out["p_a_above_b"] == 0.0
+
+
+def test_differences_at_rounding_level_count_as_constant_without_warnings():
+    # b's values differ only in their last bits (as a ratio of the same totals
+    # computed twice might): no spread to test, and no precision-loss warning
+    a = np.array([0.3, 0.5, 0.2, 0.4, 0.6])
+    b = 0.25 + np.array([0.0, 1.0, 2.0, 1.0, 0.0]) * np.finfo(float).eps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = paired_differences(_frame(b, a), [("A", "B")], ["m"]).iloc[0]
+        rev = paired_differences(_frame(a, b), [("A", "B")], ["m"]).iloc[0]
+    assert out["n"] == rev["n"] == 5
+    assert np.isfinite(out["p_value"]) and np.isfinite(rev["unpaired_half_width"])
+    flat = paired_differences(_frame(b, b - 0.05), [("A", "B")], ["m"]).iloc[0]
+    assert flat["p_value"] == 0.0 and flat["effect_dz"] == np.inf
 
 
 def test_undefined_values_are_left_out_pairwise():
