@@ -345,3 +345,15 @@ def test_a_sweep_names_a_switch_true_or_false_and_says_why_there_are_no_comparis
     assert "| 0 | 1 | False |" in md and "| 3 | 2 | True |" in md
     assert "| 1 | 1 | 1 |" not in md
     assert "it is a sweep of 4 design points" in md
+
+
+def test_a_metric_undefined_for_every_strategy_is_named_not_shown_as_dashes(tmp_path):
+    rng = np.random.default_rng(6)
+    reps = synthetic.replications(rng).assign(churn_rate=np.nan)  # e.g. lifecycle off
+    res = simsales.Results(reps, synthetic.manifest(synthetic.config()))
+    d = res.save(tmp_path / "nochurn", with_charts=False)
+    md = write_report(d)[1].read_text()
+    summary = md.split("## Summary", 1)[1].split("## Paired", 1)[0]
+    assert "Undefined for every strategy, so not shown: churn rate (%)." in summary
+    assert "churn rate" not in summary.split("\n|", 1)[1]  # not a column of the table
+    assert "| churn rate (%) | – | – | – |" in md  # the appendix still lists it

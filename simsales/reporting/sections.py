@@ -197,7 +197,11 @@ def _point_cells(results: Results) -> tuple[list[str], dict[int, list[str]]]:
 def summary(results: Results) -> Section:
     """Key metrics per strategy (per design point of a sweep), mean and 95% CI."""
     s = results.summary
-    metrics = [m for m in KEY_METRICS if m in set(s["metric"])]
+    present = [m for m in KEY_METRICS if m in set(s["metric"])]
+    # a column of dashes only (churn with the lifecycle off) says nothing: named instead
+    defined = set(s.loc[s["mean"].notna(), "metric"])
+    metrics = [m for m in present if m in defined]
+    empty = [metric_label(m)[0] for m in present if m not in defined]
     by_point = "point" in s.columns
     keys = ["point", "strategy"] if by_point else ["strategy"]
     labels = {m: metric_label(m) for m in metrics}
@@ -222,7 +226,10 @@ def summary(results: Results) -> Section:
         [
             f"Mean over {n} replications with its 95% confidence interval (Student t) in "
             "brackets; – where a metric is undefined (e.g. churn before any renewal is due). "
-            f"Every metric is {where}.",
+            f"Every metric is {where}."
+            + (
+                f" Undefined for every strategy, so not shown: {', '.join(empty)}." if empty else ""
+            ),
             Table(header, rows, frozenset(range(first, len(header)))),
         ],
     )
