@@ -96,7 +96,8 @@ th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e5e5;text-align:left;verti
 th{border-bottom:2px solid #999;background:#fafafa}
 td.n,th.n{text-align:right}td.n{white-space:nowrap}
 td.n .m,td.n .ci{white-space:nowrap}td.n.ci2{white-space:normal}.ci{color:#555;font-size:.9em}
-th{min-width:4.5em}table.wide{font-size:.8rem}.wide th,.wide td{padding:.2rem .3rem}.wide .ci{display:block}
+th{min-width:4.5em}table.wide{font-size:.8rem}
+.wide th,.wide td{padding:.2rem .3rem}.wide .ci{display:block}
 figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333;max-width:52rem;margin-top:.3rem}
 figcaption .file{color:#666}
