@@ -16,6 +16,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection, QuadMesh
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -23,7 +24,7 @@ from PIL import Image
 
 import simsales
 from simsales.plots import charts, distributions, forest, regions, sensitivity, sweeps
-from simsales.plots.style import DPI, save_figure
+from simsales.plots.style import DPI, fit_label, save_figure
 
 import synthetic
 
@@ -287,6 +288,25 @@ def test_categorical_parameters_sweep_in_the_order_given(tmp_path):
     np.testing.assert_allclose(line.axes[0].lines[0].get_ydata(), [0, 1, 2])
     assert [t.get_text() for t in line.axes[0].get_xticklabels()] == rules
     check_files(fig, tmp_path / "categorical")
+
+
+def test_a_long_axis_label_is_wrapped_to_stay_inside_the_figure():
+    """A key path with its description ran past the heatmap's edge and was cut
+    ("aviour.compelling_event_rate (events per buyer per ye"); it is now broken
+    before its parenthesis, and every line of it is drawn inside the figure."""
+    points = pd.DataFrame({"point": range(4), "a.x": [0, 1, 0, 1], "b.y": [0, 0, 4, 4]})
+    summary = pd.DataFrame(
+        {"point": range(4), "strategy": "s", "metric": "m", "mean": np.arange(4.0),
+         "ci_low": 0.0, "ci_high": 1.0, "n": 3}
+    )  # fmt: skip
+    long = "behaviour.compelling_event_rate (events per buyer per year)"
+    fig = sweeps.sweep_heatmap(summary, points, "m", "m (count)", "a.x", "b.y", ylabel=long)
+    label = fig.axes[0].yaxis.label
+    assert label.get_text() == "behaviour.compelling_event_rate\n(events per buyer per year)"
+    FigureCanvasAgg(fig).draw()
+    box, frame = label.get_window_extent(), fig.bbox
+    assert frame.y0 <= box.y0 and box.y1 <= frame.y1 and frame.x0 <= box.x0
+    assert fit_label("short (unit)", 3.0) == "short (unit)"
 
 
 def test_heatmap_of_a_space_filling_design_bins_the_points(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -123,8 +124,10 @@ def test_every_section_and_caption_is_in_both_files(written):
     for title in page.h2:
         assert f"## {title}" in md
     expected = _expected_captions(folder)
-    shown = [c.split(". ", 1)[1] for c in page.captions]  # "Figure n. caption"
-    assert sorted(shown) == sorted(expected.values())
+    shown = [c.split(". ", 1)[1] for c in page.captions]  # "Figure n. caption (files ...)"
+    # the charts section says each chart is in the folder "under the name shown": it is
+    named = [f"{c} (files {s}.png, {s}.pdf)" for s, c in expected.items()]
+    assert sorted(shown) == sorted(named)
     for stem, caption in expected.items():
         assert f"{caption} (vector: [{stem}.pdf]({stem}.pdf))" in md
         assert f"]({stem}.png)" in md and (folder / f"{stem}.png").is_file()
@@ -190,9 +193,12 @@ def test_report_of_a_sweep_from_the_command_line(tmp_path):
     md = (d / "report.md").read_text()
     assert "heatmap_conversion.png" in md and "heatmap_cost_of_sale.png" in md
     assert len(parse(d / "report.html").imgs) == 2
-    assert "design points; its paired lead over the runner-up excludes zero" in md
-    assert "| design point | metric |" in md and "## Appendix" not in md
-    assert f"0: {synthetic.RATE} = 1, sellers.team_size = 2" in md
+    assert "design points;" in md and "over the runner-up exclude" in md
+    assert "## Appendix" not in md and "in the appendix" not in md  # no promise of one
+    # each design point is named by its number and one column per swept parameter
+    names = f"| design point | {synthetic.RATE} | sellers.team_size |"
+    assert f"{names} strategy |" in md and f"{names} leader |" in md
+    assert "| 0 | 1 | 2 |" in md and "| 3 | 2 | 4 |" in md
 
 
 def test_selection_json_replaces_the_computed_statement(tmp_path):
@@ -278,3 +284,76 @@ def test_run_writes_the_report_unless_told_not_to(tmp_path):
     assert (tmp_path / "b" / "summary.csv").is_file()
     assert not (tmp_path / "b" / "report.html").exists()
     assert not (tmp_path / "b" / "report.md").exists()
+
+
+class Reader(HTMLParser):
+    """What a reader sees: the visible text, the links of the contents and the ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self._skip = False
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href", "").startswith("#"):
+            self.links.append(a["href"][1:])
+        self._skip = tag in ("style", "title")
+
+    def handle_endtag(self, tag):
+        self._skip = False
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def _read(path: Path) -> Reader:
+    reader = Reader()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return reader
+
+
+UNDEFINED = re.compile(r"\b(nan|NaN|None|null|inf)\b")
+
+
+def test_contents_links_resolve_and_no_undefined_value_shows(written, tmp_path):
+    d, _ = _sweep_folder(tmp_path)
+    write_report(d)
+    for folder in (written[0], d):
+        reader = _read(folder / "report.html")
+        assert len(reader.links) >= 5 and set(reader.links) <= reader.ids
+        text = " ".join(reader.text)
+        md = (folder / "report.md").read_text(encoding="utf-8")
+        for shown in (text, md):
+            assert not UNDEFINED.findall(shown), UNDEFINED.findall(shown)[:5]
+
+
+def test_a_sweep_names_a_switch_true_or_false_and_says_why_there_are_no_comparisons(tmp_path):
+    grid = {synthetic.RATE: [1.0, 2.0], "behaviour.urgency_framing": [False, True]}
+    res = synthetic.sweep_results(np.random.default_rng(5), grid)
+    reps = res.replications
+    reps["behaviour.urgency_framing"] = reps["behaviour.urgency_framing"].astype(bool)
+    d = res.save(tmp_path / "switch", with_charts=False)
+    _, md_path = write_report(d)
+    md = md_path.read_text()
+    # as the heatmap's axis says it, not 0/1 (a NumPy bool read back from the table)
+    assert "| 0 | 1 | False |" in md and "| 3 | 2 | True |" in md
+    assert "| 1 | 1 | 1 |" not in md
+    assert "it is a sweep of 4 design points" in md
+
+
+def test_a_metric_undefined_for_every_strategy_is_named_not_shown_as_dashes(tmp_path):
+    rng = np.random.default_rng(6)
+    reps = synthetic.replications(rng).assign(churn_rate=np.nan)  # e.g. lifecycle off
+    res = simsales.Results(reps, synthetic.manifest(synthetic.config()))
+    d = res.save(tmp_path / "nochurn", with_charts=False)
+    md = write_report(d)[1].read_text()
+    summary = md.split("## Summary", 1)[1].split("## Paired", 1)[0]
+    assert "Undefined for every strategy, so not shown: churn rate (%)." in summary
+    assert "churn rate" not in summary.split("\n|", 1)[1]  # not a column of the table
+    assert "| churn rate (%) | – | – | – |" in md  # the appendix still lists it

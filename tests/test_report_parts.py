@@ -9,9 +9,19 @@ import pandas as pd
 import pytest
 
 from simsales.experiment.labels import metric_label, parameter_label
-from simsales.reporting.best import lead
-from simsales.reporting.document import Document, Image, Section, Table, num, with_ci
+from simsales.reporting.best import Lead, lead
+from simsales.reporting.document import (
+    Document,
+    Image,
+    Section,
+    Table,
+    num,
+    row_numbers,
+    shared_decimals,
+    with_ci,
+)
 from simsales.reporting.render import png_size, to_html, to_markdown
+from simsales.reporting.sections import _leaders_sentence
 
 PNG_1x2 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000208060000009977a0c4"
@@ -68,7 +78,8 @@ def test_markdown_and_html_render_the_same_document():
     assert "<title>T &lt;1&gt;</title>" in html and "<code>code</code>" in html
     assert '<td class="n">&lt;2&gt;</td>' in html
     assert '<img src="data:image/png;base64,' in html and 'width="0" height="1"' in html
-    assert "<figcaption><b>Figure 1.</b> A caption &amp; more.</figcaption>" in html
+    assert "<figcaption><b>Figure 1.</b> A caption &amp; more. " in html
+    assert "(files <code>stem.png</code>, <code>stem.pdf</code>)" in html
     assert png_size(PNG_1x2) == (1, 2)
     with pytest.raises(ValueError, match="not a PNG"):
         png_size(b"GIF89a" + bytes(20))
@@ -100,3 +111,48 @@ def test_a_single_strategy_has_no_runner_up():
     one = lead(_table({"a": [1.0, 2.0, 3.0]}), "m", True)
     assert one.leader == "a" and one.runner_up is None and math.isnan(one.diff)
     assert lead(_table({"a": [math.nan, math.nan]}), "m", True) is None
+
+
+def test_numbers_side_by_side_share_their_decimals():
+    # four significant digits of the largest, for all; thousands separated alike
+    assert row_numbers([549.3, 496.0, 502.84]) == ["549.3", "496.0", "502.8"]
+    assert row_numbers([3.276, 3.05]) == ["3.276", "3.050"]
+    assert row_numbers([10378.4, 8632.2]) == ["10,378", "8,632"]
+    assert row_numbers([0.0, 0.04321, math.nan], 100) == ["0", "4.321", "–"]
+    assert shared_decimals([math.nan, 0.0]) is None
+    assert num(3735.0) == "3,735"  # as 1,078 beside it, not 3735
+
+
+def test_html_tables_may_wrap_long_names_and_intervals():
+    doc = Document(
+        "T",
+        "i",
+        [
+            Section(
+                "S",
+                "s",
+                [Table(["decision_rule", "m"], [["a_b", "1.5 [1.2, 1.8]"]], frozenset({1}))],
+            )
+        ],
+    )
+    html = to_html(doc, {})
+    assert "<th>decision_<wbr>rule</th>" in html and "<td>a_<wbr>b</td>" in html
+    assert '<span class="m">1.5</span> <span class="ci">[1.2, 1.8]</span>' in html
+    assert "| a_b | 1.5 [1.2, 1.8] |" in to_markdown(doc)  # Markdown as it was
+
+
+def _lead_at(leader: str, clear: bool) -> Lead:
+    nan = math.nan
+    return Lead("roise", True, leader, 1.0, nan, nan, 5, "x", nan, nan, nan, nan, clear)
+
+
+def test_a_tie_for_most_design_points_names_every_strategy_in_it():
+    found = [
+        (0, _lead_at("insight", True)), (1, _lead_at("insight", False)),
+        (2, _lead_at("push", True)), (3, _lead_at("need", False)), (4, _lead_at("need", False)),
+    ]  # fmt: skip
+    text = _leaders_sentence("ROISE", found)
+    assert text.startswith("On ROISE, `insight` and `need` each have the best mean at 2 of 5")
+    assert "at 1 and 0 of them respectively" in text and "other points: `push` at 1." in text
+    one = _leaders_sentence("ROISE", found[:3])
+    assert one.startswith("On ROISE, `insight` has the best mean at 2 of 3 design points; its")

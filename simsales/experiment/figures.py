@@ -26,6 +26,8 @@ __all__ = ["Chart", "result_charts", "swept_parameters"]
 
 #: Metrics whose distributions and sweeps are drawn: (metric, file stem).
 SHOWN = (("conversion", "conversion"), ("cost_of_sale_share", "cost_of_sale"))
+#: Of those, the ones undefined where nothing was won (their denominator is revenue).
+_PER_WIN = frozenset({"cost_of_sale_share"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,15 @@ def _standard_charts(results: Results) -> list[Chart]:
     return out
 
 
+def _undefined_note(summary: pd.DataFrame, metric: str, line: bool) -> str:
+    """The caption's word on points where ``metric`` is undefined (drawn as a gap in a
+    line, a blank cell in a heatmap), e.g. cost of sale where nothing was won."""
+    if not summary.loc[summary["metric"] == metric, "mean"].isna().any():
+        return ""
+    why = " (no wins)" if metric in _PER_WIN else ""
+    return f" {'Gaps' if line else 'Blank cells'}: undefined there{why}."
+
+
 def _sweep_charts(results: Results) -> list[Chart]:
     params = swept_parameters(results)
     if not params:
@@ -141,13 +152,14 @@ def _sweep_charts(results: Results) -> list[Chart]:
     out = []
     for metric, stem in SHOWN:
         label, scale = metric_label(metric)
+        blank = _undefined_note(summary, metric, line=len(params) == 1)
         if len(params) == 1:
             p = params[0]
             out.append(
                 Chart(
                     f"sweep_{stem}",
                     f"Mean {label} against {p} over {len(points)} design points, one line per "
-                    f"strategy; bands are 95% confidence intervals over {n} replications.",
+                    f"strategy; bands are 95% confidence intervals over {n} replications." + blank,
                     partial(
                         sweeps.sweep_line_chart,
                         summary,
@@ -167,7 +179,7 @@ def _sweep_charts(results: Results) -> list[Chart]:
                 Chart(
                     f"heatmap_{stem}",
                     f"Mean {label} over {x} and {y} ({len(points)} design points{rest}), one "
-                    "panel per strategy on one colour scale.",
+                    "panel per strategy on one colour scale." + blank,
                     partial(
                         sweeps.sweep_heatmap,
                         summary,

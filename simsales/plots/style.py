@@ -18,6 +18,7 @@ and presentations that are friendly to colorblind people. https://jfly.uni-koeln
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial, wraps
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "PALETTE",
     "RC",
     "colour_map",
+    "fit_label",
     "label_grid",
     "line_styles",
     "new_figure",
@@ -131,15 +133,35 @@ def label_grid(axes: np.ndarray, n: int, xlabel: str | None, ylabel: str | None)
     for ax in flat[n:]:
         ax.set_visible(False)
     nrow, ncol = axes.shape
+    width, height = axes.flat[0].get_figure().get_size_inches()
     for col in range(ncol):
         used = [r for r in range(nrow) if r * ncol + col < n]
         if used and xlabel is not None:
             ax = axes[used[-1], col]
-            ax.set_xlabel(xlabel)
+            ax.set_xlabel(fit_label(xlabel, width / ncol))
             ax.tick_params(axis="x", labelbottom=True)
     if ylabel is not None:
         for row in range(nrow):
-            axes[row, 0].set_ylabel(ylabel)
+            axes[row, 0].set_ylabel(fit_label(ylabel, height / nrow))
+
+
+def fit_label(label: str, inches: float, size: float | None = None) -> str:
+    """``label`` on as many lines as it needs to fit along ``inches`` of a panel.
+
+    A long label (a key path with its description, e.g.
+    ``behaviour.compelling_event_rate (events per buyer per year)``) would run
+    past the figure's edge and be cut; it is broken before its parenthesis, then
+    between words. The width of a character is taken as 0.6 of the font size.
+    """
+    points = float(size if size is not None else RC["axes.labelsize"])
+    room = max(12, int(inches * 72 / (0.6 * points)))
+    if len(label) <= room:
+        return label
+    name, unit = split_unit(label)
+    parts = [name, f"({unit})"] if unit else [label]
+    return "\n".join(
+        textwrap.fill(part, room, break_long_words=False, break_on_hyphens=False) for part in parts
+    )
 
 
 def split_unit(label: str) -> tuple[str, str]:

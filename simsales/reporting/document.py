@@ -8,9 +8,13 @@ mark code with backticks; nothing else is interpreted.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "Document", "Image", "Section", "Table", "decimals_for", "num", "with_ci"]
+__all__ = [
+    "Block", "Document", "Image", "Section", "Table", "decimals_for", "num", "row_numbers",
+    "shared_decimals", "with_ci",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ def num(
     """A number for a table, "–" if undefined.
 
     With ``decimals``, fixed-point; otherwise four significant digits (whole
-    numbers from 10,000 on, with thousands separated).
+    numbers from 10,000 on). Thousands are separated either way (1,078 and 3,735
+    side by side, not 1,078 and 3735).
     """
     if not isinstance(value, int | float) or not math.isfinite(value):
         return "–"
@@ -71,7 +76,7 @@ def num(
         return f"{v:{sign},.{decimals}f}"
     if abs(v) >= 10_000:
         return f"{v:{sign},.0f}"
-    return f"{v:{sign}.4g}"
+    return f"{v:{sign},.4g}"
 
 
 def decimals_for(half_width: float) -> int | None:
@@ -80,6 +85,28 @@ def decimals_for(half_width: float) -> int | None:
     if not math.isfinite(half_width) or half_width <= 0:
         return None
     return int(min(6, max(0, 1 - math.floor(math.log10(half_width)))))
+
+
+def shared_decimals(values: Iterable[object], scale: float = 1.0, digits: int = 4) -> int | None:
+    """Decimals that show ``digits`` significant digits of the largest of ``values``
+    (after ``scale``), so numbers side by side share one precision; None when none is
+    finite and non-zero."""
+    finite = [
+        abs(float(v) * scale) for v in values if isinstance(v, int | float) and math.isfinite(v)
+    ]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return None
+    return int(min(6, max(0, digits - 1 - math.floor(math.log10(largest)))))
+
+
+def row_numbers(values: list[object], scale: float = 1.0) -> list[str]:
+    """Numbers to be read side by side (a table row): one number of decimals for all,
+    four significant digits of the largest; an exact zero is "0", undefined "–"."""
+    d = shared_decimals(values, scale)
+    return [
+        "0" if isinstance(v, int | float) and v == 0 else num(v, scale, decimals=d) for v in values
+    ]
 
 
 def with_ci(

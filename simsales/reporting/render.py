@@ -20,6 +20,12 @@ from simsales.reporting.document import Document, Image, Table
 __all__ = ["png_size", "to_html", "to_markdown"]
 
 _CODE = re.compile(r"`([^`]+)`")
+#: A number with its interval, as :func:`~simsales.reporting.document.with_ci` writes it.
+_WITH_CI = re.compile(r"^(\S+) (\[[^\]]+\])$")
+#: Tables with more columns than this are set in smaller type.
+_WIDE = 10
+#: Where a long name may break: after an underscore or a dot that a letter follows.
+_BREAK = re.compile(r"([_.])(?=[A-Za-z])")
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -79,19 +85,22 @@ def to_markdown(doc: Document) -> str:
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
 color:#1a1a1a;background:#fff;line-height:1.5;margin:0}
-main{max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem}
+main{max-width:1400px;margin:0 auto;padding:1.5rem 1.5rem 4rem}
 h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2.5rem;
 border-bottom:1px solid #ddd;padding-bottom:.2rem}
 p{max-width:52rem}code{background:#f3f3f3;padding:0 .25em;border-radius:3px;font-size:.92em}
 nav ol{columns:2;max-width:40rem}
 .scroll{overflow-x:auto;margin:1rem 0}
 table{border-collapse:collapse;font-size:.88rem;font-variant-numeric:tabular-nums}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
+th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
 th{border-bottom:2px solid #999;background:#fafafa}
 td.n,th.n{text-align:right}td.n{white-space:nowrap}
-th{min-width:4.5em}
+td.n .m,td.n .ci{white-space:nowrap}td.n.ci2{white-space:normal}.ci{color:#555;font-size:.9em}
+th{min-width:4.5em}table.wide{font-size:.8rem}
+.wide th,.wide td{padding:.2rem .3rem}.wide .ci{display:block}
 figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9rem;color:#333;max-width:52rem;margin-top:.3rem}
+figcaption .file{color:#666}
 """
 
 
@@ -99,16 +108,37 @@ def _html_text(text: str) -> str:
     return _CODE.sub(r"<code>\1</code>", html.escape(text))
 
 
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap inside long names (``decision_coaching_transaction``,
+    ``population.urgency.value``), so a narrow column need not scroll sideways."""
+    return _BREAK.sub(r"\1<wbr>", html.escape(text))
+
+
+def _html_cell(text: str, numeric: bool) -> str:
+    """A table cell; a number with its interval may put the interval on a second line
+    when the column is narrow (each part stays whole)."""
+    if not numeric:
+        return f"<td>{_breakable(text)}</td>"
+    found = _WITH_CI.match(text)
+    if found is None:
+        return f'<td class="n">{html.escape(text)}</td>'
+    mean, interval = (html.escape(g) for g in found.groups())
+    parts = f'<span class="m">{mean}</span> <span class="ci">{interval}</span>'
+    return f'<td class="n ci2">{parts}</td>'
+
+
 def _html_table(t: Table) -> str:
     def cls(k: int) -> str:
         return ' class="n"' if k in t.numeric else ""
 
-    head = "".join(f"<th{cls(k)}>{html.escape(h)}</th>" for k, h in enumerate(t.header))
+    head = "".join(f"<th{cls(k)}>{_breakable(h)}</th>" for k, h in enumerate(t.header))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(k)}>{html.escape(c)}</td>" for k, c in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(_html_cell(c, k in t.numeric) for k, c in enumerate(row)) + "</tr>"
         for row in t.rows
     )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # a table of many columns (a sweep's summary) gets a smaller type to fit the page
+    wide = ' class="wide"' if len(t.header) > _WIDE else ""
+    table = f"<table{wide}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     return f'<div class="scroll">{table}</div>'
 
 
@@ -118,10 +148,13 @@ def _html_figure(img: Image, number: int, png: bytes) -> str:
     w, h = round(width * 96 / DPI), round(height * 96 / DPI)
     data = base64.b64encode(png).decode("ascii")
     caption = html.escape(img.caption)
+    stem = html.escape(img.stem)
     return (
-        f'<figure id="fig-{html.escape(img.stem)}"><img src="data:image/png;base64,{data}" '
+        f'<figure id="fig-{stem}"><img src="data:image/png;base64,{data}" '
         f'width="{w}" height="{h}" alt="Figure {number}. {caption}">'
-        f"<figcaption><b>Figure {number}.</b> {caption}</figcaption></figure>"
+        f"<figcaption><b>Figure {number}.</b> {caption} "
+        f'<span class="file">(files <code>{stem}.png</code>, <code>{stem}.pdf</code>)</span>'
+        "</figcaption></figure>"
     )
 
 

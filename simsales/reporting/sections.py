@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simsales.experiment.config import Experiment
@@ -13,7 +14,16 @@ from simsales.experiment.figures import Chart, swept_parameters
 from simsales.experiment.labels import metric_label
 from simsales.experiment.results import Results
 from simsales.reporting.best import HEADLINE, PRIMARY, Lead, lead, leads_by_point
-from simsales.reporting.document import Image, Section, Table, num, with_ci
+from simsales.reporting.document import (
+    Image,
+    Section,
+    Table,
+    decimals_for,
+    num,
+    row_numbers,
+    shared_decimals,
+    with_ci,
+)
 from simsales.reporting.extras import Extras, sensitivity_method
 from simsales.reporting.pairs import Comparisons
 
@@ -43,6 +53,10 @@ _OWN_ROWS = {
 
 
 def _compact(value: Any) -> str:
+    """A setting's value as the experiment file would give it; an unset one (JSON null)
+    as "not set", not "null"."""
+    if value is None:
+        return "not set"
     return value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "))
 
 
@@ -62,7 +76,7 @@ def _changed(config: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     defaults = _flatten(Experiment(name="default", seed=0).model_dump(mode="json"))
     mine = _flatten({k: v for k, v in config.items() if k not in _OWN_ROWS})
     return [
-        (k, v, defaults.get(k, "(not a default key)"))
+        (k, v, defaults.get(k, "– (no such key by default)"))
         for k, v in mine.items()
         if k.split(".")[0] not in _OWN_ROWS and defaults.get(k, object()) != v
     ]
@@ -144,13 +158,17 @@ def experiment(results: Results) -> Section:
     if strat_rows:
         blocks += ["Strategies:", Table(["strategy", "built from", "parameters"], strat_rows)]
     changed = _changed(cfg)
+    swept = set((cfg.get("sweep") or {}).get("parameters", {}))
     if changed:
         blocks += [
             "Settings that differ from the built-in defaults (every other setting is at its "
             "default; `experiments/baseline.toml` lists them all):",
             Table(
                 ["key", "value", "default"],
-                [[k, _compact(v), _compact(d)] for k, v, d in changed],
+                [
+                    [k, _compact(v) + (" (the sweep sets it)" if k in swept else ""), _compact(d)]
+                    for k, v, d in changed
+                ],
             ),
         ]
     else:
@@ -161,72 +179,88 @@ def experiment(results: Results) -> Section:
     return Section("The experiment as run", "experiment", blocks)
 
 
-def _point_label(results: Results) -> dict[int, str]:
+def _point_cells(results: Results) -> tuple[list[str], dict[int, list[str]]]:
+    """Header and cells that name each design point: its number, then one column per
+    swept parameter (its value there), so a long key path is written once, in the header."""
     params = swept_parameters(results)
     reps = results.replications
     if "point" not in reps.columns:
-        return {}
+        return [], {}
     first = reps.groupby("point", sort=True)[params].first() if params else None
     out = {}
     for point in sorted(reps["point"].unique()):
-        values = (
-            ", ".join(f"{p} = {_value(first.loc[point, p])}" for p in params)
-            if first is not None
-            else ""
-        )
-        out[int(point)] = f"{point}: {values}" if values else str(point)
-    return out
+        values = [_value(first.at[point, p]) for p in params] if first is not None else []
+        out[int(point)] = [str(point), *values]
+    return ["design point", *params], out
 
 
 def summary(results: Results) -> Section:
     """Key metrics per strategy (per design point of a sweep), mean and 95% CI."""
     s = results.summary
-    metrics = [m for m in KEY_METRICS if m in set(s["metric"])]
+    present = [m for m in KEY_METRICS if m in set(s["metric"])]
+    # a column of dashes only (churn with the lifecycle off) says nothing: named instead
+    defined = set(s.loc[s["mean"].notna(), "metric"])
+    metrics = [m for m in present if m in defined]
+    empty = [metric_label(m)[0] for m in present if m not in defined]
     by_point = "point" in s.columns
     keys = ["point", "strategy"] if by_point else ["strategy"]
     labels = {m: metric_label(m) for m in metrics}
-    header = (["design point"] if by_point else []) + ["strategy"] + [labels[m][0] for m in metrics]
+    point_header, points = _point_cells(results) if by_point else ([], {})
+    header = [*point_header, "strategy", *(labels[m][0] for m in metrics)]
     cells = s.set_index([*keys, "metric"])
-    points = _point_label(results)
     rows = []
     for key in s[keys].drop_duplicates().itertuples(index=False):
-        row = ([points.get(int(key[0]), str(key[0]))] if by_point else []) + [str(key[-1])]
+        unnamed = [str(key[0])] + [""] * (len(point_header) - 1)
+        row = (points.get(int(key[0]), unnamed) if by_point else []) + [str(key[-1])]
         for m in metrics:
             c = cells.loc[(*key, m)]
             row.append(with_ci(c["mean"], c["ci_low"], c["ci_high"], labels[m][1]))
         rows.append(row)
-    first = 2 if by_point else 1
+    first = len(point_header) + 1
     n = results.replications["replication"].nunique()
+    # a sweep has no appendix (its every metric per point is only in summary.csv)
+    where = "in `summary.csv`" if by_point else "in `summary.csv` and in the appendix"
     return Section(
         "Summary",
         "summary",
         [
             f"Mean over {n} replications with its 95% confidence interval (Student t) in "
             "brackets; – where a metric is undefined (e.g. churn before any renewal is due). "
-            "Every metric is in `summary.csv` and in the appendix.",
+            f"Every metric is {where}."
+            + (
+                f" Undefined for every strategy, so not shown: {', '.join(empty)}." if empty else ""
+            ),
             Table(header, rows, frozenset(range(first, len(header)))),
         ],
     )
 
 
-def comparisons(comp: Comparisons, forest: Chart | None) -> Section:
+def comparisons(comp: Comparisons, forest: Chart | None, n_points: int = 1) -> Section:
     """The paired comparisons (declared, or each strategy against the first), with the
-    forest plot."""
+    forest plot; without any, why (``n_points``: design points of a sweep)."""
     table = comp.table
     if table.empty:
+        why = (
+            f"it is a sweep of {n_points} design points, and strategies are compared only "
+            "within one point (the best-strategy section gives the paired lead at each)"
+            if n_points > 1
+            else "it has fewer than two strategies"
+        )
         return Section(
             "Paired comparisons",
             "comparisons",
-            [
-                "No paired comparisons: the experiment declares none (`compare`) and has "
-                "one strategy, or it is a sweep (compare within one design point)."
-            ],
+            [f"No paired comparisons: the experiment declares none (`compare`) and {why}."],
         )
     rows = []
     for r in table.to_dict("records"):
         label, scale = metric_label(str(r["metric"]))
+        # the two means to the precision of their difference's interval (as in the next column)
+        d = decimals_for((float(r["diff_ci_high"]) - float(r["diff_ci_low"])) * scale / 2)
+        if d is None:
+            d = shared_decimals([r["mean_a"], r["mean_b"]], scale)
+        mean_a, mean_b = (num(r[k], scale, decimals=d) for k in ("mean_a", "mean_b"))
         rows.append([
-            str(r["a"]), str(r["b"]), label, num(r["mean_a"], scale), num(r["mean_b"], scale),
+            str(r["a"]), str(r["b"]), label, mean_a, mean_b,
             with_ci(r["diff"], r["diff_ci_low"], r["diff_ci_high"], scale, signed=True),
             with_ci(r["rel_change"], r["rel_ci_low"], r["rel_ci_high"], 100, signed=True),
             str(r["n"]),
@@ -311,18 +345,14 @@ def best_strategy(results: Results, extras: Extras) -> Section:
     blocks: list[Any] = []
     if "point" in reps.columns and reps["point"].nunique() > 1:
         found = leads_by_point(reps, PRIMARY, primary[2], seed)
-        points = _point_label(results)
-        leaders = pd.Series([ld.leader for _, ld in found])
-        counts = leaders.value_counts()
-        if len(counts):
-            top = str(counts.index[0])
-            clear = sum(1 for _, ld in found if ld.leader == top and ld.clear)
-            blocks.append(
-                f"On {primary[1]}, `{top}` has the best mean at {counts.iloc[0]} of "
-                f"{len(found)} design points; its paired lead over the runner-up excludes "
-                f"zero (95% CI) at {clear} of them. Per point:"
-            )
-        blocks.append(_lead_table(found, points))
+        point_header, points = _point_cells(results)
+        if found:
+            blocks.append(_leaders_sentence(primary[1], found))
+        label, _ = metric_label(PRIMARY)
+        blocks.append(
+            f"Per design point, on {label} ({'higher' if primary[2] else 'lower'} is better):"
+        )
+        blocks.append(_point_lead_table(found, point_header, points))
     else:
         found_one = lead(reps, PRIMARY, primary[2], seed)
         if found_one is not None:
@@ -331,7 +361,7 @@ def best_strategy(results: Results, extras: Extras) -> Section:
         rows: list[tuple[int | None, Lead]] = [
             (None, ld) for m, _, hi in HEADLINE if (ld := lead(reps, m, hi, seed))
         ]
-        blocks.append(_lead_table(rows, {}))
+        blocks.append(_lead_table(rows))
     blocks.append(
         "The leader is picked from the same data as its interval, so with several close "
         "strategies the interval is somewhat optimistic (no correction for the selection)."
@@ -339,24 +369,66 @@ def best_strategy(results: Results, extras: Extras) -> Section:
     return Section("Best strategy", "best", blocks)
 
 
-def _lead_table(found: list[tuple[int | None, Lead]], points: dict[int, str]) -> Table:
+def _leaders_sentence(what: str, found: list[tuple[int | None, Lead]]) -> str:
+    """Which strategies have the best mean at how many design points; a tie for the
+    most names every strategy in it, and the others are listed after."""
+    counts = pd.Series([ld.leader for _, ld in found]).value_counts(sort=False)
+    order = counts.sort_values(ascending=False, kind="stable")
+    most = int(order.iloc[0])
+    top = [str(s) for s, c in order.items() if c == most]
+    clear = [str(sum(1 for _, ld in found if ld.leader == s and ld.clear)) for s in top]
+    if len(top) == 1:
+        text = (
+            f"On {what}, `{top[0]}` has the best mean at {most} of {len(found)} design "
+            f"points; its paired lead over the runner-up excludes zero (95% CI) at "
+            f"{clear[0]} of them."
+        )
+    else:
+        text = (
+            f"On {what}, {' and '.join(f'`{s}`' for s in top)} each have the best mean at "
+            f"{most} of {len(found)} design points; their paired leads over the runner-up "
+            f"exclude zero (95% CI) at {' and '.join(clear)} of them respectively."
+        )
+    others = [f"`{s}` at {c}" for s, c in order.items() if str(s) not in top]
+    if others:
+        text += " Best mean at the other points: " + ", ".join(others) + "."
+    return text
+
+
+def _lead_cells(ld: Lead) -> list[str]:
+    _, scale = metric_label(ld.metric)
+    return [
+        ld.leader,
+        with_ci(ld.mean, ld.ci_low, ld.ci_high, scale),
+        ld.runner_up or "–",
+        with_ci(*_lead(ld), scale),
+        "yes" if ld.clear else "no",
+    ]
+
+
+_LEAD_HEADER = ["leader", "leader mean [95% CI]", "runner-up", "lead over runner-up [95% CI]",
+                "lead clear"]  # fmt: skip
+
+
+def _lead_table(found: list[tuple[int | None, Lead]]) -> Table:
+    """The leader on each headline metric (one design point)."""
+    rows = []
+    for _, ld in found:
+        label, _ = metric_label(ld.metric)
+        rows.append([label, "higher" if ld.higher_is_better else "lower", *_lead_cells(ld)])
+    return Table(["metric", "better", *_LEAD_HEADER], rows, frozenset({3, 5}))
+
+
+def _point_lead_table(
+    found: list[tuple[int | None, Lead]], point_header: list[str], points: dict[int, list[str]]
+) -> Table:
+    """The leader on one metric at each design point, named by its swept values."""
+    first = len(point_header)
     rows = []
     for point, ld in found:
-        label, scale = metric_label(ld.metric)
-        row = [points.get(point, str(point))] if point is not None else []
-        row += [
-            label, "higher" if ld.higher_is_better else "lower", ld.leader,
-            with_ci(ld.mean, ld.ci_low, ld.ci_high, scale), ld.runner_up or "–",
-            with_ci(*_lead(ld), scale),
-            "yes" if ld.clear else "no",
-        ]  # fmt: skip
-        rows.append(row)
-    header = ["metric", "better", "leader", "leader mean [95% CI]", "runner-up",
-              "lead over runner-up [95% CI]", "lead clear"]  # fmt: skip
-    if found and found[0][0] is not None:
-        header = ["design point", *header]
-    first = len(header) - 7
-    return Table(header, rows, frozenset({first + 3, first + 5}))
+        named = points.get(int(point or 0), [str(point)] + [""] * (first - 1))
+        rows.append([*named, *_lead_cells(ld)])
+    return Table([*point_header, *_LEAD_HEADER], rows, frozenset({first + 1, first + 3}))
 
 
 def sensitivity(extras: Extras, charts: list[Chart]) -> Section | None:
@@ -452,7 +524,7 @@ def appendix(results: Results) -> Section | None:
     rows = []
     for metric in pd.unique(s["metric"]):
         label, scale = metric_label(str(metric))
-        rows.append([label, *(num(wide.loc[metric, n], scale) for n in names)])
+        rows.append([label, *row_numbers([wide.loc[metric, n] for n in names], scale)])
     return Section(
         "Appendix: every metric",
         "appendix",
@@ -464,9 +536,12 @@ def appendix(results: Results) -> Section | None:
 
 
 def _value(v: Any) -> str:
-    """A swept parameter's value: numbers compactly, anything else (a rule, a switch) as is."""
-    if isinstance(v, bool | str):
-        return str(v)
+    """A swept parameter's value: numbers compactly, anything else (a rule, a switch) as is.
+
+    A switch read back from a table is a NumPy bool, shown True/False as in the charts
+    (not 1/0)."""
+    if isinstance(v, bool | np.bool_ | str):
+        return str(bool(v)) if isinstance(v, np.bool_) else str(v)
     try:
         return f"{float(v):g}"
     except (TypeError, ValueError):

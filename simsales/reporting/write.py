@@ -86,6 +86,11 @@ def extra_charts(extras: Extras, order: list[str]) -> list[Chart]:
     return found + ([robust] if robust else [])
 
 
+def _n_points(results: Results) -> int:
+    reps = results.replications
+    return int(reps["point"].nunique()) if "point" in reps.columns else 1
+
+
 def _draw(directory: Path, charts: list[Chart], keep: Collection[str]) -> dict[str, bytes]:
     """Write each chart's PNG and PDF (except those in ``keep`` that exist); PNG bytes."""
     pngs = {}
@@ -166,7 +171,7 @@ def write_report(
     parts: list[Section | None] = [
         sections.experiment(results),
         sections.summary(results),
-        sections.comparisons(comp, forest),
+        sections.comparisons(comp, forest, _n_points(results)),
         sections.best_strategy(results, extras),
         sections.sensitivity(extras, sens),
         sections.robustness(extras, robust, order),
