@@ -78,6 +78,18 @@ def test_differences_at_rounding_level_count_as_constant_without_warnings():
     assert flat["p_value"] == 0.0 and flat["effect_dz"] == np.inf
 
 
+def test_relative_change_without_a_bootstrap_interval_is_undefined_quietly():
+    # b won in one replication of twelve (a with it, twice as much): the relative
+    # change is +100% but its bootstrap distribution is degenerate, so BCa has no
+    # interval; the table says undefined, and nothing is printed
+    b = np.r_[np.zeros(11), 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = paired_differences(_frame(2 * b, b), [("A", "B")], ["m"]).iloc[0]
+    assert out["rel_change"] == pytest.approx(1.0)
+    assert np.isnan(out["rel_ci_low"]) and np.isnan(out["rel_ci_high"])
+
+
 def test_undefined_values_are_left_out_pairwise():
     a = np.array([1.0, np.nan, 3.0, 4.0])
     b = np.array([0.0, 1.0, np.nan, 2.0])

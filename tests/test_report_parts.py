@@ -156,3 +156,26 @@ def test_a_tie_for_most_design_points_names_every_strategy_in_it():
     assert "at 1 and 0 of them respectively" in text and "other points: `push` at 1." in text
     one = _leaders_sentence("ROISE", found[:3])
     assert one.startswith("On ROISE, `insight` has the best mean at 2 of 3 design points; its")
+
+
+def test_summary_marks_a_mean_over_fewer_replications():
+    """Cost per win undefined where a strategy won nothing: its cell says over how
+    many replications the mean is, and the text says what that leaves out."""
+    from simsales.experiment.results import Results
+    from simsales.reporting.sections import summary
+
+    rows = []
+    for r in range(5):
+        for s in ("a", "b"):
+            rows.append({
+                "replication": r, "strategy": s, "conversion": 0.2 + 0.01 * r,
+                "cost_per_win": float("nan") if (s == "b" and r < 2) else 0.3 + 0.01 * r,
+            })  # fmt: skip
+    section = summary(Results(pd.DataFrame(rows), {"experiment": "t", "replications": 5}))
+    text, table = section.blocks
+    assert isinstance(text, str) and isinstance(table, Table)
+    cells = {row[0]: row for row in table.rows}
+    cost = table.header.index(metric_label("cost_per_win")[0])
+    assert cells["b"][cost].endswith("(n = 3)")
+    assert "(n = " not in " ".join(cells["a"])
+    assert "defined in only k of the 5 replications" in text

@@ -208,16 +208,21 @@ def summary(results: Results) -> Section:
     point_header, points = _point_cells(results) if by_point else ([], {})
     header = [*point_header, "strategy", *(labels[m][0] for m in metrics)]
     cells = s.set_index([*keys, "metric"])
+    n = results.replications["replication"].nunique()
     rows = []
+    partial = False
     for key in s[keys].drop_duplicates().itertuples(index=False):
         unnamed = [str(key[0])] + [""] * (len(point_header) - 1)
         row = (points.get(int(key[0]), unnamed) if by_point else []) + [str(key[-1])]
         for m in metrics:
             c = cells.loc[(*key, m)]
-            row.append(with_ci(c["mean"], c["ci_low"], c["ci_high"], labels[m][1]))
+            cell = with_ci(c["mean"], c["ci_low"], c["ci_high"], labels[m][1])
+            if 0 < int(c["n"]) < n:  # e.g. cost per win where a replication won nothing
+                cell += f" (n = {int(c['n'])})"
+                partial = True
+            row.append(cell)
         rows.append(row)
     first = len(point_header) + 1
-    n = results.replications["replication"].nunique()
     # a sweep has no appendix (its every metric per point is only in summary.csv)
     where = "in `summary.csv`" if by_point else "in `summary.csv` and in the appendix"
     return Section(
@@ -227,8 +232,13 @@ def summary(results: Results) -> Section:
             f"Mean over {n} replications with its 95% confidence interval (Student t) in "
             "brackets; – where a metric is undefined (e.g. churn before any renewal is due). "
             f"Every metric is {where}."
+            + (f" Undefined for every strategy, so not shown: {', '.join(empty)}." if empty else "")
             + (
-                f" Undefined for every strategy, so not shown: {', '.join(empty)}." if empty else ""
+                f" (n = k): defined in only k of the {n} replications (e.g. cost per win where "
+                "one won nothing); that mean is over those k alone, so it leaves out the worst "
+                "cases, and its interval may reach values the metric cannot take."
+                if partial
+                else ""
             ),
             Table(header, rows, frozenset(range(first, len(header)))),
         ],
