@@ -131,13 +131,23 @@ def test_html_tables_may_wrap_long_names_and_intervals():
             Section(
                 "S",
                 "s",
-                [Table(["decision_rule", "m"], [["a_b", "1.5 [1.2, 1.8]"]], frozenset({1}))],
+                [
+                    Table(
+                        ["decision_rule", "m"],
+                        [["a_b", "1.5 [1.2, 1.8]"], ["c", "2.0 [1.0, 3.0] (n = 3)"]],
+                        frozenset({1}),
+                    )
+                ],
             )
         ],
     )
     html = to_html(doc, {})
     assert "<th>decision_<wbr>rule</th>" in html and "<td>a_<wbr>b</td>" in html
     assert '<span class="m">1.5</span> <span class="ci">[1.2, 1.8]</span>' in html
+    assert (
+        '<span class="m">2.0</span> <span class="ci">[1.0, 3.0]</span> '
+        '<span class="ci">(n = 3)</span>' in html
+    )
     assert "| a_b | 1.5 [1.2, 1.8] |" in to_markdown(doc)  # Markdown as it was
 
 

@@ -21,7 +21,7 @@ __all__ = ["png_size", "to_html", "to_markdown"]
 
 _CODE = re.compile(r"`([^`]+)`")
 #: A number with its interval, as :func:`~simsales.reporting.document.with_ci` writes it.
-_WITH_CI = re.compile(r"^(\S+) (\[[^\]]+\])$")
+_WITH_CI = re.compile(r"^(\S+) (\[[^\]]+\])(?: (\(n = \d+\)))?$")
 #: Tables with more columns than this are set in smaller type.
 _WIDE = 10
 #: Where a long name may break: after an underscore or a dot that a letter follows.
@@ -122,8 +122,10 @@ def _html_cell(text: str, numeric: bool) -> str:
     found = _WITH_CI.match(text)
     if found is None:
         return f'<td class="n">{html.escape(text)}</td>'
-    mean, interval = (html.escape(g) for g in found.groups())
+    mean, interval, over = (html.escape(g) if g else "" for g in found.groups())
     parts = f'<span class="m">{mean}</span> <span class="ci">{interval}</span>'
+    if over:  # a mean over fewer replications than were run: (n = k) goes with the interval
+        parts += f' <span class="ci">{over}</span>'
     return f'<td class="n ci2">{parts}</td>'
 
 
