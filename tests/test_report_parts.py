@@ -57,6 +57,11 @@ def test_labels_carry_units():
     assert metric_label("conversion") == ("conversion of qualified opportunities (%)", 100.0)
     assert metric_label("cost_per_win") == ("cost per win (units of price)", 1.0)
     assert metric_label("not_a_metric") == ("not a metric", 1.0)
+    # every metric has its own label: no two columns or axes read the same
+    from simsales.engine.metrics import METRICS
+
+    labels = [metric_label(m)[0] for m in METRICS]
+    assert len(set(labels)) == len(labels)
     assert parameter_label("sellers.team_size") == "sellers.team_size (sellers working in parallel)"
     assert parameter_label("no.such.key") == "no.such.key"
 
