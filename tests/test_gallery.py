@@ -413,3 +413,28 @@ def test_results_charts_are_the_gallery(res, tmp_path):
     captions = [c.caption for c in res.chart_list()]
     assert all(c and "\n" not in c and c.endswith(".") for c in captions)
     assert len(set(captions)) == len(captions)
+
+
+def test_heatmap_colour_scale_is_logarithmic_over_two_orders_of_magnitude():
+    """A cost share of 15% to 8,000% (harajuku, where almost nothing is won) left one
+    colour for every cell but the extremes: such a range gets a log scale, said on
+    the colour bar; a narrower, non-positive or evenly spread range stays linear."""
+    from matplotlib.colors import LogNorm
+
+    points = pd.DataFrame({"point": range(4), "a.x": [0, 1, 0, 1], "b.y": [0, 0, 4, 4]})
+
+    def heatmap(values):
+        summary = pd.DataFrame(
+            {"point": range(4), "strategy": "s", "metric": "m", "mean": values,
+             "ci_low": 0.0, "ci_high": 1.0, "n": 3}
+        )  # fmt: skip
+        fig = sweeps.sweep_heatmap(summary, points, "m", "m (%)", "a.x", "b.y")
+        mesh = next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
+        return mesh.norm, fig.axes[-1].get_ylabel()
+
+    norm, bar = heatmap([15.0, 40.0, 90.0, 8000.0])
+    assert isinstance(norm, LogNorm) and (norm.vmin, norm.vmax) == (15.0, 8000.0)
+    assert bar == "m (%), log scale"
+    for values in ([15.0, 40.0, 90.0, 800.0], [0.0, 1.0, 200.0, 8000.0], [0.1, 30, 35, 38]):
+        norm, bar = heatmap(values)
+        assert not isinstance(norm, LogNorm) and bar == "m (%)"

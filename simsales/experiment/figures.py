@@ -179,7 +179,13 @@ def _sweep_charts(results: Results) -> list[Chart]:
                 Chart(
                     f"heatmap_{stem}",
                     f"Mean {label} over {x} and {y} ({len(points)} design points{rest}), one "
-                    "panel per strategy on one colour scale." + blank,
+                    "panel per strategy on one colour scale"
+                    + (
+                        ", logarithmic as a few means are orders of magnitude above the rest."
+                        if sweeps.heatmap_is_logarithmic(summary, points, metric)
+                        else "."
+                    )
+                    + blank,
                     partial(
                         sweeps.sweep_heatmap,
                         summary,

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from matplotlib import colors
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -19,7 +20,29 @@ from simsales.plots.style import (
     styled,
 )
 
-__all__ = ["point_means", "sweep_heatmap", "sweep_line_chart"]
+__all__ = ["heatmap_is_logarithmic", "point_means", "sweep_heatmap", "sweep_line_chart"]
+
+#: A heatmap whose largest value is this many times its smallest gets a log colour scale.
+LOG_RATIO = 100.0
+
+
+def _colour_norm(values: np.ndarray) -> colors.Normalize:
+    """One colour scale for ``values``: logarithmic when a few extreme values would
+    leave one colour for all the rest (a cost share that explodes where almost
+    nothing is won): the values are positive, span a factor of ``LOG_RATIO`` or
+    more, and their median lies in the lowest tenth of the linear range. Else linear."""
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    skewed = vmax > vmin and (float(np.median(finite)) - vmin) / (vmax - vmin) < 0.1
+    if vmin > 0 and vmax / vmin >= LOG_RATIO and skewed:
+        return colors.LogNorm(vmin, vmax)
+    return colors.Normalize(vmin, vmax)
+
+
+def heatmap_is_logarithmic(summary: pd.DataFrame, points: pd.DataFrame, metric: str) -> bool:
+    """Whether :func:`sweep_heatmap` draws ``metric`` on a log colour scale."""
+    values = point_means(summary, points, metric)["mean"].to_numpy(dtype=float)
+    return isinstance(_colour_norm(values), colors.LogNorm)
 
 
 def point_means(summary: pd.DataFrame, points: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -152,7 +175,8 @@ def sweep_heatmap(
     mean over any other swept parameters). A space-filling design (Latin
     hypercube, Sobol) is binned into about sqrt(points) × sqrt(points) equal
     cells, each showing the mean of the design points in it; an empty cell
-    is left blank. All panels share one colour scale.
+    is left blank. All panels share one colour scale, logarithmic when the
+    values are positive and span a factor of ``LOG_RATIO`` or more.
 
     Parameters
     ----------
@@ -170,9 +194,8 @@ def sweep_heatmap(
         if p not in df.columns:
             raise ValueError(f"parameter {p!r} is not a column of the design points")
     names = [str(s) for s in pd.unique(df["strategy"])]
-    values = df["mean"].to_numpy(dtype=float) * scale
-    finite = values[np.isfinite(values)]
-    vmin, vmax = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    norm = _colour_norm(df["mean"].to_numpy(dtype=float) * scale)
+    log = isinstance(norm, colors.LogNorm)
     ncol = min(3, len(names))
     nrow = -(-len(names) // ncol)
     fig = new_figure(3.2 * ncol + 1.2, 2.9 * nrow + 0.5)
@@ -189,7 +212,7 @@ def sweep_heatmap(
             xs, ys, matrix = grid
             mesh = ax.pcolormesh(
                 np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, matrix,
-                cmap=CMAP, vmin=vmin, vmax=vmax,
+                cmap=CMAP, norm=norm,
             )  # fmt: skip
             ax.set_xticks(range(len(xs)), [xcat[int(t)] if xcat else f"{t:g}" for t in xs])
             ax.set_yticks(range(len(ys)), [ycat[int(t)] if ycat else f"{t:g}" for t in ys])
@@ -201,12 +224,12 @@ def sweep_heatmap(
                 range=[(np.nanmin(xv), np.nanmax(xv)), (np.nanmin(yv), np.nanmax(yv))],
             )  # fmt: skip
             mesh = ax.pcolormesh(
-                binned.x_edge, binned.y_edge, binned.statistic.T, cmap=CMAP, vmin=vmin, vmax=vmax
+                binned.x_edge, binned.y_edge, binned.statistic.T, cmap=CMAP, norm=norm
             )
         ax.set_title(name)
         style_axes(ax, "")
     label_grid(axes, len(names), xlabel or x, ylabel or y)
     if mesh is not None:
-        fig.colorbar(mesh, ax=axes, label=label, shrink=0.9)
+        fig.colorbar(mesh, ax=axes, label=label + (", log scale" if log else ""), shrink=0.9)
     fig.suptitle(f"{split_unit(label)[0]} over the sweep (mean over replications)")
     return fig
