@@ -89,7 +89,8 @@ def test_uncertain_parameters_vary_by_replication_and_are_recorded():
     assert col.nunique() == 4 and col.between(2.0, 6.0).all()
     from simsales.model.distributions import Uniform
 
-    draws = [draw_uncertain({"p.q": Uniform(low=2.0, high=6.0)}, 11, r)["p.q"] for r in range(4)]
+    path = "population.value_ratio.median"
+    draws = [draw_uncertain({path: Uniform(low=2.0, high=6.0)}, 11, r)[path] for r in range(4)]
     assert sorted(set(col)) == sorted(draws)
     # the summary pools the worlds and does not treat the parameter as a metric
     assert "population.value_ratio.median" not in set(res.summary["metric"])
@@ -102,3 +103,17 @@ def test_bad_design_paths_are_bad_input():
         simsales.run(small_experiment(sweep={"parameters": {"market.lead_rate": [-1.0]}}))
     with pytest.raises(simsales.ConfigError, match=r"needs \{low"):
         simsales.run(small_experiment(sweep={"method": "lhs", "parameters": {"a.b": [1.0]}}))
+
+
+def test_an_uncertain_parameter_keeps_its_draws_when_others_are_added():
+    """Each uncertain parameter has its own stream, named by its path: adding one
+    (here sorting before it) leaves its draws as they were, and two parameters
+    with the same distribution get different draws."""
+    from simsales.model.distributions import Uniform
+
+    u = Uniform(low=0.0, high=1.0)
+    alone = [draw_uncertain({"p.z": u}, 5, r) for r in range(20)]
+    both = [draw_uncertain({"p.a": u, "p.z": u}, 5, r) for r in range(20)]
+    assert [d["p.z"] for d in alone] == [d["p.z"] for d in both]
+    assert all(d["p.a"] != d["p.z"] for d in both)
+    assert len({d["p.z"] for d in alone}) == 20  # a new world in every replication

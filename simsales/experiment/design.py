@@ -13,6 +13,7 @@ cover plausible worlds rather than one guess.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 from typing import Any, Literal
 
@@ -149,12 +150,24 @@ def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
     return [dict(zip(paths, map(float, row), strict=True)) for row in scaled]
 
 
+def path_key(path: str) -> int:
+    """A stable 64-bit number naming a key path (BLAKE2b of its text): the same in
+    every process and Python version, unlike ``hash``."""
+    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big")
+
+
 def draw_uncertain(
     uncertain: dict[str, Distribution], root_seed: int, replication: int
 ) -> dict[str, float]:
-    """This replication's draw of every uncertain parameter (sorted by path)."""
-    if not uncertain:
-        return {}
+    """This replication's draw of every uncertain parameter (sorted by path).
+
+    Each parameter has a stream of its own, named by its path below the
+    replication's, so adding, removing or renaming one leaves the draws of
+    the others as they were: two experiment files that share a parameter
+    meet the same worlds in it.
+    """
     rep = child(np.random.SeedSequence(root_seed), replication)
-    rng = generator(rep, UNCERTAIN)
-    return {path: float(uncertain[path].sample(rng)) for path in sorted(uncertain)}
+    return {
+        path: float(uncertain[path].sample(generator(rep, UNCERTAIN, path_key(path))))
+        for path in sorted(uncertain)
+    }
