@@ -76,6 +76,13 @@ def test_differences_at_rounding_level_count_as_constant_without_warnings():
     assert np.isfinite(out["p_value"]) and np.isfinite(rev["unpaired_half_width"])
     flat = paired_differences(_frame(b, b - 0.05), [("A", "B")], ["m"]).iloc[0]
     assert flat["p_value"] == 0.0 and flat["effect_dz"] == np.inf
+    # the same values computed twice, equal up to their last bits: no difference at
+    # all (not "certainly different" because the noise does not average to 0)
+    noise = np.array([0.0, 1.0, -1.0, 2.0, 1.0]) * np.finfo(float).eps / 4
+    same = paired_differences(_frame(a + noise * a, a), [("A", "B")], ["m"]).iloc[0]
+    assert same["diff"] != 0.0  # the noise is there...
+    assert same["p_value"] == 1.0 and np.isnan(same["effect_dz"])  # ...and reads as none
+    assert np.isnan(same["crn_variance_ratio"])
 
 
 def test_relative_change_without_a_bootstrap_interval_is_undefined_quietly():

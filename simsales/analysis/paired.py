@@ -112,9 +112,12 @@ def _row(x: np.ndarray, y: np.ndarray, level: float, rng: np.random.Generator) -
     mean, lo, hi, n = mean_ci(d, level)
     nan = np.nan
     rel = rlo = rhi = blo = bhi = dz = pval = unpaired = crn = nan
-    # a spread of differences at rounding level (1e-12 of the values) is no spread:
-    # the t-test and the bootstrap would only measure floating-point noise
-    vary = n >= 2 and float(np.ptp(d)) > 1e-12 * float(np.max(np.abs(np.r_[x, y])))
+    # Differences at rounding level (1e-12 of the values) are no differences: a
+    # spread that small is no spread, and a mean that small is zero; the t-test and
+    # the bootstrap would only measure floating-point noise.
+    tol = 1e-12 * float(np.max(np.abs(np.r_[x, y]))) if n else 0.0
+    vary = n >= 2 and float(np.ptp(d)) > tol
+    zero = abs(mean) <= tol
     if n >= 2 and np.mean(y) != 0:
         rel = float(np.mean(x) / np.mean(y) - 1.0)
     if n >= MIN_BOOTSTRAP and vary:
@@ -126,9 +129,9 @@ def _row(x: np.ndarray, y: np.ndarray, level: float, rng: np.random.Generator) -
         if vary:
             dz = mean / sd
             pval = float(stats.ttest_rel(x, y).pvalue)
-        else:  # a constant difference: certainly not zero, or exactly zero
-            dz = nan if mean == 0 else float(np.copysign(np.inf, mean))
-            pval = 1.0 if mean == 0 else 0.0
+        else:  # a constant difference: certainly not zero, or zero
+            dz = nan if zero else float(np.copysign(np.inf, mean))
+            pval = 1.0 if zero else 0.0
         va, vb = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))
         if va + vb > 0:
             with warnings.catch_warnings():
@@ -138,7 +141,9 @@ def _row(x: np.ndarray, y: np.ndarray, level: float, rng: np.random.Generator) -
                 warnings.simplefilter("ignore", RuntimeWarning)
                 welch = stats.ttest_ind(x, y, equal_var=False).confidence_interval(level)
             unpaired = float(welch.high - welch.low) / 2
-            crn = (va + vb) / sd**2 if sd > 0 else np.inf
+            # no spread of the differences: pairing removed all the variance (and
+            # where the two are equal, there is nothing to compare)
+            crn = (va + vb) / sd**2 if vary else (nan if zero else np.inf)
         else:
             unpaired = 0.0
     beat, beat_lo, beat_hi, _ = beat_probability(x, y, level)
