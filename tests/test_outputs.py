@@ -213,4 +213,9 @@ def test_printed_summary_marks_means_over_fewer_replications():
     b_row = next(line for line in text.splitlines() if "│ b" in line)
     a_row = next(line for line in text.splitlines() if "│ a" in line)
     assert "(3)" in b_row and "(" not in a_row.replace("│", "")
-    assert "defined in only n of the 4 replications" in text
+    assert "defined in only n of the replications run" in text
+    # a replication that failed (absent for every metric) is not an undefined metric
+    failed = Results(pd.DataFrame(rows[2:]), {"experiment": "t", "replications": 4})
+    with out.capture() as captured:
+        print_summary(failed)
+    assert "(" not in "".join(line for line in captured.get().splitlines() if "│ a" in line)

@@ -150,8 +150,8 @@ def test_html_tables_may_wrap_long_names_and_intervals():
     assert "<th>decision_<wbr>rule</th>" in html and "<td>a_<wbr>b</td>" in html
     assert '<span class="m">1.5</span> <span class="ci">[1.2, 1.8]</span>' in html
     assert (
-        '<span class="m">2.0</span> <span class="ci">[1.0, 3.0]</span> '
-        '<span class="ci">(n = 3)</span>' in html
+        '<span class="m">2.0</span> <span class="ci nk"><span>[1.0, 3.0]</span> '
+        "<span>(n = 3)</span></span>" in html
     )
     assert "| a_b | 1.5 [1.2, 1.8] |" in to_markdown(doc)  # Markdown as it was
 
@@ -193,4 +193,9 @@ def test_summary_marks_a_mean_over_fewer_replications():
     cost = table.header.index(metric_label("cost_per_win")[0])
     assert cells["b"][cost].endswith("(n = 3)")
     assert "(n = " not in " ".join(cells["a"])
-    assert "defined in only k of the 5 replications" in text
+    assert "defined in only k of the replications" in text
+    # a replication missing altogether (it failed) is not an undefined metric
+    failed = pd.DataFrame([r for r in rows if r["replication"] >= 2])
+    text, table = summary(Results(failed, {"experiment": "t", "replications": 5})).blocks
+    assert isinstance(table, Table) and "(n = " not in str(table.rows)
+    assert "defined in only k" not in str(text)

@@ -53,14 +53,21 @@ def print_summary(results: Results) -> None:
             strict=True,
         )
     }  # fmt: skip
-    replications = int(results.manifest["replications"])
+    # replications present per row (fewer than were asked for where some failed)
+    reps = results.replications
+    keys = ["point", "strategy"] if "point" in reps.columns else ["strategy"]
+    present = reps.groupby(keys, sort=False)["replication"].nunique()
+    ran = {
+        (f"point {k[0]}: {k[1]}" if isinstance(k, tuple) else str(k)): int(v)
+        for k, v in present.items()
+    }
     partial = False
     for name in dict.fromkeys(label):
         row = [str(name)]
         for metric, _, scale, fmt in _SHOWN:
             m, lo, hi, n = cells[(str(name), metric)]
             cell = _fmt(m, lo, hi, scale, fmt)
-            if 0 < n < replications:  # e.g. cost per win where a replication won nothing
+            if 0 < n < ran.get(str(name), n):  # e.g. cost per win where one won nothing
                 cell += f" ({n})"
                 partial = True
             row.append(cell)
@@ -68,8 +75,8 @@ def print_summary(results: Results) -> None:
     out.print(t)
     if partial:
         out.print(
-            f"(n): defined in only n of the {replications} replications (e.g. no win); "
-            "the mean is over those, so it leaves out the worst cases"
+            "(n): defined in only n of the replications run (e.g. no win); the mean is "
+            "over those, so it leaves out the worst cases"
         )
 
 

@@ -96,6 +96,7 @@ th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e5e5;text-align:left;verti
 th{border-bottom:2px solid #999;background:#fafafa}
 td.n,th.n{text-align:right}td.n{white-space:nowrap}
 td.n .m,td.n .ci{white-space:nowrap}td.n.ci2{white-space:normal}.ci{color:#555;font-size:.9em}
+td.n .ci.nk{white-space:normal}td.n .nk>span{white-space:nowrap}
 th{min-width:4.5em}table.wide{font-size:.8rem}
 .wide th,.wide td{padding:.2rem .3rem}.wide .ci{display:block}
 figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
@@ -123,9 +124,11 @@ def _html_cell(text: str, numeric: bool) -> str:
     if found is None:
         return f'<td class="n">{html.escape(text)}</td>'
     mean, interval, over = (html.escape(g) if g else "" for g in found.groups())
-    parts = f'<span class="m">{mean}</span> <span class="ci">{interval}</span>'
-    if over:  # a mean over fewer replications than were run: (n = k) goes with the interval
-        parts += f' <span class="ci">{over}</span>'
+    if over:  # a mean over fewer replications: (n = k) follows the interval, or goes under it
+        ci = f'<span class="ci nk"><span>{interval}</span> <span>{over}</span></span>'
+    else:
+        ci = f'<span class="ci">{interval}</span>'
+    parts = f'<span class="m">{mean}</span> {ci}'
     return f'<td class="n ci2">{parts}</td>'
 
 

@@ -208,16 +208,20 @@ def summary(results: Results) -> Section:
     point_header, points = _point_cells(results) if by_point else ([], {})
     header = [*point_header, "strategy", *(labels[m][0] for m in metrics)]
     cells = s.set_index([*keys, "metric"])
-    n = results.replications["replication"].nunique()
+    reps = results.replications
+    n = reps["replication"].nunique()
+    # replications present per row (fewer than were run where some failed)
+    ran = reps.groupby(keys, sort=False)["replication"].nunique()
     rows = []
     partial = False
     for key in s[keys].drop_duplicates().itertuples(index=False):
         unnamed = [str(key[0])] + [""] * (len(point_header) - 1)
         row = (points.get(int(key[0]), unnamed) if by_point else []) + [str(key[-1])]
+        here = int(ran.loc[tuple(key) if by_point else key[0]])
         for m in metrics:
             c = cells.loc[(*key, m)]
             cell = with_ci(c["mean"], c["ci_low"], c["ci_high"], labels[m][1])
-            if 0 < int(c["n"]) < n:  # e.g. cost per win where a replication won nothing
+            if 0 < int(c["n"]) < here:  # e.g. cost per win where one won nothing
                 cell += f" (n = {int(c['n'])})"
                 partial = True
             row.append(cell)
@@ -234,7 +238,7 @@ def summary(results: Results) -> Section:
             f"Every metric is {where}."
             + (f" Undefined for every strategy, so not shown: {', '.join(empty)}." if empty else "")
             + (
-                f" (n = k): defined in only k of the {n} replications (e.g. cost per win where "
+                " (n = k): defined in only k of the replications (e.g. cost per win where "
                 "one won nothing); that mean is over those k alone, so it leaves out the worst "
                 "cases, and its interval may reach values the metric cannot take."
                 if partial
