@@ -290,6 +290,23 @@ def test_categorical_parameters_sweep_in_the_order_given(tmp_path):
     check_files(fig, tmp_path / "categorical")
 
 
+def test_a_long_colour_bar_label_stays_inside_the_figure():
+    """harajuku's "cost of sale, share of first-deal revenue (%, log scale)" ran past
+    both edges of a one-row heatmap; it is wrapped to fit along the bar."""
+    points = pd.DataFrame({"point": range(4), "a.x": [0, 1, 0, 1], "b.y": [0, 0, 4, 4]})
+    summary = pd.DataFrame(
+        {"point": range(4), "strategy": "s", "metric": "m", "mean": [15.0, 40.0, 90.0, 8000.0],
+         "ci_low": 0.0, "ci_high": 1.0, "n": 3}
+    )  # fmt: skip
+    label = "cost of sale, share of first-deal revenue (%)"
+    fig = sweeps.sweep_heatmap(summary, points, "m", label, "a.x", "b.y")
+    bar = fig.axes[-1].yaxis.label
+    assert "\n" in bar.get_text() and bar.get_text().endswith("(%, log scale)")
+    FigureCanvasAgg(fig).draw()
+    box, frame = bar.get_window_extent(), fig.bbox
+    assert frame.y0 <= box.y0 and box.y1 <= frame.y1 and box.x1 <= frame.x1
+
+
 def test_a_long_axis_label_is_wrapped_to_stay_inside_the_figure():
     """A key path with its description ran past the heatmap's edge and was cut
     ("aviour.compelling_event_rate (events per buyer per ye"); it is now broken
@@ -434,7 +451,29 @@ def test_heatmap_colour_scale_is_logarithmic_over_two_orders_of_magnitude():
 
     norm, bar = heatmap([15.0, 40.0, 90.0, 8000.0])
     assert isinstance(norm, LogNorm) and (norm.vmin, norm.vmax) == (15.0, 8000.0)
-    assert bar == "m (%), log scale"
+    assert bar == "m (%, log scale)"
     for values in ([15.0, 40.0, 90.0, 800.0], [0.0, 1.0, 200.0, 8000.0], [0.1, 30, 35, 38]):
         norm, bar = heatmap(values)
         assert not isinstance(norm, LogNorm) and bar == "m (%)"
+
+
+def test_sweep_captions_say_what_a_blank_place_means():
+    """A gap or blank cell is 'undefined there' only where the chart draws one cell
+    per design point; an averaged cell says it skips undefined points, and a binned
+    (lhs/Sobol) cell may be blank for holding no design point at all."""
+    from simsales.experiment.figures import _undefined_note
+
+    summary = pd.DataFrame(
+        {"metric": ["cost_of_sale_share"] * 2 + ["m"] * 2, "mean": [1.0, np.nan] * 2}
+    )
+    assert (
+        _undefined_note(summary, "cost_of_sale_share", "line")
+        == " Gaps: undefined there (no wins)."
+    )
+    assert _undefined_note(summary, "m", "grid") == " Blank cells: undefined there."
+    averaged = _undefined_note(summary, "cost_of_sale_share", "averaged")
+    assert "averages the design points where the mean is defined (no wins)" in averaged
+    assert "no design point" in _undefined_note(summary, "m", "binned")
+    full = pd.DataFrame({"metric": ["m", "m"], "mean": [1.0, 2.0]})
+    assert _undefined_note(full, "m", "grid") == _undefined_note(full, "m", "line") == ""
+    assert _undefined_note(full, "m", "binned").startswith(" A blank cell holds no design point")

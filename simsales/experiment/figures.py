@@ -132,13 +132,30 @@ def _standard_charts(results: Results) -> list[Chart]:
     return out
 
 
-def _undefined_note(summary: pd.DataFrame, metric: str, line: bool) -> str:
-    """The caption's word on points where ``metric`` is undefined (drawn as a gap in a
-    line, a blank cell in a heatmap), e.g. cost of sale where nothing was won."""
-    if not summary.loc[summary["metric"] == metric, "mean"].isna().any():
-        return ""
+def _undefined_note(summary: pd.DataFrame, metric: str, kind: str) -> str:
+    """The caption's word on blank places of a sweep chart.
+
+    ``kind`` is ``"line"`` (an undefined mean is a gap), ``"grid"`` (one cell per
+    design point), ``"averaged"`` (a cell averages the points of the other swept
+    parameters, skipping undefined ones) or ``"binned"`` (an lhs or Sobol design,
+    whose cells may also hold no design point at all).
+    """
+    undefined = bool(summary.loc[summary["metric"] == metric, "mean"].isna().any())
     why = " (no wins)" if metric in _PER_WIN else ""
-    return f" {'Gaps' if line else 'Blank cells'}: undefined there{why}."
+    if kind == "binned":
+        return " A blank cell holds no design point where the mean is defined" + (
+            f"{why}." if undefined else "."
+        )
+    if not undefined:
+        return ""
+    if kind == "line":
+        return f" Gaps: undefined there{why}."
+    if kind == "averaged":
+        return (
+            f" A cell averages the design points where the mean is defined{why}; "
+            "blank where it is defined at none."
+        )
+    return f" Blank cells: undefined there{why}."
 
 
 def _sweep_charts(results: Results) -> list[Chart]:
@@ -150,9 +167,19 @@ def _sweep_charts(results: Results) -> list[Chart]:
     summary = results.summary
     n = reps["replication"].nunique()
     out = []
+    method = ((results.manifest.get("config") or {}).get("sweep") or {}).get("method", "grid")
+    kind = (
+        "line" if len(params) == 1
+        else "binned" if method != "grid"
+        else "averaged" if len(params) > 2
+        else "grid"
+    )  # fmt: skip
+    defined = set(summary["metric"])
     for metric, stem in SHOWN:
+        if metric not in defined:  # an older or hand-made table without it
+            continue
         label, scale = metric_label(metric)
-        blank = _undefined_note(summary, metric, line=len(params) == 1)
+        blank = _undefined_note(summary, metric, kind)
         if len(params) == 1:
             p = params[0]
             out.append(
@@ -182,7 +209,7 @@ def _sweep_charts(results: Results) -> list[Chart]:
                     "panel per strategy on one colour scale"
                     + (
                         ", logarithmic as a few means are orders of magnitude above the rest."
-                        if sweeps.heatmap_is_logarithmic(summary, points, metric)
+                        if sweeps.heatmap_is_logarithmic(summary, points, metric, scale)
                         else "."
                     )
                     + blank,

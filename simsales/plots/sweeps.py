@@ -12,6 +12,7 @@ from scipy import stats
 
 from simsales.plots.style import (
     CMAP,
+    fit_label,
     label_grid,
     line_styles,
     new_figure,
@@ -39,9 +40,12 @@ def _colour_norm(values: np.ndarray) -> colors.Normalize:
     return colors.Normalize(vmin, vmax)
 
 
-def heatmap_is_logarithmic(summary: pd.DataFrame, points: pd.DataFrame, metric: str) -> bool:
-    """Whether :func:`sweep_heatmap` draws ``metric`` on a log colour scale."""
-    values = point_means(summary, points, metric)["mean"].to_numpy(dtype=float)
+def heatmap_is_logarithmic(
+    summary: pd.DataFrame, points: pd.DataFrame, metric: str, scale: float = 1.0
+) -> bool:
+    """Whether :func:`sweep_heatmap` (with the same ``scale``) draws ``metric`` on a
+    log colour scale."""
+    values = point_means(summary, points, metric)["mean"].to_numpy(dtype=float) * scale
     return isinstance(_colour_norm(values), colors.LogNorm)
 
 
@@ -176,7 +180,8 @@ def sweep_heatmap(
     hypercube, Sobol) is binned into about sqrt(points) × sqrt(points) equal
     cells, each showing the mean of the design points in it; an empty cell
     is left blank. All panels share one colour scale, logarithmic when the
-    values are positive and span a factor of ``LOG_RATIO`` or more.
+    values are positive, span a factor of ``LOG_RATIO`` or more and have their
+    median in the lowest tenth of their range (a few extreme cells).
 
     Parameters
     ----------
@@ -230,6 +235,11 @@ def sweep_heatmap(
         style_axes(ax, "")
     label_grid(axes, len(names), xlabel or x, ylabel or y)
     if mesh is not None:
-        fig.colorbar(mesh, ax=axes, label=label + (", log scale" if log else ""), shrink=0.9)
+        name, unit = split_unit(label)
+        if log:
+            unit = f"{unit}, log scale" if unit else "log scale"
+        bar = f"{name} ({unit})" if unit else name
+        # along the bar: 0.9 of the axes' height, within the figure's
+        fig.colorbar(mesh, ax=axes, label=fit_label(bar, 0.8 * (2.9 * nrow + 0.5)), shrink=0.9)
     fig.suptitle(f"{split_unit(label)[0]} over the sweep (mean over replications)")
     return fig
