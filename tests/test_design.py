@@ -117,3 +117,24 @@ def test_an_uncertain_parameter_keeps_its_draws_when_others_are_added():
     assert [d["p.z"] for d in alone] == [d["p.z"] for d in both]
     assert all(d["p.a"] != d["p.z"] for d in both)
     assert len({d["p.z"] for d in alone}) == 20  # a new world in every replication
+
+
+def test_grid_has_no_points_and_designs_default_to_eight():
+    """A grid runs every combination, so ``points`` is refused there (it used to be
+    stored as 8 in the manifest); lhs and sobol default to 8 points."""
+    grid = Sweep(parameters={"market.lead_rate": [1.0, 2.0, 3.0]})
+    assert grid.points is None and grid.model_dump(mode="json")["points"] is None
+    assert len(design_points(grid, seed=0)) == 3
+    with pytest.raises(ValueError, match="points = 4 is for lhs and sobol"):
+        Sweep(points=4, parameters={"market.lead_rate": [1.0, 2.0]})
+    for method in ("lhs", "sobol"):
+        s = Sweep(method=method, parameters={"market.lead_rate": Range(low=1.0, high=2.0)})
+        assert s.points == 8
+        assert len(design_points(s, seed=0)) == 8
+
+
+def test_points_on_a_grid_is_bad_input_naming_the_key():
+    with pytest.raises(simsales.ConfigError, match=r"sweep.*points = 4 is for lhs and sobol"):
+        simsales.run(
+            small_experiment(sweep={"points": 4, "parameters": {"market.lead_rate": [1.0]}})
+        )

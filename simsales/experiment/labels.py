@@ -38,7 +38,7 @@ _NAMES = {
     "seller_hours": "seller time",
     "hours_per_win": "seller time per win",
     "revenue": "first-deal revenue",
-    "regret_share": "regretted wins (true value below price)",
+    "regret_share": "regretted wins, true value below price",
     "internalisation_won": "internalisation of won buyers",
     "revenue_expansion": "expansion revenue",
     "revenue_renewal": "renewal revenue",
