@@ -16,6 +16,8 @@ from simsales.analysis.sensitivity import COLUMNS, SensitivityAnalysis
 from simsales.analysis.sensitivity import analyse as analyse_sensitivity
 from simsales.analysis.tables import AnalysisError
 from simsales.cli.common import (
+    OutFolder,
+    Workers,
     _bad,
     _check_metrics,
     _interval,
@@ -67,12 +69,8 @@ def sensitivity(
             "to analyse again without running"
         ),
     ],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
-    ] = None,
+    out_dir: OutFolder = None,
+    workers: Workers = None,
     replications: Annotated[
         int | None,
         typer.Option("--replications", "-n", help="override the replications per design point"),
@@ -286,9 +284,7 @@ def select_command(
             "--out", "-o", help="experiment file: output folder \\[default: results/NAME]"
         ),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
-    ] = None,
+    workers: Workers = None,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="experiment file: keep replications already in --out"),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -53,6 +54,14 @@ _SHOWN = [
     ("roise", "ROISE", 1, "{:.2f}"),
     ("churn_rate", "churn", 100, "{:.0f}%"),
     ("total_cost_share", "total cost/rev", 100, "{:.1f}%"),
+]
+
+
+#: ``--workers``, shared by every command that runs replications.
+Workers = Annotated[int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)]
+#: ``--out`` of a command that writes one results folder.
+OutFolder = Annotated[
+    Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
 ]
 
 

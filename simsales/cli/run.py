@@ -12,6 +12,8 @@ from rich.table import Table
 from simsales.cli.common import (
     _SHOWN,
     Backend,
+    OutFolder,
+    Workers,
     _bad,
     _check_metrics,
     _fmt,
@@ -114,12 +116,8 @@ def run(
         int | None, typer.Option("--replications", "-n", help="override the file's replications")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="override the file's root seed")] = None,
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output folder \\[default: results/NAME]")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
-    ] = None,
+    out_dir: OutFolder = None,
+    workers: Workers = None,
     resume: Annotated[
         bool,
         typer.Option(

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from simsales.analysis.sensitivity import analyse as analyse_sensitivity
 from simsales.cli.common import (
+    Workers,
     _say,
     _unwritable,
     app,
@@ -107,9 +108,7 @@ def run_all(
     results: Annotated[Path, typer.Option(help="each study writes to RESULTS/NAME")] = Path(
         "results"
     ),
-    workers: Annotated[
-        int | None, typer.Option(help="worker processes \\[default: all cores]", min=1)
-    ] = None,
+    workers: Workers = None,
     replications: Annotated[
         int | None,
         typer.Option("--replications", "-n", help="override every study's replications", min=1),
