@@ -15,6 +15,7 @@ import pandas as pd
 
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
+from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results
 
 STRATEGIES = ["push", "insight", "decision_coaching"]
@@ -158,6 +159,10 @@ def sweep_results(rng: np.random.Generator, params: dict[str, list[float]], n: i
     return Results(pd.concat(parts, ignore_index=True), manifest(cfg))
 
 
+#: The optional inputs :func:`write_folder` writes, recorded as computed from its results.
+EXTRAS = ("sensitivity.csv", "robustness_worlds.csv", "robustness_boxes.csv", "robustness.txt")
+
+
 def write_folder(directory: Path, extras: bool = True) -> Results:
     """Save a synthetic results folder (no charts), with the optional inputs if ``extras``."""
     rng = np.random.default_rng(20260101)
@@ -171,4 +176,5 @@ def write_folder(directory: Path, extras: bool = True) -> Results:
             columns=["strategy", "parameter", "low", "high"],
         ).to_csv(directory / "robustness_boxes.csv", index=False)
         (directory / "robustness.txt").write_text("insight is best when value is high\n")
+        stamp(directory, EXTRAS, res.results_id)
     return res

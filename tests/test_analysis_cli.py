@@ -128,15 +128,17 @@ def test_select_api_on_stored_results(stored):
     assert sel.best == "c" and sel.replications <= 20
     cheapest = simsales.select_best(stored, "cost_per_win", delta=0.01, minimise=True)
     assert cheapest.best == "a"
-    saved = json.loads((stored / "selection.json").read_text())
+    saved = json.loads((stored / "selection_cost_per_win.json").read_text())
     assert saved["best"] == "a" and saved["statement"] == cheapest.statement
+    # the selection on another metric is kept beside it
+    assert json.loads((stored / "selection_conversion.json").read_text())["best"] == "c"
 
 
 def test_select_cli_on_stored_results(stored):
     r = runner.invoke(app, ["select", str(stored), "--metric", "conversion", "--delta", "0.01"])
     assert r.exit_code == 0, r.output
     assert "c is best on conversion" in r.output
-    assert json.loads((stored / "selection.json").read_text())["best"] == "c"
+    assert json.loads((stored / "selection_conversion.json").read_text())["best"] == "c"
 
 
 def test_select_cli_undecided_says_how_many_more(stored):
@@ -189,7 +191,7 @@ def test_select_cli_on_an_experiment_file(tmp_path):
     r = runner.invoke(app, [*args, "-o", str(out), "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert "is best on cost_of_sales" in r.output and "after 2 replications" in r.output
-    assert json.loads((out / "selection.json").read_text())["replications"] == 2
+    assert json.loads((out / "selection_cost_of_sales.json").read_text())["replications"] == 2
     assert simsales.load_results(out).manifest["replications"] == 2
 
 
@@ -223,5 +225,5 @@ def test_select_on_an_experiment_adds_replications_in_batches(tmp_path):
     assert stored.replications["replication"].nunique() == 4
     assert not sel.decided and sel.survivors == ("push", "insight")
     assert sel.available == 4 and "undecided with the 4 replications" in sel.statement
-    saved = json.loads((tmp_path / "hard" / "selection.json").read_text())
+    saved = json.loads((tmp_path / "hard" / "selection_cost_of_sales.json").read_text())
     assert saved["statement"] == sel.statement

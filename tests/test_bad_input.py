@@ -3,6 +3,7 @@ no traceback, nothing written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -171,9 +172,13 @@ def test_bad_override_is_bad_input(tmp_path: Path):
     assert not (tmp_path / "o").exists()
 
 
-def test_failure_while_running_exits_1_and_keeps_earlier_results(tmp_path: Path):
-    # A user strategy that raises mid-run is a failure while running (exit 1);
-    # results already in the output folder stay intact.
+def test_failure_while_running_exits_1_names_the_users_line_and_writes_failures(
+    tmp_path: Path,
+):
+    # A user strategy that raises mid-run is a failure while running (exit 1).
+    # By default one line per failure, naming the last frame in the user's file;
+    # with --traceback (or SIMSALES_DEBUG=1) the whole traceback. With every
+    # replication failed, the manifest and failures.json are still written.
     mod = tmp_path / "broken.py"
     mod.write_text(
         "import simsales\n"
@@ -185,13 +190,47 @@ def test_failure_while_running_exits_1_and_keeps_earlier_results(tmp_path: Path)
     f = tmp_path / "exp.toml"
     f.write_text(BASE + 'modules = ["broken.py"]\n[[strategies]]\nname = "broken_for_test"\n')
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "summary.csv").write_text("earlier results\n")
     res = CliRunner().invoke(app, ["run", str(f), "--out", str(out), "--workers", "1"])
     assert res.exit_code == 1
     assert "strategy exploded" in res.output
-    assert "Traceback" not in res.output
-    assert (out / "summary.csv").read_text() == "earlier results\n"
+    assert f"(at {mod}, line 5, in act)" in res.output
+    assert "Traceback" not in res.output and "--traceback" in res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["failures"]) == manifest["replications"] == 2
+    failures = json.loads((out / "failures.json").read_text())
+    assert [f["replication"] for f in failures] == [0, 1]
+    assert all("raise RuntimeError('strategy exploded')" in f["traceback"] for f in failures)
+    assert not (out / "replications.parquet").exists()
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 2 and "every replication of its run failed" in res.output
+    for args, env in ((["--traceback"], {}), ([], {"SIMSALES_DEBUG": "1"})):
+        res = CliRunner().invoke(
+            app, ["run", str(f), "--out", str(out), "--workers", "1", *args], env=env
+        )
+        assert res.exit_code == 1
+        assert res.output.count("Traceback (most recent call last)") >= 2
+        assert f'File "{mod}", line 5, in act' in res.output
+
+
+def test_a_folder_holding_files_simsales_did_not_write_is_refused_and_kept(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "summary.csv").write_text("my own table\n")
+    (out / "notes.txt").write_text("my notes\n")
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(out), "--workers", "1"])
+    assert res.exit_code == 2
+    assert "notes.txt, summary.csv" in res.output and "--overwrite" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.csv"]
+    assert (out / "summary.csv").read_text() == "my own table\n"
+    res = CliRunner().invoke(
+        app, ["run", str(f), "--out", str(out), "--workers", "1", "--overwrite", "--no-report"]
+    )
+    assert res.exit_code == 0, res.output
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("mine.replaced-")]
+    assert len(aside) == 1 and (aside[0] / "notes.txt").read_text() == "my notes\n"
+    assert (out / "manifest.json").is_file() and not (out / "notes.txt").exists()
 
 
 def test_each_bad_strategy_param_is_a_line_with_its_whole_key_path(tmp_path: Path):

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import simsales
 from simsales.analysis.paired import paired_differences
 from simsales.cli import app
+from simsales.experiment.folder import stamp
 from simsales.reporting import ReportError, write_report
 from simsales.reporting.document import with_ci
 from simsales.reporting.pairs import report_comparisons
@@ -201,13 +202,33 @@ def test_report_of_a_sweep_from_the_command_line(tmp_path):
     assert "| 0 | 1 | 2 |" in md and "| 3 | 2 | 4 |" in md
 
 
-def test_selection_json_replaces_the_computed_statement(tmp_path):
+def test_selections_replace_the_computed_statement_side_by_side(tmp_path):
     d, res = _sweep_folder(tmp_path)
-    (d / "selection.json").write_text(json.dumps({"statement": "Coaching wins where it matters."}))
+    for metric, text in (("conversion", "Coaching wins."), ("cost_per_win", "Push is cheapest.")):
+        (d / f"selection_{metric}.json").write_text(json.dumps({"statement": text}))
+    stamp(d, ["selection_conversion.json", "selection_cost_per_win.json"], res.results_id)
     _, md_path = res.report(d)  # Results.report
     md = md_path.read_text()
-    assert "Coaching wins where it matters." in md and "has the best mean" not in md
+    assert "Coaching wins." in md and "Push is cheapest." in md and "has the best mean" not in md
+    assert "(From `selection_cost_per_win.json`.)" in md
     assert "## Sensitivity" not in md and "## Robustness" not in md
+
+
+def test_analysis_files_of_other_results_are_left_out_and_named(tmp_path):
+    d, res = _sweep_folder(tmp_path)
+    (d / "selection_conversion.json").write_text(json.dumps({"statement": "Stale claim."}))
+    stamp(d, ["selection_conversion.json"], "another-results-id")
+    (d / "selection_roise.json").write_text(json.dumps({"statement": "Hand-made claim."}))
+    (d / "selection.json").write_text(json.dumps({"statement": "Old single file."}))
+    _, md_path = res.report(d)
+    md = md_path.read_text()
+    assert "Stale claim." not in md and "Hand-made claim." not in md and "Old single" not in md
+    assert "has the best mean" in md  # the statement computed from the results themselves
+    files_left_out = md.split("## Files left out", 1)[1].split("\n## ", 1)[0]
+    for name in ("selection_conversion.json", "selection_roise.json", "selection.json"):
+        assert f"`{name}`" in files_left_out
+    assert "computed from other results" in files_left_out
+    assert "no record of the results it was computed from" in files_left_out
 
 
 def test_without_declared_comparisons_each_strategy_meets_the_first():
@@ -237,6 +258,9 @@ def test_bad_inputs_name_the_file_and_what_is_allowed(tmp_path):
     pd.DataFrame({"strategy": ["a"], "metric": ["m"], "parameter": ["p"], "S1": [0.1]}).to_csv(
         d / "sensitivity.csv", index=False
     )
+    # malformed files recorded as computed from these results (else they are left out)
+    source = simsales.load_results(d).results_id
+    stamp(d, [*synthetic.EXTRAS, "selection_conversion.json"], source)
     with pytest.raises(ReportError, match=r"sensitivity\.csv: needs the Sobol columns.*S1_conf"):
         write_report(d)
     (d / "sensitivity.csv").unlink()
@@ -250,8 +274,10 @@ def test_bad_inputs_name_the_file_and_what_is_allowed(tmp_path):
     with pytest.raises(ReportError, match="needs a 'best' column"):
         write_report(d)
     (d / "robustness_worlds.csv").unlink()
-    (d / "selection.json").write_text('["insight"]')
-    with pytest.raises(ReportError, match=r'selection\.json: needs an object \{"statement"'):
+    (d / "selection_conversion.json").write_text('["insight"]')
+    with pytest.raises(
+        ReportError, match=r'selection_conversion\.json: needs an object \{"statement"'
+    ):
         write_report(d)
 
 

@@ -65,7 +65,7 @@ def test_parts_are_written_per_replication(tmp_path: Path):
 
 def test_resume_refuses_another_experiment(tmp_path: Path):
     simsales.run(small_experiment(), workers=1, out=tmp_path / "o")
-    with pytest.raises(StoreError, match="different experiment"):
+    with pytest.raises(StoreError, match="another experiment or seed"):
         simsales.run(small_experiment(seed=99), workers=1, out=tmp_path / "o", resume=True)
 
 

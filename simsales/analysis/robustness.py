@@ -24,7 +24,7 @@ statistical inference. Journal of the American Statistical Association
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ import pandas as pd
 from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.prim import Box, prim
 from simsales.experiment.files import atomic_write
+from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results, load_results
 
 __all__ = [
@@ -136,6 +137,9 @@ class Robustness:
         ``{strategy: Box}`` for strategies with a PRIM rule.
     rules : DataFrame
         ``strategy, metric, rule, coverage, density, support, best_share``.
+    source : str
+        :attr:`simsales.Results.results_id` of the results analysed ("" if
+        computed from a bare table); recorded with the files :meth:`save` writes.
     """
 
     metric: str
@@ -144,6 +148,7 @@ class Robustness:
     worlds: pd.DataFrame
     boxes: dict[str, Box]
     rules: pd.DataFrame
+    source: str = ""
 
     def regions(self) -> dict[str, dict[str, tuple[float, float]]]:
         """The boxes as ``{strategy: {parameter: (low, high)}}``, every uncertain
@@ -185,14 +190,16 @@ class Robustness:
             columns=["strategy", "parameter", "low", "high", "restricted"],
         )  # fmt: skip
         text = "\n".join(self.words()) + "\n"
-        for name, write in (
+        files = (
             ("robustness.csv", lambda p: self.table.to_csv(p, index=False)),
             ("robustness_rules.csv", lambda p: self.rules.to_csv(p, index=False)),
             ("robustness_boxes.csv", lambda p: boxes.to_csv(p, index=False)),
             ("robustness_worlds.csv", lambda p: self.worlds.to_csv(p, index=False)),
             ("robustness.txt", lambda p: p.write_text(text, encoding="utf-8")),
-        ):
+        )
+        for name, write in files:
             atomic_write(out / name, write)
+        stamp(out, [name for name, _ in files], self.source)
         return out
 
 
@@ -324,10 +331,11 @@ def robustness(
     >>> print("\\n".join(rb.words()))  # doctest: +SKIP
     """
     res = results if isinstance(results, Results) else load_results(results)
-    return robustness_table(
+    found = robustness_table(
         res.replications, _uncertain(res), metric, not minimise,
         alpha=alpha, min_support=min_support,
     )  # fmt: skip
+    return replace(found, source=res.results_id)
 
 
 def win_regions(

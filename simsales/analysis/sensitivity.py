@@ -28,7 +28,7 @@ of large models. Environmental Modelling & Software 22(10), 1509-1518 (mu*).
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
 from simsales.experiment.files import atomic_write
+from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results, load_results
 from simsales.experiment.sensitivity import Sensitivity, problem
 
@@ -150,6 +151,9 @@ class SensitivityAnalysis:
         One row per strategy × metric, columns :data:`NOISE_COLUMNS`.
     warn_share : float
         Noise share above which :attr:`warnings` speak up.
+    source : str
+        :attr:`simsales.Results.results_id` of the results analysed ("" if
+        computed from a bare table); recorded with the files :meth:`save` writes.
     """
 
     method: str
@@ -157,6 +161,7 @@ class SensitivityAnalysis:
     noise: pd.DataFrame
     warn_share: float = WARN_SHARE
     notes: list[str] = field(default_factory=list)
+    source: str = ""
 
     def _effective_share(self, row: Mapping[Hashable, Any]) -> float:
         crn = float(row["noise_share_crn"])
@@ -237,6 +242,7 @@ class SensitivityAnalysis:
         atomic_write(out / "sensitivity_noise.csv", lambda p: self.noise.to_csv(p, index=False))
         text = "\n".join(self.words()) + "\n"
         atomic_write(out / "sensitivity.txt", lambda p: p.write_text(text, encoding="utf-8"))
+        stamp(out, ["sensitivity.csv", "sensitivity_noise.csv", "sensitivity.txt"], self.source)
         return out
 
 
@@ -360,7 +366,8 @@ def analyse(
             "with a [sensitivity] table (simsales sensitivity FILE)"
         )
     spec = Sensitivity.model_validate(cfg["sensitivity"])
-    return analyse_table(
+    found = analyse_table(
         res.replications, spec, metrics, seed=int(cfg.get("seed", 0)),
         conf_level=conf_level, warn_share=warn_share,
     )  # fmt: skip
+    return replace(found, source=res.results_id)

@@ -17,9 +17,12 @@ from simsales.analysis.sensitivity import analyse as analyse_sensitivity
 from simsales.analysis.tables import AnalysisError
 from simsales.cli.common import (
     OutFolder,
+    Overwrite,
+    ShowTraceback,
     Workers,
     _bad,
     _check_metrics,
+    _claim,
     _interval,
     _load,
     _out_folder,
@@ -31,7 +34,7 @@ from simsales.cli.common import (
     progress_bar,
     running,
 )
-from simsales.experiment.analyse import check_selection, select_best
+from simsales.experiment.analyse import check_selection, select_best, selection_file
 from simsales.experiment.analyse import compare as compare_results
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
@@ -83,6 +86,8 @@ def sensitivity(
         list[str] | None,
         typer.Option(help="metric to analyse (repeatable) \\[default: the table's metrics]"),
     ] = None,
+    overwrite: Overwrite = False,
+    show_traceback: ShowTraceback = False,
 ) -> None:
     """Run a \\[sensitivity] design and compute Sobol' or Morris indices with their noise.
 
@@ -108,10 +113,11 @@ def sensitivity(
     if config.sensitivity is None:
         raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
     target = out_dir if out_dir is not None else Path("results") / config.name
+    _claim(target, config, overwrite)
     _out_folder(target)
     points = config.sensitivity.points
     try:
-        with running(target), progress_bar() as progress:
+        with running(target, show_traceback=show_traceback), progress_bar() as progress:
             task = progress.add_task(
                 f"{config.name}: {points} design points x {config.replications} replications",
                 total=points * config.replications,
@@ -121,7 +127,7 @@ def sensitivity(
                 out=target, resume=resume,
             )  # fmt: skip
     except RunFailed as e:
-        _report_failures(e)
+        _report_failures(e, show_traceback)
         raise typer.Exit(1) from None
     sa = analyse_sensitivity(results, metric)
     sa.save(target)
@@ -289,12 +295,14 @@ def select_command(
         bool,
         typer.Option("--resume", help="experiment file: keep replications already in --out"),
     ] = False,
+    overwrite: Overwrite = False,
+    show_traceback: ShowTraceback = False,
 ) -> None:
     """Which strategy is best on a metric? Kim & Nelson's (2001) KN procedure.
 
     On a results folder KN uses the replications stored; on an experiment file
     it runs replications in batches until KN decides or --max-replications.
-    Writes selection.json into the results folder.
+    Writes selection_METRIC.json into the results folder (one per metric).
     """
     target = source
     config = None
@@ -305,7 +313,7 @@ def select_command(
         if problem:
             raise _bad(f"--out {str(target)!r}: {problem}")
     try:
-        with running(target, (AnalysisError,)):
+        with running(target, (AnalysisError,), show_traceback):
             if config is None:
                 sel = select_best(
                     source, metric, delta, alpha, n0=n0, minimise=minimise,
@@ -314,20 +322,21 @@ def select_command(
             else:
                 # bad arguments are said before the progress bar is drawn
                 check_selection(config, metric, delta, alpha, n0, minimise, strategy, point)
+                _claim(target, config, overwrite)
                 with progress_bar() as progress:
                     task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
                     sel = select_best(
                         config, metric, delta, alpha, n0=n0, minimise=minimise,
                         strategies=strategy, point=point, max_replications=max_replications,
-                        out=target, workers=workers, resume=resume,
+                        out=target, workers=workers, resume=resume, overwrite=overwrite,
                         on_batch=lambda n: progress.update(task, total=n, completed=0),
                         on_done=lambda _r: progress.advance(task),
                     )  # fmt: skip
     except RunFailed as e:
-        _report_failures(e)
+        _report_failures(e, show_traceback)
         raise typer.Exit(1) from None
     print_selection(sel)
-    out.print(f"written to {target}/selection.json")
+    out.print(f"written to {target}/{selection_file(sel.metric)}")
 
 
 def print_selection(sel: Selection) -> None:

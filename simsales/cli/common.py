@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -18,10 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
+from simsales.experiment.folder import claim_folder
 from simsales.experiment.loader import ConfigError
-from simsales.experiment.results import Results
+from simsales.experiment.results import Results, load_results
 from simsales.experiment.store import StoreError
 from simsales.reporting import ReportError, write_report
+from simsales.reporting.extras import read_extras
 
 
 class Backend(StrEnum):
@@ -65,10 +68,31 @@ OutFolder = Annotated[
 ]
 
 
+#: ``--overwrite``, of every command that runs into a results folder.
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="if the output folder holds another experiment's results or files simsales did "
+        "not write, move it aside whole (to OUT.replaced-TIME) instead of refusing",
+    ),
+]
+#: ``--traceback``, of every command that runs replications.
+ShowTraceback = Annotated[
+    bool,
+    typer.Option(
+        "--traceback",
+        envvar="SIMSALES_DEBUG",
+        help="show the full traceback of each failed replication (or set SIMSALES_DEBUG=1)",
+    ),
+]
+
+
 def _say(message: str, what: str = "error") -> None:
     """Print ``what: message`` to stderr; the message is text, never markup (a path
     or a value may hold square brackets)."""
-    err.print(f"[bold red]{what}:[/] " + escape(message), highlight=False)
+    colour = "bold red" if what.startswith("error") else "yellow"
+    err.print(f"[{colour}]{what}:[/] " + escape(message), highlight=False)
 
 
 def _load(file: Path, **overrides: object) -> Experiment:
@@ -111,14 +135,25 @@ def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
     return f"{shown[0]} [{shown[1]}, {shown[2]}]"
 
 
-def _report_failures(failed: RunFailed) -> None:
+def _report_failures(failed: RunFailed, show_traceback: bool = False) -> None:
+    """Each failed replication in a line (where in the user's code it was raised), or
+    with its whole traceback."""
+    others = "the others are in the results" if failed.results is not None else "all of them"
     err.print(
-        f"[bold red]{len(failed.failures)} replication(s) failed[/] "
-        "(the others are in the results):",
+        f"[bold red]{len(failed.failures)} replication(s) failed[/] ({others}):",
         highlight=False,
     )
     for f in failed.failures:
         err.print(f"  - {f.describe()}", highlight=False, markup=False)
+        if show_traceback:
+            err.print(f.traceback.rstrip(), highlight=False, markup=False)
+    if not show_traceback:
+        err.print(
+            "  run again with --traceback (or SIMSALES_DEBUG=1) to see each full traceback; "
+            "failures.json in the output folder has them too",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _bad(message: str) -> typer.Exit:
@@ -138,6 +173,23 @@ def _out_folder(target: Path) -> None:
         raise _bad(f"--out {str(target)!r}: {problem}")
 
 
+def _claim(target: Path, config: Experiment, overwrite: bool) -> None:
+    """Refuse (exit 2, nothing written) an output folder that holds another experiment's
+    results or files simsales did not write; with ``overwrite``, move it aside."""
+    try:
+        moved = claim_folder(target, config, overwrite=overwrite)
+    except StoreError as e:
+        raise _bad(str(e)) from None
+    except OSError as e:
+        raise _bad(f"--out {str(target)!r}: cannot move it aside ({e.strerror})") from None
+    if moved is not None:
+        err.print(
+            f"[yellow]note[/]: {escape(str(target))} held other results; moved aside to "
+            f"{escape(str(moved))}",
+            highlight=False,
+        )
+
+
 def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
@@ -154,10 +206,14 @@ def _write_report(target: Path, results: Results | None = None, failure: int = 2
     keep = [c.stem for c in results.chart_list()] if results is not None else []
     try:
         html_path, md_path = write_report(target, results, keep=keep)
+        source = (results if results is not None else load_results(target)).results_id
+        ignored = read_extras(target, source).ignored
     except ReportError as e:
         kept = " (the results are written)" if results is not None else ""
         _say(f"report{kept}: {e}")
         raise typer.Exit(failure) from None
+    for name, why in sorted(ignored.items()):
+        _say(f"{name} left out of the report: {why}", "note")
     out.print(f"report written to {html_path} and {md_path}")
 
 
@@ -173,13 +229,16 @@ def progress_bar() -> Progress:
 
 
 @contextmanager
-def running(target: Path, bad: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+def running(
+    target: Path, bad: tuple[type[Exception], ...] = (), show_traceback: bool = False
+) -> Iterator[None]:
     """A long job writing to ``target``, with the exit statuses of every command.
 
     A ``StoreError`` (or one of ``bad``) is bad input: exit 2. Ctrl-C exits 130,
     saying that the finished replications are kept for ``--resume``. Any other
-    failure is a failure while running: exit 1. ``RunFailed`` is left to the
-    caller, which may still have results to show.
+    failure is a failure while running: exit 1, with its traceback if
+    ``show_traceback``. ``RunFailed`` is left to the caller, which may still
+    have results to show.
     """
     bad_input: tuple[type[Exception], ...] = (StoreError, *bad)
     try:
@@ -196,5 +255,7 @@ def running(target: Path, bad: tuple[type[Exception], ...] = ()) -> Iterator[Non
         )
         raise typer.Exit(130) from None
     except Exception as e:
+        if show_traceback:
+            err.print(traceback.format_exc().rstrip(), highlight=False, markup=False)
         _say(f"{type(e).__name__}: {e}", "error while running")
         raise typer.Exit(1) from None

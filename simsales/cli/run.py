@@ -13,9 +13,12 @@ from simsales.cli.common import (
     _SHOWN,
     Backend,
     OutFolder,
+    Overwrite,
+    ShowTraceback,
     Workers,
     _bad,
     _check_metrics,
+    _claim,
     _fmt,
     _interval,
     _load,
@@ -124,6 +127,7 @@ def run(
             "--resume", help="keep the replications an interrupted run already wrote to --out"
         ),
     ] = False,
+    overwrite: Overwrite = False,
     backend: Annotated[
         Backend, typer.Option(help="local worker processes, or a Dask cluster")
     ] = Backend.local,
@@ -152,11 +156,15 @@ def run(
             "--report/--no-report", help="write report.html and report.md to the output folder"
         ),
     ] = True,
+    show_traceback: ShowTraceback = False,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
 
     Each finished replication is written to OUT/parts/ at once; after an
     interruption, the same command with --resume computes only what is missing.
+    A results folder belongs to one experiment: a folder holding another
+    experiment's results (or files simsales did not write) is refused unless
+    --overwrite.
     """
     config = _load(file, replications=replications, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / config.name
@@ -164,10 +172,11 @@ def run(
     _check_metrics(metrics, "--precision-metric")
     if scheduler and backend is not Backend.dask:
         raise _bad("--scheduler needs --backend dask")
+    _claim(target, config, overwrite)
     _out_folder(target)  # last: bad input writes nothing, not even the folder
     failed: RunFailed | None = None
     try:
-        with running(target), progress_bar() as progress:
+        with running(target, show_traceback=show_traceback), progress_bar() as progress:
             task = progress.add_task(
                 f"{config.name}: {len(config.strategies)} strategies, replications",
                 total=len(config.points()) * config.replications,
@@ -185,7 +194,7 @@ def run(
         if failed.results is not None:
             results = failed.results
         else:
-            _report_failures(failed)
+            _report_failures(failed, show_traceback)
             raise typer.Exit(1)
     print_summary(results)
     print_comparisons(results)
@@ -198,7 +207,7 @@ def run(
         _write_report(target, results, failure=1)
     _report_precision(results)
     if failed is not None:
-        _report_failures(failed)
+        _report_failures(failed, show_traceback)
         raise typer.Exit(1)
 
 

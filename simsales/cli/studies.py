@@ -12,6 +12,7 @@ from rich.table import Table
 
 from simsales.analysis.sensitivity import analyse as analyse_sensitivity
 from simsales.cli.common import (
+    Overwrite,
     Workers,
     _say,
     _unwritable,
@@ -23,6 +24,7 @@ from simsales.cli.common import (
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.api import run as run_experiment
 from simsales.experiment.config import Experiment
+from simsales.experiment.folder import check_folder
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.store import StoreError
 from simsales.reporting import write_report
@@ -77,14 +79,16 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
     return configs
 
 
-def _run_study(config: Experiment, target: Path, workers: int | None, resume: bool) -> str | None:
+def _run_study(
+    config: Experiment, target: Path, workers: int | None, resume: bool, overwrite: bool
+) -> str | None:
     """Run one study into ``target`` with a progress bar; None, or why it failed."""
     tasks = config.replications * len(config.points())
     try:
         with progress_bar() as progress:
             bar = progress.add_task(f"{config.name}: replications x points", total=tasks)
             results = run_experiment(
-                config, workers=workers, out=target, resume=resume,
+                config, workers=workers, out=target, resume=resume, overwrite=overwrite,
                 on_done=lambda _r: progress.advance(bar),
             )  # fmt: skip
         if config.sensitivity is not None:
@@ -119,6 +123,7 @@ def run_all(
     resume: Annotated[
         bool, typer.Option("--resume", help="keep replications an interrupted run wrote")
     ] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Regenerate the reference results of every study, one after another.
 
@@ -131,11 +136,16 @@ def run_all(
     """
     configs = _studies(experiments, only, replications)
     targets = [results / c.name for c in configs]
-    for target in targets:
+    for config, target in zip(configs, targets, strict=True):
         problem = _unwritable(target)
         if problem:
             _say(f"{str(target)!r}: {problem}")
             raise typer.Exit(2)
+        try:
+            check_folder(target, config, overwrite=overwrite)
+        except StoreError as e:
+            _say(str(e))
+            raise typer.Exit(2) from None
     done: list[tuple[str, str | None, float]] = []
     start = time.perf_counter()
     for k, (config, target) in enumerate(zip(configs, targets, strict=True), 1):
@@ -148,7 +158,7 @@ def run_all(
         )
         t0 = time.perf_counter()
         try:
-            why = _run_study(config, target, workers, resume)
+            why = _run_study(config, target, workers, resume, overwrite)
         except KeyboardInterrupt:
             err.print(
                 f"[bold red]interrupted[/] in {escape(config.name)}: finished studies are written; "

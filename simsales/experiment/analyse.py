@@ -24,9 +24,10 @@ from simsales.experiment.api import resolve, run
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import design_points
 from simsales.experiment.files import atomic_write
+from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results, load_results, not_results
 
-__all__ = ["Comparison", "compare", "select_best"]
+__all__ = ["Comparison", "compare", "select_best", "selection_file"]
 
 #: Metrics compared by default, with the experiment's own ``compare_metrics``.
 DEFAULT_METRICS = ("conversion", "cost_per_win", "cycle_median")
@@ -51,10 +52,14 @@ class Comparison:
         See :func:`simsales.analysis.paired.paired_differences`.
     quantiles : DataFrame
         See :func:`simsales.analysis.distribution.quantiles`.
+    source : str
+        :attr:`simsales.Results.results_id` of the results compared; recorded
+        with the files :meth:`save` writes.
     """
 
     paired: pd.DataFrame
     quantiles: pd.DataFrame
+    source: str = ""
 
     def save(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``paired.csv`` and ``quantiles.csv`` to ``directory`` (atomically)."""
@@ -62,6 +67,7 @@ class Comparison:
         out = (d / "paired.csv", d / "quantiles.csv")
         atomic_write(out[0], lambda p: self.paired.to_csv(p, index=False))
         atomic_write(out[1], lambda p: self.quantiles.to_csv(p, index=False))
+        stamp(d, [p.name for p in out], self.source)
         return out
 
 
@@ -105,6 +111,7 @@ def compare(
     comp = Comparison(
         paired_differences(reps, pairs, metrics, seed=seed, level=level),
         quantiles(reps, metrics),
+        res.results_id,
     )
     if save:
         if isinstance(results, Results):
@@ -113,10 +120,17 @@ def compare(
     return comp
 
 
-def _write_selection(sel: Selection, directory: Path) -> Path:
-    path = directory / "selection.json"
+def selection_file(metric: str) -> str:
+    """Name of the file a selection on ``metric`` is written to: one per metric, so
+    selections on different metrics live side by side."""
+    return f"selection_{metric}.json"
+
+
+def _write_selection(sel: Selection, directory: Path, source: str) -> Path:
+    path = directory / selection_file(sel.metric)
     text = json.dumps(asdict(sel), indent=2, default=str, ensure_ascii=False) + "\n"
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    stamp(directory, [path.name], source)
     return path
 
 
@@ -133,6 +147,7 @@ def select_best(
     max_replications: int | None = None,
     out: str | Path | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     workers: int | None = None,
     on_batch: Callable[[int], None] | None = None,
     on_done: Callable[[int], None] | None = None,
@@ -166,9 +181,13 @@ def select_best(
         Cap when running an experiment; default ``20 * n0``.
     out : path, optional
         Running an experiment: its results folder (else a temporary one).
-        The selection is written to ``selection.json`` in the results folder.
+        The selection is written to ``selection_METRIC.json`` in the results
+        folder (a selection on another metric is kept beside it).
     resume : bool
         Running an experiment: keep replications already in ``out``.
+    overwrite : bool
+        Running an experiment: move ``out`` aside if it holds other results
+        (see :func:`simsales.run`).
     workers, on_batch, on_done
         Passed to :func:`simsales.run`.
 
@@ -195,7 +214,7 @@ def select_best(
         res = _results(source)
         sel = kn(res.replications, strategies=strategies, point=point)
         if not isinstance(source, Results):
-            _write_selection(sel, Path(source))
+            _write_selection(sel, Path(source), res.results_id)
         return sel
     assert not isinstance(source, Results)
     config = resolve(source)
@@ -207,12 +226,12 @@ def select_best(
         return next_total(sel, int(records["replication"].nunique()), cap)
 
     res = run(
-        config, replications=n0, out=out, resume=resume, workers=workers, more=wanted,
-        max_replications=cap, on_batch=on_batch, on_done=on_done,
+        config, replications=n0, out=out, resume=resume, overwrite=overwrite, workers=workers,
+        more=wanted, max_replications=cap, on_batch=on_batch, on_done=on_done,
     )  # fmt: skip
     sel = kn(res.replications, strategies=names, point=point)
     if out is not None:
-        _write_selection(sel, Path(out))
+        _write_selection(sel, Path(out), res.results_id)
     return sel
 
 

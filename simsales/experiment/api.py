@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 import time
@@ -14,12 +15,17 @@ import pandas as pd
 from simsales.analysis.summary import half_widths
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
+from simsales.experiment.files import atomic_write
+from simsales.experiment.folder import claim_folder, clear_results
 from simsales.experiment.loader import load_experiment, to_experiment
 from simsales.experiment.results import Results, build_manifest
 from simsales.experiment.runner import Failure, run_replications
-from simsales.experiment.store import PartStore
+from simsales.experiment.store import PartStore, fingerprint
 
-__all__ = ["RunFailed", "resolve", "run"]
+__all__ = ["FAILURES", "RunFailed", "resolve", "run", "write_failures"]
+
+#: The file of a results folder listing failed replications with their tracebacks.
+FAILURES = "failures.json"
 
 
 def resolve(
@@ -29,6 +35,17 @@ def resolve(
     if isinstance(experiment, (str, Path)):
         return load_experiment(experiment, **overrides)
     return to_experiment(experiment, **overrides)
+
+
+def write_failures(directory: Path, failures: list[Failure]) -> None:
+    """Write ``failures.json`` (each failed replication, its seed, error, where and
+    traceback), or remove an earlier run's when nothing failed."""
+    path = directory / FAILURES
+    if not failures:
+        path.unlink(missing_ok=True)
+        return
+    text = json.dumps([f.record() for f in failures], indent=2) + "\n"
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 class RunFailed(RuntimeError):
@@ -57,6 +74,7 @@ def run(
     on_done: Callable[[int], None] | None = None,
     out: str | Path | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     backend: str = "local",
     scheduler: str | None = None,
     precision: float | None = None,
@@ -79,10 +97,15 @@ def run(
     out : path, optional
         Output folder. Each finished replication is written there at once
         (``parts/``), and the results files at the end. Without it nothing is
-        written.
+        written. A folder belongs to one experiment: it must not exist, be
+        empty, or hold results of this same experiment (same keys and seed).
     resume : bool
         With ``out``: keep replications already written there by an earlier,
         interrupted run of the same experiment, and compute only the rest.
+    overwrite : bool
+        With ``out``: if it holds anything else (another experiment's results,
+        files simsales does not write), move it aside whole to
+        ``OUT.replaced-<UTC time>`` and start afresh instead of refusing.
     backend : {"local", "dask"}
         Local worker processes, or a Dask cluster (needs ``simsales[dask]``).
     scheduler : str, optional
@@ -123,7 +146,8 @@ def run(
     ConfigError
         If the experiment is invalid; nothing has run.
     StoreError
-        If ``resume`` is asked for a folder that holds another experiment.
+        If ``out`` holds another experiment's results or files simsales does
+        not write (and ``overwrite`` is not given).
     RunFailed
         If some replications raised; it carries the others' results.
 
@@ -146,6 +170,8 @@ def run(
     tmp = None
     if out is None and (precision is not None or more is not None):  # batches resume from parts
         tmp = tempfile.TemporaryDirectory(prefix="simsales-")
+    if out is not None:
+        claim_folder(out, config, overwrite=overwrite)
     folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
     store = PartStore(folder, config, resume) if folder is not None else None
     cap = max_replications or 10 * config.replications
@@ -182,6 +208,7 @@ def run(
             tmp.cleanup()
     wall = time.perf_counter() - t0
     manifest = build_manifest(config.model_dump(mode="json"), wall, output.workers)
+    manifest["fingerprint"] = fingerprint(config)
     manifest["backend"] = backend
     manifest["resumed_replications"] = resumed or 0
     if precision is not None:
@@ -195,16 +222,22 @@ def run(
             "half_widths": reached,
         }
     manifest["failures"] = [
-        {"replication": f.replication, "seed": f.seed, "spawn_key": list(f.spawn_key),
-         "error": f.error}
+        {"point": f.point, "replication": f.replication, "seed": f.seed,
+         "spawn_key": list(f.spawn_key), "error": f.error, "where": f.where}
         for f in output.failures
     ]  # fmt: skip
     records = pd.DataFrame(output.records)
     results = None
+    if out is not None:
+        write_failures(Path(out), output.failures)
     if len(records):
         results = Results(records, manifest, pd.DataFrame(output.series))
         if out is not None:
             results.save(out)
+    elif out is not None:  # every replication failed: still say what was run, and how
+        clear_results(Path(out))
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        atomic_write(Path(out) / "manifest.json", lambda p: p.write_text(text))
     if output.failures:
         raise RunFailed(results, output.failures)
     assert results is not None  # no failures and no records would mean no replications

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import platform
 import subprocess
@@ -20,6 +21,7 @@ from simsales.analysis.paired import paired_differences
 from simsales.analysis.summary import summarise
 from simsales.experiment import figures
 from simsales.experiment.files import atomic_write
+from simsales.experiment.folder import check_folder, manifest_fingerprint, results_id
 from simsales.plots import charts
 from simsales.plots.style import save_figure
 
@@ -77,6 +79,15 @@ def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) ->
     }
 
 
+def unknown_metrics(unknown: list[str], known: list[str]) -> str:
+    """``metric(s) 'x' not in these results (did you mean 'y'?); known: ...``."""
+    hints = []
+    for m in unknown:
+        close = difflib.get_close_matches(m, known, n=1)
+        hints.append(f"{m!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return f"metric(s) {', '.join(hints)} not in these results; known: {', '.join(known)}"
+
+
 @dataclass
 class Results:
     """Results of one experiment.
@@ -117,6 +128,14 @@ class Results:
             self.replications, pairs, list(cfg["compare_metrics"]), seed=int(cfg["seed"])
         )
 
+    @cached_property
+    def results_id(self) -> str:
+        """A hash of the replications table: analyses computed from these results carry it.
+
+        See :func:`simsales.experiment.folder.results_id`.
+        """
+        return results_id(self.replications)
+
     @property
     def name(self) -> str:
         """The experiment's name."""
@@ -129,7 +148,12 @@ class Results:
         wide = self.summary.pivot_table(
             index=keys, columns="metric", values="mean", sort=False, dropna=False
         )
-        return wide[metrics] if metrics else wide
+        if not metrics:
+            return wide
+        unknown = [m for m in metrics if m not in wide.columns]
+        if unknown:
+            raise ValueError(unknown_metrics(unknown, [str(c) for c in wide.columns]))
+        return wide[metrics]
 
     # -------------------------------------------------------------- charts
     def conversion_chart(self) -> Figure:
@@ -177,7 +201,7 @@ class Results:
         """Write ``report.html`` and ``report.md`` for these results to ``directory``.
 
         See :func:`simsales.reporting.write_report`; the directory is usually
-        the one the results were saved to (its optional ``selection.json``,
+        the one the results were saved to (its optional ``selection_*.json``,
         ``sensitivity.csv`` and the robustness files are read from there).
         """
         from simsales.reporting import write_report  # the report layer sits above this one
@@ -189,18 +213,30 @@ class Results:
         """Write manifest, tables and charts to ``directory`` (created if needed).
 
         Each file is written under a temporary name and renamed, so a reader
-        never sees a half-written file.
+        never sees a half-written file. The manifest records the experiment's
+        fingerprint and :attr:`results_id`.
 
         Returns
         -------
         Path
             The directory.
+
+        Raises
+        ------
+        StoreError
+            If ``directory`` holds results of another experiment, or files
+            simsales does not write (see :mod:`simsales.experiment.folder`).
         """
         out = Path(directory)
+        key = manifest_fingerprint(self.manifest)
+        check_folder(out, key)
         out.mkdir(parents=True, exist_ok=True)
+        manifest = {**self.manifest, "results_id": self.results_id}
+        if key is not None:
+            manifest["fingerprint"] = key
         atomic_write(
             out / "manifest.json",
-            lambda p: p.write_text(json.dumps(self.manifest, indent=2, default=str) + "\n"),
+            lambda p: p.write_text(json.dumps(manifest, indent=2, default=str) + "\n"),
         )
         atomic_write(
             out / "replications.parquet",
@@ -230,6 +266,11 @@ def not_results(directory: str | Path) -> str | None:
     missing = [f for f in RESULTS_FILES if not (d / f).is_file()]
     if not missing:
         return None
+    if (d / "manifest.json").is_file() and (d / "failures.json").is_file():
+        return (
+            f"{str(d)!r} holds no results: every replication of its run failed "
+            "(failures.json has each error and traceback)"
+        )
     return (
         f"{str(d)!r} is not a results folder: it lacks {' and '.join(missing)} "
         "(written by `simsales run` or Results.save)"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sysconfig
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "Failure",
     "RunOutput",
     "build_world",
+    "failing_frame",
     "run_replication",
     "run_replications",
 ]
@@ -129,9 +132,45 @@ def monthly_rows(ledger: Ledger, replication: int, strategy: str) -> list[Record
     return rows
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]  # the simsales/ folder
+_LIBRARIES = tuple(
+    Path(p).resolve()
+    for p in {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
+
+
+def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
+    return any(path.is_relative_to(f) for f in folders)
+
+
+def failing_frame(error: BaseException) -> str:
+    """Where an error was raised, for people: ``file, line N, in function``.
+
+    The last frame in the user's own code (not simsales, the standard library
+    or an installed package: typically a strategy written for an experiment);
+    failing that, the last frame outside simsales; failing that, the last one.
+    An error re-raised by another (SimPy re-raises a process's error in its
+    event loop) is followed down to the first one raised.
+    """
+    chain: list[BaseException] = []
+    exc: BaseException | None = error
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    frames = [f for e in chain for f in traceback.extract_tb(e.__traceback__)]
+    if not frames:
+        return ""
+    paths = [Path(f.filename).resolve() for f in frames]
+    outside = [k for k, p in enumerate(paths) if not p.is_relative_to(_PACKAGE)]
+    own = [k for k in outside if not _inside(paths[k], _LIBRARIES)]
+    k = (own or outside or [len(frames) - 1])[-1]
+    f = frames[k]
+    return f"{f.filename}, line {f.lineno}, in {f.name}"
+
+
 @dataclass(frozen=True)
 class Failure:
-    """A replication that raised: which one, its seed, and the error."""
+    """A replication that raised: which one, its seed, the error and where it was raised."""
 
     replication: int
     seed: int
@@ -139,14 +178,24 @@ class Failure:
     error: str
     traceback: str
     point: int = 0
+    where: str = ""
 
     def describe(self) -> str:
         """One line for people."""
-        where = f" of design point {self.point}" if self.point else ""
+        point = f" of design point {self.point}" if self.point else ""
+        at = f" (at {self.where})" if self.where else ""
         return (
-            f"replication {self.replication}{where} (root seed {self.seed}, spawn key "
-            f"{list(self.spawn_key)}): {self.error}"
+            f"replication {self.replication}{point} (root seed {self.seed}, spawn key "
+            f"{list(self.spawn_key)}): {self.error}{at}"
         )
+
+    def record(self) -> dict[str, Any]:
+        """The failure as a JSON-ready mapping, traceback included."""
+        return {
+            "point": self.point, "replication": self.replication, "seed": self.seed,
+            "spawn_key": list(self.spawn_key), "error": self.error, "where": self.where,
+            "traceback": self.traceback,
+        }  # fmt: skip
 
 
 Task = tuple[int, int]  # (design point, replication)
@@ -178,7 +227,7 @@ def _task(
         key = replication_seeds(config.seed, replication).arrivals.spawn_key[:-1]
         failure = Failure(
             replication, config.seed, tuple(key), f"{type(e).__name__}: {e}",
-            traceback.format_exc(), point,
+            traceback.format_exc(), point, failing_frame(e),
         )  # fmt: skip
         return task, [], [], failure
     if extra:

@@ -1,6 +1,6 @@
 """Which strategy leads, and by how much, computed from the stored replications.
 
-Used when the results folder has no ``selection.json`` from the selection
+Used when the results folder has no ``selection_*.json`` from the selection
 analysis. For each headline metric the leader is the strategy with the best
 mean; its lead over the runner-up is the mean paired difference on the same
 customers with a Student-t interval (:func:`~simsales.analysis.paired.paired_differences`).

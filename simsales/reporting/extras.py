@@ -7,8 +7,9 @@ it is present but malformed. The report has a section for each file present.
 ========================  ==============================================================
 file                      contents
 ========================  ==============================================================
-``selection.json``        ``{"statement": "..."}``: the best-strategy statement of the
-                          selection analysis, shown as written (other keys are ignored)
+``selection_M.json``      ``{"statement": "..."}``: the best-strategy statement of the
+                          selection analysis on metric ``M``, shown as written (other
+                          keys are ignored); one file per metric
 ``sensitivity.csv``       one row per strategy × metric × parameter: ``strategy, metric,
                           parameter`` and Sobol ``S1, S1_conf, ST, ST_conf`` or Morris
                           ``mu_star, mu_star_conf, sigma, mu`` (``*_conf``: CI half-widths)
@@ -23,18 +24,25 @@ file                      contents
 
 The three robustness files are those :meth:`simsales.analysis.robustness.Robustness.save`
 writes (``simsales robustness RESULTS_DIR``).
+
+Each is read only if ``provenance.json`` records it as computed from the results
+in the folder (see :mod:`simsales.experiment.folder`): an analysis of an earlier
+run, or a file written by hand, is left out of the report and named there
+(:attr:`Extras.ignored`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
+from simsales.experiment.folder import stale_files
 from simsales.plots.regions import parameter_columns
 from simsales.plots.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS
 
@@ -45,12 +53,12 @@ __all__ = [
     "read_extras",
     "read_robustness",
     "read_rules",
-    "read_selection",
+    "read_selections",
     "read_sensitivity",
     "sensitivity_method",
 ]
 
-SELECTION = "selection.json"
+SELECTION = "selection_*.json"
 SENSITIVITY = "sensitivity.csv"
 ROBUSTNESS = "robustness_worlds.csv"
 BOXES = "robustness_boxes.csv"
@@ -75,17 +83,20 @@ def _csv(path: Path) -> pd.DataFrame:
         raise ReportError(f"{path.name}: not a readable CSV table ({e})") from None
 
 
-def read_selection(directory: Path) -> dict[str, Any] | None:
-    """``selection.json``: an object with a non-empty string ``statement``."""
-    path = directory / SELECTION
-    if not path.is_file():
-        return None
+def _selection(path: Path) -> dict[str, Any]:
     data = _json(path)
     if not isinstance(data, dict) or not isinstance(data.get("statement"), str):
-        raise ReportError(f'{SELECTION}: needs an object {{"statement": "..."}}, got {data!r:.80}')
+        raise ReportError(f'{path.name}: needs an object {{"statement": "..."}}, got {data!r:.80}')
     if not data["statement"].strip():
-        raise ReportError(f"{SELECTION}: 'statement' is empty")
+        raise ReportError(f"{path.name}: 'statement' is empty")
     return data
+
+
+def read_selections(directory: Path, skip: Collection[str] = ()) -> dict[str, dict[str, Any]]:
+    """Every ``selection_*.json`` not in ``skip``, by file name, in name order: objects
+    with a non-empty string ``statement``."""
+    paths = sorted(directory.glob(SELECTION))
+    return {p.name: _selection(p) for p in paths if p.name not in skip}
 
 
 def sensitivity_method(table: pd.DataFrame) -> Literal["sobol", "morris"]:
@@ -178,21 +189,52 @@ def read_rules(directory: Path) -> str | None:
 
 @dataclass(frozen=True)
 class Extras:
-    """The optional inputs found in a results folder (None: file absent)."""
+    """The optional inputs found in a results folder (None: file absent).
 
-    selection: dict[str, Any] | None
+    ``selections`` maps each ``selection_*.json`` read to its contents;
+    ``ignored`` maps each analysis file left out to why (not computed from
+    the results in the folder).
+    """
+
+    selections: dict[str, dict[str, Any]]
     sensitivity: pd.DataFrame | None
     robustness: pd.DataFrame | None
     boxes: dict[str, dict[str, tuple[float, float]]] | None
     rules: str | None = None
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
-def read_extras(directory: Path) -> Extras:
-    """Read every optional input of :mod:`simsales.reporting.extras` in ``directory``."""
+#: The analysis files of a results folder, other than ``selection_*.json``.
+ANALYSIS_FILES = (
+    "paired.csv", "quantiles.csv", "selection.json", SENSITIVITY, "sensitivity_noise.csv",
+    "sensitivity.txt", "robustness.csv", "robustness_rules.csv", BOXES, ROBUSTNESS, RULES,
+)  # fmt: skip
+
+
+def read_extras(directory: Path, source: str | None = None) -> Extras:
+    """Read every optional input of :mod:`simsales.reporting.extras` in ``directory``.
+
+    With ``source`` (the :attr:`simsales.Results.results_id` of the results in
+    ``directory``), a file that ``provenance.json`` does not record as computed
+    from them is not read, and is listed in :attr:`Extras.ignored` instead.
+    ``selection.json`` (one file for every metric, before version 0.2) is never read.
+    """
+    names = [*ANALYSIS_FILES, *(p.name for p in directory.glob(SELECTION))]
+    ignored = stale_files(directory, names, source) if source is not None else {}
+    if (directory / "selection.json").is_file():
+        ignored["selection.json"] = (
+            "the single selection file of older versions; selections are now kept one "
+            "per metric as selection_METRIC.json: run `simsales select` again to include it"
+        )
+
+    def read(name: str, reader: Any) -> Any:
+        return None if name in ignored else reader(directory)
+
     return Extras(
-        read_selection(directory),
-        read_sensitivity(directory),
-        read_robustness(directory),
-        read_boxes(directory),
-        read_rules(directory),
+        read_selections(directory, skip=ignored),
+        read(SENSITIVITY, read_sensitivity),
+        read(ROBUSTNESS, read_robustness),
+        read(BOXES, read_boxes),
+        read(RULES, read_rules),
+        ignored,
     )

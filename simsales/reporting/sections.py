@@ -345,18 +345,33 @@ def _lead_sentence(what: str, ld: Lead) -> str:
     return text + ". The interval includes zero: these data do not separate the two."
 
 
+def ignored_files(extras: Extras) -> Section | None:
+    """The analysis files in the folder that the report leaves out, and why."""
+    if not extras.ignored:
+        return None
+    rows = [[f"`{name}`", why] for name, why in sorted(extras.ignored.items())]
+    return Section(
+        "Files left out",
+        "ignored",
+        [
+            "These analysis files are in the folder but were not computed from the results "
+            "reported here, so nothing in this report is taken from them:",
+            Table(["file", "why"], rows),
+        ],
+    )
+
+
 def best_strategy(results: Results, extras: Extras) -> Section:
-    """The selection analysis's statement, or the leader on the headline metrics."""
-    if extras.selection is not None:
-        return Section(
-            "Best strategy",
-            "best",
-            [str(extras.selection["statement"]), "(From `selection.json`.)"],
-        )
+    """The selection analyses' statements, or the leader on the headline metrics."""
+    if extras.selections:
+        blocks: list[Any] = []
+        for name, sel in extras.selections.items():
+            blocks += [str(sel["statement"]), f"(From `{name}`.)"]
+        return Section("Best strategy", "best", blocks)
     seed = int(results.manifest.get("config", {}).get("seed", 0))
     reps = results.replications
     primary = next(h for h in HEADLINE if h[0] == PRIMARY)
-    blocks: list[Any] = []
+    blocks = []
     if "point" in reps.columns and reps["point"].nunique() > 1:
         found = leads_by_point(reps, PRIMARY, primary[2], seed)
         point_header, points = _point_cells(results)

@@ -149,7 +149,7 @@ def write_report(
             d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ReportError(f"{str(d)!r}: cannot create or use it as a folder ({e})") from None
-    extras = read_extras(d)
+    extras = read_extras(d, results.results_id)
     order = [str(s) for s in results.replications["strategy"].unique()]
     standard = results.chart_list()
     forest = next((c for c in standard if c.stem == "paired_differences"), None)
@@ -170,6 +170,7 @@ def write_report(
     pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
     parts: list[Section | None] = [
         sections.experiment(results),
+        sections.ignored_files(extras),
         sections.summary(results),
         sections.comparisons(comp, forest, _n_points(results)),
         sections.best_strategy(results, extras),
