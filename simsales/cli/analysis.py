@@ -23,6 +23,7 @@ from simsales.cli.common import (
     _bad,
     _check_metrics,
     _claim,
+    _difference,
     _interval,
     _load,
     _out_folder,
@@ -38,6 +39,7 @@ from simsales.experiment.analyse import check_selection, select_best, selection_
 from simsales.experiment.analyse import compare as compare_results
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
+from simsales.experiment.labels import format_value
 from simsales.experiment.results import not_results
 
 
@@ -199,7 +201,8 @@ def _pairs(given: list[str] | None) -> list[tuple[str, str]] | None:
 def print_paired(paired: pd.DataFrame) -> None:
     """Print paired differences: t and bootstrap CIs, d_z, Holm p, CRN gain, P(a > b)."""
     t = Table(
-        title="paired differences a - b (same customers), 95% CIs; p Holm-adjusted per metric",
+        title="paired differences a - b (same customers) in each metric's unit (pp: "
+        "percentage points), 95% CIs; p Holm-adjusted per metric",
         title_justify="left",
     )
     heads = ["a", "b", "metric", "a - b \\[t CI]", "bootstrap CI", "d_z", "p (Holm)",
@@ -208,11 +211,12 @@ def print_paired(paired: pd.DataFrame) -> None:
         t.add_column(h, justify="left" if h in ("a", "b", "metric") else "right")
     for rec in paired.to_dict("records"):
         pre = f"point {rec['point']}: " if "point" in rec else ""
-        boot = _interval(rec["diff"], rec["diff_boot_low"], rec["diff_boot_high"], 1.0, "{:.4g}")
+        metric = str(rec["metric"])
+        boot = _difference(metric, rec["diff"], rec["diff_boot_low"], rec["diff_boot_high"])
         t.add_row(
-            pre + str(rec["a"]), str(rec["b"]), str(rec["metric"]),
-            _interval(rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"], 1.0, "{:.4g}"),
-            boot.split(" ", 1)[1] if " " in boot else boot,
+            pre + str(rec["a"]), str(rec["b"]), metric,
+            _difference(metric, rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"]),
+            "[" + boot.split(" [", 1)[1] if " [" in boot else boot,
             f"{rec['effect_dz']:.2f}", f"{rec['p_holm']:.2g}", f"{rec['crn_variance_ratio']:.1f}",
             _interval(rec["p_a_above_b"], rec["p_a_above_b_low"], rec["p_a_above_b_high"],
                       1.0, "{:.2f}"),
@@ -227,9 +231,10 @@ def print_quantiles(table: pd.DataFrame) -> None:
         t.add_column(h, justify="right" if h in ("P10", "median", "P90", "n") else "left")
     for rec in table.to_dict("records"):
         pre = f"point {rec['point']}: " if "point" in rec else ""
+        metric = str(rec["metric"])
         t.add_row(
-            pre + str(rec["strategy"]), str(rec["metric"]), str(rec["scope"]),
-            *(f"{rec[c]:.4g}" for c in ("p10", "median", "p90")), str(rec["n"]),
+            pre + str(rec["strategy"]), metric, str(rec["scope"]),
+            *(format_value(metric, rec[c]) for c in ("p10", "median", "p90")), str(rec["n"]),
         )  # fmt: skip
     out.print(t)
 

@@ -20,6 +20,7 @@ from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
 from simsales.experiment.folder import claim_folder
+from simsales.experiment.labels import format_difference, format_value
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.results import Results, load_results
 from simsales.experiment.store import StoreError
@@ -47,16 +48,18 @@ if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 col
     out = Console(width=160)
 err = Console(stderr=True, soft_wrap=True)
 
+#: The summary `run` prints: (metric, column head); values are shown in the
+#: metric's unit as everywhere else (:func:`simsales.experiment.labels.format_value`).
 _SHOWN = [
-    ("conversion", "conversion", 100, "{:.1f}%"),
-    ("wins", "wins", 1, "{:.1f}"),
-    ("cost_per_win", "cost/win", 1, "{:.3f}"),
-    ("cost_of_sale_share", "cost of sale", 100, "{:.1f}%"),
-    ("cycle_median", "cycle (d)", 1, "{:.0f}"),
-    ("no_decision_share", "no-decision", 100, "{:.0f}%"),
-    ("roise", "ROISE", 1, "{:.2f}"),
-    ("churn_rate", "churn", 100, "{:.0f}%"),
-    ("total_cost_share", "total cost/rev", 100, "{:.1f}%"),
+    ("conversion", "conversion"),
+    ("wins", "wins"),
+    ("cost_per_win", "cost/win"),
+    ("cost_of_sale_share", "cost of sale"),
+    ("cycle_median", "cycle"),
+    ("no_decision_share", "no-decision"),
+    ("roise", "ROISE"),
+    ("churn_rate", "churn"),
+    ("total_cost_share", "total cost/rev"),
 ]
 
 
@@ -117,12 +120,13 @@ def _unwritable(target: Path) -> str | None:
     return None
 
 
-def _fmt(mean: float, lo: float, hi: float, scale: float, fmt: str) -> str:
+def _fmt(metric: str, mean: float, lo: float, hi: float) -> str:
+    """``mean ±half-width`` of a metric, in its unit."""
     if not math.isfinite(mean):
         return "–"
-    s = fmt.format(mean * scale)
+    s = format_value(metric, mean)
     if math.isfinite(lo):
-        s += " ±" + fmt.format((hi - lo) / 2 * scale).rstrip("%")
+        s += " ±" + format_difference(metric, (hi - lo) / 2, signed=False).split(" ")[0]
     return s
 
 
@@ -133,6 +137,14 @@ def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
     if not math.isfinite(vals[0]):
         return "–"
     return f"{shown[0]} [{shown[1]}, {shown[2]}]"
+
+
+def _difference(metric: str, m: object, lo: object, hi: object) -> str:
+    """A difference ``m [lo, hi]`` of a metric in its unit (``+2.1 pp [0.4, 3.8]``)."""
+    if not isinstance(m, int | float) or not math.isfinite(m):
+        return "–"
+    ends = [format_difference(metric, v).removesuffix(" pp") for v in (lo, hi)]
+    return f"{format_difference(metric, m)} [{ends[0]}, {ends[1]}]"
 
 
 def _report_failures(failed: RunFailed, show_traceback: bool = False) -> None:

@@ -19,6 +19,7 @@ from simsales.cli.common import (
     _bad,
     _check_metrics,
     _claim,
+    _difference,
     _fmt,
     _interval,
     _load,
@@ -32,6 +33,7 @@ from simsales.cli.common import (
 )
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
+from simsales.experiment.labels import out_of_range
 from simsales.experiment.results import Results
 
 
@@ -43,7 +45,7 @@ def print_summary(results: Results) -> None:
         title_justify="left",
     )
     t.add_column("strategy")
-    for _, head, _, _ in _SHOWN:
+    for _, head in _SHOWN:
         t.add_column(head, justify="right")
     summ = results.summary
     label = (
@@ -69,9 +71,9 @@ def print_summary(results: Results) -> None:
     partial = False
     for name in dict.fromkeys(label):
         row = [str(name)]
-        for metric, _, scale, fmt in _SHOWN:
+        for metric, _ in _SHOWN:
             m, lo, hi, n = cells[(str(name), metric)]
-            cell = _fmt(m, lo, hi, scale, fmt)
+            cell = _fmt(metric, m, lo, hi)
             if 0 < n < ran.get(str(name), n):  # e.g. cost per win where one won nothing
                 cell += f" ({n})"
                 partial = True
@@ -94,7 +96,8 @@ def print_comparisons(results: Results) -> None:
     for col in ("a", "b", "metric", "a - b [95% CI]", "change [95% CI]"):
         t.add_column(col, justify="right" if "CI" in col else "left")
     for rec in comp.to_dict("records"):
-        diff = _interval(rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"], 1.0, "{:.4g}")
+        metric = str(rec["metric"])
+        diff = _difference(metric, rec["diff"], rec["diff_ci_low"], rec["diff_ci_high"])
         rel = _interval(rec["rel_change"], rec["rel_ci_low"], rec["rel_ci_high"], 100.0, "{:+.1f}%")
         t.add_row(str(rec["a"]), str(rec["b"]), str(rec["metric"]), diff, rel)
     out.print(t)
@@ -170,6 +173,10 @@ def run(
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]
     _check_metrics(metrics, "--precision-metric")
+    for m in metrics:
+        problem = out_of_range(m, precision, "--precision") if precision is not None else None
+        if problem:
+            raise _bad(problem)
     if scheduler and backend is not Backend.dask:
         raise _bad("--scheduler needs --backend dask")
     _claim(target, config, overwrite)

@@ -25,6 +25,7 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.design import design_points
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import stamp
+from simsales.experiment.labels import out_of_range
 from simsales.experiment.results import Results, load_results, not_results
 
 __all__ = ["Comparison", "compare", "select_best", "selection_file"]
@@ -88,7 +89,9 @@ def compare(
         Default: conversion, cost per win, median cycle time and the
         experiment's ``compare_metrics``.
     pairs : sequence of (a, b), optional
-        Default: every pair of strategies.
+        Default: every pair of strategies, once, in file order; a pair the
+        experiment declares in ``compare = [[a, b]]`` reads ``a - b`` as declared,
+        as in every other output.
     level : float
         Confidence level.
     save : bool
@@ -107,6 +110,8 @@ def compare(
         wanted = dict.fromkeys([*DEFAULT_METRICS, *cfg.get("compare_metrics", [])])
         metrics = [m for m in wanted if m in reps.columns]
     metrics = check_metrics(reps, metrics)
+    if pairs is None:
+        pairs = every_pair(reps, res.manifest.get("config", {}).get("compare", []))
     seed = int(res.manifest.get("seed", 0))
     comp = Comparison(
         paired_differences(reps, pairs, metrics, seed=seed, level=level),
@@ -118,6 +123,16 @@ def compare(
             raise AnalysisError("save: give a results folder, not Results, to save into")
         comp.save(results)
     return comp
+
+
+def every_pair(reps: pd.DataFrame, declared: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+    """Every pair of the table's strategies once, in order of appearance, each
+    declared pair ``[a, b]`` the way it was declared (``a - b``)."""
+    names = [str(s) for s in pd.unique(reps["strategy"])]
+    wanted = {(str(a), str(b)) for a, b in declared}
+    return [
+        (b, a) if (b, a) in wanted else (a, b) for k, a in enumerate(names) for b in names[k + 1 :]
+    ]
 
 
 def selection_file(metric: str) -> str:
@@ -212,6 +227,7 @@ def select_best(
     if is_results:
         assert isinstance(source, (Results, str, Path))
         res = _results(source)
+        _in_range(metric, delta)
         sel = kn(res.replications, strategies=strategies, point=point)
         if not isinstance(source, Results):
             _write_selection(sel, Path(source), res.results_id)
@@ -253,6 +269,7 @@ def check_selection(
     """
     if metric not in METRICS:
         raise AnalysisError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
+    _in_range(metric, delta)
     names = list(strategies) if strategies is not None else config.strategy_names
     check_strategies(pd.DataFrame({"strategy": config.strategy_names}), names)
     kn_select(
@@ -266,6 +283,12 @@ def check_selection(
             + (f"design points 0 to {points - 1}: say which one" if points else "no sweep")
         )
     return names
+
+
+def _in_range(metric: str, delta: float) -> None:
+    problem = out_of_range(metric, delta, "delta")
+    if problem:
+        raise AnalysisError(problem)
 
 
 def _empty(names: Sequence[str], metric: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import claim_folder, clear_results
+from simsales.experiment.labels import out_of_range
 from simsales.experiment.loader import load_experiment, to_experiment
 from simsales.experiment.results import Results, build_manifest
 from simsales.experiment.runner import Failure, run_replications
@@ -167,6 +168,11 @@ def run(
         )
     if precision is not None and more is not None:
         raise ValueError("give precision or more, not both")
+    if precision is not None:
+        for m in precision_metrics:
+            problem = out_of_range(m, precision, "precision")
+            if problem:
+                raise ValueError(problem)
     tmp = None
     if out is None and (precision is not None or more is not None):  # batches resume from parts
         tmp = tempfile.TemporaryDirectory(prefix="simsales-")
