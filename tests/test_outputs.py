@@ -219,3 +219,21 @@ def test_printed_summary_marks_means_over_fewer_replications():
     with out.capture() as captured:
         print_summary(failed)
     assert "(" not in "".join(line for line in captured.get().splitlines() if "│ a" in line)
+
+
+def test_run_summary_names_each_design_point_by_its_values(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    f = tmp_path / "sweep.toml"
+    f.write_text(
+        'name = "sw"\nseed = 1\nreplications = 2\nhorizon_days = 30.0\n'
+        'sweep = {method = "grid", parameters = {"population.urgency.b" = [2.0, 4.5], '
+        '"market.lead_rate" = [1.0]}}\n[[strategies]]\nname = "push"\n'
+    )
+    args = ["run", str(f), "--out", str(tmp_path / "o"), "--workers", "1", "--no-report"]
+    r = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "point 0 (b=2, lead_rate=1): push" in r.output
+    assert "point 1 (b=4.5, lead_rate=1): push" in r.output

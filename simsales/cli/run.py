@@ -33,8 +33,30 @@ from simsales.cli.common import (
 )
 from simsales.experiment.api import RunFailed
 from simsales.experiment.api import run as run_experiment
+from simsales.experiment.figures import swept_parameters
 from simsales.experiment.labels import out_of_range
 from simsales.experiment.results import Results
+
+
+def point_names(results: Results) -> dict[int, str]:
+    """``point K (name=value, ...)`` of each design point, by its last key: what a
+    design point is, not only its number."""
+    reps = results.replications
+    if "point" not in reps.columns:
+        return {}
+    params = swept_parameters(results) or [
+        str(c) for c in reps.columns if "." in str(c) and c not in ("point", "replication")
+    ]
+    values = reps.groupby("point", sort=True)[params].first()
+    out = {}
+    for k, row in zip(values.index, values.to_dict("records"), strict=True):
+        shown = ", ".join(f"{p.rsplit('.', 1)[-1]}={_short(row[p])}" for p in params)
+        out[int(k)] = f"point {k} ({shown})" if shown else f"point {k}"
+    return out
+
+
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def print_summary(results: Results) -> None:
@@ -44,12 +66,13 @@ def print_summary(results: Results) -> None:
         f"{results.manifest['replications']} replications",
         title_justify="left",
     )
-    t.add_column("strategy")
+    t.add_column("strategy", no_wrap=True)
     for _, head in _SHOWN:
         t.add_column(head, justify="right")
     summ = results.summary
+    names = point_names(results)
     label = (
-        "point " + summ["point"].astype(str) + ": " + summ["strategy"].astype(str)
+        summ["point"].map(names) + ": " + summ["strategy"].astype(str)
         if "point" in summ.columns
         else summ["strategy"].astype(str)
     )
@@ -65,7 +88,7 @@ def print_summary(results: Results) -> None:
     keys = ["point", "strategy"] if "point" in reps.columns else ["strategy"]
     present = reps.groupby(keys, sort=False)["replication"].nunique()
     ran = {
-        (f"point {k[0]}: {k[1]}" if isinstance(k, tuple) else str(k)): int(v)
+        (f"{names[k[0]]}: {k[1]}" if isinstance(k, tuple) else str(k)): int(v)
         for k, v in present.items()
     }
     partial = False
