@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
+from simsales.experiment.errors import unknown_names
 from simsales.experiment.loader import ConfigError
 from simsales.experiment.results import Results
 from simsales.experiment.store import StoreError
@@ -142,7 +143,7 @@ def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
         raise _bad(
-            f"{option}: unknown metric(s) {', '.join(map(repr, unknown))}; "
+            f"{option}: unknown metric(s) {unknown_names(unknown, METRICS)}; "
             f"known: {', '.join(METRICS)}"
         )
 
