@@ -1,4 +1,5 @@
-"""Messages that finish the job: bad input is answered with what to write instead.
+"""Messages that finish the job: bad input is answered with what to write instead,
+and a valid but implausible value (money in currency) with a warning.
 
 Where a message suggests a fix, the tests apply the fix and check that the
 file then validates: a suggestion that does not work fails here.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import doctest
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,14 @@ import pytest
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
+import simsales
+from simsales.cli import app
 from simsales.engine.metrics import METRICS
-from simsales.experiment import errors, loader
+from simsales.experiment import errors, loader, plausible
 from simsales.experiment.config import Experiment
 from simsales.experiment.errors import did_you_mean, types_at, unknown_names
-from simsales.experiment.loader import ConfigError, load_experiment
+from simsales.experiment.loader import ConfigError, load_experiment, to_experiment
+from simsales.experiment.plausible import MONEY, ImplausibleValueWarning, implausible_values
 from simsales.model.distributions import DISTRIBUTIONS, form, keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,8 +293,97 @@ def test_other_toml_errors_are_reported_as_they_are(tmp_path: Path):
     assert msg.startswith("TOML syntax error: Expected newline")
 
 
+# ------------------------------------------------------------------ money in currency
+def _money_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, f in model.model_fields.items():
+        ann = f.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out += _money_fields(ann, f"{prefix}{name}.")
+        elif "units of price" in (f.description or ""):
+            out.append(prefix + name)
+    return out
+
+
+def test_every_money_key_of_the_schema_has_a_plausible_bound_above_its_default():
+    found = _money_fields(Experiment)
+    assert len(found) >= 6
+    assert sorted(found) == sorted(MONEY)
+    for path, (bound, _) in MONEY.items():
+        table, key = path.split(".")
+        model = Experiment.model_fields[table].annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        assert 0 < model.model_fields[key].default <= bound / 10, path
+
+
+def test_no_shipped_experiment_is_implausible():
+    files = sorted((ROOT / "experiments").glob("*.toml"))
+    assert files
+    for f in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ImplausibleValueWarning)
+            assert implausible_values(load_experiment(f)) == [], f.name
+
+
+@pytest.mark.parametrize("path", sorted(MONEY))
+def test_a_value_above_its_bound_warns_and_one_at_the_bound_does_not(path: str):
+    table, key = path.split(".")
+    bound = MONEY[path][0]
+    at = {"name": "m", "seed": 1, table: {key: bound}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_experiment(at)
+    above = {"name": "m", "seed": 1, table: {key: bound * 150}}
+    with pytest.warns(ImplausibleValueWarning) as caught:
+        exp = to_experiment(above)
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(f"{path} = {bound * 150:g}: implausibly large")
+    assert "units of the offer's price" in str(caught[0].message)
+    assert exp.model_dump()[table][key] == bound * 150  # a warning, not a change
+
+
+def test_the_warning_is_a_user_warning_pointing_at_the_users_code(tmp_path: Path):
+    f = tmp_path / "euros.toml"
+    f.write_text(BASE + "[sellers]\ncost_per_hour = 150\n")
+    with pytest.warns(UserWarning, match=r"sellers\.cost_per_hour = 150: ") as caught:
+        exp = simsales.load_experiment(f)
+    assert issubclass(caught[0].category, ImplausibleValueWarning)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():  # re-validated (as run() does): not warned twice
+        warnings.simplefilter("error")
+        to_experiment(exp, replications=3)
+
+
+def test_designs_and_uncertain_parameters_are_checked_too():
+    sweep = {"parameters": {"sellers.cost_per_hour": [0.003, 80.0]}}
+    with pytest.warns(ImplausibleValueWarning, match=r"sweep\.parameters\['sellers"):
+        exp = to_experiment({"name": "m", "seed": 1, "sweep": sweep})
+    assert exp is not None
+    unc = {"market.lead_cost": {"dist": "uniform", "low": 10.0, "high": 30.0}}
+    with pytest.warns(
+        ImplausibleValueWarning, match=r"uncertain\['market\.lead_cost'\] \(mean\) = 20"
+    ):
+        to_experiment({"name": "m", "seed": 1, "uncertain": unc})
+
+
+def test_the_cli_prints_the_warning_on_stderr_and_goes_on(tmp_path: Path):
+    f = tmp_path / "euros.toml"
+    f.write_text(BASE + "[sellers]\ncost_per_hour = 150\n")
+    res = runner.invoke(app, ["validate", str(f)])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.startswith("warning: sellers.cost_per_hour = 150: implausibly large")
+    assert res.stderr.count("warning:") == 1
+    assert "ok:" in res.stdout and "warning" not in res.stdout
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(f), "--out", str(out), "--workers", "1", "--no-report"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("warning: sellers.cost_per_hour = 150") == 1  # once, not per step
+    assert "ImplausibleValueWarning" not in res.output  # printed as a message, not by Python
+    assert (out / "summary.csv").exists()
+
+
 # ------------------------------------------------------------------ examples in docstrings
-@pytest.mark.parametrize("module", [errors, loader], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [errors, loader, plausible], ids=lambda m: m.__name__)
 def test_docstring_examples_hold(module: Any):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -20,6 +21,7 @@ from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
 from simsales.experiment.errors import unknown_names
 from simsales.experiment.loader import ConfigError
+from simsales.experiment.plausible import ImplausibleValueWarning, implausible_values
 from simsales.experiment.results import Results
 from simsales.experiment.store import StoreError
 from simsales.reporting import ReportError, write_report
@@ -40,6 +42,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
 out = Console()
 if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 columns
     out = Console(width=160)
@@ -69,17 +73,26 @@ OutFolder = Annotated[
 def _say(message: str, what: str = "error") -> None:
     """Print ``what: message`` to stderr; the message is text, never markup (a path
     or a value may hold square brackets)."""
-    err.print(f"[bold red]{what}:[/] " + escape(message), highlight=False)
+    colour = "yellow" if what == "warning" else "red"
+    err.print(f"[bold {colour}]{what}:[/] " + escape(message), highlight=False)
 
 
 def _load(file: Path, **overrides: object) -> Experiment:
+    """The experiment in ``file``, or exit 2 listing its problems. Implausible values
+    are printed as warnings on stderr, and the command goes on."""
     try:
-        return resolve(file, **overrides)
+        with warnings.catch_warnings():
+            # printed below, as the command line prints every message
+            warnings.simplefilter("ignore", ImplausibleValueWarning)
+            config = resolve(file, **overrides)
     except ConfigError as e:
         _say(f"invalid experiment {e.source}")
         for line in e.errors:
             err.print(f"  - {line}", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    for line in implausible_values(config):
+        _say(line, "warning")
+    return config
 
 
 def _unwritable(target: Path) -> str | None:

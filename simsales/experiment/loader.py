@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from simsales.experiment.config import Experiment
 from simsales.experiment.errors import error_lines
+from simsales.experiment.plausible import implausible_values, warn
 
 __all__ = ["ConfigError", "load_experiment", "to_experiment", "toml_error"]
 
@@ -111,14 +112,25 @@ def to_experiment(
     ------
     ConfigError
         Listing every problem with its key path.
+
+    Warns
+    -----
+    ImplausibleValueWarning
+        For each money value that is implausibly large in units of the offer's
+        price (see :func:`~simsales.experiment.plausible.implausible_values`).
     """
     raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         # strict: "7" is not a seed and true is not a count; ints still pass as floats
-        return Experiment.model_validate(raw, strict=True)
+        exp = Experiment.model_validate(raw, strict=True)
     except ValidationError as e:
         raise ConfigError(error_lines(e, model=Experiment), source) from None
+    lines = implausible_values(exp)
+    if isinstance(data, Experiment):  # warned about when it was read; only what is new
+        lines = [ln for ln in lines if ln not in implausible_values(data)]
+    warn(lines)
+    return exp
 
 
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
