@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import doctest
 import re
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from simsales.experiment.errors import did_you_mean, types_at, unknown_names
 from simsales.experiment.loader import ConfigError, load_experiment, to_experiment
 from simsales.experiment.plausible import MONEY, ImplausibleValueWarning, implausible_values
 from simsales.model.distributions import DISTRIBUTIONS, form, keys
+from simsales.model.strategies import available_strategies
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = 'name = "msg"\nseed = 1\nreplications = 2\nhorizon_days = 20.0\n'
@@ -380,6 +382,88 @@ def test_the_cli_prints_the_warning_on_stderr_and_goes_on(tmp_path: Path):
     assert res.stderr.count("warning: sellers.cost_per_hour = 150") == 1  # once, not per step
     assert "ImplausibleValueWarning" not in res.output  # printed as a message, not by Python
     assert (out / "summary.csv").exists()
+
+
+# ------------------------------------------------------------------ --version, list
+def test_version_prints_the_package_version_and_help_still_works():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.stdout == f"simsales {simsales.__version__}\n"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert simsales.__version__ == pyproject["project"]["version"]
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    assert "--version" in res.output and "list" in res.output
+
+
+def test_list_metrics_shows_every_metric_with_its_unit():
+    res = runner.invoke(app, ["list", "metrics"])
+    assert res.exit_code == 0, res.output
+    rows = {ln.split("│")[1].strip(): ln for ln in res.stdout.splitlines() if ln.count("│") > 2}
+    for name, (unit, _) in METRICS.items():
+        assert name in rows, name
+        assert f"│ {unit}" in rows[name]
+    assert "conversion of qualified opportunities (%)" in rows["conversion"]
+
+
+def test_list_strategies_shows_every_registered_strategy_with_its_docstring():
+    res = runner.invoke(app, ["list", "strategies"])
+    assert res.exit_code == 0, res.output
+    for name in available_strategies():
+        assert f"│ {name} " in res.stdout
+    assert "Teaching: reveals latent needs" in res.stdout
+
+
+def test_list_strategies_of_an_experiment_includes_its_modules(tmp_path: Path):
+    (tmp_path / "listed.py").write_text(
+        "import simsales\n"
+        "@simsales.register_strategy('listed_for_test')\n"
+        "class Listed(simsales.PhasedStrategy):\n"
+        '    """A strategy of the test\'s own."""\n'
+    )
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE + 'modules = ["listed.py"]\n[[strategies]]\nname = "listed_for_test"\n')
+    res = runner.invoke(app, ["list", "strategies", "--experiment", str(f)])
+    assert res.exit_code == 0, res.output
+    row = next(ln for ln in res.stdout.splitlines() if "listed_for_test" in ln)
+    assert "A strategy of the test's own." in row and "built-in" not in row
+
+
+def test_list_distributions_shows_every_form_and_key():
+    res = runner.invoke(app, ["list", "distributions"])
+    assert res.exit_code == 0, res.output
+    for tag, cls in DISTRIBUTIONS.items():
+        assert f"│ {tag} " in res.stdout
+        for key in keys(cls):
+            assert f"│ {key}: " in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["list", "metrcs"], "unknown topic 'metrcs'; did you mean 'metrics'? allowed: "
+         "metrics, strategies, distributions"),
+        (["list", "colours"], "allowed: metrics, strategies, distributions"),
+        (["list", "metrics", "--experiment", "x.toml"], "--experiment is for"),
+    ],
+)  # fmt: skip
+def test_list_refuses_an_unknown_topic_with_exit_2(args: list[str], needle: str):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2
+    assert needle in res.stderr
+    assert res.stdout == ""
+
+
+def test_cli_metric_options_suggest_too(tmp_path: Path):
+    f = tmp_path / "exp.toml"
+    f.write_text(BASE)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(f), "--precision-metric", "convrsion", "-o", str(out)])
+    assert res.exit_code == 2
+    assert "--precision-metric: unknown metric(s) 'convrsion' (did you mean 'conversion'?)" in (
+        res.stderr
+    )
+    assert not out.exists()
 
 
 # ------------------------------------------------------------------ examples in docstrings
