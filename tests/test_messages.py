@@ -171,6 +171,18 @@ def test_misspelt_names_are_suggested_and_the_suggestion_validates(
     _loads(tmp_path, BASE + fixed)
 
 
+def test_a_key_named_like_a_distribution_keeps_its_place_in_the_path(tmp_path: Path):
+    # behaviour.beta and behaviour.gamma are keys; "beta" is also a dist tag, which
+    # pydantic puts in the locations of distributions and the path leaves out
+    lines = _errors(tmp_path, BASE + "[behaviour]\nbeta = 2.0\ngamma = 0.1\n")
+    assert lines[0].startswith("behaviour.beta: Input should be less than or equal to 1")
+    assert lines[1].startswith("behaviour.gamma: Input should be greater than or equal")
+    (line,) = _errors(
+        tmp_path, BASE + '[population]\nurgency = {dist = "beta", a = -1.0, b = 2.0}\n'
+    )
+    assert line.startswith("population.urgency.a: Input should be greater than 0")
+
+
 # ------------------------------------------------------------------ arrays of tables
 def test_a_table_written_for_an_array_of_tables_is_answered_with_double_brackets(
     tmp_path: Path,

@@ -96,6 +96,35 @@ def _tag(tp: Any) -> str | None:
     return next((tag for tag, cls in DISTRIBUTIONS.items() if tp is cls), None)
 
 
+def _step(current: list[Any], part: int | str) -> tuple[list[Any], bool]:
+    """The types one location part further, and whether the part named a union
+    member (a distribution's tag, ``list[...]``, a validated model) rather than a key."""
+    if isinstance(part, str) and part.startswith("function-"):
+        # a validated union member: "function-after[_check(), Range]" names it last
+        named = re.search(r", (\w+)\]$", part)
+        if named is None:
+            return current, True
+        part = named.group(1)
+    if isinstance(part, str):
+        chosen = [t for t in current if _is_model(t) and part in (_tag(t), t.__name__)]
+        if not chosen and re.fullmatch(r"(list|tuple|set|frozenset)\[.*\]", part):
+            chosen = [t for t in current if get_origin(t) in (list, tuple, set, frozenset)]
+        if chosen:
+            return chosen, True
+    nxt: list[Any] = []
+    for t in current:
+        origin, args = get_origin(t), get_args(t)
+        if isinstance(part, int) and origin in (list, tuple) and args:
+            nxt += _members(args[0])
+        elif isinstance(part, str) and _is_model(t):
+            f = _field(t, part)
+            if f is not None:
+                nxt += _members(f.annotation)
+        elif origin is dict and len(args) == 2:
+            nxt += _members(args[1])
+    return nxt, False
+
+
 def types_at(root: Any, loc: Iterable[int | str]) -> list[Any]:
     """The types a value at ``loc`` (a pydantic error location) may have in ``root``.
 
@@ -110,33 +139,12 @@ def types_at(root: Any, loc: Iterable[int | str]) -> list[Any]:
     'Market'
     >>> types_at(Experiment, ("population", "urgency", "beta"))[0].__name__
     'Beta'
+    >>> types_at(Experiment, ("behaviour", "beta"))  # a key here, not a distribution
+    [<class 'float'>]
     """
     current = _members(root)
     for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            # a validated union member: "function-after[_check(), Range]" names it last
-            named = re.search(r", (\w+)\]$", part)
-            if named is None:
-                continue
-            part = named.group(1)
-        chosen = [
-            t for t in current if part in (_tag(t), getattr(t, "__name__", None)) and _is_model(t)
-        ]
-        if chosen:
-            current = chosen
-            continue
-        nxt: list[Any] = []
-        for t in current:
-            origin, args = get_origin(t), get_args(t)
-            if isinstance(part, int) and origin in (list, tuple) and args:
-                nxt += _members(args[0])
-            elif isinstance(part, str) and _is_model(t):
-                f = _field(t, part)
-                if f is not None:
-                    nxt += _members(f.annotation)
-            elif origin is dict and len(args) == 2:
-                nxt += _members(args[1])
-        current = nxt
+        current, _ = _step(current, part)
     return current
 
 
@@ -163,13 +171,20 @@ def _member(part: Any) -> str | None:
     return None
 
 
-def _path(loc: tuple[Any, ...], prefix: str) -> str:
+def _path(loc: tuple[Any, ...], prefix: str, model: Any = None) -> str:
+    """The key path of ``loc``, without the union members pydantic names in it (with
+    ``model``, those the schema has there; without, anything that looks like one)."""
     out = prefix
+    current = _members(model) if model is not None else []
     for part in loc:
+        if model is not None:
+            current, member = _step(current, part)
+        else:
+            member = _member(part) is not None
+        if member:
+            continue  # the union member pydantic tried; the key path is clearer without
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _member(part):
-            continue  # the union member pydantic tried; the key path is clearer without
         elif re.fullmatch(r"[\w-]+", str(part)):
             out += ("." if out else "") + str(part)
         else:  # a key path used as a key (sweep.parameters, uncertain)
@@ -247,7 +262,7 @@ def _not_a_distribution(err: Any, model: Any) -> str:
 def _list_expected(loc: tuple[Any, ...], got: Any, prefix: str) -> str | None:
     """The fix for a single table or value where a list is expected (None: no fix known)."""
     if isinstance(got, dict):
-        name = _path(loc, prefix)
+        name = _path(loc, prefix)  # a top-level key: no union on the way
         if len(loc) == 1 and not prefix:
             return (
                 f"a list of tables is expected: write [[{name}]] (an array of tables, "
@@ -281,7 +296,7 @@ def error_lines(e: ValidationError, prefix: str = "", model: Any = None) -> list
         if _member(err["loc"][-1] if err["loc"] else None) and err["type"] in _TYPE_ERRORS:
             # a value that is neither member of a list | table union: one line, not one each
             loc = tuple(err["loc"])
-            key = (_path(loc, prefix), repr(err.get("input")))
+            key = (_path(loc, prefix, model), repr(err.get("input")))
             if key in members:
                 lines[members[key]] = f"{key[0]}: {_neither(loc[:-1], model)} (got {key[1]})"
                 continue
@@ -291,7 +306,7 @@ def error_lines(e: ValidationError, prefix: str = "", model: Any = None) -> list
         if not loc and not prefix and re.match(r"[\w.\[\]']+: ", msg):
             lines.append(msg)  # a check of the whole file that names its key path itself
             continue
-        where = _path(loc, prefix)
+        where = _path(loc, prefix, model)
         if msg.startswith("params"):
             # errors from a strategy's own params, "; "-joined: one line each, one key path
             for part in re.split(r"; (?=params\b)", msg):
