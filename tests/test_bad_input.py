@@ -16,7 +16,10 @@ BASE = 'name = "bad"\nseed = 1\nreplications = 2\nhorizon_days = 20.0\n'
 
 CASES = {
     "toml_syntax": (BASE + "[market\nlead_rate = 1\n", ["TOML syntax error", "line 5"]),
-    "unknown_key": (BASE + "[market]\nlead_rte = 1.0\n", ["market.lead_rte", "unknown key"]),
+    "unknown_key": (
+        BASE + "[market]\nlead_rte = 1.0\n",
+        ["market.lead_rte", "unknown key", "did you mean 'lead_rate'?"],
+    ),
     "wrong_type": (
         BASE.replace("replications = 2", 'replications = "many"'),
         ["replications", "integer"],
@@ -35,11 +38,11 @@ CASES = {
     ),
     "unknown_distribution": (
         BASE + '[population]\ntrust = {dist = "weibull", k = 1.0}\n',
-        ["population.trust", "'beta'"],
+        ["population.trust", "unknown distribution", "beta(a, b)"],
     ),
     "unknown_strategy": (
         BASE + '[[strategies]]\nname = "pussh"\n',
-        ["strategies[0]", "unknown strategy 'pussh'", "push"],
+        ["strategies[0]", "unknown strategy 'pussh'", "did you mean 'push'?"],
     ),
     "bad_strategy_param": (
         BASE + '[[strategies]]\nname = "insight"\nparams = {middle = {hours = -2.0}}\n',

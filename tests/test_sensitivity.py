@@ -241,7 +241,7 @@ BAD = {
     ),
     "low_not_below_high": (
         BASE + SENS.format(path="market.lead_rate", lo=2.0, hi=2.0),
-        ["sensitivity.parameters.market.lead_rate", "needs low < high"],
+        ["sensitivity.parameters['market.lead_rate']", "needs low < high"],
     ),
     "out_of_range_value": (
         BASE + SENS.format(path="market.lead_rate", lo=-1.0, hi=2.0),

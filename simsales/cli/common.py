@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -16,12 +17,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from simsales import __version__
 from simsales.engine.metrics import METRICS
 from simsales.experiment.api import RunFailed, resolve
 from simsales.experiment.config import Experiment
+from simsales.experiment.errors import unknown_names
 from simsales.experiment.folder import claim_folder
 from simsales.experiment.labels import format_difference, format_value
 from simsales.experiment.loader import ConfigError
+from simsales.experiment.plausible import ImplausibleValueWarning, implausible_values
 from simsales.experiment.results import Results, load_results
 from simsales.experiment.store import StoreError
 from simsales.reporting import ReportError, write_report
@@ -43,6 +47,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(show: bool) -> None:
+    if show:
+        out.print(f"simsales {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Options of ``simsales`` itself (the help text is the app's)."""
+
+
 out = Console()
 if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 columns
     out = Console(width=160)
@@ -94,18 +118,26 @@ ShowTraceback = Annotated[
 def _say(message: str, what: str = "error") -> None:
     """Print ``what: message`` to stderr; the message is text, never markup (a path
     or a value may hold square brackets)."""
-    colour = "bold red" if what.startswith("error") else "yellow"
+    colour = "bold red" if what.startswith("error") else "bold yellow"
     err.print(f"[{colour}]{what}:[/] " + escape(message), highlight=False)
 
 
 def _load(file: Path, **overrides: object) -> Experiment:
+    """The experiment in ``file``, or exit 2 listing its problems. Implausible values
+    are printed as warnings on stderr, and the command goes on."""
     try:
-        return resolve(file, **overrides)
+        with warnings.catch_warnings():
+            # printed below, as the command line prints every message
+            warnings.simplefilter("ignore", ImplausibleValueWarning)
+            config = resolve(file, **overrides)
     except ConfigError as e:
         _say(f"invalid experiment {e.source}")
         for line in e.errors:
             err.print(f"  - {line}", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    for line in implausible_values(config):
+        _say(line, "warning")
+    return config
 
 
 def _unwritable(target: Path) -> str | None:
@@ -206,7 +238,7 @@ def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
         raise _bad(
-            f"{option}: unknown metric(s) {', '.join(map(repr, unknown))}; "
+            f"{option}: unknown metric(s) {unknown_names(unknown, METRICS)}; "
             f"known: {', '.join(METRICS)}"
         )
 

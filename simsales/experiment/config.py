@@ -23,7 +23,7 @@ from pydantic import (
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.design import Sweep, apply, design_points
-from simsales.experiment.errors import error_lines
+from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import import_module
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
@@ -36,6 +36,7 @@ from simsales.model.strategies import (
     Strategy,
     available_strategies,
     make_strategy,
+    strategy_class,
 )
 
 __all__ = ["Experiment", "SequencePart", "StrategySpec"]
@@ -52,15 +53,19 @@ _PARAMS = "keys of the strategy's params (see Strategy params)"
 
 
 def _build(strategy: str, params: dict[str, Any]) -> Strategy:
-    if strategy not in available_strategies():
+    known = available_strategies()
+    if strategy not in known:
+        hint = did_you_mean(strategy, known)
         raise ValueError(
-            f"unknown strategy {strategy!r}; available: {', '.join(available_strategies())} "
+            f"unknown strategy {strategy!r}; {hint + ' ' if hint else ''}"
+            f"available: {', '.join(known)} "
             "(add your own with modules = [...] and @register_strategy)"
         )
     try:
         return make_strategy(strategy, params)
     except ValidationError as e:
-        raise ValueError("; ".join(error_lines(e, prefix="params"))) from None
+        lines = error_lines(e, prefix="params", model=strategy_class(strategy).Params)
+        raise ValueError("; ".join(lines)) from None
 
 
 class SequencePart(BaseModel):
@@ -243,7 +248,10 @@ class Experiment(BaseModel):
         seen: set[str] = set()
         for s in self.strategies:
             if s.name in seen:
-                raise ValueError(f"strategy name {s.name!r} is used twice; names label results")
+                raise ValueError(
+                    f"strategies: the name {s.name!r} is used twice; names label results, "
+                    "so give each strategy a name of its own"
+                )
             seen.add(s.name)
         return self
 
@@ -269,7 +277,11 @@ class Experiment(BaseModel):
             try:
                 self.at(setting)
             except (ValueError, ValidationError) as e:
-                detail = "; ".join(error_lines(e)) if isinstance(e, ValidationError) else str(e)
+                detail = (
+                    "; ".join(error_lines(e, model=Experiment))
+                    if isinstance(e, ValidationError)
+                    else str(e)
+                )
                 raise ValueError(f"{where}: {detail}") from None
         return self
 
@@ -311,15 +323,16 @@ class Experiment(BaseModel):
         for k, (a, b) in enumerate(self.compare):
             for x in (a, b):
                 if x not in names:
+                    hint = did_you_mean(x, names)
                     raise ValueError(
                         f"compare[{k}]: {x!r} is not one of the strategies "
-                        f"({', '.join(self.strategy_names)})"
+                        f"({', '.join(self.strategy_names)}){'; ' + hint if hint else ''}"
                     )
         unknown = [m for m in self.compare_metrics if m not in METRICS]
         if unknown:
             raise ValueError(
-                f"compare_metrics: unknown metric(s) {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(METRICS)}"
+                f"compare_metrics: unknown metric(s) {unknown_names(unknown, METRICS)}; "
+                f"known: {', '.join(METRICS)} (simsales list metrics describes them)"
             )
         return self
 

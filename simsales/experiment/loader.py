@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -12,8 +13,9 @@ from pydantic import ValidationError
 
 from simsales.experiment.config import Experiment
 from simsales.experiment.errors import error_lines
+from simsales.experiment.plausible import implausible_values, warn
 
-__all__ = ["ConfigError", "load_experiment", "to_experiment"]
+__all__ = ["ConfigError", "load_experiment", "to_experiment", "toml_error"]
 
 
 class ConfigError(ValueError):
@@ -27,6 +29,69 @@ class ConfigError(ValueError):
     def __str__(self) -> str:
         lines = [f"invalid experiment {self.source}:"] + [f"  - {e}" for e in self.errors]
         return "\n".join(lines)
+
+
+_BARE = re.compile(r"[A-Za-z_][\w-]*(?:[ \t]+[\w-]+)*")
+_KEY = r'(?:[\w-]+|"[^"]*")(?:\s*\.\s*(?:[\w-]+|"[^"]*"))*'  # a key, maybe dotted
+
+
+def _key_path(lines: list[str], row: int, col: int, key: str) -> str:
+    """The key path of ``key``, whose value starts at ``lines[row][col]``: its table,
+    the inline tables open around it, and the key itself."""
+    table = ""
+    items: dict[str, int] = {}
+    for line in lines[:row]:
+        head = re.match(r"\s*(\[\[?)\s*([^\]]+?)\s*\]", line)
+        if head:
+            table = head.group(2)
+            if head.group(1) == "[[":  # an array of tables: its k-th item
+                items[table] = items.get(table, -1) + 1
+                table += f"[{items[table]}]"
+    inline: list[str] = []
+    for m in re.finditer(rf"({_KEY})\s*=\s*\{{|\}}", lines[row][:col]):
+        if m.group(0) == "}":
+            inline = inline[:-1]
+        else:
+            inline.append(m.group(1).strip('"'))
+    return ".".join(k for k in [table, *inline, re.sub(r"\s*\.\s*", ".", key)] if k)
+
+
+def toml_error(text: str, e: tomllib.TOMLDecodeError) -> str:
+    """The message of a TOML syntax error; a bare word where a value belongs (a string
+    without quotes, ``True`` for ``true``) is answered with the line to write.
+
+    Examples
+    --------
+    >>> try:
+    ...     tomllib.loads("name = baseline")
+    ... except tomllib.TOMLDecodeError as e:
+    ...     print(toml_error("name = baseline", e))
+    name: a string needs quotes: write name = "baseline" (TOML syntax error: Invalid value (at line 1, column 8))
+    """  # noqa: E501
+    where = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+    plain = f"TOML syntax error: {e}"
+    if where is None or not str(e).startswith("Invalid value"):
+        return plain
+    lines = text.splitlines()
+    row, col = int(where.group(1)) - 1, int(where.group(2)) - 1
+    if row >= len(lines):
+        return plain
+    word = _BARE.match(lines[row], col)
+    before = lines[row][:col]
+    key = re.search(rf"({_KEY})\s*=\s*$", before)
+    in_list = re.search(rf"({_KEY})\s*=\s*\[[^\]]*$", before)  # an item of an array
+    found = key or in_list
+    if word is None or found is None:
+        return plain
+    bare, name = word.group(0).rstrip(), found.group(1)
+    path = _key_path(lines, row, col, name)
+    if bare.lower() in ("true", "false", "inf", "nan"):
+        fix = f"{bare.lower()} is written in lower case: write {bare.lower()}"
+    else:
+        fix = f'a string needs quotes: write "{bare}"'
+    if key is not None:
+        fix = fix.replace("write ", f"write {name} = ")
+    return f"{path}: {fix} ({plain})"
 
 
 def to_experiment(
@@ -47,14 +112,25 @@ def to_experiment(
     ------
     ConfigError
         Listing every problem with its key path.
+
+    Warns
+    -----
+    ImplausibleValueWarning
+        For each money value that is implausibly large in units of the offer's
+        price (see :func:`~simsales.experiment.plausible.implausible_values`).
     """
     raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         # strict: "7" is not a seed and true is not a count; ints still pass as floats
-        return Experiment.model_validate(raw, strict=True)
+        exp = Experiment.model_validate(raw, strict=True)
     except ValidationError as e:
-        raise ConfigError(error_lines(e), source) from None
+        raise ConfigError(error_lines(e, model=Experiment), source) from None
+    lines = implausible_values(exp)
+    if isinstance(data, Experiment):  # warned about when it was read; only what is new
+        lines = [ln for ln in lines if ln not in implausible_values(data)]
+    warn(lines)
+    return exp
 
 
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
@@ -75,7 +151,7 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError([f"TOML syntax error: {e}"], str(p)) from None
+        raise ConfigError([toml_error(p.read_text(encoding="utf-8"), e)], str(p)) from None
     except UnicodeDecodeError as e:
         raise ConfigError([f"not a UTF-8 text file: {e}"], str(p)) from None
     mods = raw.get("modules")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import platform
 import subprocess
@@ -20,6 +19,7 @@ from simsales.analysis.paired import COLUMNS as PAIRED_COLUMNS
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.summary import summarise
 from simsales.experiment import figures
+from simsales.experiment.errors import unknown_names
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import check_folder, manifest_fingerprint, results_id
 from simsales.plots import charts
@@ -77,15 +77,6 @@ def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) ->
         "workers": workers,
         "wall_seconds": round(wall_seconds, 3),
     }
-
-
-def unknown_metrics(unknown: list[str], known: list[str]) -> str:
-    """``metric(s) 'x' not in these results (did you mean 'y'?); known: ...``."""
-    hints = []
-    for m in unknown:
-        close = difflib.get_close_matches(m, known, n=1)
-        hints.append(f"{m!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    return f"metric(s) {', '.join(hints)} not in these results; known: {', '.join(known)}"
 
 
 @dataclass
@@ -152,7 +143,11 @@ class Results:
             return wide
         unknown = [m for m in metrics if m not in wide.columns]
         if unknown:
-            raise ValueError(unknown_metrics(unknown, [str(c) for c in wide.columns]))
+            known = [str(c) for c in wide.columns]
+            raise ValueError(
+                f"metric(s) {unknown_names(unknown, known)} not in these results; "
+                f"known: {', '.join(known)}"
+            )
         return wide[metrics]
 
     # -------------------------------------------------------------- charts

@@ -31,6 +31,7 @@ from SALib.sample import sobol as sobol_sample
 
 from simsales.engine.metrics import METRICS
 from simsales.experiment.design import DESIGN, Range
+from simsales.experiment.errors import unknown_names
 from simsales.model.streams import generator
 
 __all__ = ["Sensitivity", "problem", "sample", "sensitivity_points"]
@@ -77,7 +78,7 @@ class Sensitivity(BaseModel):
         unknown = [m for m in self.metrics if m not in METRICS]
         if unknown:
             raise ValueError(
-                f"metrics: unknown metric(s) {', '.join(map(repr, unknown))}; "
+                f"metrics: unknown metric(s) {unknown_names(unknown, METRICS)}; "
                 f"known: {', '.join(METRICS)}"
             )
         return self

@@ -9,12 +9,13 @@ Every one has ``sample(rng, size)``, exact ``mean`` and ``variance``, and its
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "DISTRIBUTIONS",
     "Beta",
     "Constant",
     "Distribution",
@@ -23,6 +24,8 @@ __all__ = [
     "LogNormal",
     "Normal",
     "Uniform",
+    "form",
+    "keys",
 ]
 
 
@@ -234,3 +237,22 @@ Distribution = Annotated[
     Field(discriminator="dist"),
 ]
 """Any one of the distributions, chosen by its ``dist`` key."""
+
+#: Every distribution class by its ``dist`` tag, in the order of :data:`Distribution`.
+DISTRIBUTIONS: dict[str, type[_Dist]] = {
+    cls.model_fields["dist"].default: cls for cls in get_args(get_args(Distribution)[0])
+}
+
+
+def keys(cls: type[_Dist]) -> dict[str, str]:
+    """A distribution's keys as written in a file (``dist`` aside), with their meaning."""
+    return {
+        f.alias or name: f.description or ""
+        for name, f in cls.model_fields.items()
+        if name != "dist"
+    }
+
+
+def form(cls: type[_Dist]) -> str:
+    """How a distribution is written, in short: ``beta(a, b)``."""
+    return f"{cls.model_fields['dist'].default}({', '.join(keys(cls))})"

@@ -69,7 +69,9 @@ class Lifecycle(BaseModel):
     referral_bias: float = Field(
         0.5, ge=0, le=1, description="referral leads: first-impression bias scaled by this"
     )
-    referral_lead_cost: float = Field(0.002, ge=0, description="cost of a referral lead")
+    referral_lead_cost: float = Field(
+        0.002, ge=0, description="cost of a referral lead, units of price"
+    )
 
 
 def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
