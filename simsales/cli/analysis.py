@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from simsales.analysis.robustness import robustness as find_robustness
-from simsales.analysis.selection import Selection
-from simsales.analysis.sensitivity import COLUMNS, SensitivityAnalysis
-from simsales.analysis.sensitivity import analyse as analyse_sensitivity
-from simsales.analysis.tables import AnalysisError
 from simsales.cli.common import (
     OutFolder,
     Overwrite,
@@ -35,16 +29,18 @@ from simsales.cli.common import (
     progress_bar,
     running,
 )
-from simsales.experiment.analyse import check_selection, select_best, selection_file
-from simsales.experiment.analyse import compare as compare_results
-from simsales.experiment.api import RunFailed
-from simsales.experiment.api import run as run_experiment
-from simsales.experiment.labels import format_value
-from simsales.experiment.results import not_results
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
+    import pandas as pd
+
+    from simsales.analysis.selection import Selection
+    from simsales.analysis.sensitivity import SensitivityAnalysis
 
 
 def print_sensitivity(sa: SensitivityAnalysis) -> None:
     """Print the indices (with confidence half-widths) and the findings in words."""
+    from simsales.analysis.sensitivity import COLUMNS
+
     t = Table(title=f"{sa.method} sensitivity indices (± 95% CI half-width)", title_justify="left")
     cols = COLUMNS[sa.method]
     for c in ("strategy", "metric", "parameter"):
@@ -96,6 +92,11 @@ def sensitivity(
     Writes the runs as for `run`, and sensitivity.csv, sensitivity_noise.csv
     and sensitivity.txt. Given a results folder, only the analysis is redone.
     """
+    from simsales.analysis.sensitivity import analyse as analyse_sensitivity
+    from simsales.experiment.api import RunFailed
+    from simsales.experiment.api import run as run_experiment
+    from simsales.experiment.results import not_results
+
     _check_metrics(metric)
     if file.is_dir():
         problem = not_results(file)
@@ -160,6 +161,9 @@ def robustness(
     world. Writes robustness.csv, robustness_rules.csv, robustness_boxes.csv,
     robustness_worlds.csv and robustness.txt to the results folder.
     """
+    from simsales.analysis.robustness import robustness as find_robustness
+    from simsales.experiment.results import not_results
+
     _check_metrics([metric])
     problem = not_results(results_dir)
     if problem:
@@ -226,6 +230,8 @@ def print_paired(paired: pd.DataFrame) -> None:
 
 def print_quantiles(table: pd.DataFrame) -> None:
     """Print P10, median and P90 per strategy and metric."""
+    from simsales.experiment.labels import format_value
+
     t = Table(title="distributions: P10, median, P90", title_justify="left")
     for h in ("strategy", "metric", "over", "P10", "median", "P90", "n"):
         t.add_column(h, justify="right" if h in ("P10", "median", "P90", "n") else "left")
@@ -258,6 +264,9 @@ def compare_command(
 
     Writes paired.csv and quantiles.csv into RESULTS_DIR.
     """
+    from simsales.analysis.tables import AnalysisError
+    from simsales.experiment.analyse import compare as compare_results
+
     pairs = _pairs(pair)
     try:
         comp = compare_results(results_dir, metric or None, pairs, save=True)
@@ -309,6 +318,10 @@ def select_command(
     it runs replications in batches until KN decides or --max-replications.
     Writes selection_METRIC.json into the results folder (one per metric).
     """
+    from simsales.analysis.tables import AnalysisError
+    from simsales.experiment.analyse import check_selection, select_best, selection_file
+    from simsales.experiment.api import RunFailed
+
     target = source
     config = None
     if not source.is_dir():

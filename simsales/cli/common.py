@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,18 +18,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simsales import __version__
-from simsales.engine.metrics import METRICS
-from simsales.experiment.api import RunFailed, resolve
-from simsales.experiment.config import Experiment
-from simsales.experiment.errors import unknown_names
-from simsales.experiment.folder import claim_folder
-from simsales.experiment.labels import format_difference, format_value
-from simsales.experiment.loader import ConfigError
-from simsales.experiment.plausible import ImplausibleValueWarning, implausible_values
-from simsales.experiment.results import Results, load_results
-from simsales.experiment.store import StoreError
-from simsales.reporting import ReportError, write_report
-from simsales.reporting.extras import read_extras
+
+# Everything else is imported where it is used: `simsales --help` and `validate`
+# must not wait for pandas, scipy, matplotlib or SALib (benchmarks/startup.py).
+if TYPE_CHECKING:
+    from simsales.experiment.api import RunFailed
+    from simsales.experiment.config import Experiment
+    from simsales.experiment.results import Results
 
 
 class Backend(StrEnum):
@@ -125,6 +120,9 @@ def _say(message: str, what: str = "error") -> None:
 def _load(file: Path, **overrides: object) -> Experiment:
     """The experiment in ``file``, or exit 2 listing its problems. Implausible values
     are printed as warnings on stderr, and the command goes on."""
+    from simsales.experiment.loader import ConfigError, resolve
+    from simsales.experiment.plausible import ImplausibleValueWarning, implausible_values
+
     try:
         with warnings.catch_warnings():
             # printed below, as the command line prints every message
@@ -154,6 +152,8 @@ def _unwritable(target: Path) -> str | None:
 
 def _fmt(metric: str, mean: float, lo: float, hi: float) -> str:
     """``mean ±half-width`` of a metric, in its unit."""
+    from simsales.experiment.labels import format_difference, format_value
+
     if not math.isfinite(mean):
         return "–"
     s = format_value(metric, mean)
@@ -173,6 +173,8 @@ def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
 
 def _difference(metric: str, m: object, lo: object, hi: object) -> str:
     """A difference ``m [lo, hi]`` of a metric in its unit (``+2.1 pp [0.4, 3.8]``)."""
+    from simsales.experiment.labels import format_difference
+
     if not isinstance(m, int | float) or not math.isfinite(m):
         return "–"
     ends = [format_difference(metric, v).removesuffix(" pp") for v in (lo, hi)]
@@ -220,6 +222,9 @@ def _out_folder(target: Path) -> None:
 def _claim(target: Path, config: Experiment, overwrite: bool) -> None:
     """Refuse (exit 2, nothing written) an output folder that holds another experiment's
     results or files simsales did not write; with ``overwrite``, move it aside."""
+    from simsales.experiment.folder import claim_folder
+    from simsales.experiment.store import StoreError
+
     try:
         moved = claim_folder(target, config, overwrite=overwrite)
     except StoreError as e:
@@ -235,6 +240,9 @@ def _claim(target: Path, config: Experiment, overwrite: bool) -> None:
 
 
 def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
+    from simsales.engine.metrics import METRICS
+    from simsales.experiment.errors import unknown_names
+
     unknown = [m for m in metrics or [] if m not in METRICS]
     if unknown:
         raise _bad(
@@ -246,6 +254,10 @@ def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
 def _write_report(target: Path, results: Results | None = None, failure: int = 2) -> None:
     """Write the report of a results folder; a problem exits with ``failure``
     (2, bad input, for `report`; 1 after a run, whose results are written)."""
+    from simsales.experiment.results import load_results
+    from simsales.reporting import ReportError, write_report
+    from simsales.reporting.extras import read_extras
+
     # after a run, the charts Results.save has just drawn are kept, not drawn again
     keep = [c.stem for c in results.chart_list()] if results is not None else []
     try:
@@ -284,6 +296,9 @@ def running(
     ``show_traceback``. ``RunFailed`` is left to the caller, which may still
     have results to show.
     """
+    from simsales.experiment.api import RunFailed
+    from simsales.experiment.store import StoreError
+
     bad_input: tuple[type[Exception], ...] = (StoreError, *bad)
     try:
         yield

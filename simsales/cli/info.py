@@ -12,12 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from simsales.cli.common import _bad, _load, app, out
-from simsales.engine.metrics import METRICS
-from simsales.experiment.describe import toml
-from simsales.experiment.errors import did_you_mean
-from simsales.experiment.labels import metric_label
-from simsales.model.distributions import DISTRIBUTIONS, Beta, keys
-from simsales.model.strategies import available_strategies, strategy_class
+
+# The model's modules are imported by the command itself: `simsales --help` stays quick.
 
 #: What `simsales list` lists, in the order of its help.
 TOPICS = ("metrics", "strategies", "distributions")
@@ -40,6 +36,9 @@ def _table(title: str, heads: tuple[str, ...], rows: Sequence[tuple[str, ...]]) 
 
 
 def _metrics() -> Table:
+    from simsales.engine.metrics import METRICS
+    from simsales.experiment.labels import metric_label
+
     return _table(
         "metrics: columns of replications.parquet and summary.csv, names for --metric",
         ("metric", "unit", "label on charts", "meaning"),
@@ -48,6 +47,8 @@ def _metrics() -> Table:
 
 
 def _strategies() -> Table:
+    from simsales.model.strategies import available_strategies, strategy_class
+
     rows = []
     for name in available_strategies():
         cls = strategy_class(name)
@@ -61,6 +62,9 @@ def _strategies() -> Table:
 
 
 def _distributions() -> Table:
+    from simsales.experiment.describe import toml
+    from simsales.model.distributions import DISTRIBUTIONS, Beta, keys
+
     rows = [
         (tag, "\n".join(f"{k}: {meaning}" for k, meaning in keys(cls).items()), _first_line(cls))
         for tag, cls in DISTRIBUTIONS.items()
@@ -87,6 +91,8 @@ def list_command(
     ] = None,
 ) -> None:
     """List the metrics, strategies or distributions, with what each one is."""
+    from simsales.experiment.errors import did_you_mean
+
     if topic not in TOPICS:
         hint = did_you_mean(topic, TOPICS)
         raise _bad(

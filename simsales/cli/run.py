@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -31,16 +31,17 @@ from simsales.cli.common import (
     progress_bar,
     running,
 )
-from simsales.experiment.api import RunFailed
-from simsales.experiment.api import run as run_experiment
-from simsales.experiment.figures import swept_parameters
-from simsales.experiment.labels import out_of_range
-from simsales.experiment.results import Results
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
+    from simsales.experiment.api import RunFailed
+    from simsales.experiment.results import Results
 
 
 def point_names(results: Results) -> dict[int, str]:
     """``point K (name=value, ...)`` of each design point, by its last key: what a
     design point is, not only its number."""
+    from simsales.experiment.figures import swept_parameters
+
     reps = results.replications
     if "point" not in reps.columns:
         return {}
@@ -192,6 +193,10 @@ def run(
     experiment's results (or files simsales did not write) is refused unless
     --overwrite.
     """
+    from simsales.experiment.api import RunFailed
+    from simsales.experiment.api import run as run_experiment
+    from simsales.experiment.labels import out_of_range
+
     config = _load(file, replications=replications, seed=seed)
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]

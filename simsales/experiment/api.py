@@ -18,7 +18,7 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import claim_folder, clear_results
 from simsales.experiment.labels import out_of_range
-from simsales.experiment.loader import load_experiment, to_experiment
+from simsales.experiment.loader import resolve
 from simsales.experiment.results import Results, build_manifest
 from simsales.experiment.runner import Failure, run_replications
 from simsales.experiment.store import PartStore, fingerprint
@@ -27,15 +27,6 @@ __all__ = ["FAILURES", "RunFailed", "resolve", "run", "write_failures"]
 
 #: The file of a results folder listing failed replications with their tracebacks.
 FAILURES = "failures.json"
-
-
-def resolve(
-    experiment: str | Path | Mapping[str, Any] | Experiment, **overrides: Any
-) -> Experiment:
-    """An :class:`Experiment` from a file path, a mapping or an Experiment, with overrides."""
-    if isinstance(experiment, (str, Path)):
-        return load_experiment(experiment, **overrides)
-    return to_experiment(experiment, **overrides)
 
 
 def write_failures(directory: Path, failures: list[Failure]) -> None:

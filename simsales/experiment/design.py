@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy.stats import qmc
 
 from simsales.model.distributions import Distribution
 from simsales.model.streams import child, generator
@@ -138,6 +137,8 @@ def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*values)]
     ranges = [sweep.parameters[p] for p in paths]
     rng = generator(np.random.SeedSequence(seed), DESIGN)
+    from scipy.stats import qmc  # loaded only for designs: `import simsales` stays quick
+
     engine: qmc.QMCEngine
     if sweep.method == "lhs":
         engine = qmc.LatinHypercube(d=len(paths), rng=rng)

@@ -15,7 +15,7 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plausible import implausible_values, warn
 
-__all__ = ["ConfigError", "load_experiment", "to_experiment", "toml_error"]
+__all__ = ["ConfigError", "load_experiment", "resolve", "to_experiment", "toml_error"]
 
 
 class ConfigError(ValueError):
@@ -167,3 +167,12 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
             if folder not in sys.path:
                 sys.path.insert(0, folder)
     return to_experiment(raw, str(p), **overrides)
+
+
+def resolve(
+    experiment: str | Path | Mapping[str, Any] | Experiment, **overrides: Any
+) -> Experiment:
+    """An :class:`Experiment` from a file path, a mapping or an Experiment, with overrides."""
+    if isinstance(experiment, (str, Path)):
+        return load_experiment(experiment, **overrides)
+    return to_experiment(experiment, **overrides)

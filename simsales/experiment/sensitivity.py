@@ -26,8 +26,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from simsales.engine.metrics import METRICS
 from simsales.experiment.design import DESIGN, Range
@@ -112,8 +110,12 @@ def sample(sens: Sensitivity, seed: int) -> np.ndarray:
     """
     rng = generator(np.random.SeedSequence(seed), DESIGN)
     if sens.method == "sobol":
+        from SALib.sample import sobol as sobol_sample  # loaded only when a design is drawn
+
         x = sobol_sample.sample(problem(sens), sens.samples, calc_second_order=False, seed=rng)
     else:
+        from SALib.sample import morris as morris_sample
+
         x = morris_sample.sample(problem(sens), sens.samples, num_levels=sens.levels, seed=rng)
     return np.asarray(x, dtype=float)
 
