@@ -21,6 +21,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "select_best": ("simsales.experiment.analyse", "select_best"),
     "run": ("simsales.experiment.api", "run"),
     "Experiment": ("simsales.experiment.config", "Experiment"),
+    "distribution_chart": ("simsales.experiment.figures", "distribution_chart"),
+    "ecdf_chart": ("simsales.experiment.figures", "ecdf_chart"),
     "ConfigError": ("simsales.experiment.loader", "ConfigError"),
     "load_experiment": ("simsales.experiment.loader", "load_experiment"),
     "Results": ("simsales.experiment.results", "Results"),
@@ -57,6 +59,8 @@ __all__ = [
     "available_strategies",
     "change_utility",
     "compare",
+    "distribution_chart",
+    "ecdf_chart",
     "load_experiment",
     "load_results",
     "make_strategy",
@@ -88,6 +92,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from simsales.experiment.analyse import compare, select_best
     from simsales.experiment.api import run
     from simsales.experiment.config import Experiment
+    from simsales.experiment.figures import distribution_chart, ecdf_chart
     from simsales.experiment.loader import ConfigError, load_experiment
     from simsales.experiment.results import Results, load_results
     from simsales.model.actions import Action, SellerView

@@ -3,10 +3,16 @@
 Each chart is written as PNG, PDF and SVG and checked to be a valid file of
 the expected size (figure size x 300 dpi), byte-identical when drawn again,
 and to show the numbers it is given (known answers read back from the artists).
+
+``SIMSALES_GALLERY=/some/folder pytest tests/test_gallery.py`` also leaves
+one PNG of every chart kind in that folder, to look at.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -17,14 +23,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PathCollection, QuadMesh
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection, QuadMesh
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Rectangle
 from PIL import Image
+from scipy import stats
 
 import simsales
 from simsales.plots import charts, distributions, forest, regions, sensitivity, sweeps
-from simsales.plots.style import DPI, fit_label, save_figure
+from simsales.plots.style import BUILTIN_STYLES, DPI, MARKERS, fit_label, save_figure
 
 import synthetic
 
@@ -57,10 +66,19 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return w, h
 
 
+def keep_png(path: Path) -> None:
+    """Copy a chart's PNG into the folder named by SIMSALES_GALLERY, if set."""
+    folder = os.environ.get("SIMSALES_GALLERY")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(folder) / path.name)
+
+
 def check_files(fig: Figure, stem: Path, draw: Callable[[], Figure] | None = None) -> None:
     """Valid PNG of figsize x DPI pixels; PDF and SVG valid and without dates; with
     ``draw``, drawn and saved again, the same bytes (no dates, no random ids)."""
     paths = save_figure(fig, stem, ("png", "pdf", "svg"))
+    keep_png(paths[0])
     png, pdf, svg = (p.read_bytes() for p in paths)
     w_in, h_in = fig.get_size_inches()
     assert _png_size(png) == (round(w_in * DPI), round(h_in * DPI))
@@ -158,13 +176,17 @@ def test_losses_are_stacked_by_cause(res, tmp_path):
     check_files(fig, tmp_path / "losses")
 
 
-def test_funnel(res, tmp_path):
+def test_funnel_ends_with_the_won_step(res, tmp_path):
     df = res.replications
     fig = charts.funnel_chart(df)
-    first = fig.axes[0].get_lines()[0].get_ydata()
+    ax = fig.axes[0]
+    first = ax.get_lines()[0].get_ydata()
     push = df[df["strategy"] == "push"]
     assert first[0] == pytest.approx(100.0)  # every lead reached awareness
-    assert first[-1] == pytest.approx(100 * push["reached_acquisition"].sum() / push["leads"].sum())
+    assert first[-2] == pytest.approx(100 * push["reached_acquisition"].sum() / push["leads"].sum())
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "won"
+    assert first[-1] == pytest.approx(100 * push["wins"].sum() / push["leads"].sum())
+    assert first[-1] <= first[-2]  # a won deal reached acquisition
     check_files(fig, tmp_path / "funnel")
 
 
@@ -195,7 +217,8 @@ def test_forest_shows_the_paired_intervals(res, tmp_path):
         np.testing.assert_allclose(
             sorted(s[1][0] for s in segs), sorted(part["diff_ci_high"] * scale)
         )
-        points = ax.get_lines()[0].get_xdata()
+        dots = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
+        points = np.concatenate([line.get_xdata() for line in dots])
         np.testing.assert_allclose(sorted(points), sorted(part["diff"] * scale))
         assert ax.get_title() == label.split(" (")[0]
         unit = "percentage points" if scale == 100 else "ratio"
@@ -477,3 +500,200 @@ def test_sweep_captions_say_what_a_blank_place_means():
     full = pd.DataFrame({"metric": ["m", "m"], "mean": [1.0, 2.0]})
     assert _undefined_note(full, "m", "grid") == _undefined_note(full, "m", "line") == ""
     assert _undefined_note(full, "m", "binned").startswith(" A blank cell holds no design point")
+
+
+# ------------------------------------------------------------------ any metric, one look
+def _marker_of(points: PathCollection) -> str:
+    """The marker a scatter was drawn with, read back from its path."""
+    drawn = points.get_paths()[0].vertices
+    for m in MARKERS:
+        style = MarkerStyle(m)
+        path = style.get_path().transformed(style.get_transform())
+        if path.vertices.shape == drawn.shape and np.allclose(path.vertices, drawn):
+            return m
+    raise AssertionError("not one of the markers")
+
+
+def _as_project(res, names: dict[str, str], order: list[str], styles=None):
+    """``res`` with its strategies renamed and listed (in the file and the tables) in
+    ``order``, as if it were another experiment of the same project."""
+    rank = {s: k for k, s in enumerate(order)}
+
+    def renamed(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.assign(strategy=df["strategy"].map(names))
+        keys = ["replication", "_rank", *(["month"] if "month" in df.columns else [])]
+        out = df.assign(_rank=df["strategy"].map(rank)).sort_values(keys, kind="stable")
+        return out.drop(columns="_rank").reset_index(drop=True)
+
+    cfg = dict(res.manifest["config"], compare=[])
+    cfg["strategies"] = [{"name": n, "style": (styles or {}).get(n)} for n in order]
+    manifest = dict(res.manifest, config=cfg)
+    return simsales.Results(renamed(res.replications), manifest, renamed(res.timeseries))
+
+
+#: The synthetic strategies as a built-in, a variant of one and a user's own.
+PROJECT = {"push": "push", "insight": "insight_full_orbit", "decision_coaching": "gallery_demo"}
+
+
+def _looks(res) -> dict[str, dict[str, tuple]]:
+    """What each strategy looks like in each chart of ``res``, read from the artists."""
+    out: dict[str, dict[str, tuple]] = {}
+    order = [str(s) for s in pd.unique(res.replications["strategy"])]
+    violin = simsales.distribution_chart(res, "cost_per_win").axes[0]
+    dots = [c for c in violin.collections if isinstance(c, PathCollection)]
+    for s, c in zip(order, dots, strict=True):
+        out.setdefault(s, {})["violin"] = (to_hex(c.get_facecolor()[0]), _marker_of(c))
+    for line in simsales.ecdf_chart(res, "revenue_total").axes[0].get_lines():
+        out[line.get_label()]["ecdf"] = (to_hex(line.get_color()), line.get_linestyle())
+    for line in res.funnel_chart().axes[0].get_lines():
+        look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
+        out[line.get_label()]["funnel"] = look
+    for line in res.revenue_cost_chart().axes[0].get_lines():
+        out[line.get_label()]["revenue"] = (to_hex(line.get_color()), line.get_linestyle())
+    return out
+
+
+def test_a_strategy_looks_the_same_in_every_figure_whatever_the_file_order(res):
+    names = list(PROJECT.values())
+    one = _looks(_as_project(res, PROJECT, names))
+    other = _looks(_as_project(res, PROJECT, names[::-1]))
+    assert one == other
+    for s, looks in one.items():
+        colours = {look[0] for look in looks.values()}
+        assert len(colours) == 1, (s, looks)  # one colour in every chart
+        assert looks["violin"][1] == looks["funnel"][2]  # one marker
+        assert looks["ecdf"][1] == looks["funnel"][1] == looks["revenue"][1]  # one dash
+    assert one["push"]["ecdf"] == ("#d55e00", "-")  # the built-in's fixed look
+    variant = one["insight_full_orbit"]["funnel"]
+    assert variant[0] == "#0072b2" and variant[1:] != ("-", "D")  # insight's colour, own dash
+    # three strategies, three looks in each chart
+    for chart in ("violin", "ecdf", "funnel"):
+        assert len({one[s][chart] for s in names}) == 3
+
+
+def test_a_style_set_in_the_experiment_is_used_by_every_chart(res):
+    mine = {"gallery_demo": {"colour": "#F0E442", "line": ":", "marker": "*"}}
+    looks = _looks(_as_project(res, PROJECT, list(PROJECT.values()), styles=mine))
+    assert looks["gallery_demo"]["violin"] == ("#f0e442", "*")
+    assert looks["gallery_demo"]["ecdf"] == ("#f0e442", ":")
+    assert looks["gallery_demo"]["funnel"] == ("#f0e442", ":", "*")
+
+
+def test_any_metric_gets_a_violin_and_an_ecdf_titled_with_its_unit(res, tmp_path):
+    project = _as_project(res, PROJECT, list(PROJECT.values()))
+    fig = simsales.distribution_chart(project, "cost_per_win")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Cost per win (units of price)"
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    for s, c in zip(PROJECT.values(), dots, strict=True):
+        reps = project.replications
+        expected = reps.loc[reps["strategy"] == s, "cost_per_win"].to_numpy()
+        np.testing.assert_allclose(np.sort(c.get_offsets()[:, 1]), np.sort(expected))
+    check_files(fig, tmp_path / "any_metric_violin")
+    fig = simsales.ecdf_chart(project, "win_rate_all_leads")  # a share: in percent
+    ax = fig.axes[0]
+    assert "(%)" in ax.get_title() and ax.get_xlabel() == "win rate of all leads (%)"
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "push")
+    push = project.replications.query("strategy == 'push'")["win_rate_all_leads"]
+    np.testing.assert_allclose(np.unique(line.get_xdata()[np.isfinite(line.get_xdata())]),
+                               np.unique(100 * push))  # fmt: skip
+    check_files(fig, tmp_path / "any_metric_ecdf")
+
+
+def test_an_unknown_metric_is_named_with_a_guess_and_the_known_ones(res, sweep2):
+    with pytest.raises(ValueError, match=r"unknown metric 'cost_per_wins' \(did you mean "
+                       r"'cost_per_win'\?\); known metrics: leads, qualified"):  # fmt: skip
+        simsales.distribution_chart(res, "cost_per_wins")
+    with pytest.raises(ValueError, match="unknown metric 'happiness'; known"):
+        simsales.ecdf_chart(res, "happiness")
+    with pytest.raises(ValueError, match=r"sweep of 6 design points: give point="):
+        simsales.distribution_chart(sweep2, "conversion")
+    fig = simsales.distribution_chart(sweep2, "conversion", point=2)
+    reps = sweep2.replications.query("point == 2")
+    dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in dots) == len(reps)
+
+
+def test_the_experiment_names_the_metrics_charted(res):
+    cfg = dict(res.manifest["config"], chart_metrics=["conversion", "cost_of_sale_share",
+                                                      "cost_per_win"])  # fmt: skip
+    charted = simsales.Results(res.replications, dict(res.manifest, config=cfg), res.timeseries)
+    charts_ = charted.chart_list()
+    stems = [c.stem for c in charts_]
+    assert stems[:6] == [
+        "conversion", "conversion_ecdf", "cost_of_sale", "cost_of_sale_ecdf",
+        "cost_per_win", "cost_per_win_ecdf",
+    ]  # fmt: skip
+    for c in charts_:  # every caption names the experiment and the replications
+        assert c.caption.endswith(" Experiment gallery, 12 replications."), c.caption
+    assert [c.stem for c in res.chart_list(["revenue_total"])][:2] == [
+        "revenue_total", "revenue_total_ecdf"
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="'revenu' \\(did you mean 'revenue'"):
+        res.chart_list(["revenu"])
+
+
+def test_sweep_charts_follow_the_named_metrics(sweep2, tmp_path):
+    stems = [c.stem for c in sweep2.chart_list(["cost_per_win", "roise"])]
+    assert stems == ["heatmap_cost_per_win", "heatmap_roise"]
+    chart = sweep2.chart_list(["cost_per_win"])[0]
+    fig = chart.draw()
+    assert "Cost per win (units of price)" in fig.get_suptitle()
+    assert "Experiment gallery_sweep" in chart.caption
+    check_files(fig, tmp_path / "heatmap_cost_per_win")
+
+
+def test_revenue_and_cost_have_a_confidence_band(res, tmp_path):
+    ts = res.timeseries
+    fig = charts.revenue_cost_chart(ts)
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(synthetic.STRATEGIES)
+    push = ts[ts["strategy"] == "push"]
+    cum = push.groupby("replication")["revenue"].cumsum().groupby(push["month"])
+    n = push["replication"].nunique()
+    half = stats.t.ppf(0.975, n - 1) * cum.std() / np.sqrt(n)
+    y = bands[0].get_paths()[0].vertices[:, 1]
+    assert y.min() == pytest.approx((cum.mean() - half).min())
+    assert y.max() == pytest.approx((cum.mean() + half).max())
+    line = ax.get_lines()[0].get_ydata()
+    assert np.all((cum.mean() - half <= line + 1e-12) & (line <= cum.mean() + half + 1e-12))
+
+
+def test_neighbouring_orbits_differ_clearly(res):
+    fig = charts.occupancy_chart(res.timeseries)
+    bands = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(bands) == len(charts.ORBIT_COLOURS)
+
+    def lightness(rgba) -> float:  # relative luminance (WCAG)
+        rgb = np.array(rgba[:3])
+        lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(lin @ [0.2126, 0.7152, 0.0722])
+
+    colours = [b.get_facecolor()[0] for b in bands]
+    for a, b in itertools.pairwise(colours):
+        lo, hi = sorted((lightness(a), lightness(b)))
+        hue_apart = abs(float(np.argmax(a[:3])) - float(np.argmax(b[:3]))) > 0
+        assert (hi + 0.05) / (lo + 0.05) > 1.5 or hue_apart, (a, b)
+    # each panel is marked with its strategy's colour
+    top = fig.axes[0].spines["top"]
+    assert top.get_visible() and to_hex(top.get_edgecolor()) == "#d55e00"  # push
+
+
+def test_a_big_project_gets_distinct_looks_in_one_figure(tmp_path):
+    """The ten strategies of experiments/orbits.toml and a user's: no two lines alike."""
+    names = [f"{b}_{v}" for b in BUILTIN_STYLES for v in ("transaction", "full_orbit")]
+    names.append("gallery_demo")
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(
+        [{"replication": r, "strategy": s, "m": rng.normal(k, 1.0)}
+         for r in range(10) for k, s in enumerate(names)]
+    )  # fmt: skip
+    fig = distributions.ecdf_chart(df, "m", "m (count)")
+    looks = [(ln.get_color(), ln.get_linestyle()) for ln in fig.axes[0].get_lines()]
+    assert len(set(looks)) == len(names)
+    check_files(fig, tmp_path / "ecdf_eleven")
+    fig = distributions.violin_chart(df, "m", "m (count)")
+    dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert len({(to_hex(c.get_facecolor()[0]), _marker_of(c)) for c in dots}) == len(names)
+    check_files(fig, tmp_path / "violin_eleven")

@@ -289,6 +289,34 @@ def test_cli_report_exits_2_on_bad_input(tmp_path):
     assert res.exit_code == 2 and "not a results folder" in res.output
 
 
+def test_report_charts_the_metrics_asked_for(tmp_path):
+    """`--metrics` (repeatable) replaces the experiment's chart_metrics in the report;
+    an unknown metric exits 2 naming it, and nothing is written."""
+    d = tmp_path / "r"
+    synthetic.write_folder(d, extras=False)
+    cli = CliRunner()
+    args = ["report", str(d), "--metrics", "cost_per_win", "--metrics", "revenue_total"]
+    res = cli.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    md = (d / "report.md").read_text()
+    for stem in ("cost_per_win", "cost_per_win_ecdf", "revenue_total", "revenue_total_ecdf"):
+        assert f"]({stem}.png)" in md and (d / f"{stem}.pdf").is_file()
+    assert "](conversion.png)" not in md
+    assert "Cost per win (units of price) in each replication" in md
+    assert "Experiment gallery, 12 replications." in md
+    bad = tmp_path / "bad"
+    synthetic.write_folder(bad, extras=False)
+    before = sorted(p.name for p in bad.iterdir())
+    res = cli.invoke(app, ["report", str(bad), "--metrics", "cost_per_wn", "--metrics", "joy"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "--metrics: unknown metric(s) 'cost_per_wn' (did you mean 'cost_per_win'?), 'joy'" in (
+        res.output
+    )
+    assert sorted(p.name for p in bad.iterdir()) == before
+    with pytest.raises(ReportError, match="metrics: unknown metric"):
+        write_report(bad, metrics=["joy"])
+
+
 def test_run_writes_the_report_unless_told_not_to(tmp_path):
     exp = tmp_path / "exp.toml"
     cfg = small_experiment(replications=2, horizon_days=15.0)

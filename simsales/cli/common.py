@@ -251,9 +251,15 @@ def _check_metrics(metrics: list[str] | None, option: str = "--metric") -> None:
         )
 
 
-def _write_report(target: Path, results: Results | None = None, failure: int = 2) -> None:
+def _write_report(
+    target: Path,
+    results: Results | None = None,
+    failure: int = 2,
+    metrics: list[str] | None = None,
+) -> None:
     """Write the report of a results folder; a problem exits with ``failure``
-    (2, bad input, for `report`; 1 after a run, whose results are written)."""
+    (2, bad input, for `report`; 1 after a run, whose results are written).
+    ``metrics`` are charted instead of the experiment's ``chart_metrics``."""
     from simsales.experiment.results import load_results
     from simsales.reporting import ReportError, write_report
     from simsales.reporting.extras import read_extras
@@ -261,7 +267,7 @@ def _write_report(target: Path, results: Results | None = None, failure: int = 2
     # after a run, the charts Results.save has just drawn are kept, not drawn again
     keep = [c.stem for c in results.chart_list()] if results is not None else []
     try:
-        html_path, md_path = write_report(target, results, keep=keep)
+        html_path, md_path = write_report(target, results, keep=keep, metrics=metrics)
         source = (results if results is not None else load_results(target)).results_id
         ignored = read_extras(target, source).ignored
     except ReportError as e:

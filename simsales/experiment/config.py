@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, Any
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -38,8 +41,9 @@ from simsales.model.strategies import (
     make_strategy,
     strategy_class,
 )
+from simsales.plots.looks import line_code
 
-__all__ = ["Experiment", "SequencePart", "StrategySpec"]
+__all__ = ["Experiment", "SequencePart", "StrategySpec", "StrategyStyle", "unknown_metrics"]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # What validators allow, for the reference in docs/experiments.md (reference.py)
@@ -50,6 +54,23 @@ _UNTIL = (
 )
 _METRIC_NAMES = "metric names (see Metric names)"
 _PARAMS = "keys of the strategy's params (see Strategy params)"
+
+
+def unknown_metrics(names: Iterable[str]) -> str | None:
+    """Why some of ``names`` are not metric names (with a guess for each), or None.
+
+    Examples
+    --------
+    >>> unknown_metrics(["conversion", "cost_per_wins"])[:60]
+    "unknown metric(s) 'cost_per_wins' (did you mean 'cost_per_win'?"
+    """
+    unknown = [m for m in dict.fromkeys(names) if m not in METRICS]
+    if not unknown:
+        return None
+    return (
+        f"unknown metric(s) {unknown_names(unknown, METRICS)}; known: {', '.join(METRICS)} "
+        "(simsales list metrics describes them)"
+    )
 
 
 def _build(strategy: str, params: dict[str, Any]) -> Strategy:
@@ -96,6 +117,55 @@ class SequencePart(BaseModel):
         return self
 
 
+_LINES = Literal["-", "--", "-.", ":", "solid", "dashed", "dashdot", "dotted"]
+_MARKERS = Literal["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "p", "h"]
+
+
+class StrategyStyle(BaseModel):
+    """How a strategy looks in every chart; a key left out follows the rule of
+    docs/analysis.md (fixed looks of the built-ins, a stable choice by name for others)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    colour: str | None = Field(
+        None,
+        description="colour of its lines, points and violins",
+        json_schema_extra={"allowed": 'a hex colour "#RRGGBB", e.g. "#0072B2"'},
+    )
+    line: _LINES | None = Field(
+        None,
+        description="dash of its lines",
+        json_schema_extra={
+            "allowed": '`"-"` or `"solid"`, `"--"` or `"dashed"`, `"-."` or `"dashdot"`, '
+            '`":"` or `"dotted"`'
+        },
+    )
+    marker: _MARKERS | None = Field(
+        None,
+        description="marker of its points",
+        json_schema_extra={
+            "allowed": '`"o"` circle, `"s"` square, `"^"` `"v"` `"<"` `">"` triangles, '
+            '`"D"` diamond, `"P"` plus, `"X"` cross, `"*"` star, `"p"` pentagon, '
+            '`"h"` hexagon'
+        },
+    )
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, colour: str | None) -> str | None:
+        if colour is None:
+            return None
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+            raise ValueError(f'must be a hex colour "#RRGGBB" such as "#0072B2", not {colour!r}')
+        return colour.upper()
+
+    def triple(self) -> tuple[str, str, str] | None:
+        """(colour, dash code, marker) if all three are set, else None."""
+        if self.colour is None or self.line is None or self.marker is None:
+            return None
+        return (self.colour, line_code(self.line), self.marker)
+
+
 class StrategySpec(BaseModel):
     """A strategy to compare: a registered one, or a ``sequence`` of them.
 
@@ -122,6 +192,11 @@ class StrategySpec(BaseModel):
         None,
         description="a mix: parts used in turn, instead of `strategy` and `params`",
         json_schema_extra={"allowed": "at least one part; every part but the last has `until`"},
+    )
+    style: StrategyStyle | None = Field(
+        None,
+        description="its colour, line and marker in every chart, e.g. "
+        '`style = {colour = "#0072B2", line = "--", marker = "s"}`; default by its name',
     )
 
     @model_validator(mode="after")
@@ -217,6 +292,12 @@ class Experiment(BaseModel):
         default_factory=lambda: ["total_cost_share", "total_cost_of_sales", "revenue_total"],
         description="metrics of the paired comparisons",
         json_schema_extra={"allowed": _METRIC_NAMES},
+    )
+    chart_metrics: list[str] = Field(
+        default_factory=lambda: ["conversion", "cost_of_sale_share"],
+        description="metrics charted: violins and ECDFs by strategy, or sweep lines or "
+        "heatmaps for a sweep",
+        json_schema_extra={"allowed": _METRIC_NAMES + ", each once"},
     )
 
     @field_validator("modules")
@@ -328,12 +409,30 @@ class Experiment(BaseModel):
                         f"compare[{k}]: {x!r} is not one of the strategies "
                         f"({', '.join(self.strategy_names)}){'; ' + hint if hint else ''}"
                     )
-        unknown = [m for m in self.compare_metrics if m not in METRICS]
-        if unknown:
-            raise ValueError(
-                f"compare_metrics: unknown metric(s) {unknown_names(unknown, METRICS)}; "
-                f"known: {', '.join(METRICS)} (simsales list metrics describes them)"
-            )
+        for key in ("compare_metrics", "chart_metrics"):
+            problem = unknown_metrics(getattr(self, key))
+            if problem:
+                raise ValueError(f"{key}: {problem}")
+        twice = [m for m, n in Counter(self.chart_metrics).items() if n > 1]
+        if twice:
+            raise ValueError(f"chart_metrics: {', '.join(map(repr, twice))} given more than once")
+        return self
+
+    @model_validator(mode="after")
+    def _styles_distinct(self) -> Experiment:
+        # looks not set in full are made distinct by the charts (simsales.plots.style)
+        seen: dict[tuple[str, str, str], int] = {}
+        for k, s in enumerate(self.strategies):
+            triple = s.style.triple() if s.style is not None else None
+            if triple is None:
+                continue
+            if triple in seen:
+                j = seen[triple]
+                raise ValueError(
+                    f"strategies[{k}].style: {s.name!r} has the colour, line and marker of "
+                    f"strategies[{j}] ({self.strategies[j].name!r}); give it another look"
+                )
+            seen[triple] = k
         return self
 
     @property

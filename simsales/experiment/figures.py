@@ -3,12 +3,15 @@
 One list, :func:`result_charts`, decides which charts a result has; both
 :meth:`Results.save` and the report draw from it, so files and report agree.
 Charts are drawn only when asked (``Chart.draw``), so a caller can skip the
-ones it already has.
+ones it already has. :func:`distribution_chart` and :func:`ecdf_chart` draw
+any metric of a result. Every chart of a result gets its strategies' looks
+from the experiment as run (:func:`result_styles`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -16,18 +19,40 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simsales.engine.metrics import METRICS
+from simsales.experiment.config import unknown_metrics
 from simsales.experiment.labels import metric_label, parameter_label
 from simsales.plots import charts, distributions, forest, sweeps
+from simsales.plots.style import Style, config_styles
 
 if TYPE_CHECKING:
     from simsales.experiment.results import Results
 
-__all__ = ["Chart", "result_charts", "swept_parameters"]
+__all__ = [
+    "DEFAULT_METRICS",
+    "Chart",
+    "caption_end",
+    "chart_metrics",
+    "distribution_chart",
+    "ecdf_chart",
+    "metric_stem",
+    "result_charts",
+    "result_styles",
+    "swept_parameters",
+]
 
-#: Metrics whose distributions and sweeps are drawn: (metric, file stem).
-SHOWN = (("conversion", "conversion"), ("cost_of_sale_share", "cost_of_sale"))
-#: Of those, the ones undefined where nothing was won (their denominator is revenue).
-_PER_WIN = frozenset({"cost_of_sale_share"})
+#: Metrics charted when the experiment names none (``chart_metrics``; older results).
+DEFAULT_METRICS = ("conversion", "cost_of_sale_share")
+#: File stems that are not the metric's name (kept for the results written before).
+_STEMS = {"cost_of_sale_share": "cost_of_sale"}
+#: Metrics undefined where nothing was won (their denominator is wins or revenue).
+_PER_WIN = frozenset(
+    {
+        "cost_of_sale_share", "cost_per_win", "hours_per_win", "cycle_p10", "cycle_median",
+        "cycle_p90", "regret_share", "internalisation_won", "clv", "referrals_per_customer",
+        "referral_share_of_wins",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,49 +80,154 @@ def _scaled(df: pd.DataFrame, metric: str, scale: float) -> pd.DataFrame:
     return df.assign(**{metric: df[metric] * scale}) if scale != 1 else df
 
 
-def _distribution_charts(results: Results) -> list[Chart]:
+def metric_stem(metric: str) -> str:
+    """File stem of a metric's charts: its name (``cost_of_sale`` for ``cost_of_sale_share``)."""
+    return _STEMS.get(metric, metric)
+
+
+def chart_metrics(results: Results) -> list[str]:
+    """The metrics the experiment charts (``chart_metrics``; for older results the default)."""
+    cfg = results.manifest.get("config") or {}
+    return [str(m) for m in cfg.get("chart_metrics", DEFAULT_METRICS)]
+
+
+def result_styles(results: Results) -> dict[str, Style]:
+    """``{strategy: Style}`` of the experiment's strategies (their ``style`` keys or
+    the naming rule), then any other strategy of the tables; see
+    :mod:`simsales.plots.style`."""
+    specs = list((results.manifest.get("config") or {}).get("strategies") or [])
+    known = {str(s.get("name")) for s in specs}
+    found = [str(s) for s in pd.unique(results.replications["strategy"])]
+    specs += [{"name": s} for s in found if s not in known]
+    return config_styles(specs)
+
+
+def caption_end(results: Results, point: int | None = None) -> str:
+    """The end of every caption: which experiment (and design point), how many replications."""
+    n = results.replications["replication"].nunique()
+    at = f" at design point {point}" if point is not None else ""
+    return f" Experiment {results.name}{at}, {n} replication{'s' if n != 1 else ''}."
+
+
+def _check_metric(results: Results, metric: str) -> None:
+    """Raise ValueError unless ``metric`` is a metric column of ``results``."""
+    known = [m for m in METRICS if m in results.replications.columns]
+    if metric in known:
+        return
+    if metric in METRICS:
+        raise ValueError(
+            f"metric {metric!r} is not in these results (written by an older simsales?); "
+            f"they have: {', '.join(known)}"
+        )
+    close = difflib.get_close_matches(metric, known, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown metric {metric!r}{guess}; known metrics: {', '.join(known)}")
+
+
+def _one_point(results: Results, point: int | None) -> pd.DataFrame:
     reps = results.replications
-    n = reps["replication"].nunique()
+    points = sorted(reps["point"].unique()) if "point" in reps.columns else []
+    if point is None:
+        if len(points) > 1:
+            raise ValueError(
+                f"these results are a sweep of {len(points)} design points: give point= "
+                f"one of {points[0]}..{points[-1]} (distributions of different points "
+                "would mix different worlds)"
+            )
+        return reps
+    if point not in points:
+        raise ValueError(f"point {point!r} is not a design point of these results ({points})")
+    return reps[reps["point"] == point]
+
+
+def _distribution(results: Results, metric: str, kind: str, point: int | None) -> Chart:
+    _check_metric(results, metric)
+    reps = _one_point(results, point)
+    label, scale = metric_label(metric)
+    df = _scaled(reps, metric, scale)
+    styles = result_styles(results)
+    about = caption_end(results, point)
+    stem = metric_stem(metric) + (f"_point{point}" if point is not None else "")
+    if kind == "violin":
+        return Chart(
+            stem,
+            f"{label[:1].upper()}{label[1:]} in each replication, by strategy: violins are "
+            "kernel density estimates, points the replications, black bars the medians." + about,
+            partial(distributions.violin_chart, df, metric, label, styles=styles),
+        )
+    return Chart(
+        f"{stem}_ecdf",
+        f"Empirical cumulative distribution of {label} over the replications, one curve per "
+        "strategy; a curve further right means larger values." + about,
+        partial(distributions.ecdf_chart, df, metric, label, styles=styles),
+    )
+
+
+def distribution_chart(results: Results, metric: str, *, point: int | None = None) -> Figure:
+    """Violins of any metric over the replications, one per strategy, with every replication.
+
+    Parameters
+    ----------
+    results : Results
+        Results of an experiment (run, or read with :func:`simsales.load_results`).
+    metric : str
+        A metric column (see the metric names of docs/experiments.md); shares
+        are shown in percent. The title names it with its unit.
+    point : int, optional
+        For a sweep: the design point to show (required there, as pooling
+        points would mix different worlds).
+
+    Returns
+    -------
+    Figure
+        The chart, in the experiment's strategy looks; :func:`simsales.plots.style.save_figure`
+        writes it.
+
+    Raises
+    ------
+    ValueError
+        If ``metric`` is not a metric of the results (naming the known ones, with
+        a guess), or ``point`` is missing or not a design point.
+    """
+    return _distribution(results, metric, "violin", point).draw()
+
+
+def ecdf_chart(results: Results, metric: str, *, point: int | None = None) -> Figure:
+    """Empirical distribution functions of any metric over the replications, one per strategy.
+
+    Parameters, return value and errors as for :func:`distribution_chart`.
+    """
+    return _distribution(results, metric, "ecdf", point).draw()
+
+
+def _distribution_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     out = []
-    for metric, stem in SHOWN:
-        label, scale = metric_label(metric)
-        df = _scaled(reps, metric, scale)
-        out.append(
-            Chart(
-                stem,
-                f"{label.capitalize()} in each of the {n} replications, by strategy: violins "
-                "are kernel density estimates, points the replications, black bars the medians.",
-                partial(distributions.violin_chart, df, metric, label),
-            )
-        )
-        out.append(
-            Chart(
-                f"{stem}_ecdf",
-                f"Empirical cumulative distribution of {label} over the {n} replications, "
-                "one curve per strategy; a curve further right means larger values.",
-                partial(distributions.ecdf_chart, df, metric, label),
-            )
-        )
+    for metric in metrics:
+        if metric not in results.replications.columns:  # an older or hand-made table
+            continue
+        out += [_distribution(results, metric, kind, None) for kind in ("violin", "ecdf")]
     return out
 
 
-def _standard_charts(results: Results) -> list[Chart]:
+def _standard_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     reps = results.replications
-    out = _distribution_charts(results)
+    styles = result_styles(results)
+    about = caption_end(results)
+    out = _distribution_charts(results, metrics)
     out.append(
         Chart(
             "losses_by_cause",
             "Mean qualified losses per replication, stacked by cause (status quo, indecision, "
-            "rival, went dark), one bar per strategy.",
-            partial(charts.losses_chart, reps),
+            "rival, went dark), one bar per strategy." + about,
+            partial(charts.losses_chart, reps, styles=styles),
         )
     )
     out.append(
         Chart(
             "orbit_funnel",
-            "Share of all leads that reached each pre-sale orbit (awareness to acquisition), "
-            "pooled over replications, one line per strategy.",
-            partial(charts.funnel_chart, reps),
+            "Share of all leads that reached each pre-sale orbit (awareness to acquisition) "
+            "and that were won, pooled over replications, one line per strategy." + about,
+            partial(charts.funnel_chart, reps, styles=styles),
         )
     )
     comp = results.comparisons
@@ -107,8 +237,9 @@ def _standard_charts(results: Results) -> list[Chart]:
             Chart(
                 "paired_differences",
                 "Paired differences a − b between strategies on the same customers: mean "
-                "over replications with its 95% confidence interval, one panel per metric.",
-                partial(forest.forest_chart, comp, labels),
+                "over replications with its 95% confidence interval, one panel per metric, "
+                "in the colour of strategy a." + about,
+                partial(forest.forest_chart, comp, labels, styles=styles),
             )
         )
     ts = results.timeseries
@@ -117,16 +248,18 @@ def _standard_charts(results: Results) -> list[Chart]:
             Chart(
                 "orbit_occupancy",
                 "Mean number of customers in each orbit (and churned) at the start of each "
-                "month, stacked, one panel per strategy.",
-                partial(charts.occupancy_chart, ts),
+                "month, stacked (pre-sale orbits blue, post-sale orange), one panel per "
+                "strategy." + about,
+                partial(charts.occupancy_chart, ts, styles=styles),
             )
         )
         out.append(
             Chart(
                 "revenue_vs_cost",
                 "Cumulative revenue and cumulative total cost of sales by month, mean over "
-                "replications, one line per strategy (units of the offer's price).",
-                partial(charts.revenue_cost_chart, ts),
+                "replications with its 95% confidence band, one line per strategy (units of "
+                "the offer's price)." + about,
+                partial(charts.revenue_cost_chart, ts, styles=styles),
             )
         )
     return out
@@ -158,7 +291,7 @@ def _undefined_note(summary: pd.DataFrame, metric: str, kind: str) -> str:
     return f" Blank cells: undefined there{why}."
 
 
-def _sweep_charts(results: Results) -> list[Chart]:
+def _sweep_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     params = swept_parameters(results)
     if not params:
         return []
@@ -175,11 +308,14 @@ def _sweep_charts(results: Results) -> list[Chart]:
         else "grid"
     )  # fmt: skip
     defined = set(summary["metric"])
-    for metric, stem in SHOWN:
+    styles = result_styles(results)
+    about = f" Experiment {results.name}."
+    for metric in metrics:
         if metric not in defined:  # an older or hand-made table without it
             continue
+        stem = metric_stem(metric)
         label, scale = metric_label(metric)
-        blank = _undefined_note(summary, metric, kind)
+        blank = _undefined_note(summary, metric, kind) + about
         if len(params) == 1:
             p = params[0]
             out.append(
@@ -196,6 +332,7 @@ def _sweep_charts(results: Results) -> list[Chart]:
                         p,
                         scale=scale,
                         xlabel=parameter_label(p),
+                        styles=styles,
                     ),
                 )
             )
@@ -224,20 +361,39 @@ def _sweep_charts(results: Results) -> list[Chart]:
                         scale=scale,
                         xlabel=parameter_label(x),
                         ylabel=parameter_label(y),
+                        styles=styles,
                     ),
                 )
             )
     return out
 
 
-def result_charts(results: Results) -> list[Chart]:
+def result_charts(results: Results, metrics: Sequence[str] | None = None) -> list[Chart]:
     """Every chart of ``results``, in report order.
 
     A sweep of several design points gets its sweep charts (a line per
     strategy against one swept parameter, or heatmaps over the first two);
     charts that pool replications across design points would mix different
     worlds, so the per-strategy distributions are drawn only without a sweep.
+
+    Parameters
+    ----------
+    results : Results
+        The results.
+    metrics : sequence of str, optional
+        Metrics to chart (violin and ECDF each, or a sweep chart each);
+        default the experiment's ``chart_metrics``. A metric missing from the
+        tables (older results) is skipped.
+
+    Raises
+    ------
+    ValueError
+        If a metric is not a metric name.
     """
+    metrics = list(chart_metrics(results) if metrics is None else metrics)
+    problem = unknown_metrics(metrics)
+    if problem:
+        raise ValueError(problem)
     if _is_sweep(results):
-        return _sweep_charts(results)
-    return _standard_charts(results)
+        return _sweep_charts(results, metrics)
+    return _standard_charts(results, metrics)

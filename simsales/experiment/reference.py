@@ -58,7 +58,9 @@ def _sections(root: type[BaseModel]) -> tuple[list[str], list[Any]]:
             item = get_args(ann)[0] if get_origin(ann) is list else None
             if is_model(ann):  # a table
                 path = f"{where}.{key}" if where else key
-                out.append(_section(f"[{path}]", ann))
+                # inside an array of tables, an inline table of each entry
+                title = f"{key} = {{...}} in {where}" if where.startswith("[[") else f"[{path}]"
+                out.append(_section(title, ann))
                 walk(ann, path)
             elif is_model(item):  # an array of tables
                 title = f"{key} = [...] in {where}" if where else f"[[{key}]]"
@@ -143,8 +145,9 @@ def _metric_section() -> str:
     lines = ["| metric | unit | meaning |", "|---|---|---|"]
     lines += [f"| `{m}` | {u} | {cell(d)} |" for m, (u, d) in METRICS.items()]
     return (
-        "### Metric names\n\nAllowed in `compare_metrics`, `[sensitivity] metrics` and "
-        "`--precision-metric`; every one is a column of the results.\n\n" + "\n".join(lines)
+        "### Metric names\n\nAllowed in `compare_metrics`, `chart_metrics`, "
+        "`[sensitivity] metrics`, `--precision-metric` and `simsales report --metrics`; every "
+        "one is a column of the results.\n\n" + "\n".join(lines)
     )
 
 

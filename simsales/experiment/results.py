@@ -152,41 +152,39 @@ class Results:
 
     # -------------------------------------------------------------- charts
     def conversion_chart(self) -> Figure:
-        """Distribution of conversion across replications, by strategy (violins)."""
-        return self._chart("conversion")
+        """Distribution of conversion across replications, by strategy (violins).
+
+        See :func:`simsales.experiment.figures.distribution_chart` for any metric.
+        """
+        return figures.distribution_chart(self, "conversion")
 
     def cost_of_sale_chart(self) -> Figure:
         """Distribution of cost of sale as a share of first-deal revenue (violins)."""
-        return self._chart("cost_of_sale")
+        return figures.distribution_chart(self, "cost_of_sale_share")
 
     def losses_chart(self) -> Figure:
         """Mean losses per replication, stacked by cause."""
-        return charts.losses_chart(self.replications)
+        return charts.losses_chart(self.replications, styles=figures.result_styles(self))
 
     def funnel_chart(self) -> Figure:
-        """Share of leads reaching each pre-sale orbit."""
-        return charts.funnel_chart(self.replications)
+        """Share of leads reaching each pre-sale orbit, and won."""
+        return charts.funnel_chart(self.replications, styles=figures.result_styles(self))
 
     def occupancy_chart(self) -> Figure:
         """Where customers are, month by month, per strategy (mean over replications)."""
-        return charts.occupancy_chart(self.timeseries)
+        return charts.occupancy_chart(self.timeseries, styles=figures.result_styles(self))
 
     def revenue_cost_chart(self) -> Figure:
         """Cumulative revenue and cost of sales over time, per strategy."""
-        return charts.revenue_cost_chart(self.timeseries)
+        return charts.revenue_cost_chart(self.timeseries, styles=figures.result_styles(self))
 
-    def _chart(self, stem: str) -> Figure:
-        for c in figures.result_charts(self):
-            if c.stem == stem:
-                return c.draw()
-        raise ValueError(f"these results have no {stem!r} chart (a sweep has sweep charts)")
-
-    def chart_list(self) -> list[figures.Chart]:
+    def chart_list(self, metrics: list[str] | None = None) -> list[figures.Chart]:
         """Every chart of these results with its caption, not yet drawn.
 
-        See :func:`simsales.experiment.figures.result_charts`.
+        ``metrics`` replaces the experiment's ``chart_metrics``. See
+        :func:`simsales.experiment.figures.result_charts`.
         """
-        return figures.result_charts(self)
+        return figures.result_charts(self, metrics)
 
     def charts(self) -> dict[str, Figure]:
         """Every chart, drawn, by file stem (a sweep of several points: its sweep charts)."""

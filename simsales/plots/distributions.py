@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import cast
 
 import numpy as np
@@ -11,14 +12,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simsales.plots.style import (
-    colour_map,
-    line_styles,
+    RC,
+    Style,
+    fit_label,
     new_figure,
+    strategy_slots,
     style_axes,
     styled,
+    styles_for,
 )
 
-__all__ = ["ecdf_chart", "strategies", "violin_chart"]
+__all__ = ["ecdf_chart", "strategies", "title_of", "violin_chart"]
 
 
 def strategies(df: pd.DataFrame) -> list[str]:
@@ -34,14 +38,28 @@ def _values(df: pd.DataFrame, metric: str, names: list[str]) -> list[np.ndarray]
     ]  # fmt: skip
 
 
+def title_of(label: str, inches: float) -> str:
+    """A chart's title from a metric's axis label (its unit kept), capitalised and
+    wrapped to fit ``inches``."""
+    return fit_label(label[:1].upper() + label[1:], inches, RC["axes.titlesize"])
+
+
 @styled
-def violin_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
+def violin_chart(
+    df: pd.DataFrame,
+    metric: str,
+    label: str,
+    *,
+    styles: Mapping[str, Style] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Violins of ``metric`` over replications, one per strategy, with every replication.
 
     Each violin is a Gaussian kernel density estimate (Scott's rule); the
-    replications are drawn over it as points (jittered sideways only) and the
-    median as a black bar. A strategy whose values do not vary gets its points
-    and median only (no density exists); undefined values (NaN) are left out.
+    replications are drawn over it as points in the strategy's marker
+    (jittered sideways only) and the median as a black bar. A strategy whose
+    values do not vary gets its points and median only (no density exists);
+    undefined values (NaN) are left out.
 
     Parameters
     ----------
@@ -51,11 +69,18 @@ def violin_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
         Column to show.
     label : str
         Axis label, with units.
+    styles : mapping, optional
+        ``{strategy: Style}`` (an experiment's, see
+        :func:`simsales.plots.style.config_styles`); default by the strategies' names.
+    title : str, optional
+        Default: ``label``, capitalised (the metric with its unit).
     """
     names = strategies(df)
     data = [v[np.isfinite(v)] for v in _values(df, metric, names)]
-    colours = colour_map(names)
-    fig = new_figure(1.1 * len(names) + 2.2, 3.6)
+    looks = styles_for(names, styles)
+    slot, rotation = strategy_slots(len(names))
+    width = slot * len(names) + 2.2
+    fig = new_figure(width, 3.6)
     ax = fig.subplots()
     spread = [k for k, v in enumerate(data) if len(v) >= 2 and np.ptp(v) > 0]
     if spread:
@@ -65,28 +90,35 @@ def violin_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
         )  # fmt: skip
         bodies: list[PolyCollection] = cast(list[PolyCollection], parts["bodies"])
         for body, k in zip(bodies, spread, strict=True):
-            body.set_facecolor(colours[names[k]])
-            body.set_edgecolor(colours[names[k]])
+            body.set_facecolor(looks[names[k]].colour)
+            body.set_edgecolor(looks[names[k]].colour)
             body.set_alpha(0.35)
     rng = np.random.default_rng(0)  # jitter only; not part of any result
     for k, (name, vals) in enumerate(zip(names, data, strict=True), start=1):
         if not len(vals):
             continue
         ax.scatter(
-            k + rng.uniform(-0.08, 0.08, len(vals)), vals, s=8, color=colours[name],
-            alpha=0.8, linewidths=0, zorder=3,
+            k + rng.uniform(-0.08, 0.08, len(vals)), vals, s=10, color=looks[name].colour,
+            marker=looks[name].marker, alpha=0.8, linewidths=0, zorder=4,
         )  # fmt: skip
-        ax.hlines(np.median(vals), k - 0.2, k + 0.2, color="black", linewidth=1.5, zorder=4)
-    ax.set_xticks(range(1, len(names) + 1), names, rotation=20, ha="right")
+        ax.hlines(np.median(vals), k - 0.2, k + 0.2, color="black", linewidth=1.5, zorder=3)
+    ax.set_xticks(range(1, len(names) + 1), names, rotation=rotation, ha="right")
     ax.set_xlim(0.4, len(names) + 0.6)
-    ax.set_ylabel(label)
-    ax.set_title("By strategy, one point per replication")
+    ax.set_ylabel(fit_label(label, 3.0))  # within the figure's height
+    ax.set_title(title or title_of(label, width - 0.8))
     style_axes(ax, "y")
     return fig
 
 
 @styled
-def ecdf_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
+def ecdf_chart(
+    df: pd.DataFrame,
+    metric: str,
+    label: str,
+    *,
+    styles: Mapping[str, Style] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Empirical distribution functions of ``metric`` over replications, one per strategy.
 
     A curve to the right is a strategy whose values are larger; where two
@@ -100,20 +132,23 @@ def ecdf_chart(df: pd.DataFrame, metric: str, label: str) -> Figure:
         Column to show.
     label : str
         Axis label, with units.
+    styles, title :
+        As in :func:`violin_chart`; each curve has its strategy's colour and dash.
     """
     names = strategies(df)
     data = _values(df, metric, names)
+    looks = styles_for(names, styles)
     fig = new_figure(6.0, 3.6)
     ax = fig.subplots()
-    for (colour, dash), name, vals in zip(line_styles(len(names)), names, data, strict=True):
+    for name, vals in zip(names, data, strict=True):
         vals = vals[np.isfinite(vals)]
         if len(vals):
-            ax.ecdf(vals, color=colour, linestyle=dash, label=name)
+            ax.ecdf(vals, color=looks[name].colour, linestyle=looks[name].line, label=name)
     ax.set_xlabel(label)
     ax.set_ylabel("share of replications at or below")
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_ylim(0, 1.02)
-    ax.set_title("Empirical distribution over replications")
+    ax.set_title(title or title_of(label, 4.2))
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
     style_axes(ax, "both")
     return fig

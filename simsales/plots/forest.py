@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simsales.plots.style import PALETTE, new_figure, split_unit, style_axes, styled
+from simsales.plots.style import (
+    RC,
+    Style,
+    fit_label,
+    new_figure,
+    split_unit,
+    style_axes,
+    styled,
+    styles_for,
+)
 
 __all__ = ["forest_chart"]
 
@@ -20,6 +29,8 @@ NEEDED = ("a", "b", "metric", "diff", "diff_ci_low", "diff_ci_high", "n")
 def forest_chart(
     comparisons: pd.DataFrame,
     labels: Mapping[str, tuple[str, float]] | None = None,
+    *,
+    styles: Mapping[str, Style] | None = None,
 ) -> Figure:
     """Paired differences ``a - b`` with their confidence intervals, one panel per metric.
 
@@ -27,7 +38,8 @@ def forest_chart(
     over replications and the whisker its confidence interval (Student t, as
     computed by :func:`simsales.analysis.paired.paired_differences`). The
     vertical line is no difference. A row without an interval (fewer than two
-    replications) shows its point only.
+    replications) shows its point only. A row is drawn in the colour and
+    marker of its strategy ``a``.
 
     Parameters
     ----------
@@ -39,6 +51,8 @@ def forest_chart(
         its axis shows the unit (a difference of percentages in percentage
         points); values are multiplied by ``scale`` (e.g. 100 for a share
         shown in percent). Default: the metric name, scale 1.
+    styles : mapping, optional
+        ``{strategy: Style}``; default by the strategies' names.
     """
     missing = [c for c in NEEDED if c not in comparisons.columns]
     if missing:
@@ -48,6 +62,8 @@ def forest_chart(
     labels = labels or {}
     metrics = [str(m) for m in pd.unique(comparisons["metric"])]
     pairs = list(dict.fromkeys(zip(comparisons["a"], comparisons["b"], strict=True)))
+    names = list(dict.fromkeys(str(s) for pair in pairs for s in pair))
+    looks = styles_for(names, styles)
     ncol = min(3, len(metrics))
     nrow = -(-len(metrics) // ncol)
     fig = new_figure(3.3 * ncol + 1.4, (0.35 * len(pairs) + 1.3) * nrow)
@@ -62,11 +78,18 @@ def forest_chart(
         lo = part["diff_ci_low"].to_numpy(dtype=float) * scale
         hi = part["diff_ci_high"].to_numpy(dtype=float) * scale
         ok = np.isfinite(lo) & np.isfinite(hi)
-        ax.hlines(y[rows][ok], lo[ok], hi[ok], color=PALETTE[0], linewidth=1.6)
-        ax.plot(mid, y[rows], "o", color=PALETTE[0], markersize=4.5, zorder=3)
+        colours = [looks[str(a)].colour for a in part["a"]]
+        ax.hlines(y[rows][ok], lo[ok], hi[ok], color=np.array(colours)[ok], linewidth=1.6)
+        of_a = part["a"].astype(str).to_numpy()
+        for a in dict.fromkeys(of_a):  # one set of points per strategy a
+            look, mine = looks[a], of_a == a
+            ax.plot(
+                mid[mine], y[rows][mine], linestyle="", marker=look.marker, color=look.colour,
+                markersize=5, zorder=3,
+            )  # fmt: skip
         ax.axvline(0.0, color="0.4", linewidth=0.8, zorder=1)
         name, unit = split_unit(label)
-        ax.set_title(name)
+        ax.set_title(fit_label(name, 3.0, RC["axes.titlesize"]))
         ax.set_xlabel(
             f"a − b ({'percentage points' if unit == '%' else unit})" if unit else "a − b"
         )

@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from simsales.plots.style import MARKERS, PALETTE, new_figure, style_axes, styled
+from simsales.plots.style import Style, new_figure, style_axes, styled, styles_for
 
 __all__ = ["Boxes", "map_axes", "parameter_columns", "win_region_chart"]
 
@@ -57,6 +57,7 @@ def win_region_chart(
     y: str | None = None,
     order: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
+    styles: Mapping[str, Style] | None = None,
 ) -> Figure:
     """Each world as a point at its parameter values, coloured and shaped by the
     strategy best there; PRIM boxes as dashed rectangles in the strategy's colour.
@@ -73,10 +74,13 @@ def win_region_chart(
     x, y : str, optional
         Parameters on the axes; default from :func:`map_axes`.
     order : sequence of str, optional
-        Strategies in the order of the experiment (fixes their colours);
+        Strategies in the order of the experiment (the legend's order);
         default order of first appearance, then those only in ``boxes``.
     labels : mapping, optional
         ``{parameter: axis label with units}``; default the key path.
+    styles : mapping, optional
+        ``{strategy: Style}`` (colour and marker of each strategy's worlds);
+        default by the strategies' names.
     """
     if "best" not in worlds.columns:
         raise ValueError("robustness table has no 'best' column")
@@ -92,7 +96,7 @@ def win_region_chart(
     names = list(order or [])
     names += [s for s in pd.unique(best) if s not in names]
     names += [str(s) for s in boxes if s not in names]
-    style = {s: (PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)]) for k, s in enumerate(names)}
+    looks = styles_for(names, styles)
     fig = new_figure(6.6, 4.4 if y is not None else 0.45 * len(names) + 1.6)
     ax = fig.subplots()
     xv = worlds[x].to_numpy(dtype=float)
@@ -106,16 +110,16 @@ def win_region_chart(
         mask = (best == s).to_numpy()
         if not mask.any():
             continue
-        colour, marker = style[s]
         ax.scatter(
-            xv[mask], yv[mask], s=14, color=colour, marker=marker, alpha=0.75, linewidths=0,
+            xv[mask], yv[mask], s=14, color=looks[s].colour, marker=looks[s].marker, alpha=0.75,
+            linewidths=0,
             label=f"{s} ({100 * mask.sum() / n:.0f}% of worlds)",
         )  # fmt: skip
     xlim, ylim = (np.nanmin(xv), np.nanmax(xv)), (np.nanmin(yv), np.nanmax(yv))
     for s, box in boxes.items():
         if x not in box and (y is None or y not in box):
             continue
-        colour = style[str(s)][0]
+        colour = looks[str(s)].colour
         x0, x1 = box.get(x, xlim)
         y0, y1 = box.get(y, ylim) if y is not None else (ylim[0] - 0.4, ylim[1] + 0.4)
         rect = Rectangle(

@@ -20,12 +20,25 @@ second-order elementary effects methods. Energy and Buildings 68, 741-750.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simsales.plots.style import MARKERS, PALETTE, new_figure, split_unit, style_axes, styled
+from simsales.plots.style import (
+    CMAP,
+    MARKERS,
+    Style,
+    mark_panel,
+    new_figure,
+    split_unit,
+    style_axes,
+    styled,
+    styles_for,
+)
 
 __all__ = ["MORRIS_COLUMNS", "SOBOL_COLUMNS", "morris_chart", "sobol_chart"]
 
@@ -55,10 +68,17 @@ def _panels(n: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
 
 
 @styled
-def sobol_chart(table: pd.DataFrame, metric: str, label: str | None = None) -> Figure:
+def sobol_chart(
+    table: pd.DataFrame,
+    metric: str,
+    label: str | None = None,
+    *,
+    styles: Mapping[str, Style] | None = None,
+) -> Figure:
     """First-order (S1) and total (ST) Sobol indices of ``metric``, per strategy.
 
-    Bars are the estimates, whiskers their confidence intervals (``S1_conf``,
+    Bars are the estimates (S1 dark grey, ST light grey: colours name
+    strategies), whiskers their confidence intervals (``S1_conf``,
     ``ST_conf``). ST much larger than S1 means the parameter acts through
     interactions. Estimates can fall slightly below 0 or above 1 by sampling
     error; they are drawn as estimated.
@@ -71,15 +91,19 @@ def sobol_chart(table: pd.DataFrame, metric: str, label: str | None = None) -> F
         The output metric.
     label : str, optional
         The metric's name for the title; default ``metric``.
+    styles : mapping, optional
+        ``{strategy: Style}``: each panel has a bar in its strategy's colour
+        along its top; default by the strategies' names.
     """
     part = _select(table, metric, SOBOL_COLUMNS)
     names = [str(s) for s in pd.unique(part["strategy"])]
+    looks = styles_for(names, styles)
     params = [str(p) for p in pd.unique(part["parameter"])]
     fig, axes = _panels(len(names), max(3.0, 0.55 * len(params) + 1.2), 3.2)
     x = np.arange(len(params))
     for ax, name in zip(axes, names, strict=True):
         s = part[part["strategy"] == name].set_index("parameter").reindex(params)
-        for k, (col, colour) in enumerate((("S1", PALETTE[0]), ("ST", PALETTE[1]))):
+        for k, (col, colour) in enumerate((("S1", "0.25"), ("ST", "0.65"))):
             ax.bar(
                 x + (k - 0.5) * 0.38, s[col].to_numpy(dtype=float), width=0.38,
                 yerr=s[f"{col}_conf"].to_numpy(dtype=float), color=colour,
@@ -91,6 +115,7 @@ def sobol_chart(table: pd.DataFrame, metric: str, label: str | None = None) -> F
         ax.set_ylabel("Sobol index (share of variance)")
         ax.set_title(name)
         style_axes(ax, "y")
+        mark_panel(ax, looks[name])
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right upper")
     fig.suptitle(f"Sobol indices of {label or metric} (95% CI)")
@@ -98,7 +123,14 @@ def sobol_chart(table: pd.DataFrame, metric: str, label: str | None = None) -> F
 
 
 @styled
-def morris_chart(table: pd.DataFrame, metric: str, label: str, scale: float = 1.0) -> Figure:
+def morris_chart(
+    table: pd.DataFrame,
+    metric: str,
+    label: str,
+    scale: float = 1.0,
+    *,
+    styles: Mapping[str, Style] | None = None,
+) -> Figure:
     """Morris screening of ``metric``: μ* (importance) against σ (non-linearity,
     interactions), one point per parameter, one panel per strategy.
 
@@ -118,20 +150,27 @@ def morris_chart(table: pd.DataFrame, metric: str, label: str, scale: float = 1.
         effects on the unit hypercube).
     scale : float
         Multiplies μ*, σ and the CI (100 for a share in percent).
+    styles : mapping, optional
+        ``{strategy: Style}``: each panel has a bar in its strategy's colour
+        along its top; default by the strategies' names. Points are coloured
+        (viridis, never a strategy's colour) and shaped by parameter.
     """
     part = _select(table, metric, MORRIS_COLUMNS)
     title, unit = split_unit(label)
     unit = "percentage points" if unit == "%" else unit
     names = [str(s) for s in pd.unique(part["strategy"])]
+    looks = styles_for(names, styles)
     params = [str(p) for p in pd.unique(part["parameter"])]
     fig, axes = _panels(len(names), 3.6, 3.2)
+    cmap = matplotlib.colormaps[CMAP]
+    colours = [cmap(0.85 * k / max(1, len(params) - 1)) for k in range(len(params))]
     for ax, name in zip(axes, names, strict=True):
         s = part[part["strategy"] == name].set_index("parameter").reindex(params)
         mu = s["mu_star"].to_numpy(dtype=float) * scale
         sd = s["sigma"].to_numpy(dtype=float) * scale
         conf = s["mu_star_conf"].to_numpy(dtype=float) * scale
         for k, p in enumerate(params):
-            colour, marker = PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)]
+            colour, marker = colours[k], MARKERS[k % len(MARKERS)]
             ax.errorbar(
                 mu[k], sd[k], xerr=conf[k], fmt=marker, color=colour, markersize=5,
                 elinewidth=1.0, capsize=2, label=p,
@@ -144,6 +183,7 @@ def morris_chart(table: pd.DataFrame, metric: str, label: str, scale: float = 1.
         ax.set_ylabel(f"σ ({unit})" if unit else "σ")
         ax.set_title(name)
         style_axes(ax, "both")
+        mark_panel(ax, looks[name])
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center")
     fig.suptitle(f"Morris screening of {title}: elementary effects over each parameter's range")

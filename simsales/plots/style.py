@@ -6,9 +6,11 @@ runs inside :func:`styled`, which applies :data:`RC` while the figure is built;
 read at save time (font embedding, SVG ids) are the same everywhere.
 
 The palette is Okabe & Ito's (2008), safe for the common colour-vision
-deficiencies; lines also change dash after eight series and scatter markers
-change shape, so no chart relies on colour alone. Continuous values use
-``viridis`` (perceptually uniform, readable in grey and by colour-blind readers).
+deficiencies. Continuous values use ``viridis`` (perceptually uniform,
+readable in grey and by colour-blind readers).
+
+A strategy's look (colour, dash, marker) comes from :mod:`simsales.plots.looks`,
+whose names this module re-exports.
 
 References
 ----------
@@ -19,7 +21,7 @@ and presentations that are friendly to colorblind people. https://jfly.uni-koeln
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial, wraps
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, cast
@@ -31,29 +33,51 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simsales.experiment.files import atomic_write
+from simsales.plots.looks import (
+    BUILTIN_STYLES,
+    DASH_NAMES,
+    DASHES,
+    MARKERS,
+    OTHER_COLOURS,
+    Style,
+    config_styles,
+    line_code,
+    strategy_style,
+    strategy_styles,
+    styles_for,
+    variant_of,
+)
 
 __all__ = [
+    "BUILTIN_STYLES",
     "CMAP",
+    "DASHES",
+    "DASH_NAMES",
     "DPI",
     "FORMATS",
     "MARKERS",
+    "OTHER_COLOURS",
     "PALETTE",
     "RC",
-    "colour_map",
+    "Style",
+    "config_styles",
     "fit_label",
     "label_grid",
-    "line_styles",
+    "line_code",
+    "mark_panel",
     "new_figure",
     "save_figure",
     "split_unit",
+    "strategy_style",
+    "strategy_styles",
     "style_axes",
     "styled",
+    "styles_for",
+    "variant_of",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (yellow last: weakest on white).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
-#: Marker shapes, so categories differ in shape as well as colour.
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 #: Colour map of continuous values.
 CMAP = "viridis"
 #: Resolution of PNG files.
@@ -172,17 +196,22 @@ def split_unit(label: str) -> tuple[str, str]:
     return label, ""
 
 
-def colour_map(names: Iterable[str]) -> dict[str, str]:
-    """A palette colour per name, in order (the same order gives the same colours)."""
-    return {n: PALETTE[k % len(PALETTE)] for k, n in enumerate(names)}
+def strategy_slots(n: int) -> tuple[float, int]:
+    """Inches per strategy along an axis of ``n`` strategies, and the rotation of their
+    names: roomy for a few; for many, narrower slots with steeper names so that the
+    figure stays about eight inches wide."""
+    if n <= 5:
+        return 1.1, 20
+    return max(0.6, 6.0 / n), 40
 
 
-def line_styles(n: int) -> list[tuple[str, str]]:
-    """(colour, linestyle) for ``n`` series: the palette solid, then dotted, dashed..."""
-    dashes = ["-", ":", "--", "-."]
-    return [
-        (PALETTE[k % len(PALETTE)], dashes[(k // len(PALETTE)) % len(dashes)]) for k in range(n)
-    ]
+def mark_panel(ax: Axes, style: Style) -> None:
+    """Mark a panel that shows one strategy: a bar of its colour and dash along the top."""
+    top = ax.spines["top"]
+    top.set_visible(True)
+    top.set_color(style.colour)
+    top.set_linewidth(3.0)
+    top.set_linestyle(cast(Any, style.line))  # one of DASHES
 
 
 def _savefig(fig: Figure, fmt: str, metadata: dict[str, Any], path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -12,13 +13,16 @@ from scipy import stats
 
 from simsales.plots.style import (
     CMAP,
+    RC,
+    Style,
     fit_label,
     label_grid,
-    line_styles,
+    mark_panel,
     new_figure,
     split_unit,
     style_axes,
     styled,
+    styles_for,
 )
 
 __all__ = ["heatmap_is_logarithmic", "point_means", "sweep_heatmap", "sweep_line_chart"]
@@ -79,6 +83,7 @@ def sweep_line_chart(
     *,
     scale: float = 1.0,
     xlabel: str | None = None,
+    styles: Mapping[str, Style] | None = None,
 ) -> Figure:
     """Mean of ``metric`` against a swept parameter, one line per strategy, CI band.
 
@@ -100,6 +105,9 @@ def sweep_line_chart(
         Multiplies the metric (100 for a share in percent).
     xlabel : str, optional
         Axis label of the parameter, with units; default its key path.
+    styles : mapping, optional
+        ``{strategy: Style}``: each line in its strategy's colour, dash and
+        marker; default by the strategies' names.
     """
     df = point_means(summary, points, metric)
     if parameter not in df.columns:
@@ -110,10 +118,12 @@ def sweep_line_chart(
             f"several design points share a value of {parameter!r} (other parameters "
             "vary too); draw a heatmap instead"
         )
+    looks = styles_for(names, styles)
     fig = new_figure(6.4, 3.8)
     ax = fig.subplots()
     cat = _categories(df[parameter])
-    for (colour, dash), name in zip(line_styles(len(names)), names, strict=True):
+    for name in names:
+        colour, dash, marker = looks[name].colour, looks[name].line, looks[name].marker
         s = df[df["strategy"] == name]
         x = _positions(s[parameter], cat)
         s, x = s.iloc[np.argsort(x, kind="stable")], np.sort(x, kind="stable")
@@ -122,13 +132,13 @@ def sweep_line_chart(
         ax.fill_between(x, lo, hi, color=colour, alpha=0.18, linewidth=0)
         ax.plot(
             x, s["mean"].to_numpy(dtype=float) * scale, color=colour, linestyle=dash,
-            marker="o", markersize=3, label=name,
+            marker=marker, markersize=4, label=name,
         )  # fmt: skip
     if cat is not None:
         ax.set_xticks(range(len(cat)), cat)
     ax.set_xlabel(xlabel or parameter)
     ax.set_ylabel(label)
-    ax.set_title("Across the sweep: mean and 95% CI band")
+    ax.set_title(fit_label(f"{label[:1].upper()}{label[1:]}: mean and 95% CI band", 4.4, 10))
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
     style_axes(ax, "both")
     return fig
@@ -172,6 +182,7 @@ def sweep_heatmap(
     scale: float = 1.0,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    styles: Mapping[str, Style] | None = None,
 ) -> Figure:
     """Heatmap of the mean of ``metric`` over two swept parameters, one panel per strategy.
 
@@ -193,12 +204,16 @@ def sweep_heatmap(
         The two swept parameters (columns of ``points``).
     xlabel, ylabel : str, optional
         Their axis labels, with units; default their key paths.
+    styles : mapping, optional
+        ``{strategy: Style}``: each panel has a bar in its strategy's colour
+        along its top; default by the strategies' names.
     """
     df = point_means(summary, points, metric)
     for p in (x, y):
         if p not in df.columns:
             raise ValueError(f"parameter {p!r} is not a column of the design points")
     names = [str(s) for s in pd.unique(df["strategy"])]
+    looks = styles_for(names, styles)
     norm = _colour_norm(df["mean"].to_numpy(dtype=float) * scale)
     log = isinstance(norm, colors.LogNorm)
     ncol = min(3, len(names))
@@ -233,6 +248,7 @@ def sweep_heatmap(
             )
         ax.set_title(name)
         style_axes(ax, "")
+        mark_panel(ax, looks[name])
     label_grid(axes, len(names), xlabel or x, ylabel or y)
     if mesh is not None:
         name, unit = split_unit(label)
@@ -241,5 +257,6 @@ def sweep_heatmap(
         bar = f"{name} ({unit})" if unit else name
         # along the bar: 0.9 of the axes' height, within the figure's
         fig.colorbar(mesh, ax=axes, label=fit_label(bar, 0.8 * (2.9 * nrow + 0.5)), shrink=0.9)
-    fig.suptitle(f"{split_unit(label)[0]} over the sweep (mean over replications)")
+    title = f"{label[:1].upper()}{label[1:]} over the sweep (mean over replications)"
+    fig.suptitle(fit_label(title, 3.2 * ncol + 1.0, RC["figure.titlesize"]))
     return fig

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
-from simsales.experiment.figures import Chart
+from simsales.experiment.config import unknown_metrics
+from simsales.experiment.figures import Chart, caption_end, result_styles
 from simsales.experiment.files import atomic_write
 from simsales.experiment.labels import metric_label, parameter_label
 from simsales.experiment.results import Results, load_results, not_results
 from simsales.plots import regions
 from simsales.plots import sensitivity as sens_charts
 from simsales.plots.forest import forest_chart
-from simsales.plots.style import save_figure, split_unit
+from simsales.plots.style import Style, save_figure, split_unit
 from simsales.reporting import sections
 from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
@@ -26,7 +27,7 @@ __all__ = ["extra_charts", "write_report"]
 HTML, MARKDOWN = "report.html", "report.md"
 
 
-def _sensitivity_charts(extras: Extras) -> list[Chart]:
+def _sensitivity_charts(extras: Extras, styles: Mapping[str, Style] | None = None) -> list[Chart]:
     table = extras.sensitivity
     if table is None:
         return []
@@ -41,7 +42,9 @@ def _sensitivity_charts(extras: Extras) -> list[Chart]:
                     f"sobol_{metric}",
                     f"First-order (S1) and total (ST) Sobol indices of {label} for each "
                     f"parameter, one panel per strategy ({strategies}); whiskers are 95% CIs.",
-                    partial(sens_charts.sobol_chart, table, metric, split_unit(label)[0]),
+                    partial(
+                        sens_charts.sobol_chart, table, metric, split_unit(label)[0], styles=styles
+                    ),
                 )
             )
         else:
@@ -51,13 +54,15 @@ def _sensitivity_charts(extras: Extras) -> list[Chart]:
                     f"Morris screening of {label}: μ* (overall influence) against σ "
                     f"(non-linearity, interactions) per parameter, one panel per strategy "
                     f"({strategies}); whiskers are 95% CIs of μ*.",
-                    partial(sens_charts.morris_chart, table, metric, label, scale),
+                    partial(sens_charts.morris_chart, table, metric, label, scale, styles=styles),
                 )
             )
     return out
 
 
-def _robustness_chart(extras: Extras, order: list[str]) -> Chart | None:
+def _robustness_chart(
+    extras: Extras, order: list[str], styles: Mapping[str, Style] | None = None
+) -> Chart | None:
     worlds = extras.robustness
     if worlds is None:
         return None
@@ -75,14 +80,17 @@ def _robustness_chart(extras: Extras, order: list[str]) -> Chart | None:
             y=shown[1] if len(shown) > 1 else None,
             order=order,
             labels={p: parameter_label(p) for p in shown},
+            styles=styles,
         ),
     )
 
 
-def extra_charts(extras: Extras, order: list[str]) -> list[Chart]:
+def extra_charts(
+    extras: Extras, order: list[str], styles: Mapping[str, Style] | None = None
+) -> list[Chart]:
     """Charts of the optional inputs: sensitivity indices and the win-region map."""
-    found = _sensitivity_charts(extras)
-    robust = _robustness_chart(extras, order)
+    found = _sensitivity_charts(extras, styles)
+    robust = _robustness_chart(extras, order, styles)
     return found + ([robust] if robust else [])
 
 
@@ -103,7 +111,11 @@ def _draw(directory: Path, charts: list[Chart], keep: Collection[str]) -> dict[s
 
 
 def write_report(
-    directory: str | Path, results: Results | None = None, *, keep: Collection[str] = ()
+    directory: str | Path,
+    results: Results | None = None,
+    *,
+    keep: Collection[str] = (),
+    metrics: Sequence[str] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` into a results folder.
 
@@ -127,6 +139,9 @@ def write_report(
         Stems of charts already drawn in ``directory`` from these very results
         (e.g. by :meth:`Results.save` just before), kept as they are; every
         other chart is drawn.
+    metrics : sequence of str, optional
+        Metrics to chart (violins and ECDFs, or sweep charts) instead of the
+        experiment's ``chart_metrics``.
 
     Returns
     -------
@@ -136,8 +151,12 @@ def write_report(
     Raises
     ------
     ReportError
-        If ``directory`` holds no results, or an optional input is malformed.
+        If ``directory`` holds no results, an optional input is malformed, or a
+        metric is not a metric name.
     """
+    problem = unknown_metrics(metrics or [])
+    if problem:
+        raise ReportError(f"metrics: {problem}")
     d = Path(directory)
     if results is None:
         problem = not_results(d)
@@ -151,7 +170,8 @@ def write_report(
             raise ReportError(f"{str(d)!r}: cannot create or use it as a folder ({e})") from None
     extras = read_extras(d, results.results_id)
     order = [str(s) for s in results.replications["strategy"].unique()]
-    standard = results.chart_list()
+    styles = result_styles(results)
+    standard = results.chart_list(list(metrics) if metrics is not None else None)
     forest = next((c for c in standard if c.stem == "paired_differences"), None)
     others = [c for c in standard if c is not forest]
     comp = report_comparisons(results)
@@ -161,12 +181,12 @@ def write_report(
             "paired_differences",
             f"Paired differences between each strategy and {comp.reference} on the same "
             "customers: mean over replications with its 95% confidence interval, one panel "
-            "per metric.",
-            partial(forest_chart, comp.table, labels),
+            "per metric, each row in the colour of its strategy." + caption_end(results),
+            partial(forest_chart, comp.table, labels, styles=styles),
         )
         standard = [*standard, forest]
-    sens = _sensitivity_charts(extras)
-    robust = _robustness_chart(extras, order)
+    sens = _sensitivity_charts(extras, styles)
+    robust = _robustness_chart(extras, order, styles)
     pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
     parts: list[Section | None] = [
         sections.experiment(results),
