@@ -162,3 +162,25 @@ def test_table_names_an_unknown_metric_and_suggests_the_right_one(tmp_path):
     with pytest.raises(ValueError, match=r"'conversoin' \(did you mean 'conversion'\?\)"):
         res.table(["conversoin"])
     assert list(res.table(["conversion", "wins"]).columns) == ["conversion", "wins"]
+
+
+def test_fingerprint_follows_the_numbers_not_how_they_are_shown():
+    base = simsales.Experiment.model_validate(
+        {"name": "f", "seed": 1, "strategies": [{"name": "push"}, {"name": "insight"}]}
+    )
+    shown = simsales.Experiment.model_validate(
+        {
+            "name": "f",
+            "seed": 1,
+            "description": "another caption",
+            "chart_metrics": ["cost_per_win"],
+            "compare": [["insight", "push"]],
+            "strategies": [
+                {"name": "push", "style": {"colour": "#000000", "line": "--", "marker": "s"}},
+                {"name": "insight"},
+            ],
+        }
+    )
+    reseeded = base.model_copy(update={"seed": 2})
+    assert fingerprint(shown) == fingerprint(base)
+    assert fingerprint(reseeded) != fingerprint(base)

@@ -30,14 +30,25 @@ class StoreError(ValueError):
     """An output folder that cannot be resumed (it holds another experiment)."""
 
 
+#: Top-level keys that change how results are shown, never a replication's numbers.
+_NOT_NUMBERS = ("replications", "description", "compare", "compare_metrics", "chart_metrics")
+
+
 def fingerprint(config: Experiment) -> str:
     """Hash of everything that determines a replication's numbers.
 
-    ``replications`` is left out: a run may be resumed with more of them.
+    ``replications`` is left out: a run may be resumed with more of them. So are
+    the keys that only say how results are shown or compared (``description``,
+    ``compare``, ``compare_metrics``, ``chart_metrics`` and each strategy's
+    ``style``): changing them and running again into the same folder is a run of
+    the same experiment.
     """
     data = config.model_dump(mode="json")
-    data.pop("replications", None)
-    data.pop("description", None)
+    for key in _NOT_NUMBERS:
+        data.pop(key, None)
+    for strategy in data.get("strategies", []):
+        if isinstance(strategy, dict):
+            strategy.pop("style", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
