@@ -544,12 +544,14 @@ def _looks(res) -> dict[str, dict[str, tuple]]:
     for s, c in zip(order, dots, strict=True):
         out.setdefault(s, {})["violin"] = (to_hex(c.get_facecolor()[0]), _marker_of(c))
     for line in simsales.ecdf_chart(res, "revenue_total").axes[0].get_lines():
-        out[line.get_label()]["ecdf"] = (to_hex(line.get_color()), line.get_linestyle())
+        look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
+        out[line.get_label()]["ecdf"] = look
     for line in res.funnel_chart().axes[0].get_lines():
         look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
         out[line.get_label()]["funnel"] = look
     for line in res.revenue_cost_chart().axes[0].get_lines():
-        out[line.get_label()]["revenue"] = (to_hex(line.get_color()), line.get_linestyle())
+        look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
+        out[line.get_label()]["revenue"] = look
     return out
 
 
@@ -562,8 +564,9 @@ def test_a_strategy_looks_the_same_in_every_figure_whatever_the_file_order(res):
         colours = {look[0] for look in looks.values()}
         assert len(colours) == 1, (s, looks)  # one colour in every chart
         assert looks["violin"][1] == looks["funnel"][2]  # one marker
-        assert looks["ecdf"][1] == looks["funnel"][1] == looks["revenue"][1]  # one dash
-    assert one["push"]["ecdf"] == ("#d55e00", "-")  # the built-in's fixed look
+        # one dash and one marker in every line chart: colour is never the only cue
+        assert looks["ecdf"] == looks["funnel"] == looks["revenue"]
+    assert one["push"]["ecdf"] == ("#d55e00", "-", "o")  # the built-in's fixed look
     variant = one["insight_full_orbit"]["funnel"]
     assert variant[0] == "#0072b2" and variant[1:] != ("-", "D")  # insight's colour, own dash
     # three strategies, three looks in each chart
@@ -575,7 +578,7 @@ def test_a_style_set_in_the_experiment_is_used_by_every_chart(res):
     mine = {"gallery_demo": {"colour": "#F0E442", "line": ":", "marker": "*"}}
     looks = _looks(_as_project(res, PROJECT, list(PROJECT.values()), styles=mine))
     assert looks["gallery_demo"]["violin"] == ("#f0e442", "*")
-    assert looks["gallery_demo"]["ecdf"] == ("#f0e442", ":")
+    assert looks["gallery_demo"]["ecdf"] == ("#f0e442", ":", "*")
     assert looks["gallery_demo"]["funnel"] == ("#f0e442", ":", "*")
 
 

@@ -204,7 +204,7 @@ def revenue_cost_chart(ts: pd.DataFrame, *, styles: Mapping[str, Style] | None =
     """Cumulative revenue and total cost of sales by month, per strategy (two panels).
 
     Each line is the mean over replications of the cumulative sums, in its
-    strategy's colour and dash; the band around it is the 95% confidence
+    strategy's colour, dash and marker; the band around it is the 95% confidence
     interval of that mean (Student t over the replications; none with one).
     """
     names = strategies(ts)
@@ -221,7 +221,10 @@ def revenue_cost_chart(ts: pd.DataFrame, *, styles: Mapping[str, Style] | None =
             months = band.index.to_numpy(dtype=float)
             mean, lo, hi = (np.array([b[k] for b in band]) for k in range(3))
             ax.fill_between(months, lo, hi, color=look.colour, alpha=0.15, linewidth=0)
-            ax.plot(months, mean, color=look.colour, linestyle=look.line, label=s)
+            ax.plot(
+                months, mean, color=look.colour, linestyle=look.line, marker=look.marker,
+                markevery=max(1, len(months) // 8), markersize=4, label=s,
+            )  # fmt: skip
     ax_rev.set_title("cumulative revenue")
     ax_cost.set_title("cumulative total cost of sales")
     for ax in (ax_rev, ax_cost):

@@ -133,7 +133,7 @@ def ecdf_chart(
     label : str
         Axis label, with units.
     styles, title :
-        As in :func:`violin_chart`; each curve has its strategy's colour and dash.
+        As in :func:`violin_chart`; each curve has its strategy's colour, dash and marker.
     """
     names = strategies(df)
     data = _values(df, metric, names)
@@ -143,7 +143,11 @@ def ecdf_chart(
     for name, vals in zip(names, data, strict=True):
         vals = vals[np.isfinite(vals)]
         if len(vals):
-            ax.ecdf(vals, color=looks[name].colour, linestyle=looks[name].line, label=name)
+            look = looks[name]
+            ax.ecdf(
+                vals, color=look.colour, linestyle=look.line, marker=look.marker,
+                markevery=0.12, markersize=4, label=name,
+            )  # fmt: skip
     ax.set_xlabel(label)
     ax.set_ylabel("share of replications at or below")
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
