@@ -260,19 +260,18 @@ def _executor(backend: str, workers: int, scheduler: str | None) -> Iterator[Exe
 @contextmanager
 def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
-        from distributed import Client, LocalCluster
-    except ImportError:
+        from distributed import Client
+
+        from simsales.experiment.cluster import local_cluster
+    except ImportError as e:
         raise RuntimeError(
-            "the dask backend needs the optional extra: pip install 'simsales[dask]'"
+            f"the dask backend needs the optional extra: pip install 'simsales[dask]' ({e})"
         ) from None
     if scheduler:
         client = Client(scheduler)
         cluster = None
-    else:  # a local cluster on this machine only, without a dashboard
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None,
-        )  # fmt: skip
+    else:  # this run's own cluster: TLS with credentials made for it, no HTTP port
+        cluster = local_cluster(workers)
         client = Client(cluster)
     try:
         yield client.get_executor()
