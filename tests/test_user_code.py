@@ -198,3 +198,24 @@ def test_a_planted_package_name_next_to_the_experiment_is_not_imported(tmp_path:
     assert res.returncode == 0, res.stdout + res.stderr
     assert not marker.exists()
     assert (tmp_path / "out" / "replications.parquet").is_file()
+
+
+def test_list_strategies_of_an_experiment_loads_its_modules(tmp_path: Path):
+    name, strategy = _unique("marks"), _unique("strat")
+    _module(tmp_path, name, strategy)
+    exp = _experiment(tmp_path, [f"{name}.py"], [strategy])
+    res = CliRunner().invoke(app, ["list", "strategies", "--experiment", str(exp)])
+    assert res.exit_code == 0, res.output
+    assert "loading user modules:" in res.output and strategy in res.output
+
+
+def test_reading_a_stored_config_imports_no_module(tmp_path: Path):
+    # a results folder's manifest names the modules it ran with: telling whose
+    # results a folder holds must not run them
+    from simsales.experiment.folder import manifest_fingerprint
+
+    name, strategy = _unique("marks"), _unique("strat")
+    path = _module(tmp_path, name, strategy)
+    config = {"name": "old", "seed": 1, "modules": [str(path)], "strategies": [{"name": strategy}]}
+    assert manifest_fingerprint({"config": config}) is not None
+    assert not (tmp_path / f"{name}.imported").exists()
