@@ -25,6 +25,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "ecdf_chart": ("simsales.experiment.figures", "ecdf_chart"),
     "ConfigError": ("simsales.experiment.loader", "ConfigError"),
     "load_experiment": ("simsales.experiment.loader", "load_experiment"),
+    "load_modules": ("simsales.experiment.loader", "load_modules"),
     "Results": ("simsales.experiment.results", "Results"),
     "load_results": ("simsales.experiment.results", "load_results"),
     "Action": ("simsales.model.actions", "Action"),
@@ -62,6 +63,7 @@ __all__ = [
     "distribution_chart",
     "ecdf_chart",
     "load_experiment",
+    "load_modules",
     "load_results",
     "make_strategy",
     "register_strategy",
@@ -93,7 +95,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from simsales.experiment.api import run
     from simsales.experiment.config import Experiment
     from simsales.experiment.figures import distribution_chart, ecdf_chart
-    from simsales.experiment.loader import ConfigError, load_experiment
+    from simsales.experiment.loader import ConfigError, load_experiment, load_modules
     from simsales.experiment.results import Results, load_results
     from simsales.model.actions import Action, SellerView
     from simsales.model.orbits import Ending, Orbit

@@ -91,8 +91,8 @@ def test_a_second_module_cannot_take_a_registered_name(exp: Path, tmp_path: Path
     other.write_text(MODULE)  # same strategy name, another file
     bad = tmp_path / "bad.toml"
     bad.write_text(EXPERIMENT.replace("my_strategies.py", "other.py"))
-    simsales.load_experiment(exp)  # registers the first
-    res = CliRunner().invoke(app, ["validate", str(bad)])
+    simsales.load_modules(simsales.load_experiment(exp))  # registers the first
+    res = CliRunner().invoke(app, ["validate", "--load-modules", str(bad)])
     assert res.exit_code == 2
     assert "already registered" in res.output
 
@@ -106,7 +106,9 @@ def test_dotted_module_found_next_to_the_experiment(tmp_path: Path):
         'name = "d"\nseed = 1\nmodules = ["dotted_strats_for_test"]\n'
         '[[strategies]]\nname = "dotted_demo_for_test"\n'
     )
-    assert simsales.load_experiment(f).strategy_names == ["dotted_demo_for_test"]
+    config = simsales.load_modules(simsales.load_experiment(f))
+    assert config.strategy_names == ["dotted_demo_for_test"]
+    assert "dotted_demo_for_test" in simsales.available_strategies()
 
 
 def test_builtin_names_cannot_be_replaced():

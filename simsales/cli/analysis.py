@@ -20,6 +20,7 @@ from simsales.cli.common import (
     _difference,
     _interval,
     _load,
+    _load_modules,
     _out_folder,
     _report_failures,
     _say,
@@ -113,12 +114,14 @@ def sensitivity(
         out.print(f"sensitivity analysis written to {target}/")
         return
     config = _load(file, replications=replications, seed=seed)
-    if config.sensitivity is None:
+    sensitivity = config.sensitivity
+    if sensitivity is None:
         raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
+    config = _load_modules(file, config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     _claim(target, config, overwrite)
     _out_folder(target)
-    points = config.sensitivity.points
+    points = sensitivity.points
     try:
         with running(target, show_traceback=show_traceback), progress_bar() as progress:
             task = progress.add_task(
@@ -325,7 +328,7 @@ def select_command(
     target = source
     config = None
     if not source.is_dir():
-        config = _load(source)
+        config = _load_modules(source, _load(source))
         target = out_dir if out_dir is not None else Path("results") / config.name
         problem = _unwritable(target)
         if problem:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from simsales import __version__
 if TYPE_CHECKING:
     from simsales.experiment.api import RunFailed
     from simsales.experiment.config import Experiment
+    from simsales.experiment.loader import ConfigError
     from simsales.experiment.results import Results
 
 
@@ -129,13 +130,46 @@ def _load(file: Path, **overrides: object) -> Experiment:
             warnings.simplefilter("ignore", ImplausibleValueWarning)
             config = resolve(file, **overrides)
     except ConfigError as e:
-        _say(f"invalid experiment {e.source}")
-        for line in e.errors:
-            err.print(f"  - {line}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
+        _invalid(e)
     for line in implausible_values(config):
         _say(line, "warning")
     return config
+
+
+def _invalid(e: ConfigError) -> NoReturn:
+    """Print an invalid experiment's problems and exit 2."""
+    _say(f"invalid experiment {e.source}")
+    for line in e.errors:
+        err.print(f"  - {line}", highlight=False, markup=False)
+    raise typer.Exit(2) from None
+
+
+def _shown(module: str) -> str:
+    """A module of ``modules`` as shown: a file relative to the working folder if under it."""
+    if not module.endswith(".py"):
+        return module
+    try:
+        return str(Path(module).relative_to(Path.cwd()))
+    except ValueError:
+        return module
+
+
+def _load_modules(file: Path, config: Experiment) -> Experiment:
+    """Import the experiment's ``modules`` as a step of its own (it runs their code),
+    and check its strategies; exit 2 if a module fails or a strategy is unknown."""
+    from simsales.experiment.loader import ConfigError, load_modules
+
+    if not config.modules:
+        return config
+    out.print(
+        f"loading user modules: {', '.join(_shown(m) for m in config.modules)}",
+        highlight=False,
+        markup=False,
+    )
+    try:
+        return load_modules(config, str(file))
+    except ConfigError as e:
+        _invalid(e)
 
 
 def _unwritable(target: Path) -> str | None:

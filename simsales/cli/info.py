@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from simsales.cli.common import _bad, _load, app, out
+from simsales.cli.common import _bad, _load, _load_modules, app, out
 
 # The model's modules are imported by the command itself: `simsales --help` stays quick.
 
@@ -102,6 +102,6 @@ def list_command(
     if experiment is not None:
         if topic != "strategies":
             raise _bad("--experiment is for `simsales list strategies` only")
-        _load(experiment)  # importing its modules registers their strategies
+        _load_modules(experiment, _load(experiment))  # they register their strategies
     table = {"metrics": _metrics, "strategies": _strategies, "distributions": _distributions}
     out.print(table[topic]())

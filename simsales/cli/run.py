@@ -23,6 +23,7 @@ from simsales.cli.common import (
     _fmt,
     _interval,
     _load,
+    _load_modules,
     _out_folder,
     _report_failures,
     _write_report,
@@ -130,13 +131,35 @@ def print_comparisons(results: Results) -> None:
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="experiment file (TOML)")],
+    load_modules: Annotated[
+        bool,
+        typer.Option(
+            "--load-modules",
+            help="also import the file's modules (this runs their code) and check the "
+            "strategies they register",
+        ),
+    ] = False,
 ) -> None:
-    """Check an experiment file without running it."""
+    """Check an experiment file without running it, or any code it names.
+
+    Its modules are checked to exist, not imported: a strategy that is not
+    built in is then taken to come from them, and checked with --load-modules.
+    """
     config = _load(file)
+    pending = config.unchecked_strategies
+    if load_modules:
+        config = _load_modules(file, config)
     out.print(
         f"[green]ok[/]: {file} — experiment {config.name!r}, {config.replications} "
         f"replications, strategies: {', '.join(config.strategy_names)}"
     )
+    if pending and not load_modules:
+        out.print(
+            f"not checked: {', '.join(pending)}, which the modules must register; "
+            "--load-modules imports them (running their code) and checks",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()
@@ -198,6 +221,7 @@ def run(
     from simsales.experiment.labels import out_of_range
 
     config = _load(file, replications=replications, seed=seed)
+    config = _load_modules(file, config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]
     _check_metrics(metrics, "--precision-metric")

@@ -13,6 +13,7 @@ from rich.table import Table
 from simsales.cli.common import (
     Overwrite,
     Workers,
+    _load_modules,
     _say,
     _unwritable,
     app,
@@ -41,10 +42,12 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
         raise typer.Exit(2)
     files = sorted(p for p in folder.glob("*.toml") if p.name not in NOT_STUDIES)
     configs: list[Experiment] = []
+    source: dict[str, Path] = {}
     bad = False
     for f in files:
         try:
             configs.append(resolve(f, replications=replications))
+            source.setdefault(configs[-1].name, f)
         except ConfigError as e:
             bad = True
             _say(f"invalid experiment {e.source}")
@@ -69,6 +72,7 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
             )
             raise typer.Exit(2)
         configs = [c for c in configs if c.name in only]
+    configs = [_load_modules(source[c.name], c) for c in configs]  # runs their code
     if not configs:
         skipped = ", ".join(NOT_STUDIES)
         _say(f"no experiment files in {folder} (besides {skipped})")

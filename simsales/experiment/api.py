@@ -18,7 +18,7 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import claim_folder, clear_results
 from simsales.experiment.labels import out_of_range
-from simsales.experiment.loader import resolve
+from simsales.experiment.loader import load_modules, resolve
 from simsales.experiment.results import Results, build_manifest
 from simsales.experiment.runner import Failure, run_replications
 from simsales.experiment.store import PartStore, fingerprint
@@ -78,6 +78,9 @@ def run(
 ) -> Results:
     """Run an experiment and return its results.
 
+    The experiment's ``modules`` are imported first, which runs their code
+    (see :func:`simsales.load_modules`).
+
     Parameters
     ----------
     experiment : path, mapping or Experiment
@@ -136,7 +139,8 @@ def run(
     Raises
     ------
     ConfigError
-        If the experiment is invalid; nothing has run.
+        If the experiment is invalid, or one of its ``modules`` fails on import;
+        no replication has run.
     StoreError
         If ``out`` holds another experiment's results or files simsales does
         not write (and ``overwrite`` is not given).
@@ -151,6 +155,9 @@ def run(
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
     config = resolve(experiment, **overrides)
+    if config.modules:
+        source = str(experiment) if isinstance(experiment, (str, Path)) else "experiment"
+        config = load_modules(config, source)
     unknown = [m for m in precision_metrics if m not in METRICS]
     if precision is not None and (precision <= 0 or unknown):
         raise ValueError(

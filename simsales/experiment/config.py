@@ -11,13 +11,18 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -27,7 +32,7 @@ from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
-from simsales.experiment.plugins import import_module
+from simsales.experiment.plugins import MODULE_NAME
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Distribution
@@ -43,7 +48,14 @@ from simsales.model.strategies import (
 )
 from simsales.plots.looks import line_code
 
-__all__ = ["Experiment", "SequencePart", "StrategySpec", "StrategyStyle", "unknown_metrics"]
+__all__ = [
+    "Experiment",
+    "SequencePart",
+    "StrategySpec",
+    "StrategyStyle",
+    "strategies_required",
+    "unknown_metrics",
+]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # What validators allow, for the reference in docs/experiments.md (reference.py)
@@ -73,14 +85,40 @@ def unknown_metrics(names: Iterable[str]) -> str | None:
     )
 
 
-def _build(strategy: str, params: dict[str, Any]) -> Strategy:
+# Set while an Experiment that names `modules` is validated: a strategy that is
+# not registered may be one of theirs, and is checked once they are imported
+# (validation runs no user code).
+_MODULES_NOT_LOADED: ContextVar[bool] = ContextVar("simsales_modules_not_loaded", default=False)
+# Set by strategies_required(): after the modules are imported, every name must be known.
+_REQUIRED: ContextVar[bool] = ContextVar("simsales_strategies_required", default=False)
+
+
+@contextmanager
+def strategies_required() -> Iterator[None]:
+    """Within it, an Experiment's strategies must all be registered, even if it names
+    ``modules`` (they are imported by now: see :func:`simsales.experiment.loader.load_modules`)."""
+    token = _REQUIRED.set(True)
+    try:
+        yield
+    finally:
+        _REQUIRED.reset(token)
+
+
+def _build(strategy: str, params: dict[str, Any]) -> Strategy | None:
+    """The strategy, or None if it may come from modules not imported yet."""
     known = available_strategies()
     if strategy not in known:
+        if _MODULES_NOT_LOADED.get() and not _REQUIRED.get():
+            return None
         hint = did_you_mean(strategy, known)
+        why = (
+            "it is not built in, and the experiment's modules register no strategy of that name"
+            if _REQUIRED.get()
+            else "add your own with modules = [...] and @register_strategy"
+        )
         raise ValueError(
             f"unknown strategy {strategy!r}; {hint + ' ' if hint else ''}"
-            f"available: {', '.join(known)} "
-            "(add your own with modules = [...] and @register_strategy)"
+            f"available: {', '.join(known)} ({why})"
         )
     try:
         return make_strategy(strategy, params)
@@ -239,6 +277,15 @@ class StrategySpec(BaseModel):
         )
 
 
+def _module_name(spec: str) -> str:
+    if not (spec.endswith(".py") or MODULE_NAME.fullmatch(spec)):
+        raise ValueError(
+            f"{spec!r} is neither a .py file nor a dotted module name (such as "
+            "my_strategies or package.strategies)"
+        )
+    return spec
+
+
 def _default_strategies() -> list[StrategySpec]:
     names = ("push", "relationship", "need_uncovering", "insight", "decision_coaching")
     return [StrategySpec(name=n) for n in names]
@@ -261,9 +308,10 @@ class Experiment(BaseModel):
     horizon_days: float = Field(
         365.0, gt=0, le=36_500, description="days during which leads arrive"
     )
-    modules: list[str] = Field(
+    modules: list[Annotated[str, AfterValidator(_module_name)]] = Field(
         default_factory=list,
-        description="Python modules or .py files that register strategies",
+        description="Python modules or .py files that register strategies; `run` imports "
+        "them, which runs their code (`validate` only checks that they exist)",
         json_schema_extra={"allowed": "dotted module names, or .py paths relative to the file"},
     )
     market: Market = Market()
@@ -300,14 +348,43 @@ class Experiment(BaseModel):
         json_schema_extra={"allowed": _METRIC_NAMES + ", each once"},
     )
 
-    @field_validator("modules")
+    # the folder dotted names in `modules` are also looked up in (the experiment
+    # file's); kept by at() and model_copy, not a key of the file
+    _module_folder: str | None = PrivateAttr(None)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _import(cls, modules: list[str]) -> list[str]:
-        # Runs before 'strategies' is validated (fields validate in order), so
-        # strategies registered by these modules are known by then.
-        for m in modules:
-            import_module(m)
-        return modules
+    def _strategies_of_modules_later(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Experiment]
+    ) -> Experiment:
+        # Validation imports nothing: with `modules`, a strategy that is not
+        # registered yet is accepted here, and checked once they are imported.
+        mods = data.get("modules") if isinstance(data, dict) else getattr(data, "modules", None)
+        token = _MODULES_NOT_LOADED.set(bool(mods))
+        try:
+            return handler(data)
+        finally:
+            _MODULES_NOT_LOADED.reset(token)
+
+    @property
+    def module_folder(self) -> str | None:
+        """The experiment file's folder, where dotted names in ``modules`` are also
+        looked up (after the installed packages); None for an experiment not read
+        from a file."""
+        return self._module_folder
+
+    @property
+    def unchecked_strategies(self) -> list[str]:
+        """Registered-strategy names this experiment uses that are not registered in
+        this process (yet): those its ``modules`` must register, checked only once
+        they are imported."""
+        known = set(available_strategies())
+        used = [
+            name
+            for s in self.strategies
+            for name in ([p.strategy for p in s.sequence] if s.sequence else [s.strategy or s.name])
+        ]
+        return [n for n in dict.fromkeys(used) if n not in known]
 
     @model_validator(mode="after")
     def _end_after_horizon(self) -> Experiment:
@@ -385,7 +462,9 @@ class Experiment(BaseModel):
         """This experiment with ``values`` set at their key paths, without a design or
         uncertain parameters (one design point in one world)."""
         raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "uncertain"})
-        return Experiment.model_validate(apply(raw, values), strict=True)
+        exp = Experiment.model_validate(apply(raw, values), strict=True)
+        exp._module_folder = self._module_folder
+        return exp
 
     @property
     def has_design(self) -> bool:

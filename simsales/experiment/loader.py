@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,11 +10,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simsales.experiment.config import Experiment
+from simsales.experiment.config import Experiment, strategies_required
 from simsales.experiment.errors import error_lines
 from simsales.experiment.plausible import implausible_values, warn
+from simsales.experiment.plugins import MODULE_NAME, import_module, missing_module
 
-__all__ = ["ConfigError", "load_experiment", "resolve", "to_experiment", "toml_error"]
+__all__ = [
+    "ConfigError",
+    "load_experiment",
+    "load_modules",
+    "resolve",
+    "to_experiment",
+    "toml_error",
+]
 
 
 class ConfigError(ValueError):
@@ -94,10 +101,33 @@ def toml_error(text: str, e: tomllib.TOMLDecodeError) -> str:
     return f"{path}: {fix} ({plain})"
 
 
+def _missing_modules(modules: Any, folder: str | None) -> list[str]:
+    """One line per module of ``modules`` that cannot be found (nothing is imported);
+    entries that are not module names at all are left to validation."""
+    if not isinstance(modules, list):
+        return []
+    lines = []
+    for k, m in enumerate(modules):
+        if isinstance(m, str) and (m.endswith(".py") or MODULE_NAME.fullmatch(m)):
+            why = missing_module(m, folder)
+            if why:
+                lines.append(f"modules[{k}]: {why}")
+    return lines
+
+
 def to_experiment(
-    data: Mapping[str, Any] | Experiment, source: str = "experiment", **overrides: Any
+    data: Mapping[str, Any] | Experiment,
+    source: str = "experiment",
+    *,
+    module_folder: str | Path | None = None,
+    **overrides: Any,
 ) -> Experiment:
     """Validate a mapping (or re-validate an Experiment with overrides).
+
+    Validation runs no user code: each of ``modules`` is checked to exist, not
+    imported, and a strategy name that is not registered yet is accepted if
+    the experiment has ``modules`` (:func:`load_modules` imports them and
+    checks it).
 
     Parameters
     ----------
@@ -105,6 +135,11 @@ def to_experiment(
         The experiment's keys, as in a TOML file.
     source : str
         Names the input in error messages.
+    module_folder : str or Path, optional
+        Where ``.py`` paths in ``modules`` are relative to, and where dotted
+        names are looked up after the import path: the experiment file's
+        folder. Default: that of ``data`` if it is an Experiment, else none
+        (paths are relative to the working folder).
     **overrides
         Top-level keys to replace (``replications``, ``seed``, ...); None is ignored.
 
@@ -121,11 +156,18 @@ def to_experiment(
     """
     raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    if module_folder is None and isinstance(data, Experiment):
+        module_folder = data.module_folder
+    folder = str(Path(module_folder).resolve()) if module_folder is not None else None
+    missing = _missing_modules(raw.get("modules"), folder)
     try:
         # strict: "7" is not a seed and true is not a count; ints still pass as floats
         exp = Experiment.model_validate(raw, strict=True)
     except ValidationError as e:
-        raise ConfigError(error_lines(e, model=Experiment), source) from None
+        raise ConfigError(missing + error_lines(e, model=Experiment), source) from None
+    if missing:
+        raise ConfigError(missing, source)
+    exp._module_folder = folder
     lines = implausible_values(exp)
     if isinstance(data, Experiment):  # warned about when it was read; only what is new
         lines = [ln for ln in lines if ln not in implausible_values(data)]
@@ -134,9 +176,12 @@ def to_experiment(
 
 
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
-    """Read, and fully validate, an experiment file.
+    """Read, and fully validate, an experiment file: no code of it runs.
 
-    Module paths ending in ``.py`` are taken relative to the file's folder.
+    Module paths ending in ``.py`` are taken relative to the file's folder,
+    and dotted module names are looked up on the import path, then in that
+    folder. They are checked to exist, not imported: :func:`load_modules`
+    imports them (``simsales.run`` does).
 
     Raises
     ------
@@ -160,13 +205,46 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
             str((p.parent / m).resolve()) if isinstance(m, str) and m.endswith(".py") else m
             for m in mods
         ]
-        if any(isinstance(m, str) and not m.endswith(".py") for m in mods):
-            # dotted module names are found next to the experiment file too,
-            # whether simsales runs as a console script or as python -m
-            folder = str(p.parent.resolve())
-            if folder not in sys.path:
-                sys.path.insert(0, folder)
-    return to_experiment(raw, str(p), **overrides)
+    return to_experiment(raw, str(p), module_folder=p.parent, **overrides)
+
+
+def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
+    """Import the experiment's ``modules`` (this runs their code), then check its
+    strategies against what is registered.
+
+    A dotted name is looked up on the import path, then in the experiment
+    file's folder: the folder is appended to ``sys.path``, never put ahead of
+    installed packages.
+
+    Parameters
+    ----------
+    config : Experiment
+        A validated experiment (e.g. from :func:`load_experiment`).
+    source : str
+        Names the experiment in error messages.
+
+    Returns
+    -------
+    Experiment
+        The experiment, validated again with every strategy known: each
+        strategy's ``params`` are checked too.
+
+    Raises
+    ------
+    ConfigError
+        If a module cannot be imported (its error is in the message), or a
+        strategy is still unknown once they are.
+    """
+    problems = []
+    for k, m in enumerate(config.modules):
+        try:
+            import_module(m, config.module_folder)
+        except ValueError as e:
+            problems.append(f"modules[{k}]: {e}")
+    if problems:
+        raise ConfigError(problems, source)
+    with strategies_required():
+        return to_experiment(config, source)
 
 
 def resolve(

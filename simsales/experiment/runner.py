@@ -22,7 +22,7 @@ from simsales.engine.simulation import TraceEvent, simulate
 from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
-from simsales.experiment.plugins import import_module
+from simsales.experiment.plugins import import_modules
 from simsales.experiment.seeding import replication_seeds
 from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
@@ -101,8 +101,8 @@ def run_replication(
     list of dict
         One record per strategy: ``replication``, ``strategy`` and every metric.
     """
-    for m in config.modules:  # a fresh worker process needs the user's strategies
-        import_module(m)
+    # a fresh worker process needs the user's strategies (loaded once per process)
+    import_modules(config.modules, config.module_folder)
     world = build_world(config, replication)
     records: list[Record] = []
     for spec in config.strategies:
@@ -217,6 +217,7 @@ def _task(
     point, replication = task
     series: list[Record] = []
     try:
+        import_modules(config.modules, config.module_folder)  # before at() checks strategies
         extra = dict(labels)
         if uncertain:
             world = draw_uncertain(uncertain, config.seed, replication)
@@ -260,19 +261,18 @@ def _executor(backend: str, workers: int, scheduler: str | None) -> Iterator[Exe
 @contextmanager
 def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
-        from distributed import Client, LocalCluster
-    except ImportError:
+        from distributed import Client
+
+        from simsales.experiment.cluster import local_cluster
+    except ImportError as e:
         raise RuntimeError(
-            "the dask backend needs the optional extra: pip install 'simsales[dask]'"
+            f"the dask backend needs the optional extra: pip install 'simsales[dask]' ({e})"
         ) from None
     if scheduler:
         client = Client(scheduler)
         cluster = None
-    else:  # a local cluster on this machine only, without a dashboard
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None,
-        )  # fmt: skip
+    else:  # this run's own cluster: TLS with credentials made for it, no HTTP port
+        cluster = local_cluster(workers)
         client = Client(cluster)
     try:
         yield client.get_executor()
