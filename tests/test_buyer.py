@@ -1,4 +1,4 @@
-"""The buyer's decision rules (DESIGN.md 2): known answers and statistics."""
+"""The buyer's decision rules (docs/model.md 2-3): known answers and statistics."""
 
 from __future__ import annotations
 

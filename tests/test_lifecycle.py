@@ -1,4 +1,4 @@
-"""After the sale: each transition rule, renewals, referrals (DESIGN.md 2.6-2.7)."""
+"""After the sale: each transition rule, renewals, referrals (docs/model.md 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each strategy's effect on the buyer's state (DESIGN.md 3), and the registry."""
+"""Each strategy's effect on the buyer's state (docs/model.md 5), and the registry."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Metrics of one replication × strategy, from its journeys (DESIGN.md 4).
+"""Metrics of one replication × strategy, from its journeys (docs/model.md 7).
 
-Definitions (docs/model.md has them too):
+Definitions (as in docs/model.md 7):
 
 - *qualified* leads had at least one meeting (they reached POTENTIAL); they
   are the opportunities, and ``conversion = wins / qualified``;

@@ -6,7 +6,7 @@ sample (``scipy.stats.qmc``) over ranges. Every design point runs the same
 replications with the same seeds, so points are compared on the same customers.
 
 ``[uncertain]`` parameters are drawn anew for every replication (two-level
-Monte Carlo, DESIGN.md 5) from a stream of the replication's own, so results
+Monte Carlo, docs/model.md 6) from a stream of the replication's own, so results
 cover plausible worlds rather than one guess.
 """
 

@@ -1,7 +1,7 @@
 """A buying organisation: its state and its decision rules.
 
 A :class:`Buyer` holds one customer's traits and evolving state. Its methods
-are the behavioural rules of DESIGN.md 2; each takes the customer's own
+are the behavioural rules of docs/model.md 2-3; each takes the customer's own
 random stream (:class:`~simsales.model.draws.Random`) for any randomness, and
 none knows about SimPy.
 
@@ -192,7 +192,7 @@ class Buyer:
         r"""Each stakeholder's utility of change over the status quo.
 
         ``U = w(p) G^alpha - lam L^beta + [framing] lam (u N)^beta`` with the
-        perceived gain ``G = exp(bias) * visible value`` (DESIGN.md 2.1-2.2).
+        perceived gain ``G = exp(bias) * visible value`` (docs/model.md 2.2-2.3).
         The last term is the status quo felt as a sure loss: urgency times the
         perceived value of the needs left unmet, ``N = exp(bias) * untailored
         visible value``. It belongs to the status quo, so it is the same

@@ -1,4 +1,4 @@
-"""After the sale: post-sale orbits, renewals, expansion and referrals (DESIGN.md 2.6-2.7).
+"""After the sale: post-sale orbits, renewals, expansion and referrals (docs/model.md 4).
 
 A won buyer becomes an :class:`Account`. Its progress through INSTALLATION,
 ADAPTATION, BELIEF, EXPANSION, REFER and ZEALOT depends on how much of the

@@ -8,7 +8,7 @@ __all__ = ["PRE_SALE", "Ending", "Orbit"]
 
 
 class Orbit(IntEnum):
-    """Orbits of DESIGN.md 2.6, in order. Pre-sale ones end at ACQUISITION;
+    """Orbits of docs/model.md 3, in order. Pre-sale ones end at ACQUISITION;
     INSTALLATION to ZEALOT are the post-sale orbits (:mod:`simsales.model.lifecycle`).
     """
 

@@ -253,7 +253,7 @@ class SequenceStrategy(Strategy):
 
 
 # ------------------------------------------------------------------ built-ins
-# Effects follow DESIGN.md 3; hours are assumptions stated in docs/model.md.
+# Effects and hours as listed in docs/model.md 5.1 (package assumptions).
 
 
 @register_strategy("push")
