@@ -71,8 +71,10 @@ class ReportError(ValueError):
 
 def _json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ReportError(f"{path.name}: not readable JSON (binary content, not text)") from None
+    except (OSError, ValueError) as e:
         raise ReportError(f"{path.name}: not readable JSON ({e})") from None
 
 
