@@ -15,6 +15,9 @@ Two rules keep a folder from mixing what does not belong together:
   (:func:`results_id`, a hash of the replications table). The report reads an
   analysis file only if its id is that of the results in the folder, and names
   the ones it leaves out.
+
+One run at a time writes into a folder: it holds the folder's lock
+(:mod:`simsales.experiment.lock`), which is simsales's own file, never a foreign one.
 """
 
 from __future__ import annotations

@@ -226,6 +226,9 @@ class Results:
         StoreError
             If ``directory`` holds results of another experiment, or files
             simsales does not write (see :mod:`simsales.experiment.folder`).
+        FolderBusy
+            If another run is writing into ``directory`` (it holds its lock,
+            :mod:`simsales.experiment.lock`).
         """
         out = Path(directory)
         key = manifest_fingerprint(self.manifest)
