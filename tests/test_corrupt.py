@@ -175,6 +175,8 @@ EXTRAS_DAMAGE: dict[str, tuple[str, bytes, str]] = {
     "sensitivity_garbage": ("sensitivity.csv", b"a,b\n1,2\n", "needs the Sobol columns"),
     "sensitivity_binary": ("sensitivity.csv", BINARY, "sensitivity.csv"),
     "robustness_worlds_no_best": ("robustness_worlds.csv", b"x.y\n1\n", "needs a 'best' column"),
+    "robustness_boxes_binary": ("robustness_boxes.csv", BINARY, "robustness_boxes.csv"),
+    "robustness_rules_binary": ("robustness.txt", BINARY, "not text"),
 }
 
 

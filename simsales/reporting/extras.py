@@ -185,6 +185,8 @@ def read_rules(directory: Path) -> str | None:
         return None
     try:
         return path.read_text(encoding="utf-8").strip() or None
+    except UnicodeDecodeError:
+        raise ReportError(f"{RULES}: not text (binary content)") from None
     except OSError as e:
         raise ReportError(f"{RULES}: cannot be read ({e})") from None
 
