@@ -44,6 +44,14 @@ with folder_lock(sys.argv[1]):
 """
 
 
+@pytest.fixture(autouse=True)
+def _no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts are beside the point here and take most of a small run's time."""
+    from simsales.experiment.results import Results
+
+    monkeypatch.setattr(Results, "chart_list", lambda self, metrics=None: [])
+
+
 @pytest.fixture
 def experiment(tmp_path: Path) -> Path:
     f = tmp_path / "locked.toml"
