@@ -26,7 +26,9 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "ConfigError": ("simsales.experiment.loader", "ConfigError"),
     "load_experiment": ("simsales.experiment.loader", "load_experiment"),
     "load_modules": ("simsales.experiment.loader", "load_modules"),
+    "FolderBusy": ("simsales.experiment.lock", "FolderBusy"),
     "Results": ("simsales.experiment.results", "Results"),
+    "ResultsError": ("simsales.experiment.results", "ResultsError"),
     "load_results": ("simsales.experiment.results", "load_results"),
     "Action": ("simsales.model.actions", "Action"),
     "SellerView": ("simsales.model.actions", "SellerView"),
@@ -50,9 +52,11 @@ __all__ = [
     "ConfigError",
     "Ending",
     "Experiment",
+    "FolderBusy",
     "Orbit",
     "PhasedStrategy",
     "Results",
+    "ResultsError",
     "SellerView",
     "SequenceStrategy",
     "Strategy",
@@ -96,7 +100,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from simsales.experiment.config import Experiment
     from simsales.experiment.figures import distribution_chart, ecdf_chart
     from simsales.experiment.loader import ConfigError, load_experiment, load_modules
-    from simsales.experiment.results import Results, load_results
+    from simsales.experiment.lock import FolderBusy
+    from simsales.experiment.results import Results, ResultsError, load_results
     from simsales.model.actions import Action, SellerView
     from simsales.model.orbits import Ending, Orbit
     from simsales.model.prospect import change_utility, value, weight

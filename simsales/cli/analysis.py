@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,7 @@ from simsales.cli.common import (
     _say,
     _unwritable,
     app,
+    holding,
     out,
     progress_bar,
     running,
@@ -109,7 +111,8 @@ def sensitivity(
         except ValueError as e:
             raise _bad(str(e)) from None
         _out_folder(target)
-        sa.save(target)
+        with holding(target):
+            sa.save(target)
         print_sensitivity(sa)
         out.print(f"sensitivity analysis written to {target}/")
         return
@@ -122,21 +125,22 @@ def sensitivity(
     _claim(target, config, overwrite)
     _out_folder(target)
     points = sensitivity.points
-    try:
-        with running(target, show_traceback=show_traceback), progress_bar() as progress:
-            task = progress.add_task(
-                f"{config.name}: {points} design points x {config.replications} replications",
-                total=points * config.replications,
-            )
-            results = run_experiment(
-                config, workers=workers, on_done=lambda _r: progress.advance(task),
-                out=target, resume=resume,
-            )  # fmt: skip
-    except RunFailed as e:
-        _report_failures(e, show_traceback)
-        raise typer.Exit(1) from None
-    sa = analyse_sensitivity(results, metric)
-    sa.save(target)
+    with holding(target):  # the run and its analysis: one run per folder at a time
+        try:
+            with running(target, show_traceback=show_traceback), progress_bar() as progress:
+                task = progress.add_task(
+                    f"{config.name}: {points} design points x {config.replications} replications",
+                    total=points * config.replications,
+                )
+                results = run_experiment(
+                    config, workers=workers, on_done=lambda _r: progress.advance(task),
+                    out=target, resume=resume,
+                )  # fmt: skip
+        except RunFailed as e:
+            _report_failures(e, show_traceback)
+            raise typer.Exit(1) from None
+        sa = analyse_sensitivity(results, metric)
+        sa.save(target)
     print_sensitivity(sa)
     wall = results.manifest["wall_seconds"]
     out.print(f"results and sensitivity analysis written to {target}/ ({wall:.1f} s)")
@@ -171,10 +175,14 @@ def robustness(
     problem = not_results(results_dir)
     if problem:
         raise _bad(problem)
-    try:
-        rb = find_robustness(results_dir, metric, minimise, alpha=alpha, min_support=min_support)
-    except ValueError as e:
-        raise _bad(str(e)) from None
+    with holding(results_dir, create=False):
+        try:
+            rb = find_robustness(
+                results_dir, metric, minimise, alpha=alpha, min_support=min_support
+            )
+        except ValueError as e:
+            raise _bad(str(e)) from None
+        rb.save(results_dir)
     t = Table(title=f"robustness on {metric} ({'min' if minimise else 'max'})",
               title_justify="left")  # fmt: skip
     for c in ("strategy", "best in", "95% CI", "regret mean", "regret P90", "regret max"):
@@ -188,7 +196,6 @@ def robustness(
     out.print(t)
     for rule in rb.rules["rule"]:
         out.print(rule, highlight=False, markup=False)
-    rb.save(results_dir)
     out.print(f"robustness written to {results_dir}/")
 
 
@@ -269,12 +276,14 @@ def compare_command(
     """
     from simsales.analysis.tables import AnalysisError
     from simsales.experiment.analyse import compare as compare_results
+    from simsales.experiment.results import ResultsError
 
     pairs = _pairs(pair)
-    try:
-        comp = compare_results(results_dir, metric or None, pairs, save=True)
-    except AnalysisError as e:
-        raise _bad(str(e)) from None
+    with holding(results_dir, create=False):
+        try:
+            comp = compare_results(results_dir, metric or None, pairs, save=True)
+        except (AnalysisError, ResultsError) as e:
+            raise _bad(str(e)) from None
     print_paired(comp.paired)
     print_quantiles(comp.quantiles)
     out.print(f"written to {results_dir}/paired.csv and quantiles.csv")
@@ -334,8 +343,9 @@ def select_command(
         if problem:
             raise _bad(f"--out {str(target)!r}: {problem}")
     try:
-        with running(target, (AnalysisError,), show_traceback):
+        with running(target, (AnalysisError,), show_traceback), ExitStack() as held:
             if config is None:
+                held.enter_context(holding(source, create=False))
                 sel = select_best(
                     source, metric, delta, alpha, n0=n0, minimise=minimise,
                     strategies=strategy, point=point,
@@ -344,6 +354,7 @@ def select_command(
                 # bad arguments are said before the progress bar is drawn
                 check_selection(config, metric, delta, alpha, n0, minimise, strategy, point)
                 _claim(target, config, overwrite)
+                held.enter_context(holding(target))  # the run and the selection written
                 with progress_bar() as progress:
                     task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)
                     sel = select_best(

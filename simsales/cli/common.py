@@ -7,7 +7,7 @@ import os
 import traceback
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -257,11 +257,13 @@ def _claim(target: Path, config: Experiment, overwrite: bool) -> None:
     """Refuse (exit 2, nothing written) an output folder that holds another experiment's
     results or files simsales did not write; with ``overwrite``, move it aside."""
     from simsales.experiment.folder import claim_folder
+    from simsales.experiment.lock import FolderBusy
     from simsales.experiment.store import StoreError
 
     try:
-        moved = claim_folder(target, config, overwrite=overwrite)
-    except StoreError as e:
+        with notes():
+            moved = claim_folder(target, config, overwrite=overwrite)
+    except (StoreError, FolderBusy) as e:
         raise _bad(str(e)) from None
     except OSError as e:
         raise _bad(f"--out {str(target)!r}: cannot move it aside ({e.strerror})") from None
@@ -294,7 +296,7 @@ def _write_report(
     """Write the report of a results folder; a problem exits with ``failure``
     (2, bad input, for `report`; 1 after a run, whose results are written).
     ``metrics`` are charted instead of the experiment's ``chart_metrics``."""
-    from simsales.experiment.results import load_results
+    from simsales.experiment.results import ResultsError, load_results
     from simsales.reporting import ReportError, write_report
     from simsales.reporting.extras import read_extras
 
@@ -304,13 +306,53 @@ def _write_report(
         html_path, md_path = write_report(target, results, keep=keep, metrics=metrics)
         source = (results if results is not None else load_results(target)).results_id
         ignored = read_extras(target, source).ignored
-    except ReportError as e:
+    except (ReportError, ResultsError) as e:
         kept = " (the results are written)" if results is not None else ""
         _say(f"report{kept}: {e}")
         raise typer.Exit(failure) from None
     for name, why in sorted(ignored.items()):
         _say(f"{name} left out of the report: {why}", "note")
     out.print(f"report written to {html_path} and {md_path}")
+
+
+@contextmanager
+def notes() -> Iterator[None]:
+    """Print the :class:`~simsales.experiment.lock.FolderNote` warnings raised inside as
+    notes on stderr (a stale lock taken over, files in ``parts/`` left alone)."""
+    from simsales.experiment.lock import FolderNote
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if issubclass(category, FolderNote):
+            _say(str(message), "note")
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", FolderNote)
+        warnings.showwarning = show
+        yield
+
+
+@contextmanager
+def holding(target: Path, create: bool = True) -> Iterator[None]:
+    """Hold the lock of the results folder ``target`` for the whole command, report
+    included: another command writing into it is refused with exit 2, naming the
+    process that holds it. Released however the command ends. ``target`` is created
+    if needed, or with ``create=False`` left alone (and not locked) if it is not a
+    folder (the command then says what is wrong)."""
+    from simsales.experiment.lock import FolderBusy, folder_lock
+
+    with notes(), ExitStack() as stack:
+        if create or target.is_dir():
+            try:
+                stack.enter_context(folder_lock(target))
+            except FolderBusy as e:
+                raise _bad(str(e)) from None
+            except OSError as e:
+                raise _bad(f"{str(target)!r}: cannot lock it ({e.strerror})") from None
+        yield
 
 
 def progress_bar() -> Progress:
@@ -330,16 +372,19 @@ def running(
 ) -> Iterator[None]:
     """A long job writing to ``target``, with the exit statuses of every command.
 
-    A ``StoreError`` (or one of ``bad``) is bad input: exit 2. Ctrl-C exits 130,
+    A ``StoreError``, ``FolderBusy``, ``ResultsError`` (or one of ``bad``) is bad
+    input: exit 2. Ctrl-C exits 130,
     saying that the finished replications are kept for ``--resume``. Any other
     failure is a failure while running: exit 1, with its traceback if
     ``show_traceback``. ``RunFailed`` is left to the caller, which may still
     have results to show.
     """
     from simsales.experiment.api import RunFailed
+    from simsales.experiment.lock import FolderBusy
+    from simsales.experiment.results import ResultsError
     from simsales.experiment.store import StoreError
 
-    bad_input: tuple[type[Exception], ...] = (StoreError, *bad)
+    bad_input: tuple[type[Exception], ...] = (StoreError, FolderBusy, ResultsError, *bad)
     try:
         yield
     except (RunFailed, typer.Exit):

@@ -12,6 +12,7 @@ from simsales.cli.common import (
     _say,
     _write_report,
     app,
+    holding,
 )
 
 
@@ -36,4 +37,5 @@ def report_command(
     if not results_dir.is_dir():
         _say(f"{str(results_dir)!r} is not a folder")
         raise typer.Exit(2)
-    _write_report(results_dir, metrics=metrics or None)
+    with holding(results_dir, create=False):
+        _write_report(results_dir, metrics=metrics or None)

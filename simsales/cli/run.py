@@ -28,6 +28,7 @@ from simsales.cli.common import (
     _report_failures,
     _write_report,
     app,
+    holding,
     out,
     progress_bar,
     running,
@@ -214,7 +215,8 @@ def run(
     interruption, the same command with --resume computes only what is missing.
     A results folder belongs to one experiment: a folder holding another
     experiment's results (or files simsales did not write) is refused unless
-    --overwrite.
+    --overwrite. One run per folder at a time: a second run into a folder
+    another is writing to is refused.
     """
     from simsales.experiment.api import RunFailed
     from simsales.experiment.api import run as run_experiment
@@ -233,41 +235,42 @@ def run(
         raise _bad("--scheduler needs --backend dask")
     _claim(target, config, overwrite)
     _out_folder(target)  # last: bad input writes nothing, not even the folder
-    failed: RunFailed | None = None
-    try:
-        with running(target, show_traceback=show_traceback), progress_bar() as progress:
-            task = progress.add_task(
-                f"{config.name}: {len(config.strategies)} strategies, replications",
-                total=len(config.points()) * config.replications,
-            )
-            results = run_experiment(
-                config, workers=workers, on_done=lambda _r: progress.advance(task),
-                out=target, resume=resume, backend=backend.value, scheduler=scheduler,
-                precision=precision, precision_metrics=metrics,
-                max_replications=max_replications,
-                on_batch=lambda n: progress.update(task, total=n, completed=0),
-            )  # fmt: skip
-    except RunFailed as e:
-        failed = e
-    if failed is not None:
-        if failed.results is not None:
-            results = failed.results
-        else:
+    with holding(target):  # the whole run, report included: one run per folder at a time
+        failed: RunFailed | None = None
+        try:
+            with running(target, show_traceback=show_traceback), progress_bar() as progress:
+                task = progress.add_task(
+                    f"{config.name}: {len(config.strategies)} strategies, replications",
+                    total=len(config.points()) * config.replications,
+                )
+                results = run_experiment(
+                    config, workers=workers, on_done=lambda _r: progress.advance(task),
+                    out=target, resume=resume, backend=backend.value, scheduler=scheduler,
+                    precision=precision, precision_metrics=metrics,
+                    max_replications=max_replications,
+                    on_batch=lambda n: progress.update(task, total=n, completed=0),
+                )  # fmt: skip
+        except RunFailed as e:
+            failed = e
+        if failed is not None:
+            if failed.results is not None:
+                results = failed.results
+            else:
+                _report_failures(failed, show_traceback)
+                raise typer.Exit(1)
+        print_summary(results)
+        print_comparisons(results)
+        wall = results.manifest["wall_seconds"]
+        resumed = results.manifest.get("resumed_replications", 0)
+        note = f", {resumed} resumed" if resumed else ""
+        used = results.manifest["workers"]
+        out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
+        if report:
+            _write_report(target, results, failure=1)
+        _report_precision(results)
+        if failed is not None:
             _report_failures(failed, show_traceback)
             raise typer.Exit(1)
-    print_summary(results)
-    print_comparisons(results)
-    wall = results.manifest["wall_seconds"]
-    resumed = results.manifest.get("resumed_replications", 0)
-    note = f", {resumed} resumed" if resumed else ""
-    used = results.manifest["workers"]
-    out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
-    if report:
-        _write_report(target, results, failure=1)
-    _report_precision(results)
-    if failed is not None:
-        _report_failures(failed, show_traceback)
-        raise typer.Exit(1)
 
 
 def _report_precision(results: Results) -> None:

@@ -18,6 +18,7 @@ from simsales.cli.common import (
     _unwritable,
     app,
     err,
+    notes,
     out,
     progress_bar,
 )
@@ -87,24 +88,28 @@ def _run_study(
     from simsales.analysis.sensitivity import analyse as analyse_sensitivity
     from simsales.experiment.api import RunFailed
     from simsales.experiment.api import run as run_experiment
+    from simsales.experiment.folder import claim_folder
+    from simsales.experiment.lock import FolderBusy, folder_lock
     from simsales.experiment.store import StoreError
     from simsales.reporting import write_report
 
     tasks = config.replications * len(config.points())
     try:
-        with progress_bar() as progress:
-            bar = progress.add_task(f"{config.name}: replications x points", total=tasks)
-            results = run_experiment(
-                config, workers=workers, out=target, resume=resume, overwrite=overwrite,
-                on_done=lambda _r: progress.advance(bar),
-            )  # fmt: skip
-        if config.sensitivity is not None:
-            analyse_sensitivity(results).save(target)
-        write_report(target, results, keep=[c.stem for c in results.chart_list()])
+        claim_folder(target, config, overwrite=overwrite)
+        with folder_lock(target):  # the run, its analysis and report: one run at a time
+            with progress_bar() as progress:
+                bar = progress.add_task(f"{config.name}: replications x points", total=tasks)
+                results = run_experiment(
+                    config, workers=workers, out=target, resume=resume,
+                    on_done=lambda _r: progress.advance(bar),
+                )  # fmt: skip
+            if config.sensitivity is not None:
+                analyse_sensitivity(results).save(target)
+            write_report(target, results, keep=[c.stem for c in results.chart_list()])
     except RunFailed as e:
         kept = " (the others are in the results)" if e.results is not None else ""
         return f"{len(e.failures)} replication(s) failed{kept}: {e.failures[0].describe()}"
-    except StoreError as e:
+    except (StoreError, FolderBusy) as e:
         return str(e)
     except Exception as e:  # one study's failure must not stop the others
         return f"{type(e).__name__}: {e}"
@@ -168,7 +173,8 @@ def run_all(
         )
         t0 = time.perf_counter()
         try:
-            why = _run_study(config, target, workers, resume, overwrite)
+            with notes():
+                why = _run_study(config, target, workers, resume, overwrite)
         except KeyboardInterrupt:
             err.print(
                 f"[bold red]interrupted[/] in {escape(config.name)}: finished studies are written; "

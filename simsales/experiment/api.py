@@ -7,6 +7,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from simsales.analysis.summary import half_widths
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import claim_folder, clear_results
+from simsales.experiment.folder import check_folder, claim_folder, clear_results
 from simsales.experiment.labels import out_of_range
 from simsales.experiment.loader import load_modules, resolve
+from simsales.experiment.lock import folder_lock
 from simsales.experiment.results import Results, build_manifest
 from simsales.experiment.runner import Failure, run_replications
 from simsales.experiment.store import PartStore, fingerprint
@@ -143,7 +145,12 @@ def run(
         no replication has run.
     StoreError
         If ``out`` holds another experiment's results or files simsales does
-        not write (and ``overwrite`` is not given).
+        not write (and ``overwrite`` is not given), or, with ``resume``, parts
+        of another experiment or seed.
+    FolderBusy
+        If another run is writing into ``out`` (it holds the folder's lock,
+        :func:`simsales.experiment.lock.folder_lock`, until its results are
+        written).
     RunFailed
         If some replications raised; it carries the others' results.
 
@@ -171,78 +178,83 @@ def run(
             problem = out_of_range(m, precision, "precision")
             if problem:
                 raise ValueError(problem)
-    tmp = None
-    if out is None and (precision is not None or more is not None):  # batches resume from parts
-        tmp = tempfile.TemporaryDirectory(prefix="simsales-")
+    held = ExitStack()
     if out is not None:
         claim_folder(out, config, overwrite=overwrite)
-    folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
-    store = PartStore(folder, config, resume) if folder is not None else None
-    cap = max_replications or 10 * config.replications
-    t0 = time.perf_counter()
-    resumed: int | None = None
-    reached: dict[str, dict[str, float]] = {}
-    try:
-        while True:
-            if on_batch:
-                on_batch(len(config.points()) * config.replications)
-            output = run_replications(
-                config, workers=workers, on_done=on_done, store=store, backend=backend,
-                scheduler=scheduler,
-            )  # fmt: skip
-            resumed = output.resumed if resumed is None else resumed
-            if more is not None and not output.failures:
-                n = config.replications
-                want = more(pd.DataFrame(output.records))
-                if want is None or want <= n or n >= cap:
+        held.enter_context(folder_lock(out))
+    with held:  # one run per results folder at a time, until its results are written
+        if out is not None:  # checked again under the lock: no other run changed it since
+            check_folder(out, config)
+        tmp = None
+        if out is None and (precision is not None or more is not None):  # batches resume from parts
+            tmp = tempfile.TemporaryDirectory(prefix="simsales-")
+        folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
+        store = PartStore(folder, config, resume) if folder is not None else None
+        cap = max_replications or 10 * config.replications
+        t0 = time.perf_counter()
+        resumed: int | None = None
+        reached: dict[str, dict[str, float]] = {}
+        try:
+            while True:
+                if on_batch:
+                    on_batch(len(config.points()) * config.replications)
+                output = run_replications(
+                    config, workers=workers, on_done=on_done, store=store, backend=backend,
+                    scheduler=scheduler,
+                )  # fmt: skip
+                resumed = output.resumed if resumed is None else resumed
+                if more is not None and not output.failures:
+                    n = config.replications
+                    want = more(pd.DataFrame(output.records))
+                    if want is None or want <= n or n >= cap:
+                        break
+                    config = config.model_copy(update={"replications": min(cap, want)})
+                    continue
+                if precision is None or output.failures:
                     break
-                config = config.model_copy(update={"replications": min(cap, want)})
-                continue
-            if precision is None or output.failures:
-                break
-            reached = half_widths(pd.DataFrame(output.records), list(precision_metrics))
-            worst = max(hw for per in reached.values() for hw in per.values())
-            n = config.replications
-            if worst <= precision or n >= cap:
-                break
-            grow = math.ceil(n * (worst / precision) ** 2) if math.isfinite(worst) else 2 * n
-            config = config.model_copy(update={"replications": min(cap, max(n + 1, grow))})
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-    wall = time.perf_counter() - t0
-    manifest = build_manifest(config.model_dump(mode="json"), wall, output.workers)
-    manifest["fingerprint"] = fingerprint(config)
-    manifest["backend"] = backend
-    manifest["resumed_replications"] = resumed or 0
-    if precision is not None:
-        manifest["precision"] = {
-            "target_half_width": precision,
-            "metrics": list(precision_metrics),
-            "replications": config.replications,
-            "max_replications": cap,
-            "met": bool(reached)
-            and all(hw <= precision for per in reached.values() for hw in per.values()),
-            "half_widths": reached,
-        }
-    manifest["failures"] = [
-        {"point": f.point, "replication": f.replication, "seed": f.seed,
-         "spawn_key": list(f.spawn_key), "error": f.error, "where": f.where}
-        for f in output.failures
-    ]  # fmt: skip
-    records = pd.DataFrame(output.records)
-    results = None
-    if out is not None:
-        write_failures(Path(out), output.failures)
-    if len(records):
-        results = Results(records, manifest, pd.DataFrame(output.series))
+                reached = half_widths(pd.DataFrame(output.records), list(precision_metrics))
+                worst = max(hw for per in reached.values() for hw in per.values())
+                n = config.replications
+                if worst <= precision or n >= cap:
+                    break
+                grow = math.ceil(n * (worst / precision) ** 2) if math.isfinite(worst) else 2 * n
+                config = config.model_copy(update={"replications": min(cap, max(n + 1, grow))})
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+        wall = time.perf_counter() - t0
+        manifest = build_manifest(config.model_dump(mode="json"), wall, output.workers)
+        manifest["fingerprint"] = fingerprint(config)
+        manifest["backend"] = backend
+        manifest["resumed_replications"] = resumed or 0
+        if precision is not None:
+            manifest["precision"] = {
+                "target_half_width": precision,
+                "metrics": list(precision_metrics),
+                "replications": config.replications,
+                "max_replications": cap,
+                "met": bool(reached)
+                and all(hw <= precision for per in reached.values() for hw in per.values()),
+                "half_widths": reached,
+            }
+        manifest["failures"] = [
+            {"point": f.point, "replication": f.replication, "seed": f.seed,
+             "spawn_key": list(f.spawn_key), "error": f.error, "where": f.where}
+            for f in output.failures
+        ]  # fmt: skip
+        records = pd.DataFrame(output.records)
+        results = None
         if out is not None:
-            results.save(out)
-    elif out is not None:  # every replication failed: still say what was run, and how
-        clear_results(Path(out))
-        text = json.dumps(manifest, indent=2, default=str) + "\n"
-        atomic_write(Path(out) / "manifest.json", lambda p: p.write_text(text))
-    if output.failures:
-        raise RunFailed(results, output.failures)
-    assert results is not None  # no failures and no records would mean no replications
-    return results
+            write_failures(Path(out), output.failures)
+        if len(records):
+            results = Results(records, manifest, pd.DataFrame(output.series))
+            if out is not None:
+                results.save(out)
+        elif out is not None:  # every replication failed: still say what was run, and how
+            clear_results(Path(out))
+            text = json.dumps(manifest, indent=2, default=str) + "\n"
+            atomic_write(Path(out) / "manifest.json", lambda p: p.write_text(text))
+        if output.failures:
+            raise RunFailed(results, output.failures)
+        assert results is not None  # no failures and no records would mean no replications
+        return results

@@ -15,6 +15,9 @@ Two rules keep a folder from mixing what does not belong together:
   (:func:`results_id`, a hash of the replications table). The report reads an
   analysis file only if its id is that of the results in the folder, and names
   the ones it leaves out.
+
+One run at a time writes into a folder: it holds the folder's lock
+(:mod:`simsales.experiment.lock`), which is simsales's own file, never a foreign one.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import pandas as pd
 
 from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
+from simsales.experiment.lock import LOCK, FolderBusy, folder_lock, in_use
 from simsales.experiment.store import StoreError, fingerprint
 
 __all__ = [
@@ -57,6 +61,7 @@ _FILES = re.compile(
       | comparisons\.csv | paired\.csv | quantiles\.csv | failures\.json | provenance\.json
       | selection(_[\w.-]+)?\.json | sensitivity(_noise)?\.(csv|txt)
       | robustness(_\w+)?\.(csv|txt) | report\.(html|md) | \.[\w.-]+\.tmp
+      | \.simsales\.lock(\.\d+\.stale)?
     )$""",
     re.VERBOSE,
 )
@@ -130,7 +135,7 @@ def _problem(directory: Path, key: str | None) -> str | None:
         return None
     if not directory.is_dir():
         return "exists and is not a folder"
-    entries = [e for e in directory.iterdir() if e.name != "README.md"]
+    entries = [e for e in directory.iterdir() if e.name not in ("README.md", LOCK)]
     if not entries:
         return None
     owner = folder_owner(directory)
@@ -164,8 +169,18 @@ def check_folder(
     of the same experiment (same fingerprint: same keys and seed; more or fewer
     replications are fine). With ``overwrite`` anything else is allowed too
     (:func:`claim_folder` then moves it aside), except a path that is a file.
+
+    Raises
+    ------
+    FolderBusy
+        If another run is writing into ``directory`` (it holds its lock).
+    StoreError
+        If the results may not go there.
     """
     d = Path(directory)
+    busy = in_use(d) if d.is_dir() else None
+    if busy:
+        raise FolderBusy(busy)
     problem = _problem(d, _key(config))
     if problem is None:
         return
@@ -186,10 +201,20 @@ def claim_folder(
     """Check ``directory`` for ``config`` (:func:`check_folder`); with ``overwrite``, move
     a folder that holds anything else aside, to ``NAME.replaced-YYYYMMDDTHHMMSS``.
 
+    A folder is moved only while holding its lock (:func:`simsales.experiment.lock.folder_lock`),
+    so never from under a run that is writing into it.
+
     Returns
     -------
     Path or None
         Where the old folder went, if it was moved.
+
+    Raises
+    ------
+    StoreError
+        See :func:`check_folder`.
+    FolderBusy
+        If it is to be moved and another run is writing into it.
     """
     d = Path(directory)
     check_folder(d, config, overwrite=overwrite)
@@ -201,7 +226,9 @@ def claim_folder(
     while aside.exists():
         k += 1
         aside = d.with_name(f"{d.name}.replaced-{stamp_text}-{k}")
-    d.rename(aside)
+    with folder_lock(d):
+        d.rename(aside)
+        (aside / LOCK).unlink(missing_ok=True)
     return aside
 
 

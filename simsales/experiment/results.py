@@ -25,7 +25,14 @@ from simsales.experiment.folder import check_folder, manifest_fingerprint, resul
 from simsales.plots import charts
 from simsales.plots.style import save_figure
 
-__all__ = ["RESULTS_FILES", "Results", "build_manifest", "load_results", "not_results"]
+__all__ = [
+    "RESULTS_FILES",
+    "Results",
+    "ResultsError",
+    "build_manifest",
+    "load_results",
+    "not_results",
+]
 
 _DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -219,6 +226,9 @@ class Results:
         StoreError
             If ``directory`` holds results of another experiment, or files
             simsales does not write (see :mod:`simsales.experiment.folder`).
+        FolderBusy
+            If another run is writing into ``directory`` (it holds its lock,
+            :mod:`simsales.experiment.lock`).
         """
         out = Path(directory)
         key = manifest_fingerprint(self.manifest)
@@ -270,10 +280,188 @@ def not_results(directory: str | Path) -> str | None:
     )
 
 
+class ResultsError(ValueError):
+    """A stored results folder that cannot be read: which file, what is wrong with it,
+    and what to do (run the experiment again, or restore the file)."""
+
+
+#: What to do about a damaged results file.
+_FIX = (
+    "it is damaged or was not written by simsales; run the experiment again (or restore "
+    "the file from a copy)"
+)
+
+
+def _damaged(path: Path, what: str) -> ResultsError:
+    return ResultsError(f"{str(path)!r}: {what}; {_FIX}")
+
+
+def _type_name(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _pairs(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
+    )
+
+
+def _strategies(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(s, dict) and isinstance(s.get("name"), str) for s in value
+    )
+
+
+def _mapping_or_null(value: object) -> bool:
+    return value is None or isinstance(value, dict)
+
+
+#: The manifest's keys that readers use: key -> (required, check, what is allowed).
+_MANIFEST: dict[str, tuple[bool, Any, str]] = {
+    "experiment": (True, lambda v: isinstance(v, str), "a string (the experiment's name)"),
+    "replications": (True, _is_int, "a whole number"),
+    "seed": (False, _is_int, "a whole number"),
+    "config": (False, lambda v: isinstance(v, dict), "an object (the experiment as run)"),
+    "workers": (False, _is_int, "a whole number"),
+    "wall_seconds": (False, _is_number, "a number"),
+    "resumed_replications": (False, _is_int, "a whole number"),
+    "failures": (False, lambda v: isinstance(v, list), "a list"),
+    "dependencies": (False, lambda v: isinstance(v, dict), "an object"),
+    "precision": (False, _mapping_or_null, "an object"),
+}
+#: The same for the keys of the manifest's ``config``.
+_CONFIG: dict[str, tuple[Any, str]] = {
+    "name": (lambda v: isinstance(v, str), "a string"),
+    "seed": (_is_int, "a whole number"),
+    "replications": (_is_int, "a whole number"),
+    "horizon_days": (_is_number, "a number"),
+    "strategies": (_strategies, 'a list of objects with a string "name"'),
+    "compare": (_pairs, "a list of pairs of strategy names"),
+    "compare_metrics": (_str_list, "a list of metric names"),
+    "chart_metrics": (_str_list, "a list of metric names"),
+    "sweep": (_mapping_or_null, "an object or null"),
+    "uncertain": (_mapping_or_null, "an object or null"),
+    "sensitivity": (_mapping_or_null, "an object or null"),
+    "lifecycle": (lambda v: isinstance(v, dict), "an object"),
+    "market": (lambda v: isinstance(v, dict), "an object"),
+    "sellers": (lambda v: isinstance(v, dict), "an object"),
+}
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise _damaged(path, f"cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise _damaged(path, "is not text (binary content)") from None
+    if not text.strip():
+        raise _damaged(path, "is empty")
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise _damaged(path, f"is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise _damaged(path, f"must hold a JSON object, it holds {_type_name(data)}")
+    problems = []
+    for key, (required, ok, allowed) in _MANIFEST.items():
+        if key not in data:
+            if required:
+                problems.append(f"{key!r} is missing (must be {allowed})")
+        elif not ok(data[key]):
+            problems.append(f"{key!r} must be {allowed}, got {data[key]!r:.60}")
+    config = data.get("config")
+    if isinstance(config, dict):
+        for key, (ok, allowed) in _CONFIG.items():
+            if key in config and not ok(config[key]):
+                problems.append(f"'config.{key}' must be {allowed}, got {config[key]!r:.60}")
+    if problems:
+        raise _damaged(path, "; ".join(problems))
+    return data
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except OSError as e:
+        if path.is_file() and path.stat().st_size == 0:
+            raise _damaged(path, "is empty (0 bytes)") from None
+        raise _damaged(path, f"cannot be read as a Parquet table ({e})") from None
+    except Exception as e:  # truncated or not Parquet: whatever pyarrow raises
+        if path.is_file() and path.stat().st_size == 0:
+            raise _damaged(path, "is empty (0 bytes)") from None
+        raise _damaged(path, f"is not a readable Parquet table ({type(e).__name__}: {e})") from None
+
+
+def _check_table(path: Path, table: pd.DataFrame, need: tuple[str, ...]) -> None:
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise _damaged(
+            path,
+            f"lacks the column(s) {', '.join(missing)} (it has "
+            f"{', '.join(map(str, table.columns)) or 'none'})",
+        )
+    if table.empty:
+        raise _damaged(path, "has no rows")
+    wrong = []
+    for c in table.columns:
+        col = table[c]
+        if c in ("replication", "point", "month"):
+            if not pd.api.types.is_integer_dtype(col):
+                wrong.append(f"{c!r} must hold whole numbers, it holds {col.dtype}")
+        elif c == "strategy":
+            if not (
+                pd.api.types.is_string_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype)
+            ):
+                wrong.append(f"'strategy' must hold names, it holds {col.dtype}")
+        elif "." not in str(c) and not (
+            pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+        ):
+            wrong.append(f"{c!r} must hold numbers, it holds {col.dtype}")
+    if wrong:
+        raise _damaged(path, "; ".join(wrong))
+
+
 def load_results(directory: str | Path) -> Results:
-    """Read results written by :meth:`Results.save`."""
+    """Read results written by :meth:`Results.save`.
+
+    Every file is checked as it is read, so that damaged results are refused
+    here, naming the file, rather than failing later in an analysis.
+
+    Raises
+    ------
+    ResultsError
+        If ``directory`` is not a results folder (:func:`not_results`), or
+        ``manifest.json`` is not a JSON object with the keys and types simsales
+        writes, or a table (``replications.parquet``, ``timeseries.parquet``)
+        cannot be read, lacks a column simsales writes, has no rows or holds
+        values of the wrong type.
+    """
     d = Path(directory)
-    manifest = json.loads((d / "manifest.json").read_text())
+    problem = not_results(d)
+    if problem:
+        raise ResultsError(problem)
+    manifest = _read_manifest(d / "manifest.json")
+    reps_path = d / "replications.parquet"
+    reps = _read_table(reps_path)
+    _check_table(reps_path, reps, ("replication", "strategy"))
+    if not [c for c in reps.columns if c not in ("replication", "strategy", "point")]:
+        raise _damaged(reps_path, "has no metric columns")
     ts = d / "timeseries.parquet"
-    series = pd.read_parquet(ts) if ts.is_file() else pd.DataFrame()
-    return Results(pd.read_parquet(d / "replications.parquet"), manifest, series)
+    series = pd.DataFrame()
+    if ts.exists():
+        series = _read_table(ts)
+        _check_table(ts, series, ("replication", "strategy", "month", "revenue", "cost"))
+    return Results(reps, manifest, series)

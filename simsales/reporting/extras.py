@@ -71,8 +71,10 @@ class ReportError(ValueError):
 
 def _json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ReportError(f"{path.name}: not readable JSON (binary content, not text)") from None
+    except (OSError, ValueError) as e:
         raise ReportError(f"{path.name}: not readable JSON ({e})") from None
 
 
@@ -183,6 +185,8 @@ def read_rules(directory: Path) -> str | None:
         return None
     try:
         return path.read_text(encoding="utf-8").strip() or None
+    except UnicodeDecodeError:
+        raise ReportError(f"{RULES}: not text (binary content)") from None
     except OSError as e:
         raise ReportError(f"{RULES}: cannot be read ({e})") from None
 

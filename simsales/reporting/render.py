@@ -1,9 +1,11 @@
 """Render a :class:`~simsales.reporting.document.Document` as Markdown or as HTML.
 
 The Markdown refers to the charts as files beside it (PNG, with a link to
-the PDF). The HTML is self-contained: its style sheet is inline and every
-chart is embedded as a base64 ``data:`` URI, so the one file can be mailed or
-archived; it links to nothing outside itself.
+the PDF). In both, text is shown as written: names taken from the results
+(experiment, strategies, parameters) are escaped, never read as markup. The
+HTML is self-contained: its style sheet is inline and every chart is
+embedded as a base64 ``data:`` URI, so the one file can be mailed or archived;
+it links to nothing outside itself.
 """
 
 from __future__ import annotations
@@ -44,40 +46,75 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------ Markdown
-def _md_text(text: str) -> str:
-    return text.replace("|", "\\|")
+#: Characters of plain text that Markdown would read as markup: a backslash, a
+#: backtick outside a code span, emphasis (``*``; ``_`` only where it is not inside
+#: a word, as in ``cost_per_win``), a table's ``|``, and link syntax (``](``, ``][``,
+#: ``]:``: the second character is escaped).
+_MD_MARKUP = re.compile(r"[\\`*|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<=\])[(\[:]")
+#: ``&`` that would start an entity (``&lt;``), and a ``#`` or ``>`` that starts a line.
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+_MD_LINE_START = re.compile(r"^([#>])", re.MULTILINE)
+
+
+def _md_plain(text: str) -> str:
+    """Plain text for Markdown: shown as written, never read as markup or raw HTML."""
+    text = _MD_ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    return _MD_LINE_START.sub(r"\\\1", _MD_MARKUP.sub(r"\\\g<0>", text))
+
+
+def _md_code(content: str, cell: bool) -> str:
+    """A code span; one holding ``<`` or ``&`` as inline HTML, escaped (a Markdown
+    code span would show them right, but the file would carry them raw)."""
+    if "<" in content or "&" in content:
+        return f"<code>{html.escape(content)}</code>".replace("|", "&#124;")
+    return f"`{content.replace('|', chr(92) + '|')}`" if cell else f"`{content}`"
+
+
+def _md_text(text: str, cell: bool = False) -> str:
+    """A paragraph (or a table ``cell``) for Markdown: code spans (between backticks)
+    kept, the rest escaped (:func:`_md_plain`), so names read as they are, as in the
+    HTML."""
+    out, end = [], 0
+    for found in _CODE.finditer(text):
+        out += [_md_plain(text[end : found.start()]), _md_code(found.group(1), cell)]
+        end = found.end()
+    out.append(_md_plain(text[end:]))
+    return "".join(out)
 
 
 def _md_table(t: Table) -> list[str]:
-    lines = ["| " + " | ".join(_md_text(h) for h in t.header) + " |"]
+    lines = ["| " + " | ".join(_md_text(h, cell=True) for h in t.header) + " |"]
     lines.append(
         "|" + "|".join("---:" if k in t.numeric else "---" for k in range(len(t.header))) + "|"
     )
-    lines += ["| " + " | ".join(_md_text(c) for c in row) + " |" for row in t.rows]
+    lines += ["| " + " | ".join(_md_text(c, cell=True) for c in row) + " |" for row in t.rows]
     return lines
 
 
 def to_markdown(doc: Document) -> str:
     """The report as Markdown; figures are ``STEM.png`` beside the file."""
-    lines = [f"# {doc.title}", "", doc.intro, ""]
-    lines += [f"{k}. [{s.title}](#{s.anchor})" for k, s in enumerate(doc.sections, start=1)]
+    lines = [f"# {_md_text(doc.title)}", "", _md_text(doc.intro), ""]
+    lines += [
+        f"{k}. [{_md_text(s.title)}](#{s.anchor})" for k, s in enumerate(doc.sections, start=1)
+    ]
     lines.append("")
     number = 0
     for s in doc.sections:
-        lines += [f'<a id="{s.anchor}"></a>', "", f"## {s.title}", ""]
+        lines += [f'<a id="{s.anchor}"></a>', "", f"## {_md_text(s.title)}", ""]
         for b in s.blocks:
             if isinstance(b, Table):
                 lines += [*_md_table(b), ""]
             elif isinstance(b, Image):
                 number += 1
+                caption = _md_text(b.caption)
                 lines += [
-                    f"![Figure {number}. {b.caption}]({b.stem}.png)",
+                    f"![Figure {number}. {caption}]({b.stem}.png)",
                     "",
-                    f"**Figure {number}.** {b.caption} (vector: [{b.stem}.pdf]({b.stem}.pdf))",
+                    f"**Figure {number}.** {caption} (vector: [{b.stem}.pdf]({b.stem}.pdf))",
                     "",
                 ]
             else:
-                lines += [b, ""]
+                lines += [_md_text(b), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

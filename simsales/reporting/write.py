@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -168,7 +169,10 @@ def write_report(
             d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ReportError(f"{str(d)!r}: cannot create or use it as a folder ({e})") from None
-    extras = read_extras(d, results.results_id)
+    try:
+        extras = read_extras(d, results.results_id)
+    except ReportError as e:  # its message starts with the file's name: give its folder too
+        raise ReportError(os.path.join(d, str(e))) from None
     order = [str(s) for s in results.replications["strategy"].unique()]
     styles = result_styles(results)
     standard = results.chart_list(list(metrics) if metrics is not None else None)
