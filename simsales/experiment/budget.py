@@ -51,9 +51,9 @@ _PRE_SALE_EVENTS = 30
 #: Share of leads assumed to become customers, for the post-sale events.
 _CUSTOMER_SHARE = 0.25
 #: Bytes per customer of the trait arrays: 8 customer traits and the clocks of a
-#: finite market (8 bytes each, 3 arrays), plus a 50-wide block per
-#: stakeholder trait while it is drawn.
-_BYTES_PER_CUSTOMER = 8 * 8 + 3 * 8 + 3 * 50 * 8
+#: finite market (8 bytes each, 3 arrays), plus the 50-wide block a stakeholder
+#: trait is drawn in (one at a time).
+_BYTES_PER_CUSTOMER = 8 * 8 + 3 * 8 + 50 * 8
 #: Bytes per stakeholder slot kept: 3 stakeholder traits of 8 bytes.
 _BYTES_PER_SLOT = 3 * 8
 _YEAR = 365.0

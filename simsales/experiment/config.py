@@ -34,7 +34,7 @@ from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import import_module
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
-from simsales.model.distributions import Distribution, Gamma, LogNormal
+from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Orbit
 from simsales.model.population import Population
@@ -250,6 +250,11 @@ class StrategySpec(BaseModel):
         )
 
 
+#: Distributions whose draws never equal the low (high) end of their support.
+_OPEN_LOW = (Beta, Gamma, LogNormal)
+_OPEN_HIGH = (Beta, Uniform)
+
+
 def _scalars(raw: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """``(key path, value)`` of every value in nested tables that is not a table."""
     for k, v in raw.items():
@@ -431,9 +436,9 @@ class Experiment(BaseModel):
             elif isinstance(c, Le | Lt):
                 hi, hi_open = float(getattr(c, "le", getattr(c, "lt", hi))), isinstance(c, Lt)
         s_lo, s_hi = dist.support
-        positive = isinstance(dist, LogNormal | Gamma) and s_lo == 0 == lo
-        bad_lo = s_lo < lo or (lo_open and s_lo == lo and not positive)
-        bad_hi = s_hi > hi or (hi_open and s_hi == hi)
+        # continuous draws never meet an open end that is the end of their support
+        bad_lo = s_lo < lo or (lo_open and s_lo == lo and not isinstance(dist, _OPEN_LOW))
+        bad_hi = s_hi > hi or (hi_open and s_hi == hi and not isinstance(dist, _OPEN_HIGH))
         if bad_lo or bad_hi:
             allowed = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
             raise ValueError(
@@ -463,6 +468,9 @@ class Experiment(BaseModel):
                 trial += [(f"sweep.parameters[{path!r}]", {path: v}) for v in values]
         for path, dist in self.uncertain.items():
             lo, hi = dist.support
+            # the ends draws can come nearest to
+            lo = math.nextafter(lo, math.inf) if isinstance(dist, _OPEN_LOW) else lo
+            hi = math.nextafter(hi, -math.inf) if isinstance(dist, _OPEN_HIGH) else hi
             probes = [v for v in (lo, hi) if math.isfinite(v)] or [dist.mean]
             trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
         if self.sweep is not None and self.compare:
