@@ -46,9 +46,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
-#: Seconds a validation may take, and a one-replication run on the short horizon.
+#: Seconds a validation may take, and a one-replication run on the short horizon
+#: (plus the time the budget's estimate of its events allows, at EVENTS_PER_SECOND).
 VALIDATE_SECONDS = 30.0
-RUN_SECONDS = 150.0
+RUN_SECONDS = 120.0
+EVENTS_PER_SECOND = 50_000
 #: Horizon (days) of the copy of a validated file that is run.
 SHORT_HORIZON = 30.0
 FULL = 330
@@ -453,7 +455,25 @@ def _short(text: str) -> str:
     return toml_text(data)
 
 
-def check(v: Variant, run_seconds: float = RUN_SECONDS) -> Outcome:
+def time_bound(text: str) -> float:
+    """Seconds a one-replication run of ``text`` may take: a fixed allowance plus the
+    budget's own estimate of its events (every design point), at a slow rate: the
+    estimate is what the budget promises, so a run over it is a broken promise."""
+    import warnings
+
+    from simsales.experiment.budget import design_size, events_per_replication
+    from simsales.experiment.loader import ConfigError, to_experiment
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exp = to_experiment(tomllib.loads(text))
+    except ConfigError:
+        return RUN_SECONDS
+    return RUN_SECONDS + design_size(exp) * events_per_replication(exp) / EVENTS_PER_SECOND
+
+
+def check(v: Variant) -> Outcome:
     """Validate a variant, then run it (refused: expecting exit 2 and no output;
     validated: expecting exit 0 on the short horizon)."""
     with tempfile.TemporaryDirectory(prefix="simsales-fuzz-") as tmp:
@@ -471,10 +491,11 @@ def check(v: Variant, run_seconds: float = RUN_SECONDS) -> Outcome:
                 o.detail = f"run of a refused file exited {rc}: {out[-300:]}"
             o.run = None
         elif code == 0:
-            (folder / "short.toml").write_text(_short(v.text), encoding="utf-8")
+            short = _short(v.text)
+            (folder / "short.toml").write_text(short, encoding="utf-8")
             args = ["run", "short.toml", "-n", "1", "--out", "out", "--workers", "1", "--no-report"]
             start = time.monotonic()
-            o.run, out = _call(args, folder, run_seconds)
+            o.run, out = _call(args, folder, time_bound(short))
             o.traceback |= "Traceback" in out
             o.detail = f"{time.monotonic() - start:.1f} s; " + (out[-400:] if o.run else "")
         else:

@@ -96,6 +96,16 @@ def test_events_estimate_known_answer():
     assert budget.events_per_replication(exp) == pytest.approx(5 * 200 * per_lead)
 
 
+def test_one_replication_of_every_design_point_is_bounded():
+    rng = {"low": 1.0, "high": 2.0}
+    sens = {"samples": 64, "parameters": {"behaviour.conservatism": {"low": 0.1, "high": 0.5}}}
+    msg = _errors({**BASE, "market": {"lead_rate": 100.0}, "sensitivity": sens})
+    assert "sensitivity: 192 design points x about" in msg
+    assert f"over the limit of {budget.MAX_ROUND_EVENTS:,}" in msg
+    to_experiment({**BASE, "sweep": {"method": "lhs", "points": 100, "parameters": {
+        "market.lead_rate": rng}}})  # fmt: skip
+
+
 def test_a_market_too_big_for_memory_is_refused():
     stake = {"dist": "integers", "low": 1, "high": 50}
     msg = _errors({**BASE, "market": {"size": 1_000_000}, "population": {"stakeholders": stake}})

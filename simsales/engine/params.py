@@ -50,7 +50,7 @@ class Sellers(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     team_size: int = Field(5, ge=1, le=10_000, description="sellers working in parallel")
-    hours_per_day: float = Field(6.0, gt=0, le=24, description="selling hours per seller-day")
+    hours_per_day: float = Field(6.0, ge=0.5, le=24, description="selling hours per seller-day")
     cost_per_hour: float = Field(
         0.003, ge=0, le=10_000, description="loaded cost of a seller hour, units of price"
     )
@@ -60,7 +60,7 @@ class SuccessTeam(Sellers):
     """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
 
     team_size: int = Field(2, ge=1, le=10_000, description="people working in parallel")
-    hours_per_day: float = Field(6.0, gt=0, le=24, description="working hours per person-day")
+    hours_per_day: float = Field(6.0, ge=0.5, le=24, description="working hours per person-day")
     cost_per_hour: float = Field(
         0.002, ge=0, le=10_000, description="loaded cost of a success hour, units of price"
     )

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_DESIGN_POINTS",
     "MAX_EVENTS",
     "MAX_MEMORY_BYTES",
+    "MAX_ROUND_EVENTS",
     "MAX_RUNS",
     "MAX_TOTAL_EVENTS",
     "budget_problems",
@@ -37,8 +38,11 @@ __all__ = [
 #: Largest estimated memory of one replication's arrays (traits of every member).
 MAX_MEMORY_BYTES = 1 << 30
 #: Largest estimated number of simulation events of one replication (all strategies):
-#: about a minute or two of one core.
-MAX_EVENTS = 20_000_000
+#: about a minute of one core.
+MAX_EVENTS = 10_000_000
+#: Largest estimated number of events of one replication of every design point
+#: (what ``run -n 1`` costs): about ten minutes of one core.
+MAX_ROUND_EVENTS = 100_000_000
 #: Largest number of design points of a sweep or sensitivity design.
 MAX_DESIGN_POINTS = 100_000
 #: Largest number of replication runs: design points x replications.
@@ -48,6 +52,8 @@ MAX_TOTAL_EVENTS = 10_000_000_000
 
 #: Events of one pre-sale journey, generously (steps, meetings, decisions).
 _PRE_SALE_EVENTS = 30
+#: Cost of drawing one finite-market member's traits, in events (150 draws).
+_MEMBER_EVENTS = 5
 #: Share of leads assumed to become customers, for the post-sale events.
 _CUSTOMER_SHARE = 0.25
 #: Bytes per customer of the trait arrays: 8 customer traits and the clocks of a
@@ -97,6 +103,7 @@ def events_per_replication(exp: Experiment) -> float:
     Each lead's pre-sale journey takes a few dozen events, plus its compelling
     events; each customer then takes a post-sale step every
     ``lifecycle.step_days`` and renews every ``contract_days`` until the end.
+    Drawing the traits of a finite market's members counts as a few events each.
     """
     leads = expected_leads(exp)
     compelling = exp.behaviour.compelling_event_rate * exp.end_days / _YEAR
@@ -105,7 +112,8 @@ def events_per_replication(exp: Experiment) -> float:
         life = exp.lifecycle
         post = exp.end_days / life.step_days + exp.end_days / life.contract_days
         per_lead += _CUSTOMER_SHARE * post
-    return len(exp.strategies) * leads * per_lead
+    members = _MEMBER_EVENTS * exp.market.size if exp.market.size is not None else 0
+    return members + len(exp.strategies) * leads * per_lead
 
 
 def design_size(exp: Experiment) -> int:
@@ -165,6 +173,13 @@ def budget_problems(exp: Experiment, replications: int | None = None) -> list[st
         )
         return problems
     runs = points * reps
+    if not problems and points > 1 and points * events > MAX_ROUND_EVENTS:
+        problems.append(
+            f"{where}: {_count(points)} design points x about {_count(events)} events "
+            f"each = {_count(points * events)} simulation events for one replication "
+            f"of every point (estimate), over the limit of {_count(MAX_ROUND_EVENTS)}; "
+            "use fewer points, a shorter horizon or a smaller market"
+        )
     if runs > MAX_RUNS:
         problems.append(
             f"replications: {_count(points)} design point(s) x {_count(reps)} replications "
