@@ -340,6 +340,33 @@ class Fuzzer:
         d["replications"] = int(self.pick([10**6, 10**7, 2**63 - 1]))
         return f"replications = {d['replications']}"
 
+    def at_bound(self, d: dict[str, Any]) -> str:
+        """A number set to an end of its allowed range (or just past it): files that
+        validate at the edges must run too."""
+        from simsales.experiment.config import _field_at
+        from simsales.experiment.loader import ConfigError, to_experiment
+
+        try:
+            exp = to_experiment({k: v for k, v in d.items() if k not in ("sweep",
+                                 "sensitivity", "uncertain")})  # fmt: skip
+        except (ConfigError, Warning):
+            return "unchanged (base did not load)"
+        path = self.pick(exp.leaves())
+        f = _field_at(exp, path)
+        ends = [getattr(c, a) for c in (f.metadata if f else []) for a in ("ge", "gt", "le", "lt")
+                if hasattr(c, a)]  # fmt: skip
+        if not ends:
+            return f"{path} has no bounds"
+        v = self.pick(ends)
+        if self.rng.random() < 0.3:  # just past it
+            v = v + (1 if v > 0 else -1) * max(abs(v) * 1e-9, 1e-12)
+        if isinstance(_get(d, _path(path)) if _has(d, _path(path)) else 1.0, int) and not (
+            isinstance(v, float) and not v.is_integer()
+        ):
+            v = int(v)
+        _set(d, _path(path), v)
+        return f"{path} = {v!r}"
+
     def text_variant(self, category: str, full: bool) -> Variant:
         """Variants written as text: deep nesting, huge files, syntax slips."""
         _, d = self.pick(self.bases)
@@ -385,6 +412,7 @@ class Fuzzer:
             "unbounded_uncertain": self.unbounded_uncertain,
             "empty_list": self.empty_list,
             "heavy": self.heavy,
+            "at_bound": self.at_bound,
         }
         text_kinds = ["deep_nesting", "huge_file", "syntax"]
         order = [*tree, *text_kinds, "mixed"]
@@ -408,6 +436,14 @@ def _get(d: Any, path: Iterable[Any]) -> Any:
     for k in path:
         d = d[k]
     return d
+
+
+def _has(d: Any, path: Iterable[Any]) -> bool:
+    for k in path:
+        if not isinstance(d, dict) or k not in d:
+            return False
+        d = d[k]
+    return True
 
 
 def _path(dotted: str) -> tuple[str, ...]:
@@ -577,11 +613,21 @@ class Tally:
         )
 
 
-def fuzz(n: int, seed: int = 2026, jobs: int = 2, full: bool = False) -> Tally:
-    """Make ``n`` variants from ``seed`` and check them, ``jobs`` at a time."""
+def fuzz(
+    n: int, seed: int = 2026, jobs: int = 2, full: bool = False, verbose: bool = False
+) -> Tally:
+    """Make ``n`` variants from ``seed`` and check them, ``jobs`` at a time (with
+    ``verbose``, a line on stderr per variant as it finishes)."""
     variants = Fuzzer(seed).variants(n, full=full)
+    outcomes = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each check runs subprocesses
-        return Tally(list(pool.map(check, variants)))
+        for k, o in enumerate(pool.map(check, variants), 1):
+            outcomes.append(o)
+            if verbose:
+                flag = "" if Tally([o]).clean else "  <-- PROBLEM"
+                print(f"{k:>4}/{n} [{o.variant.category}] validate {o.validate}, run {o.run}: "
+                      f"{o.variant.what[:80]}{flag}", file=sys.stderr, flush=True)  # fmt: skip
+    return Tally(outcomes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -591,10 +637,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=None, help=f"variants [default {REDUCED}]")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    ap.add_argument("-v", "--verbose", action="store_true", help="a line per variant")
     args = ap.parse_args(argv)
     n = args.n or (FULL if args.full else REDUCED)
     start = time.monotonic()
-    tally = fuzz(n, args.seed, args.jobs, full=args.full)
+    tally = fuzz(n, args.seed, args.jobs, full=args.full, verbose=args.verbose)
     print(tally.table())
     print(f"({time.monotonic() - start:.0f} s, seed {args.seed})")
     return 0 if tally.clean else 1
