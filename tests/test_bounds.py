@@ -221,3 +221,17 @@ def test_names_are_at_most_64_characters():
     assert "at most 64 characters" in _errors({**BASE, "name": "a" * 65})
     long = {"name": "s" * 65, "strategy": "push"}
     assert "strategies[0].name" in _errors({**BASE, "strategies": [long]})
+
+
+def test_log_ratio_traits_stay_where_exp_is_finite():
+    far = {"dist": "normal", "mean": 1e6, "sd": 1.0}
+    msg = _errors({**BASE, "population": {"rival_edge": far}})
+    assert "population.rival_edge: values must be of any sign within [-50, 50]" in msg
+    wide = {"dist": "normal", "mean": 0.0, "sd": 6.0}  # 8 sd = 48
+    to_experiment({**BASE, "population": {"rival_edge": wide}})
+
+
+def test_buyer_noise_has_a_floor():
+    assert "greater than or equal to 0.001" in _errors(
+        {**BASE, "behaviour": {"evidence_noise": 1e-300}}
+    )
