@@ -420,6 +420,12 @@ class Experiment(BaseModel):
         kind = "numeric keys" if numeric else "numbers, switches and choices of the tables"
         what = "a table" if below else "not one of them"
         hint = f"; nearest: {', '.join(near)}" if near else ""
+        node: Any = self.model_dump(mode="json")
+        for k in path.split("."):
+            if not isinstance(node, dict) or k not in node:
+                # a key that does not exist: say which, as for any unknown key
+                raise ValueError(f"{where}: key path {path!r}: no key {k!r} there{hint}")
+            node = node[k]
         raise ValueError(
             f"{where}: only {kind} can be varied (not names, modules, lists, whole tables, "
             f"seed or replications), and {path!r} is {what}{hint}"
