@@ -232,6 +232,6 @@ def test_log_ratio_traits_stay_where_exp_is_finite():
 
 
 def test_buyer_noise_has_a_floor():
-    assert "greater than or equal to 0.001" in _errors(
+    assert "greater than or equal to 0.000000001" in _errors(
         {**BASE, "behaviour": {"evidence_noise": 1e-300}}
     )

@@ -38,10 +38,10 @@ class Behaviour(BaseModel):
     first_impressions: bool = Field(True, description="off: first impressions are unbiased")
     conservatism: float = Field(0.25, gt=0, le=1, description="share of Bayes revision made")
     impression_sd: float = Field(
-        0.4, ge=0.001, le=10, description="buyer's own uncertainty (log value)"
+        0.4, ge=1e-9, le=10, description="buyer's own uncertainty (log value)"
     )
     evidence_noise: float = Field(
-        0.3, ge=0.001, le=10, description="sd of one unit of evidence (log)"
+        0.3, ge=1e-9, le=10, description="sd of one unit of evidence (log)"
     )
     # 2.3 needs and trust
     latent_needs: bool = Field(True, description="off: every need is known from the start")
