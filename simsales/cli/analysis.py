@@ -16,6 +16,7 @@ from simsales.cli.common import (
     ShowTraceback,
     Workers,
     _bad,
+    _check_budget,
     _check_metrics,
     _claim,
     _difference,
@@ -338,6 +339,7 @@ def select_command(
     config = None
     if not source.is_dir():
         config = _load_modules(source, _load(source))
+        _check_budget(config, max(n0, max_replications or 20 * n0), "--max-replications")
         target = out_dir if out_dir is not None else Path("results") / config.name
         problem = _unwritable(target)
         if problem:

@@ -172,6 +172,16 @@ def _load_modules(file: Path, config: Experiment) -> Experiment:
         _invalid(e)
 
 
+def _check_budget(config: Experiment, replications: int, option: str) -> None:
+    """Exit 2 if ``config`` run with up to ``replications`` replications (the cap an
+    option such as ``--precision`` may reach) is over a resource limit."""
+    from simsales.experiment.budget import budget_problems
+
+    problems = budget_problems(config, replications)
+    if problems:
+        raise _bad(f"{option}: up to {replications} replications; " + "; ".join(problems))
+
+
 def _unwritable(target: Path) -> str | None:
     """Why results could not be written to ``target``, checked before running."""
     if target.exists() and not target.is_dir():

@@ -17,6 +17,7 @@ from simsales.cli.common import (
     ShowTraceback,
     Workers,
     _bad,
+    _check_budget,
     _check_metrics,
     _claim,
     _difference,
@@ -231,6 +232,11 @@ def run(
         problem = out_of_range(m, precision, "--precision") if precision is not None else None
         if problem:
             raise _bad(problem)
+    if precision is not None:
+        cap = max_replications or 10 * config.replications
+        _check_budget(
+            config, cap, "--precision" if max_replications is None else "--max-replications"
+        )
     if scheduler and backend is not Backend.dask:
         raise _bad("--scheduler needs --backend dask")
     _claim(target, config, overwrite)

@@ -13,14 +13,23 @@ class Market(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     lead_rate: float = Field(
-        1.5, gt=0, description="leads per day (Poisson process) in an unlimited market"
+        1.5, gt=0, le=1000, description="leads per day (Poisson process) in an unlimited market"
     )
-    lead_cost: float = Field(0.01, ge=0, description="cost to acquire a lead, units of price")
+    lead_cost: float = Field(
+        0.01, ge=0, le=10_000, description="cost to acquire a lead, units of price"
+    )
     size: int | None = Field(
-        None, ge=1, le=10_000_000, description="members of a finite market; none = unlimited"
+        None,
+        ge=1,
+        le=1_000_000,
+        description="members of a finite market; none = unlimited; its trait arrays must "
+        "also fit the memory budget (docs/experiments.md, Resource limits)",
     )
     innovation: float = Field(
-        0.03, gt=0, description="finite market: yearly chance a member becomes a lead (Bass p)"
+        0.03,
+        gt=0,
+        le=10,
+        description="finite market: yearly chance a member becomes a lead (Bass p)",
     )
 
     @model_validator(mode="after")
@@ -40,20 +49,20 @@ class Sellers(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    team_size: int = Field(5, ge=1, description="sellers working in parallel")
-    hours_per_day: float = Field(6.0, gt=0, le=24, description="selling hours per seller-day")
+    team_size: int = Field(5, ge=1, le=10_000, description="sellers working in parallel")
+    hours_per_day: float = Field(6.0, ge=0.5, le=24, description="selling hours per seller-day")
     cost_per_hour: float = Field(
-        0.003, ge=0, description="loaded cost of a seller hour, units of price"
+        0.003, ge=0, le=10_000, description="loaded cost of a seller hour, units of price"
     )
 
 
 class SuccessTeam(Sellers):
     """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
 
-    team_size: int = Field(2, ge=1, description="people working in parallel")
-    hours_per_day: float = Field(6.0, gt=0, le=24, description="working hours per person-day")
+    team_size: int = Field(2, ge=1, le=10_000, description="people working in parallel")
+    hours_per_day: float = Field(6.0, ge=0.5, le=24, description="working hours per person-day")
     cost_per_hour: float = Field(
-        0.002, ge=0, description="loaded cost of a success hour, units of price"
+        0.002, ge=0, le=10_000, description="loaded cost of a success hour, units of price"
     )
 
 

@@ -7,6 +7,7 @@ every bad value is reported with its key path and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Gt, Le, Lt
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -27,15 +29,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
+from simsales.experiment.budget import budget_problems
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import MODULE_NAME
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
-from simsales.model.distributions import Distribution
+from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Orbit
 from simsales.model.population import Population
@@ -58,6 +62,10 @@ __all__ = [
 ]
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Longest experiment or strategy name: it names folders and files.
+MAX_NAME = 64
+#: Most strategies in one experiment.
+MAX_STRATEGIES = 50
 # What validators allow, for the reference in docs/experiments.md (reference.py)
 _STRATEGY_NAMES = "a built-in strategy, or one registered by `modules`"
 _UNTIL = (
@@ -214,7 +222,10 @@ class StrategySpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(
-        pattern=_NAME, description="labels this strategy in the results; unique in the file"
+        pattern=_NAME,
+        max_length=MAX_NAME,
+        description="labels this strategy in the results; unique in the file; at most "
+        f"{MAX_NAME} characters",
     )
     strategy: str | None = Field(
         None,
@@ -286,6 +297,32 @@ def _module_name(spec: str) -> str:
     return spec
 
 
+#: Distributions whose draws never equal the low (high) end of their support.
+_OPEN_LOW = (Beta, Gamma, LogNormal)
+_OPEN_HIGH = (Beta, Uniform)
+
+
+def _scalars(raw: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(key path, value)`` of every value in nested tables that is not a table."""
+    for k, v in raw.items():
+        if isinstance(v, dict):
+            yield from _scalars(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def _field_at(model: BaseModel, path: str) -> FieldInfo | None:
+    """The schema field a key path of ``model`` ends at (None if there is none)."""
+    obj: Any = model
+    parts = path.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part, None)
+        if not isinstance(obj, BaseModel):
+            return None
+    fields: dict[str, FieldInfo] = type(obj).model_fields
+    return next((f for name, f in fields.items() if parts[-1] in (name, f.alias)), None)
+
+
 def _default_strategies() -> list[StrategySpec]:
     names = ("push", "relationship", "need_uncovering", "insight", "decision_coaching")
     return [StrategySpec(name=n) for n in names]
@@ -296,9 +333,13 @@ class Experiment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    name: str = Field(pattern=_NAME, description="names the results folder")
-    description: str = Field("", description="free text, kept in the manifest")
-    seed: int = Field(ge=0, description="root seed of every random stream")
+    name: str = Field(
+        pattern=_NAME,
+        max_length=MAX_NAME,
+        description=f"names the results folder; at most {MAX_NAME} characters",
+    )
+    description: str = Field("", max_length=10_000, description="free text, kept in the manifest")
+    seed: int = Field(ge=0, le=2**63 - 1, description="root seed of every random stream")
     replications: int = Field(
         30,
         ge=1,
@@ -321,7 +362,12 @@ class Experiment(BaseModel):
     behaviour: Behaviour = Behaviour()
     population: Population = Population()
     lifecycle: Lifecycle = Lifecycle()
-    strategies: list[StrategySpec] = Field(default_factory=_default_strategies, min_length=1)
+    strategies: list[StrategySpec] = Field(
+        default_factory=_default_strategies,
+        min_length=1,
+        max_length=MAX_STRATEGIES,
+        description=f"the strategies compared, at most {MAX_STRATEGIES}",
+    )
     sweep: Sweep | None = Field(None, description="parameters varied over a design")
     sensitivity: Sensitivity | None = Field(
         None, description="a Sobol' or Morris design for sensitivity analysis"
@@ -333,18 +379,23 @@ class Experiment(BaseModel):
     )
     compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
         default_factory=list,
+        max_length=1000,
         description="pairs of strategy names [a, b]: paired a - b",
         json_schema_extra={"allowed": "names of the file's strategies; not with a design"},
     )
     compare_metrics: list[str] = Field(
         default_factory=lambda: ["total_cost_share", "total_cost_of_sales", "revenue_total"],
-        description="metrics of the paired comparisons",
+        min_length=1,
+        max_length=100,
+        description="metrics of the paired comparisons; at least one",
         json_schema_extra={"allowed": _METRIC_NAMES},
     )
     chart_metrics: list[str] = Field(
         default_factory=lambda: ["conversion", "cost_of_sale_share"],
-        description="metrics charted: violins and ECDFs by strategy, or sweep lines or "
-        "heatmaps for a sweep",
+        min_length=1,
+        max_length=100,
+        description="metrics charted (at least one): violins and ECDFs by strategy, or sweep "
+        "lines or heatmaps for a sweep",
         json_schema_extra={"allowed": _METRIC_NAMES + ", each once"},
     )
 
@@ -414,14 +465,95 @@ class Experiment(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _within_budget(self) -> Experiment:
+        problems = budget_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def leaves(self, numeric: bool = True) -> list[str]:
+        """Key paths of the values a design or ``uncertain`` may vary, in file order.
+
+        Numbers of the tables and ``horizon_days`` (``numeric``); a sweep may also
+        vary switches and choices of the tables (``numeric=False``). Never names,
+        modules, lists, ``seed`` or ``replications``.
+        """
+        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "uncertain"})
+        kinds = (int, float) if numeric else (int, float, bool, str)
+        return [
+            p
+            for p, v in _scalars(raw)
+            if isinstance(v, kinds)
+            and not (numeric and isinstance(v, bool))
+            and ("." in p or p == "horizon_days")
+            and not p.endswith(".dist")
+        ]
+
+    def _check_leaf(self, where: str, path: str, leaves: list[str], numeric: bool) -> None:
+        if path in leaves:
+            return
+        below = [p for p in leaves if p.startswith(path + ".")]
+        near = below[:8] or difflib.get_close_matches(path, leaves, n=4, cutoff=0.5)
+        kind = "numeric keys" if numeric else "numbers, switches and choices of the tables"
+        what = "a table" if below else "not one of them"
+        hint = f"; nearest: {', '.join(near)}" if near else ""
+        node: Any = self.model_dump(mode="json")
+        for k in path.split("."):
+            if not isinstance(node, dict) or k not in node:
+                # a key that does not exist: say which, as for any unknown key
+                raise ValueError(f"{where}: key path {path!r}: no key {k!r} there{hint}")
+            node = node[k]
+        raise ValueError(
+            f"{where}: only {kind} can be varied (not names, modules, lists, whole tables, "
+            f"seed or replications), and {path!r} is {what}{hint}"
+        )
+
+    def _check_support(self, path: str, dist: Any) -> None:
+        field = _field_at(self, path)
+        if field is None:
+            return
+        lo, hi, lo_open, hi_open = -math.inf, math.inf, False, False
+        for c in field.metadata:
+            if isinstance(c, Ge | Gt):
+                lo, lo_open = float(getattr(c, "ge", getattr(c, "gt", lo))), isinstance(c, Gt)
+            elif isinstance(c, Le | Lt):
+                hi, hi_open = float(getattr(c, "le", getattr(c, "lt", hi))), isinstance(c, Lt)
+        s_lo, s_hi = dist.support
+        # continuous draws never meet an open end that is the end of their support
+        bad_lo = s_lo < lo or (lo_open and s_lo == lo and not isinstance(dist, _OPEN_LOW))
+        bad_hi = s_hi > hi or (hi_open and s_hi == hi and not isinstance(dist, _OPEN_HIGH))
+        if bad_lo or bad_hi:
+            allowed = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+            raise ValueError(
+                f"uncertain[{path!r}]: this {dist.dist} can draw values in [{s_lo:g}, {s_hi:g}] "
+                f"but {path} allows {allowed}; draw it from a distribution bounded within "
+                "that range: uniform(low, high) or integers(low, high) inside it, "
+                "beta(a, b) for a range within [0, 1], or constant(value)"
+            )
+
+    @model_validator(mode="after")
     def _design_paths_valid(self) -> Experiment:
         trial: list[tuple[str, dict[str, Any]]] = []
+        numbers = self.leaves()
+        if self.sweep is not None:
+            scalars = self.leaves(numeric=False)
+            for path in self.sweep.parameters:
+                self._check_leaf(f"sweep.parameters[{path!r}]", path, scalars, numeric=False)
+        for path in self.uncertain:
+            self._check_leaf(f"uncertain[{path!r}]", path, numbers, numeric=True)
+        for path in self.sensitivity.parameters if self.sensitivity is not None else ():
+            self._check_leaf(f"sensitivity.parameters[{path!r}]", path, numbers, numeric=True)
+        for path, dist in self.uncertain.items():
+            self._check_support(path, dist)
         if self.sweep is not None:
             for path, spec in self.sweep.parameters.items():
                 values = spec if isinstance(spec, list) else [spec.low, spec.high]
                 trial += [(f"sweep.parameters[{path!r}]", {path: v}) for v in values]
         for path, dist in self.uncertain.items():
             lo, hi = dist.support
+            # the ends draws can come nearest to
+            lo = math.nextafter(lo, math.inf) if isinstance(dist, _OPEN_LOW) else lo
+            hi = math.nextafter(hi, -math.inf) if isinstance(dist, _OPEN_HIGH) else hi
             probes = [v for v in (lo, hi) if math.isfinite(v)] or [dist.mean]
             trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
         if self.sweep is not None and self.compare:

@@ -36,8 +36,8 @@ class Range(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    low: float = Field(description="lowest value")
-    high: float = Field(description="highest value; above low")
+    low: float = Field(ge=-1e9, le=1e9, description="lowest value")
+    high: float = Field(ge=-1e9, le=1e9, description="highest value; above low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:

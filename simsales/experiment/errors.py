@@ -21,7 +21,35 @@ from pydantic.fields import FieldInfo
 from simsales.experiment.describe import toml
 from simsales.model.distributions import DISTRIBUTIONS, Beta, Constant, Uniform, form
 
-__all__ = ["DISTRIBUTION_FORMS", "did_you_mean", "error_lines", "types_at", "unknown_names"]
+__all__ = [
+    "DISTRIBUTION_FORMS",
+    "MAX_PROBLEMS",
+    "capped",
+    "did_you_mean",
+    "error_lines",
+    "types_at",
+    "unknown_names",
+]
+
+#: Problems listed at most; the rest are counted (a file with thousands of bad
+#: entries gets a readable answer at once, not megabytes of errors).
+MAX_PROBLEMS = 50
+
+
+def capped(lines: list[str], limit: int = MAX_PROBLEMS, more: int = 0) -> list[str]:
+    """The first ``limit`` lines, then ``... and N more problems`` for the rest
+    (and ``more`` problems not made into lines).
+
+    Examples
+    --------
+    >>> capped(["a", "b", "c"], limit=2)
+    ['a', 'b', '... and 1 more problem']
+    """
+    rest = len(lines) - limit + more if len(lines) > limit else more
+    if rest <= 0:
+        return lines
+    return [*lines[:limit], f"... and {rest} more problem{'s' if rest > 1 else ''}"]
+
 
 _TAGS = set(DISTRIBUTIONS)
 #: How each distribution is written, e.g. ``beta(a, b)``; from the classes themselves.
@@ -274,7 +302,9 @@ def _list_expected(loc: tuple[Any, ...], got: Any, prefix: str) -> str | None:
     return None
 
 
-def error_lines(e: ValidationError, prefix: str = "", model: Any = None) -> list[str]:
+def error_lines(
+    e: ValidationError, prefix: str = "", model: Any = None, limit: int | None = None
+) -> list[str]:
     """``key.path: what is wrong (got value)`` for every error in ``e``.
 
     Parameters
@@ -287,10 +317,16 @@ def error_lines(e: ValidationError, prefix: str = "", model: Any = None) -> list
         What was validated; with it, an unknown key gets the closest valid one
         and its table's keys, and a value that is not a distribution the forms
         a distribution takes.
+    limit : int, optional
+        Lines made at most; the errors left are counted in a last line
+        ``... and N more problems``.
     """
     lines: list[str] = []
     members: dict[tuple[str, str], int] = {}  # (where, got) -> line of a union member's error
-    for err in e.errors(include_url=False):
+    errors = e.errors(include_url=False)
+    for k, err in enumerate(errors):
+        if limit is not None and len(lines) >= limit:
+            return capped(lines, limit, more=len(errors) - k)
         if _wrong_member(err):
             continue
         if _member(err["loc"][-1] if err["loc"] else None) and err["type"] in _TYPE_ERRORS:

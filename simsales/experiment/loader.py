@@ -11,18 +11,50 @@ from typing import Any
 from pydantic import ValidationError
 
 from simsales.experiment.config import Experiment, strategies_required
-from simsales.experiment.errors import error_lines
+from simsales.experiment.errors import MAX_PROBLEMS, error_lines
 from simsales.experiment.plausible import implausible_values, warn
 from simsales.experiment.plugins import MODULE_NAME, import_module, missing_module
 
 __all__ = [
+    "MAX_DEPTH",
     "ConfigError",
     "load_experiment",
     "load_modules",
     "resolve",
     "to_experiment",
     "toml_error",
+    "too_deep",
 ]
+
+#: Deepest nesting of tables and arrays an experiment may have (the schema needs 6).
+MAX_DEPTH = 32
+_DEEP = (
+    f"tables or arrays nested too deeply (more than {MAX_DEPTH} levels); an experiment "
+    "file needs a few: see docs/experiments.md"
+)
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Why ``data`` nests tables or arrays more than ``limit`` deep (naming the key
+    path where it does), or None. Walks without recursion, so any depth is answered.
+
+    Examples
+    --------
+    >>> too_deep({"a": {"b": [1]}}, limit=3) is None
+    True
+    >>> too_deep({"a": {"b": [[1]]}}, limit=3).split(":")[0]
+    'a.b[0]'
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, Mapping | list | tuple) and depth > limit:
+            return f"{path or '(top level)'}: " + _DEEP.replace(str(MAX_DEPTH), str(limit))
+        if isinstance(node, Mapping):
+            stack += [(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items()]
+        elif isinstance(node, list | tuple):
+            stack += [(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node)]
+    return None
 
 
 class ConfigError(ValueError):
@@ -155,6 +187,9 @@ def to_experiment(
         price (see :func:`~simsales.experiment.plausible.implausible_values`).
     """
     raw = data.model_dump() if isinstance(data, Experiment) else dict(data)
+    deep = too_deep(raw)
+    if deep is not None:
+        raise ConfigError([deep], source)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     if module_folder is None and isinstance(data, Experiment):
         module_folder = data.module_folder
@@ -164,7 +199,9 @@ def to_experiment(
         # strict: "7" is not a seed and true is not a count; ints still pass as floats
         exp = Experiment.model_validate(raw, strict=True)
     except ValidationError as e:
-        raise ConfigError(missing + error_lines(e, model=Experiment), source) from None
+        raise ConfigError(
+            missing + error_lines(e, model=Experiment, limit=MAX_PROBLEMS), source
+        ) from None
     if missing:
         raise ConfigError(missing, source)
     exp._module_folder = folder
@@ -195,6 +232,8 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
         raise ConfigError([f"not a file: {str(p)!r} (give an experiment .toml file)"], str(p))
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ConfigError([_DEEP], str(p)) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError([toml_error(p.read_text(encoding="utf-8"), e)], str(p)) from None
     except UnicodeDecodeError as e:

@@ -60,14 +60,14 @@ class Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = "action"
-    hours: float = Field(1.0, ge=0)
+    hours: float = Field(1.0, ge=0, le=1000)
     pressure: float = Field(0.0, ge=0, le=1)
     trust_gain: float = Field(0.0, ge=0, le=1)
     halo: float = Field(0.0, ge=0, le=1)
-    evidence: float = Field(0.0, ge=0)
-    claim_bias: float = 0.0
+    evidence: float = Field(0.0, ge=0, le=100)
+    claim_bias: float = Field(0.0, ge=-100, le=100)
     discovery: bool = False
-    tailor_gain: float = Field(0.0, ge=0)
+    tailor_gain: float = Field(0.0, ge=0, le=100)
     reveal: float = Field(0.0, ge=0, le=1)
     urgency_gain: float = Field(0.0, ge=0, le=1)
     skeptic_risk: float = Field(0.0, ge=0, le=1)

@@ -28,6 +28,11 @@ __all__ = [
     "keys",
 ]
 
+#: Largest magnitude of a distribution's numbers: far beyond any trait or parameter
+#: of the model, small enough that sums and squares of draws stay finite.
+_BIG = 1e6
+_BIG_INT = 1_000_000
+
 
 class _Dist(BaseModel):
     # serialize_by_alias: Normal's ``mean`` key is stored under an alias, and a
@@ -60,8 +65,8 @@ class Normal(_Dist):
     """Normal distribution with ``mean`` and standard deviation ``sd`` (> 0)."""
 
     dist: Literal["normal"] = "normal"
-    mean_: float = Field(alias="mean", description="mean")
-    sd: float = Field(gt=0, description="standard deviation")
+    mean_: float = Field(alias="mean", ge=-_BIG, le=_BIG, description="mean")
+    sd: float = Field(gt=0, le=_BIG, description="standard deviation")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.normal(self.mean_, self.sd, size))
@@ -83,8 +88,8 @@ class LogNormal(_Dist):
     """Log-normal distribution: ``exp(Normal(log(median), sigma))``."""
 
     dist: Literal["lognormal"] = "lognormal"
-    median: float = Field(gt=0, description="median, exp(mean of the log)")
-    sigma: float = Field(gt=0, description="standard deviation of the log")
+    median: float = Field(gt=0, le=_BIG, description="median, exp(mean of the log)")
+    sigma: float = Field(gt=0, le=5, description="standard deviation of the log")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.lognormal(math.log(self.median), self.sigma, size))
@@ -107,8 +112,8 @@ class Beta(_Dist):
     """Beta distribution with shapes ``a`` and ``b`` (both > 0), on [0, 1]."""
 
     dist: Literal["beta"] = "beta"
-    a: float = Field(gt=0, description="first shape (alpha); mean a / (a + b)")
-    b: float = Field(gt=0, description="second shape (beta)")
+    a: float = Field(gt=0, le=_BIG, description="first shape (alpha); mean a / (a + b)")
+    b: float = Field(gt=0, le=_BIG, description="second shape (beta)")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.beta(self.a, self.b, size))
@@ -131,8 +136,8 @@ class Gamma(_Dist):
     """Gamma distribution with ``shape`` and ``scale`` (both > 0)."""
 
     dist: Literal["gamma"] = "gamma"
-    shape: float = Field(gt=0, description="shape k; mean k * scale")
-    scale: float = Field(gt=0, description="scale theta")
+    shape: float = Field(gt=0, le=_BIG, description="shape k; mean k * scale")
+    scale: float = Field(gt=0, le=_BIG, description="scale theta")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.gamma(self.shape, self.scale, size))
@@ -154,8 +159,8 @@ class Uniform(_Dist):
     """Continuous uniform distribution on [``low``, ``high``], ``low < high``."""
 
     dist: Literal["uniform"] = "uniform"
-    low: float = Field(description="lowest value")
-    high: float = Field(description="highest value; above low")
+    low: float = Field(ge=-_BIG, le=_BIG, description="lowest value")
+    high: float = Field(ge=-_BIG, le=_BIG, description="highest value; above low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -183,8 +188,10 @@ class Integers(_Dist):
     """Discrete uniform distribution on the integers ``low..high`` inclusive."""
 
     dist: Literal["integers"] = "integers"
-    low: int = Field(description="smallest value")
-    high: int = Field(description="largest value, included; at least low")
+    low: int = Field(ge=-_BIG_INT, le=_BIG_INT, description="smallest value")
+    high: int = Field(
+        ge=-_BIG_INT, le=_BIG_INT, description="largest value, included; at least low"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Integers:
@@ -213,7 +220,7 @@ class Constant(_Dist):
     """A fixed ``value`` (no variation): turns a trait's heterogeneity off."""
 
     dist: Literal["constant"] = "constant"
-    value: float = Field(description="the value every draw takes")
+    value: float = Field(ge=-_BIG, le=_BIG, description="the value every draw takes")
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         # Draw nothing: a constant consumes no randomness.

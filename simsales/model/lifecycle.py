@@ -30,13 +30,20 @@ class Lifecycle(BaseModel):
 
     enabled: bool = Field(True, description="off: the journey ends at the sale (pre-sale only)")
     end_days: float | None = Field(
-        None, gt=0, description="post-sale events happen before this day; default horizon_days"
+        None,
+        gt=0,
+        le=36_500,
+        description="post-sale events happen before this day; default horizon_days",
     )
     resource: Literal["sellers", "success"] = Field(
         "success", description="team that does post-sale work: the sellers or a success team"
     )
-    step_days: float = Field(30.0, gt=0, description="mean days between post-sale steps")
-    contract_days: float = Field(365.0, gt=0, description="contract term; renewal at its end")
+    step_days: float = Field(
+        30.0, ge=0.01, le=3650, description="mean days between post-sale steps"
+    )
+    contract_days: float = Field(
+        365.0, ge=1, le=36_500, description="contract term; renewal at its end"
+    )
     install_success: float = Field(0.5, ge=0, le=1, description="chance a step completes install")
     install_adoption: float = Field(0.3, ge=0, le=1, description="adoption once installed")
     adoption_rate: float = Field(0.1, ge=0, le=1, description="gap to full adoption closed/step")
@@ -45,32 +52,39 @@ class Lifecycle(BaseModel):
     )
     belief_adoption: float = Field(0.6, ge=0, le=1, description="adoption needed to reach belief")
     internalisation_weight: float = Field(
-        0.5, ge=0, description="satisfaction (log points) per unit of internalisation"
+        0.5, ge=0, le=100, description="satisfaction (log points) per unit of internalisation"
     )
-    temperature: float = Field(0.5, gt=0, description="logit noise of post-sale judgments")
+    temperature: float = Field(0.5, gt=0, le=100, description="logit noise of post-sale judgments")
     disappointment_weight: float = Field(
-        1.0, ge=0, description="weight of a shortfall against the expectation at purchase"
+        1.0, ge=0, le=100, description="weight of a shortfall against the expectation at purchase"
     )
-    renewal_bias: float = Field(0.0, description="renewal logit at satisfaction 0")
+    renewal_bias: float = Field(0.0, ge=-100, le=100, description="renewal logit at satisfaction 0")
     referred_loyalty: float = Field(
-        0.5, ge=0, description="added to the renewal logit of referred customers"
+        0.5, ge=0, le=100, description="added to the renewal logit of referred customers"
     )
     back_probability: float = Field(0.3, ge=0, le=1, description="fall back when dissatisfied")
     expansion_probability: float = Field(0.2, ge=0, le=1, description="per satisfied step")
-    expansion_size: float = Field(0.3, ge=0, description="expansion, units of price per term")
+    expansion_size: float = Field(
+        0.3, ge=0, le=10_000, description="expansion, units of price per term"
+    )
     zealot_probability: float = Field(
         0.1, ge=0, le=1, description="per satisfied step in REFER, times internalisation"
     )
     referral_rate: float = Field(
-        1.0, ge=0, description="referral contacts per advocate per year (Bass q in a finite market)"
+        1.0,
+        ge=0,
+        le=52,
+        description="referral contacts per advocate per year (Bass q in a finite market)",
     )
-    zealot_multiplier: float = Field(2.0, ge=1, description="zealots refer this many times more")
+    zealot_multiplier: float = Field(
+        2.0, ge=1, le=10, description="zealots refer this many times more"
+    )
     referral_trust: float = Field(0.3, ge=0, le=1, description="referral leads: trust gap closed")
     referral_bias: float = Field(
         0.5, ge=0, le=1, description="referral leads: first-impression bias scaled by this"
     )
     referral_lead_cost: float = Field(
-        0.002, ge=0, description="cost of a referral lead, units of price"
+        0.002, ge=0, le=10_000, description="cost of a referral lead, units of price"
     )
 
 

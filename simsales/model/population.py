@@ -57,19 +57,27 @@ STAKEHOLDER_CAP = 50
 _UNIT = (0.0, 1.0)
 _POSITIVE = (0.0, math.inf)
 _ANY = (-math.inf, math.inf)
+#: Largest magnitude of a log ratio (e**50 is 5e21: beyond it, exp overflows in sums).
+LOG_LIMIT = 50.0
+#: How many standard deviations of a normal must stay within +-LOG_LIMIT.
+_SDS = 8
+_LOG_RATIO = (
+    f"of any sign within [-{LOG_LIMIT:g}, {LOG_LIMIT:g}] (log ratios; a normal's mean "
+    f"+- {_SDS} sd within it)"
+)
 
 
 _RANGES: dict[str, tuple[tuple[float, float], str]] = {
     "value_ratio": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
     "known_need_share": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
-    "first_impression_bias": (_ANY, "of any sign"),
+    "first_impression_bias": (_ANY, _LOG_RATIO),
     "loss_aversion": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
     "success_probability": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "trust": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "urgency": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "indecision": (_UNIT, "in [0, 1] (beta, or uniform/constant within [0, 1])"),
     "patience_days": (_POSITIVE, "> 0 (lognormal, gamma, or uniform/constant above 0)"),
-    "rival_edge": (_ANY, "of any sign"),
+    "rival_edge": (_ANY, _LOG_RATIO),
     "stakeholders": (
         (1.0, float(STAKEHOLDER_CAP)),
         "whole numbers in 1..50 (integers or constant)",
@@ -132,6 +140,10 @@ class Population(BaseModel):
         name = info.field_name or ""
         (lo, hi), allowed = _RANGES[name]
         s_lo, s_hi = d.support
+        if (lo, hi) == _ANY:  # a log ratio: exp() of it must stay finite
+            sd = math.sqrt(d.variance)
+            lo, hi = -LOG_LIMIT, LOG_LIMIT
+            s_lo, s_hi = max(s_lo, d.mean - _SDS * sd), min(s_hi, d.mean + _SDS * sd)
         if (lo, hi) == _POSITIVE:  # strictly positive: lognormal, gamma never give 0
             bad_low = s_lo < 0 or (s_lo == 0 and not isinstance(d, LogNormal | Gamma))
         else:
