@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Economics", "Market", "Sellers", "SuccessTeam"]
+__all__ = ["Economics", "Market", "Sellers", "SuccessTeam", "Team"]
 
 
 class Market(BaseModel):
@@ -44,8 +44,8 @@ class Market(BaseModel):
         return self
 
 
-class Sellers(BaseModel):
-    """The seller team: ``team_size`` sellers serving interactions first come, first served."""
+class Team(BaseModel):
+    """What every team has: ``team_size`` people serving work first come, first served."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -56,7 +56,38 @@ class Sellers(BaseModel):
     )
 
 
-class SuccessTeam(Sellers):
+class Sellers(Team):
+    """The seller team: ``team_size`` sellers serving interactions first come, first served,
+    and (when ``prospecting_leads_per_hour > 0``) prospecting in their idle hours."""
+
+    cost_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=10_000,
+        description="fixed loaded cost per seller per year, units of price (metric team_cost)",
+    )
+    prospecting_leads_per_hour: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="outbound leads per prospecting hour (Poisson in prospecting hours); "
+        "0 = no prospecting",
+    )
+    prospecting_block_hours: float = Field(
+        2.0,
+        gt=0,
+        le=24,
+        description="length of one prospecting session booked on an idle seller, hours",
+    )
+    outbound_trust: float = Field(
+        0.5, ge=0, le=1, description="outbound (cold) leads: trust multiplied by this"
+    )
+    outbound_urgency: float = Field(
+        0.5, ge=0, le=1, description="outbound (cold) leads: urgency multiplied by this"
+    )
+
+
+class SuccessTeam(Team):
     """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
 
     team_size: int = Field(2, ge=1, le=10_000, description="people working in parallel")

@@ -26,7 +26,7 @@ import simpy
 
 from simsales.engine.market import YEAR, FiniteMarket
 from simsales.engine.teams import Team
-from simsales.engine.world import MONTH, Journeys, Ledger, World
+from simsales.engine.world import INBOUND, MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
@@ -43,6 +43,14 @@ AWARENESS, ACQUISITION = Orbit.AWARENESS, Orbit.ACQUISITION
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
 #: Key below the trait seed for referral leads' own trait streams.
 REFERRAL_TRAITS = 1000
+#: Key below the trait seed for outbound leads' trait streams (unlimited market).
+OUTBOUND_TRAITS = 1001
+#: First element of an outbound lead's path in an unlimited market: ``(OUTBOUND_PATH,
+#: k)`` for the ``k``-th outbound lead (no marketing lead has so high an index).
+OUTBOUND_PATH = 2**32 - 2
+#: Key below the arrivals seed of the prospecting stream (hours between outbound
+#: hits and, in a finite market, the members they reach).
+PROSPECTING = 1
 #: Key below the decision seed for the first uniforms of marketing leads, drawn
 #: ``FIRST_CHUNK`` leads at a time. ``(FIRST_BLOCKS, c)`` hashes like the path
 #: ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as long as there are
@@ -120,6 +128,8 @@ class _Run:
 
     def go(self) -> tuple[Journeys, Ledger]:
         self.env.process(self.source())
+        if self.w.sellers.prospecting_leads_per_hour > 0:
+            self.env.process(self.prospect())
         self.env.process(self.sampler())
         self.env.run()
         return self.ledger.journeys(), self.ledger
@@ -139,12 +149,64 @@ class _Run:
         if self.market is None:
             for i, t in enumerate(w.arrivals):
                 yield self.env.timeout(t - self.env.now)
-                self.start_lead((i,), w.traits, i, referred=False)
+                self.start_lead((i,), w.traits, i, INBOUND)
         else:
             for t, m in self.market.marketing():
                 yield self.env.timeout(t - self.env.now)
                 if self.market.take(m):
-                    self.start_lead((m,), w.traits, m, referred=False)
+                    self.start_lead((m,), w.traits, m, INBOUND)
+
+    def prospect(self) -> Proc:
+        """Outbound leads from the sellers' idle hours (docs/model.md 4.8).
+
+        Every ``prospecting_block_hours`` the sellers free at that moment (no
+        opportunity or post-sale work booked) each book one prospecting session;
+        sessions that would end after the horizon are not started. The hits are
+        a Poisson process in cumulative prospecting hours (rate
+        ``prospecting_leads_per_hour``), drawn from their own stream, so the
+        same prospecting effort finds the same leads under every strategy; a
+        session's hits become leads when it ends.
+        """
+        w, env, team = self.w, self.env, self.sellers
+        s = w.sellers
+        mean_gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per lead
+        block_hours = s.prospecting_block_hours
+        block = block_hours / s.hours_per_day
+        rng = generator(w.arrival_seed, PROSPECTING)
+        next_hit = float(rng.exponential(mean_gap))
+        done = 0.0
+        k = 0
+        while env.now + block <= w.horizon:
+            now = env.now
+            idle = sum(1 for f in team.free if f <= now)
+            hits = 0
+            if idle:
+                for _ in range(idle):
+                    team.book(now, block)
+                hours = idle * block_hours
+                self.ledger.prospecting_hours += hours
+                self.ledger.add_cost(now + block, hours * s.cost_per_hour)
+                done += hours
+                while next_hit <= done:
+                    hits += 1
+                    next_hit += float(rng.exponential(mean_gap))
+            yield env.timeout(block)
+            for _ in range(hits):
+                self.outbound(k, rng)
+                k += 1
+
+    def outbound(self, k: int, rng: np.random.Generator) -> None:
+        """The ``k``-th prospecting hit: a cold lead (a finite market: a random
+        member, lost if it already is a lead)."""
+        w = self.w
+        if self.market is None:
+            path = (OUTBOUND_PATH, k)
+            traits = draw_traits(w.population, 1, child(w.trait_seed, OUTBOUND_TRAITS, k))
+            self.start_lead(path, traits, 0, OUTBOUND)
+        else:
+            m = int(rng.integers(self.market.size))
+            if self.market.take(m):
+                self.start_lead((m,), w.traits, m, OUTBOUND)
 
     def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
@@ -152,22 +214,39 @@ class _Run:
         if self.market is None:
             path = (*referrer, k)
             traits = draw_traits(w.population, 1, child(w.trait_seed, REFERRAL_TRAITS, *path))
-            self.start_lead(path, traits, 0, referred=True)
+            self.start_lead(path, traits, 0, REFERRAL)
         else:
             m = self.market.contact(rng)
             if m is not None:
-                self.start_lead((m,), w.traits, m, referred=True)
+                self.start_lead((m,), w.traits, m, REFERRAL)
 
-    def start_lead(self, path: Path, traits: Any, i: int, referred: bool) -> None:
-        buyer = Buyer(traits, i, self.w.behaviour, self.env.now)
-        if referred:
-            warm_referral(buyer, self.w.lifecycle)
-        cost = self.w.lifecycle.referral_lead_cost if referred else self.w.market.lead_cost
+    def start_lead(self, path: Path, traits: Any, i: int, source: int) -> None:
+        """A new lead from ``source`` (an index into ``LEAD_SOURCES``) starts its journey.
+
+        Referral leads are warmed (:func:`~simsales.model.lifecycle.warm_referral`);
+        outbound leads are cold: their trust and urgency are multiplied by
+        ``sellers.outbound_trust`` and ``sellers.outbound_urgency``. Outbound
+        leads cost no lead cost (their cost is the prospecting hours).
+        """
+        buyer, cost = self.new_buyer(traits, i, source)
         self.ledger.add_cost(self.env.now, cost)
-        self.env.process(self.journey(path, buyer, referred, cost))
+        self.env.process(self.journey(path, buyer, source, cost))
+
+    def new_buyer(self, traits: Any, i: int, source: int) -> tuple[Buyer, float]:
+        """The buyer of a new lead from ``source``, warmed or chilled, and its lead cost."""
+        w = self.w
+        buyer = Buyer(traits, i, w.behaviour, self.env.now)
+        if source == REFERRAL:
+            warm_referral(buyer, w.lifecycle)
+            return buyer, w.lifecycle.referral_lead_cost
+        if source == OUTBOUND:
+            buyer.trust *= w.sellers.outbound_trust
+            buyer.urgency *= w.sellers.outbound_urgency
+            return buyer, 0.0
+        return buyer, w.market.lead_cost
 
     # ------------------------------------------------------------ pre-sale
-    def journey(self, path: Path, buyer: Buyer, referred: bool, lead_cost: float) -> Proc:
+    def journey(self, path: Path, buyer: Buyer, source: int, lead_cost: float) -> Proc:
         # The hot loop of the engine: names are bound locally on purpose.
         w, env, strategy, ledger, sellers = (
             self.w,
@@ -231,8 +310,9 @@ class _Run:
             if buyer.timed_out:
                 log(path, "patience_out", buyer)
             log(path, result.value, buyer)
+        referred = source == REFERRAL
         row = {
-            "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
+            "source": source, "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
             "lead_cost": lead_cost, "won_at": np.nan, "churned": False, "post_hours": 0.0,
             "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
