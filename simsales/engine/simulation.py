@@ -39,7 +39,7 @@ from simsales.model.streams import child, generator
 __all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
-AWARENESS, ACQUISITION = Orbit.AWARENESS, Orbit.ACQUISITION
+AWARENESS, BENEFIT, ACQUISITION = Orbit.AWARENESS, Orbit.BENEFIT, Orbit.ACQUISITION
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
 #: Key below the trait seed for referral leads' own trait streams.
 REFERRAL_TRAITS = 1000
@@ -51,6 +51,9 @@ OUTBOUND_PATH = 2**32 - 2
 #: Key below the arrivals seed of the prospecting stream (hours between outbound
 #: hits and, in a finite market, the members they reach).
 PROSPECTING = 1
+#: Keys below the arrivals seed of a finite market's starting orbits and of its
+#: monthly orbit dynamics (two uniforms per member per month).
+MARKET_ORBITS, MARKET_PERIODS = 2, 3
 #: Key below the decision seed for the first uniforms of marketing leads, drawn
 #: ``FIRST_CHUNK`` leads at a time. ``(FIRST_BLOCKS, c)`` hashes like the path
 #: ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as long as there are
@@ -114,6 +117,11 @@ class _Run:
                 world.market.size, world.market.innovation, world.horizon,
                 generator(world.arrival_seed, 0),
             )  # fmt: skip
+            self.market.start_orbits(
+                world.market.initial_potential, generator(world.arrival_seed, MARKET_ORBITS)
+            )
+        #: deals won so far (the finite market's imitation term)
+        self.won = 0
 
     # ------------------------------------------------------------ plumbing
     def log(self, path: Path, event: str, buyer: Buyer) -> None:
@@ -130,6 +138,8 @@ class _Run:
         self.env.process(self.source())
         if self.w.sellers.prospecting_leads_per_hour > 0:
             self.env.process(self.prospect())
+        if self.market is not None and self.w.market.orbit_dynamics:
+            self.env.process(self.market_orbits())
         self.env.process(self.sampler())
         self.env.run()
         return self.ledger.journeys(), self.ledger
@@ -154,7 +164,38 @@ class _Run:
             for t, m in self.market.marketing():
                 yield self.env.timeout(t - self.env.now)
                 if self.market.take(m):
-                    self.start_lead((m,), w.traits, m, INBOUND)
+                    self.start_lead((m,), w.traits, m, INBOUND, self.market.orbit_of(m))
+
+    def market_orbits(self) -> Proc:
+        """A finite market's members move inward month by month (docs/model.md 4.9).
+
+        At the start of each month before the horizon the market programme is
+        paid for and every member's move is drawn at once (numpy, no process per
+        member); members that reached BENEFIT then come as inbound leads, at
+        BENEFIT, at their times within the month.
+        """
+        w, env, market = self.w, self.env, self.market
+        assert market is not None
+        mk = w.market
+        rng = generator(w.arrival_seed, MARKET_PERIODS)
+        reach = min(1.0, mk.programme_reach / market.size)
+        start = 0.0
+        while start < w.horizon:
+            yield env.timeout(start - env.now)
+            length = min(MONTH, w.horizon - start)
+            rate = mk.inward_rate + mk.inward_imitation * self.won / market.size
+            own = -np.expm1(-rate * length / YEAR)
+            period = market.period(rng, own, reach * length / MONTH, mk.programme_effect)
+            if period.reached:
+                cost = period.reached * mk.programme_cost
+                self.ledger.programme_cost += cost
+                self.ledger.programme_reached += period.reached
+                self.ledger.add_cost(start, cost)
+            for f, m in zip(period.fractions.tolist(), period.members.tolist(), strict=True):
+                yield env.timeout(max(0.0, start + f * length - env.now))
+                if market.take(m):
+                    self.start_lead((m,), w.traits, m, INBOUND, BENEFIT)
+            start += MONTH
 
     def prospect(self) -> Proc:
         """Outbound leads from the sellers' idle hours (docs/model.md 4.8).
@@ -206,7 +247,7 @@ class _Run:
         else:
             m = int(rng.integers(self.market.size))
             if self.market.take(m):
-                self.start_lead((m,), w.traits, m, OUTBOUND)
+                self.start_lead((m,), w.traits, m, OUTBOUND, self.market.orbit_of(m))
 
     def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
@@ -218,10 +259,16 @@ class _Run:
         else:
             m = self.market.contact(rng)
             if m is not None:
-                self.start_lead((m,), w.traits, m, REFERRAL)
+                self.start_lead((m,), w.traits, m, REFERRAL, self.market.orbit_of(m))
 
-    def start_lead(self, path: Path, traits: Any, i: int, source: int) -> None:
+    def start_lead(
+        self, path: Path, traits: Any, i: int, source: int, orbit: int = AWARENESS
+    ) -> None:
         """A new lead from ``source`` (an index into ``LEAD_SOURCES``) starts its journey.
+
+        A finite market's member starts at the ``orbit`` it had reached as a
+        member (a member at BENEFIT starts there: warmer, a shorter journey);
+        every other lead starts at AWARENESS.
 
         Referral leads are warmed (:func:`~simsales.model.lifecycle.warm_referral`);
         outbound leads are cold: their trust and urgency are multiplied by
@@ -229,6 +276,8 @@ class _Run:
         leads cost no lead cost (their cost is the prospecting hours).
         """
         buyer, cost = self.new_buyer(traits, i, source)
+        if orbit > AWARENESS:
+            buyer.orbit = buyer.max_orbit = Orbit(orbit)
         self.ledger.add_cost(self.env.now, cost)
         self.env.process(self.journey(path, buyer, source, cost))
 
@@ -320,6 +369,7 @@ class _Run:
         }  # fmt: skip
         row["internalisation"] = buyer.internalisation  # at the end of the pre-sale journey
         if result is Ending.WON:
+            self.won += 1
             row["won_at"] = env.now
             row["revenue_first"] = 1.0
             ledger.add_revenue(env.now, 1.0)
