@@ -78,11 +78,17 @@ def _count(n: float) -> str:
 
 
 def expected_leads(exp: Experiment) -> float:
-    """Leads of one replication, generously: Poisson arrivals over the horizon, or the
-    members of a finite market reached by the Bass curve (innovation plus referrals)."""
+    """Leads of one replication, generously: Poisson arrivals over the horizon plus
+    what prospecting on every seller hour would find, or the members of a finite
+    market reached by the Bass curve (innovation plus referrals; all of them when
+    they also move inward on their own or are prospected)."""
     years = exp.horizon_days / _YEAR
+    s = exp.sellers
+    outbound = s.prospecting_leads_per_hour * s.team_size * s.hours_per_day * exp.horizon_days
     if exp.market.size is None:
-        return exp.market.lead_rate * exp.horizon_days
+        return exp.market.lead_rate * exp.horizon_days + outbound
+    if outbound > 0 or exp.market.orbit_dynamics:
+        return float(exp.market.size)
     p = exp.market.innovation
     q = exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0
     e = math.exp(-(p + q) * years)
