@@ -78,22 +78,21 @@ def _count(n: float) -> str:
 
 
 def expected_leads(exp: Experiment) -> float:
-    """Leads of one replication, generously: Poisson arrivals over the horizon plus
-    what prospecting on every seller hour would find, or the members of a finite
-    market reached by the Bass curve (innovation plus referrals; all of them when
-    they also move inward on their own or are prospected)."""
+    """Leads of one replication, generously: Poisson arrivals over the horizon, or the
+    members of a finite market reached by the Bass curve (innovation, plus the
+    members' own inward rate and the programme's monthly moves, as ``p``; referrals
+    plus the inward imitation as ``q``); plus what prospecting on every seller
+    hour would find."""
     years = exp.horizon_days / _YEAR
-    s = exp.sellers
+    s, mk = exp.sellers, exp.market
     outbound = s.prospecting_leads_per_hour * s.team_size * s.hours_per_day * exp.horizon_days
-    if exp.market.size is None:
-        return exp.market.lead_rate * exp.horizon_days + outbound
-    if outbound > 0 or exp.market.orbit_dynamics:
-        return float(exp.market.size)
-    p = exp.market.innovation
-    q = exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0
+    if mk.size is None:
+        return mk.lead_rate * exp.horizon_days + outbound
+    p = mk.innovation + mk.inward_rate + 12 * mk.programme_reach * mk.programme_effect / mk.size
+    q = (exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0) + mk.inward_imitation
     e = math.exp(-(p + q) * years)
     share = (1 - e) / (1 + (q / p) * e)
-    return exp.market.size * min(1.0, share)
+    return min(float(mk.size), mk.size * min(1.0, share) + outbound)
 
 
 def memory_bytes(exp: Experiment) -> float:
