@@ -121,7 +121,7 @@ class Sellers(Team):
     cost_per_year: float = Field(
         0.0,
         ge=0,
-        le=10_000,
+        le=10_000_000,
         description="fixed loaded cost per seller per year, units of price (metric team_cost)",
     )
     prospecting_leads_per_hour: float = Field(
