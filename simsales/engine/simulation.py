@@ -48,8 +48,8 @@ OUTBOUND_TRAITS = 1001
 #: First element of an outbound lead's path in an unlimited market: ``(OUTBOUND_PATH,
 #: k)`` for the ``k``-th outbound lead (no marketing lead has so high an index).
 OUTBOUND_PATH = 2**32 - 2
-#: Key below the arrivals seed of the prospecting stream (hours between outbound
-#: hits and, in a finite market, the members they reach).
+#: Key below the arrivals seed of the prospecting stream (prospecting hours between
+#: outbound hits); its child 1 draws the members they reach in a finite market.
 PROSPECTING = 1
 #: Keys below the arrivals seed of a finite market's starting orbits and of its
 #: monthly orbit dynamics (two uniforms per member per month).
@@ -214,6 +214,9 @@ class _Run:
         block_hours = s.prospecting_block_hours
         block = block_hours / s.hours_per_day
         rng = generator(w.arrival_seed, PROSPECTING)
+        # the members hit (finite market) have a stream of their own, so the k-th
+        # hit is the same member however the hits fall into sessions
+        members = generator(w.arrival_seed, PROSPECTING, 1)
         next_hit = float(rng.exponential(mean_gap))
         done = 0.0
         k = 0
@@ -233,7 +236,7 @@ class _Run:
                     next_hit += float(rng.exponential(mean_gap))
             yield env.timeout(block)
             for _ in range(hits):
-                self.outbound(k, rng)
+                self.outbound(k, members)
                 k += 1
 
     def outbound(self, k: int, rng: np.random.Generator) -> None:
