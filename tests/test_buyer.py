@@ -10,7 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import simsales
-from simsales.model.buyer import Buyer, group_decides
+from simsales.model.buyer import OWN_NOISE, Buyer, group_decides
+from simsales.model.draws import Draws
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 
@@ -292,7 +293,7 @@ def test_correction_rates_of_the_built_in_actions_are_the_documented_ones():
     }
     b = Behaviour()
     seen = set()
-    for name in simsales.available_strategies():
+    for name in ("push", "relationship", "need_uncovering", "insight", "decision_coaching"):
         for _, action in simsales.make_strategy(name).params:
             if not isinstance(action, Action) or action.evidence <= 0:
                 continue
@@ -307,3 +308,54 @@ def test_correction_rates_of_the_built_in_actions_are_the_documented_ones():
                 tau += b.conservatism * action.evidence / b.evidence_noise**2
             assert 1 - left == pytest.approx(done, abs=5e-4), action.name
     assert {"teach", "discovery", "coach"} <= seen
+
+
+def _group_after_evidence(rho: float, rng, stakeholders: int = 3) -> Buyer:
+    """A group with a near-flat prior (impression_sd 10) and Bayes (c = 1): after
+    one meeting of evidence 1 each stakeholder's bias is (almost) its signal."""
+    pop = tiny_population(stakeholders=const(stakeholders))
+    beh = exact_behaviour(impression_sd=10.0, conservatism=1.0, evidence_correlation=rho)
+    b = make_buyer(pop, beh)
+    b.apply(simsales.Action(hours=1.0, evidence=1.0), rng)
+    return b
+
+
+def test_one_signal_for_the_group_by_default():
+    # Known answer: rho = 1 (default): every stakeholder moves to the same place.
+    b = _group_after_evidence(1.0, np.random.default_rng(1))
+    assert b.own_noise is None  # nothing drawn from a second stream
+    assert len(set(b.bias)) == 1
+
+
+def test_own_signals_spread_the_group():
+    b = _group_after_evidence(0.3, np.random.default_rng(1))
+    assert len(set(b.bias)) == 3
+
+
+def test_own_noise_shifts_none_of_the_customers_draws():
+    # Common random numbers: the customer's own stream gives the same numbers
+    # after a meeting whatever rho is; the stakeholders' own noise has its own
+    # stream, named (OWN_NOISE, *path) below the decision seed.
+    seed = np.random.SeedSequence(5)
+    after = []
+    for rho in (1.0, 0.5, 0.0):
+        rng = Draws(seed, (7,))
+        b = _group_after_evidence(rho, rng)
+        after.append([rng.random() for _ in range(40)])
+        if rho < 1:
+            assert isinstance(b.own_noise, Draws)
+            assert b.own_noise._key == (OWN_NOISE, 7)
+    assert after[0] == after[1] == after[2]
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])
+def test_signals_have_the_stated_correlation_statistical(rho):
+    # Two stakeholders' signals: sd evidence_noise (0.3) each, correlation rho.
+    # Prior weight 0.01 / (0.01 + 11.1): the biases are the signals to 0.1%.
+    n = 3000
+    rng = np.random.default_rng(21)
+    x = np.array([_group_after_evidence(rho, rng, 2).bias for _ in range(n)])
+    r = np.corrcoef(x[:, 0], x[:, 1])[0, 1]
+    assert abs(r - rho) < 4 * (1 - rho**2) / np.sqrt(n) + 0.01
+    sd = x.std(axis=0)
+    assert np.all(np.abs(sd - 0.3) < 4 * 0.3 / np.sqrt(2 * n) + 0.001)
