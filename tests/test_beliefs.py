@@ -79,11 +79,21 @@ class TestKnownAnswerNormalUpdate:
         assert precision == pytest.approx(6.0, rel=1e-12)
 
     def test_half_conservative(self):
-        # Bayes moves the mean 0 -> 1.5; with c = 0.5 it moves 0.75. Precision
-        # grows by c * 3 = 1.5.
+        # Bayes moves the mean 0 -> 1.5. With c = 0.5 the signal counts with
+        # precision c * 3 = 1.5: precision 1 + 1.5 = 2.5, mean (1*0 + 1.5*2) / 2.5
+        # = 1.2 (the share corrected is 1.5 / 2.5 = 0.6, not c * 0.75 = 0.375).
         mean, precision = conservative_normal_update(0.0, 1.0, 2.0, 3.0, 0.5)
-        assert mean == pytest.approx(0.75, rel=1e-12)
+        assert mean == pytest.approx(1.2, rel=1e-12)
         assert precision == pytest.approx(2.5, rel=1e-12)
+
+    def test_quarter_conservative_weak_and_strong_signal(self):
+        # c = 0.25, prior precision 4. Weak signal (precision 1): counts 0.25,
+        # share 0.25 / 4.25 = 1/17 (Bayes: 1/5). Strong signal (precision 400):
+        # counts 100, share 100 / 104 = 25/26 (Bayes: 100/101).
+        m, t = conservative_normal_update(0.0, 4.0, 1.0, 1.0, 0.25)
+        assert (m, t) == (pytest.approx(1 / 17, rel=1e-12), pytest.approx(4.25, rel=1e-12))
+        m, t = conservative_normal_update(0.0, 4.0, 1.0, 400.0, 0.25)
+        assert (m, t) == (pytest.approx(25 / 26, rel=1e-12), pytest.approx(104.0, rel=1e-12))
 
     def test_scalar_and_array(self):
         m, t = conservative_normal_update(0.0, 1.0, 1.0, 1.0, 1.0)
@@ -170,11 +180,22 @@ class TestPropertyNormalUpdate:
 
     @PROPERTY
     @given(m=reals, tau=precisions, s=reals, ts=precisions, c=conservatisms)
-    def test_mean_moves_c_times_as_far(self, m, tau, s, ts, c):
-        bayes_mean, bayes_tau = conservative_normal_update(m, tau, s, ts, 1.0)
+    def test_conservative_is_bayes_on_a_discounted_signal(self, m, tau, s, ts, c):
+        # Edwards' c * log-likelihood ratio: the likelihood to the power c, a
+        # normal of precision c * ts.
         mean, precision = conservative_normal_update(m, tau, s, ts, c)
-        assert mean - m == pytest.approx(c * (bayes_mean - m), rel=1e-9, abs=1e-9)
-        assert precision - tau == pytest.approx(c * (bayes_tau - tau), rel=1e-9)
+        bayes_mean, bayes_tau = conservative_normal_update(m, tau, s, c * ts, 1.0)
+        assert mean == pytest.approx(bayes_mean, rel=1e-9, abs=1e-9)
+        assert precision == pytest.approx(bayes_tau, rel=1e-12)
+        assert precision - tau == pytest.approx(c * ts, rel=1e-9)
+
+    @PROPERTY
+    @given(m=reals, tau=precisions, s=reals, ts=precisions, c=conservatisms)
+    def test_mean_moves_between_c_and_1_times_as_far_as_bayes(self, m, tau, s, ts, c):
+        bayes_mean, _ = conservative_normal_update(m, tau, s, ts, 1.0)
+        mean, _ = conservative_normal_update(m, tau, s, ts, c)
+        bayes_move, move = abs(bayes_mean - m), abs(mean - m)
+        assert c * bayes_move - 1e-9 <= move <= bayes_move + 1e-9
 
     @PROPERTY
     @given(m=reals, tau=precisions, s=reals, ts=precisions, c=conservatisms)

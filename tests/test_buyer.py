@@ -1,13 +1,19 @@
-"""The buyer's decision rules (docs/model.md 2-3): known answers and statistics."""
+"""The buyer's decision rules (docs/model.md 2-3): known answers, statistics and properties."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import simsales
-from simsales.model.buyer import group_decides
+from simsales.model.buyer import OWN_NOISE, Buyer, group_decides
+from simsales.model.draws import Draws
 from simsales.model.orbits import Ending, Orbit
+from simsales.model.population import draw_traits
 
 from worlds import const, exact_behaviour, make_buyer, tiny_population
 
@@ -110,10 +116,58 @@ def test_decision_outcomes():
 
 
 def test_rival_with_a_much_better_offer_wins():
-    b = make_buyer(tiny_population(rival_edge=const(3.0)), exact_behaviour(rivals=True))
+    beh = exact_behaviour(rivals=True, rival_presence=1.0)
+    b = make_buyer(tiny_population(rival_edge=const(3.0)), beh)
     assert b.decide(np.random.default_rng(0)) is Ending.RIVAL
-    b = make_buyer(tiny_population(rival_edge=const(-3.0)), exact_behaviour(rivals=True))
+    b = make_buyer(tiny_population(rival_edge=const(-3.0)), beh)
     assert b.decide(np.random.default_rng(0)) is Ending.WON
+
+
+def test_no_rival_where_none_competes():
+    # Known answer: presence 0 (or rivals off) means no rival, however good its offer.
+    for beh in (
+        exact_behaviour(rivals=True, rival_presence=0.0),
+        exact_behaviour(rivals=False, rival_presence=1.0),
+    ):
+        b = make_buyer(tiny_population(rival_edge=const(3.0)), beh)
+        assert not b.rival
+        assert b.decide(np.random.default_rng(0)) is Ending.WON
+
+
+def test_rival_presence_is_the_customers_own_uniform():
+    # Known answer: a rival competes where the customer's rival uniform is
+    # below the presence; the uniforms come from their own trait stream.
+    pop = tiny_population()
+    traits = draw_traits(pop, 200, np.random.SeedSequence(3))
+    for presence in (0.0, 0.3, 1.0):
+        beh = exact_behaviour(rivals=True, rival_presence=presence)
+        got = [Buyer(traits, i, beh, 0.0).rival for i in range(200)]
+        assert got == list(traits.rival_draw < presence)
+
+
+def test_rival_presence_share_statistical():
+    # Statistical: the share of deals with a rival is rival_presence (4 standard errors).
+    pop = tiny_population()
+    n = 20_000
+    traits = draw_traits(pop, n, np.random.SeedSequence(11))
+    p = 0.35
+    share = float(np.mean(traits.rival_draw < p))
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n)
+
+
+def test_meeting_hours_scale_with_the_group():
+    # Known answer: hours x (1 + group_hours (n - 1)); 2 h, 5 people, 0.1 -> 2.8 h.
+    act = simsales.Action(hours=2.0)
+    pop = tiny_population(stakeholders=const(5))
+    assert make_buyer(pop).meeting_hours(act) == 2.0  # default 0: as before
+    b = make_buyer(pop, exact_behaviour(group_hours=0.1))
+    assert b.meeting_hours(act) == pytest.approx(2.8)
+    b.apply(act, np.random.default_rng(0))
+    assert b.hours == pytest.approx(2.8)
+    b.apply(act, np.random.default_rng(0), count=False)  # a follow-up: not scaled, not counted
+    assert b.hours == pytest.approx(2.8)
+    one = make_buyer(tiny_population(), exact_behaviour(group_hours=0.5))
+    assert one.meeting_hours(act) == 2.0  # a group of one takes the action's hours
 
 
 def test_logit_choice_probability_statistical():
@@ -130,9 +184,14 @@ def test_logit_choice_probability_statistical():
 
 
 def test_patience_cause():
+    # Known answer: only a buyer that stalled is an indecision loss; one that
+    # prefers change but never stalled did nothing: status quo.
     b = make_buyer(tiny_population(value_ratio=const(0.1), urgency=const(0.0)))
     assert b.cause_when_patience_ends() is Ending.STATUS_QUO
     b = make_buyer()
+    assert b.mean_utility() > 0
+    assert b.cause_when_patience_ends() is Ending.STATUS_QUO
+    b.stalls = 1
     assert b.cause_when_patience_ends() is Ending.INDECISION
 
 
@@ -152,3 +211,151 @@ def test_scalar_group_utilities_equal_the_vectorised_prospect_theory(rng):
     np.testing.assert_allclose(b.utilities(), ours, rtol=1e-12)
     np.testing.assert_allclose(b.utilities(rival=True), rival, rtol=1e-12)
     assert b.mean_utility() == pytest.approx(np.mean(ours))
+
+
+PROPERTY = settings(deadline=None, max_examples=150)
+
+
+class TestPropertyLossAversionAndFraming:
+    """docs/model.md 2.2: with urgency framing, lambda also scales the felt loss of
+    the status quo, so dU/dlambda = -(L^beta - F) = F - L^beta, F = (u N)^beta."""
+
+    @staticmethod
+    def _buyer(r: float, k: float, u: float, bias: float, lam: float, framing: bool) -> Buyer:
+        b = make_buyer(
+            tiny_population(
+                value_ratio=const(r),
+                known_need_share=const(k),
+                urgency=const(u),
+                first_impression_bias=const(bias),
+                loss_aversion=const(lam),
+            ),
+            exact_behaviour(urgency_framing=framing),
+        )
+        return b
+
+    @PROPERTY
+    @given(
+        r=st.floats(0.1, 20.0),
+        k=st.floats(0.05, 1.0),
+        u=st.floats(0.0, 1.0),
+        bias=st.floats(-1.0, 1.0),
+        lam=st.floats(0.5, 5.0),
+        dlam=st.floats(0.01, 3.0),
+    )
+    def test_sign_of_dU_dlambda_is_the_sign_of_F_minus_L_beta(self, r, k, u, bias, lam, dlam):
+        low = self._buyer(r, k, u, bias, lam, True)
+        high = self._buyer(r, k, u, bias, lam + dlam, True)
+        beta = low.b.beta
+        framing = (u * math.exp(bias) * r * k) ** beta  # F: the status quo's felt loss
+        slope = framing - low.loss_term  # dU/dlambda, the same for every lambda
+        diff = high.utilities()[0] - low.utilities()[0]
+        # U is linear in lambda: the difference is exactly dlam times the slope
+        assert diff == pytest.approx(dlam * slope, rel=1e-9, abs=1e-9)
+        assume(abs(slope) > 1e-9)
+        assert np.sign(diff) == np.sign(slope)
+        # a higher lambda raises the utility of buying exactly where F > L^beta
+        assert (diff > 0) == (framing > low.loss_term)
+
+    @PROPERTY
+    @given(
+        r=st.floats(0.1, 20.0),
+        u=st.floats(0.0, 1.0),
+        lam=st.floats(0.5, 5.0),
+        dlam=st.floats(0.01, 3.0),
+    )
+    def test_without_framing_a_higher_lambda_always_lowers_U(self, r, u, lam, dlam):
+        low = self._buyer(r, 0.6, u, 0.0, lam, False)
+        high = self._buyer(r, 0.6, u, 0.0, lam + dlam, False)
+        assert high.utilities()[0] - low.utilities()[0] == pytest.approx(
+            -dlam * low.loss_term, rel=1e-9
+        )
+
+
+def test_correction_rates_of_the_built_in_actions_are_the_documented_ones():
+    """Known answer: docs/model.md 2.3's table of correction rates, from
+    c tau_s / (tau + c tau_s) with tau growing by c tau_s per meeting."""
+    import re
+    from pathlib import Path
+
+    from simsales.model.actions import Action
+    from simsales.model.behaviour import Behaviour
+    from simsales.model.buyer import correction_rate
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    table = {
+        m.group(1): (float(m.group(2)), [float(x) for x in m.group(3).split(" | ")])
+        for m in re.finditer(
+            r"^\| `([a-z_]+)`[^|]*\| ([0-9.]+) \| [0-9.]+ \| ((?:[0-9.]+ \| ){4}[0-9.]+) \|$",
+            text,
+            re.M,
+        )
+    }
+    b = Behaviour()
+    seen = set()
+    for name in ("push", "relationship", "need_uncovering", "insight", "decision_coaching"):
+        for _, action in simsales.make_strategy(name).params:
+            if not isinstance(action, Action) or action.evidence <= 0:
+                continue
+            seen.add(action.name)
+            evidence, (r1, r2, r3, r4, done) = table[action.name]
+            assert evidence == action.evidence, action.name
+            tau, left = 1 / b.impression_sd**2, 1.0
+            for want in (r1, r2, r3, r4):
+                got = correction_rate(action.evidence, b, tau)
+                assert got == pytest.approx(want, abs=5e-4), action.name
+                left *= 1 - got
+                tau += b.conservatism * action.evidence / b.evidence_noise**2
+            assert 1 - left == pytest.approx(done, abs=5e-4), action.name
+    assert {"teach", "discovery", "coach"} <= seen
+
+
+def _group_after_evidence(rho: float, rng, stakeholders: int = 3) -> Buyer:
+    """A group with a near-flat prior (impression_sd 10) and Bayes (c = 1): after
+    one meeting of evidence 1 each stakeholder's bias is (almost) its signal."""
+    pop = tiny_population(stakeholders=const(stakeholders))
+    beh = exact_behaviour(impression_sd=10.0, conservatism=1.0, evidence_correlation=rho)
+    b = make_buyer(pop, beh)
+    b.apply(simsales.Action(hours=1.0, evidence=1.0), rng)
+    return b
+
+
+def test_one_signal_for_the_group_by_default():
+    # Known answer: rho = 1 (default): every stakeholder moves to the same place.
+    b = _group_after_evidence(1.0, np.random.default_rng(1))
+    assert b.own_noise is None  # nothing drawn from a second stream
+    assert len(set(b.bias)) == 1
+
+
+def test_own_signals_spread_the_group():
+    b = _group_after_evidence(0.3, np.random.default_rng(1))
+    assert len(set(b.bias)) == 3
+
+
+def test_own_noise_shifts_none_of_the_customers_draws():
+    # Common random numbers: the customer's own stream gives the same numbers
+    # after a meeting whatever rho is; the stakeholders' own noise has its own
+    # stream, named (OWN_NOISE, *path) below the decision seed.
+    seed = np.random.SeedSequence(5)
+    after = []
+    for rho in (1.0, 0.5, 0.0):
+        rng = Draws(seed, (7,))
+        b = _group_after_evidence(rho, rng)
+        after.append([rng.random() for _ in range(40)])
+        if rho < 1:
+            assert isinstance(b.own_noise, Draws)
+            assert b.own_noise._key == (OWN_NOISE, 7)
+    assert after[0] == after[1] == after[2]
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])
+def test_signals_have_the_stated_correlation_statistical(rho):
+    # Two stakeholders' signals: sd evidence_noise (0.3) each, correlation rho.
+    # Prior weight 0.01 / (0.01 + 11.1): the biases are the signals to 0.1%.
+    n = 3000
+    rng = np.random.default_rng(21)
+    x = np.array([_group_after_evidence(rho, rng, 2).bias for _ in range(n)])
+    r = np.corrcoef(x[:, 0], x[:, 1])[0, 1]
+    assert abs(r - rho) < 4 * (1 - rho**2) / np.sqrt(n) + 0.01
+    sd = x.std(axis=0)
+    assert np.all(np.abs(sd - 0.3) < 4 * 0.3 / np.sqrt(2 * n) + 0.001)

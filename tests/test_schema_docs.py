@@ -64,3 +64,26 @@ def test_baseline_values_are_the_schema_defaults():
     cfg = simsales.load_experiment(BASELINE)
     defaults = Experiment(name=cfg.name, seed=cfg.seed, description=cfg.description)
     assert cfg.model_dump() == defaults.model_dump()
+
+
+def test_every_model_default_has_a_source_or_is_an_assumption():
+    """docs/model.md 2.7 lists every [behaviour], [population] and [lifecycle] key."""
+    from simsales.model.behaviour import Behaviour
+    from simsales.model.lifecycle import Lifecycle
+    from simsales.model.population import Population
+
+    text = (ROOT / "docs" / "model.md").read_text()
+    section = text[text.index("### 2.7 Defaults: source or assumption") :]
+    section = section[: section.index("\n## 3.")]
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([a-z_]+\.[a-z_]+)` \| [^|]+ \| ([^\n]+) \|$", section, re.M)
+    }
+    models = (("behaviour", Behaviour), ("population", Population), ("lifecycle", Lifecycle))
+    for table, model in models:
+        for key in model.model_fields:
+            assert f"{table}.{key}" in rows, f"{table}.{key} is not in docs/model.md 2.7"
+            source = rows[f"{table}.{key}"]
+            assert any(w in source for w in ("assumption", "switch", "setting", "(19", "(20")), (
+                f"{table}.{key}: neither a source nor an assumption: {source}"
+            )

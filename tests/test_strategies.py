@@ -52,8 +52,11 @@ def test_push_oversells_and_erodes_trust(rng):
     trust0, bias0 = b.trust, np.array(b.bias)
     b.apply(middle("push"), rng)
     assert b.trust == pytest.approx(trust0 * (1 - 0.05))
-    # evidence centred on truth + claim_bias 0.3: the bias moves toward 0.3
-    assert np.all(np.array(b.bias) < bias0) and np.all(np.array(b.bias) > 0.3)
+    # evidence centred on truth + claim_bias 0.3, near exact (noise 1e-6): the
+    # signal's discounted precision dwarfs the prior's, so the bias moves from
+    # 0.5 almost all the way to 0.3 (docs/model.md 2.3)
+    assert np.all(np.array(b.bias) < bias0)
+    np.testing.assert_allclose(b.bias, 0.3, atol=1e-4)
     assert b.revealed == 0 and b.tailor == 0 and b.urgency == 0.2
 
 

@@ -246,7 +246,8 @@ class TestKnownAnswerEdwards1968:
 #   consensus  P_yes = prod_j p_j
 #   champion   P_yes = 1 - prod_j (1 - p_j)
 #   majority   P_yes = P(K > n/2), K ~ Poisson-binomial(p_1..p_n).
-# On a yes (the first one) the buyer goes to the rival with
+# On a yes (the first one) the buyer goes to the rival, if one competes for its
+# deal (its own uniform q_i below rival_presence; pi = 0 otherwise), with
 #   pi = logistic((mean_j U_j^rival - mean_j U_j) / T),
 # and otherwise stalls with probability iota (indecision). So one decision ends
 #   won         P_yes (1 - pi) (1 - iota)
@@ -267,12 +268,18 @@ def group_yes(p: np.ndarray, rule: str) -> float:
 
 
 def decision_probabilities(
-    u: np.ndarray, u_rival: np.ndarray, indecision: float, temperature: float, rule: str
+    u: np.ndarray,
+    u_rival: np.ndarray,
+    indecision: float,
+    temperature: float,
+    rule: str,
+    rival: bool = True,
 ) -> np.ndarray:
-    """P(won, rival, indecision, status quo) of one decision, in OUTCOMES order."""
+    """P(won, rival, indecision, status quo) of one decision, in OUTCOMES order
+    (``rival``: whether a rival competes for this deal)."""
     p = 1.0 / (1.0 + np.exp(-u / temperature))
     yes = group_yes(p, rule)
-    pi = 1.0 / (1.0 + math.exp(-(u_rival.mean() - u.mean()) / temperature))
+    pi = 1.0 / (1.0 + math.exp(-(u_rival.mean() - u.mean()) / temperature)) if rival else 0.0
     return np.array(
         [yes * (1 - pi) * (1 - indecision), yes * pi, yes * (1 - pi) * indecision, 1 - yes]
     )
@@ -317,7 +324,8 @@ GROUPS = tiny_population(
 
 
 def one_decision_behaviour(rule: str) -> Behaviour:
-    """Logit choice (T = 0.5), rivals and indecision on; one decision ends the
+    """Logit choice (T = 0.5), rivals (in the default share of deals) and
+    indecision on; one decision ends the
     journey (``max_rejections = max_stalls = 1``); no falling back; every
     meeting granted; utilities that stay fixed during the journey."""
     return exact_behaviour(
@@ -410,6 +418,7 @@ class TestStatisticalBuyingGroup:
                         float(world.traits.indecision[i]),
                         beh.temperature,
                         r,
+                        bool(world.traits.rival_draw[i] < beh.rival_presence),
                     )
                     for i in range(n_leads)
                 ]

@@ -208,9 +208,25 @@ def run(
             "--report/--no-report", help="write report.html and report.md to the output folder"
         ),
     ] = True,
+    where: Annotated[
+        bool,
+        typer.Option(
+            "--where/--no-where",
+            help="for a study with [[claims]] and [where]: also run it over the plausible "
+            "range into OUT/where/ and say where each claim holds",
+        ),
+    ] = True,
+    where_replications: Annotated[
+        int | None,
+        typer.Option(help="plausible worlds instead of the file's where.replications", min=1),
+    ] = None,
     show_traceback: ShowTraceback = False,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
+
+    A study with [[claims]] and [where] is also run over the plausible range of
+    its claims' parameters into OUT/where/ (a seed of its own: the results at
+    the defaults do not change), and the report says where each claim holds.
 
     Each finished replication is written to OUT/parts/ at once; after an
     interruption, the same command with --resume computes only what is missing.
@@ -219,6 +235,7 @@ def run(
     --overwrite. One run per folder at a time: a second run into a folder
     another is writing to is refused.
     """
+    from simsales.cli.where import check_where_folder, run_where_step
     from simsales.experiment.api import RunFailed
     from simsales.experiment.api import run as run_experiment
     from simsales.experiment.labels import out_of_range
@@ -240,9 +257,13 @@ def run(
     if scheduler and backend is not Backend.dask:
         raise _bad("--scheduler needs --backend dask")
     _claim(target, config, overwrite)
+    with_where = where and config.where is not None
+    if with_where:
+        check_where_folder(target, config, overwrite)
     _out_folder(target)  # last: bad input writes nothing, not even the folder
     with holding(target):  # the whole run, report included: one run per folder at a time
         failed: RunFailed | None = None
+        where_failed: RunFailed | None = None
         try:
             with running(target, show_traceback=show_traceback), progress_bar() as progress:
                 task = progress.add_task(
@@ -271,11 +292,20 @@ def run(
         note = f", {resumed} resumed" if resumed else ""
         used = results.manifest["workers"]
         out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
+        if with_where:
+            with running(target, show_traceback=show_traceback):
+                where_failed = run_where_step(
+                    config, target, workers=workers, resume=resume, overwrite=overwrite,
+                    defaults=results, show_traceback=show_traceback,
+                    replications=where_replications,
+                )  # fmt: skip
+            failed = failed or where_failed
         if report:
             _write_report(target, results, failure=1)
         _report_precision(results)
         if failed is not None:
-            _report_failures(failed, show_traceback)
+            if failed is not where_failed:  # the where-run's are reported already
+                _report_failures(failed, show_traceback)
             raise typer.Exit(1)
 
 

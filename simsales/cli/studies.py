@@ -82,15 +82,23 @@ def _studies(folder: Path, only: list[str] | None, replications: int | None) -> 
 
 
 def _run_study(
-    config: Experiment, target: Path, workers: int | None, resume: bool, overwrite: bool
+    config: Experiment,
+    target: Path,
+    workers: int | None,
+    resume: bool,
+    overwrite: bool,
+    where_replications: int | None = None,
 ) -> str | None:
-    """Run one study into ``target`` with a progress bar; None, or why it failed."""
+    """Run one study into ``target`` with a progress bar, and over its plausible range
+    into ``target/where/`` if it has ``[where]``; None, or why it failed."""
+    from simsales.analysis.claims import where_claims
     from simsales.analysis.sensitivity import analyse as analyse_sensitivity
     from simsales.experiment.api import RunFailed
     from simsales.experiment.api import run as run_experiment
     from simsales.experiment.folder import claim_folder
     from simsales.experiment.lock import FolderBusy, folder_lock
     from simsales.experiment.store import StoreError
+    from simsales.experiment.where import run_where, where_folder
     from simsales.reporting import write_report
 
     tasks = config.replications * len(config.points())
@@ -105,6 +113,15 @@ def _run_study(
                 )  # fmt: skip
             if config.sensitivity is not None:
                 analyse_sensitivity(results).save(target)
+            if config.where is not None:
+                n = where_replications or config.where.replications
+                with progress_bar() as progress:
+                    bar = progress.add_task(f"{config.name}: plausible worlds (\\[where])", total=n)
+                    worlds = run_where(
+                        config, target, workers=workers, resume=resume, overwrite=overwrite,
+                        on_done=lambda _r: progress.advance(bar), replications=where_replications,
+                    )  # fmt: skip
+                where_claims(worlds, results).save(where_folder(target))
             write_report(target, results, keep=[c.stem for c in results.chart_list()])
     except RunFailed as e:
         kept = " (the others are in the results)" if e.results is not None else ""
@@ -142,12 +159,15 @@ def run_all(
     A study is every *.toml in EXPERIMENTS except baseline.toml (the built-in
     default, whose results are not kept in git) and the analysis examples
     sensitivity.toml and worlds.toml; each writes to RESULTS/NAME/, with its report.
+    A study with [[claims]] and [where] is also run over the plausible range into
+    RESULTS/NAME/where/ (--replications sets its number of worlds too).
     All files are validated first (exit 2, nothing run, if one is invalid). A
     study that fails does not stop the others; the command then exits 1
     naming it.
     """
     from simsales.experiment.folder import check_folder
     from simsales.experiment.store import StoreError
+    from simsales.experiment.where import WHERE
 
     configs = _studies(experiments, only, replications)
     targets = [results / c.name for c in configs]
@@ -158,6 +178,8 @@ def run_all(
             raise typer.Exit(2)
         try:
             check_folder(target, config, overwrite=overwrite)
+            if config.where is not None:
+                check_folder(target / WHERE, config.where_run(), overwrite=overwrite)
         except StoreError as e:
             _say(str(e))
             raise typer.Exit(2) from None
@@ -165,16 +187,22 @@ def run_all(
     start = time.perf_counter()
     for k, (config, target) in enumerate(zip(configs, targets, strict=True), 1):
         points = len(config.points())
+        worlds = (
+            f" (and {replications or config.where.replications} plausible worlds -> "
+            f"{target / WHERE}/)"
+            if config.where is not None
+            else ""
+        )
         out.print(
             f"[bold][{k}/{len(configs)}] {config.name}[/]: {points} point(s) x "
             f"{config.replications} replications x {len(config.strategies)} strategies "
-            f"-> {target}/",
+            f"-> {target}/{worlds}",
             highlight=False,
         )
         t0 = time.perf_counter()
         try:
             with notes():
-                why = _run_study(config, target, workers, resume, overwrite)
+                why = _run_study(config, target, workers, resume, overwrite, replications)
         except KeyboardInterrupt:
             err.print(
                 f"[bold red]interrupted[/] in {escape(config.name)}: finished studies are written; "

@@ -338,8 +338,9 @@ class _Run:
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            yield timeout(sellers.book(env.now, action.hours * dph))
-            ledger.add_cost(env.now, action.hours * seller_rate)
+            hours = buyer.meeting_hours(action)  # larger groups take longer (2.6)
+            yield timeout(sellers.book(env.now, hours * dph))
+            ledger.add_cost(env.now, hours * seller_rate)
             accepted = buyer.apply(action, rng)
             if tracing:
                 log(path, action.name if accepted else action.name + ":rejected", buyer)

@@ -37,6 +37,7 @@ from simsales.experiment.budget import budget_problems
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import MODULE_NAME
+from simsales.experiment.seeding import where_seed
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
@@ -53,10 +54,12 @@ from simsales.model.strategies import (
 from simsales.plots.looks import line_code
 
 __all__ = [
+    "Claim",
     "Experiment",
     "SequencePart",
     "StrategySpec",
     "StrategyStyle",
+    "Where",
     "strategies_required",
     "unknown_metrics",
 ]
@@ -323,6 +326,90 @@ def _field_at(model: BaseModel, path: str) -> FieldInfo | None:
     return next((f for name, f in fields.items() if parts[-1] in (name, f.alias)), None)
 
 
+class Claim(BaseModel):
+    """A study's claim in checkable form: ``a - b`` (or ``a / b``) of one metric lies
+    above or below a threshold, judged per replication (paired: same world, same
+    buyers) and on the mean."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    text: str = Field(
+        min_length=1, max_length=2_000, description="the claim in words, shown in the report"
+    )
+    metric: str = Field(
+        description="the metric the claim is about",
+        json_schema_extra={"allowed": "a metric name (see Metric names)"},
+    )
+    a: str = Field(
+        description="strategy the claim is about",
+        json_schema_extra={"allowed": "a name of the file's strategies"},
+    )
+    b: str = Field(
+        description="strategy it is compared with",
+        json_schema_extra={"allowed": "another name of the file's strategies"},
+    )
+    kind: Literal["difference", "ratio"] = Field(
+        "difference", description="compare a - b (difference) or a / b (ratio) with the threshold"
+    )
+    holds_if: Literal["above", "below"] = Field(
+        description="the claim holds where a - b (or a / b) is strictly above, or strictly "
+        "below, the threshold"
+    )
+    threshold: float = Field(
+        0.0,
+        ge=-1e12,
+        le=1e12,
+        description="the value a - b (or a / b) is compared with, in the metric's units "
+        "(a share for a share: 0.02 is two points); e.g. 0 for a - b, 0.5 for a / b halved",
+    )
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        problem = unknown_metrics([metric])
+        if problem:
+            raise ValueError(problem)
+        return metric
+
+    @model_validator(mode="after")
+    def _two_strategies(self) -> Claim:
+        if self.a == self.b:
+            raise ValueError(f"a and b are both {self.a!r}: a claim compares two strategies")
+        return self
+
+    def statement(self) -> str:
+        """The test in symbols, e.g. ``conversion: insight - push > 0``."""
+        op = "-" if self.kind == "difference" else "/"
+        rel = ">" if self.holds_if == "above" else "<"
+        return f"{self.metric}: {self.a} {op} {self.b} {rel} {self.threshold:g}"
+
+
+class Where(BaseModel):
+    """A run over the plausible range of the parameters a study's claims depend on:
+    each replication draws them anew (one plausible world), with a seed of its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    replications: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description="plausible worlds drawn (PRIM needs a few hundred for a sharp box)",
+    )
+    uncertain: dict[str, Distribution] = Field(
+        min_length=1,
+        max_length=100,
+        description="plausible range of each parameter the claims depend on, drawn per world "
+        "(same syntax as [uncertain]; replaces the file's value, a swept value or an "
+        "uncertain draw of the same key)",
+        json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
+    )
+
+
+#: Tables that are not parameters of one world: never varied, and left out by ``at``.
+_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where"}
+
+
 def _default_strategies() -> list[StrategySpec]:
     names = ("push", "relationship", "need_uncovering", "insight", "decision_coaching")
     return [StrategySpec(name=n) for n in names]
@@ -397,6 +484,17 @@ class Experiment(BaseModel):
         description="metrics charted (at least one): violins and ECDFs by strategy, or sweep "
         "lines or heatmaps for a sweep",
         json_schema_extra={"allowed": _METRIC_NAMES + ", each once"},
+    )
+    claims: list[Claim] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the study's claims, each checked per replication and where it holds "
+        "(`[[claims]]`, docs/studies.md)",
+    )
+    where: Where | None = Field(
+        None,
+        description="a run over the plausible range of the parameters the claims depend on, "
+        "into RESULTS/where/ (needs `claims`)",
     )
 
     # the folder dotted names in `modules` are also looked up in (the experiment
@@ -478,7 +576,7 @@ class Experiment(BaseModel):
         vary switches and choices of the tables (``numeric=False``). Never names,
         modules, lists, ``seed`` or ``replications``.
         """
-        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "uncertain"})
+        raw = self.model_dump(mode="json", exclude=_NOT_LEAVES)
         kinds = (int, float) if numeric else (int, float, bool, str)
         return [
             p
@@ -593,7 +691,7 @@ class Experiment(BaseModel):
     def at(self, values: dict[str, Any]) -> Experiment:
         """This experiment with ``values`` set at their key paths, without a design or
         uncertain parameters (one design point in one world)."""
-        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "uncertain"})
+        raw = self.model_dump(mode="json", exclude=_NOT_LEAVES)
         exp = Experiment.model_validate(apply(raw, values), strict=True)
         exp._module_folder = self._module_folder
         return exp
@@ -628,6 +726,62 @@ class Experiment(BaseModel):
         if twice:
             raise ValueError(f"chart_metrics: {', '.join(map(repr, twice))} given more than once")
         return self
+
+    @model_validator(mode="after")
+    def _claims_known(self) -> Experiment:
+        names = self.strategy_names
+        for k, claim in enumerate(self.claims):
+            for key in ("a", "b"):
+                x = getattr(claim, key)
+                if x not in names:
+                    hint = did_you_mean(x, names)
+                    raise ValueError(
+                        f"claims[{k}].{key}: {x!r} is not one of the strategies "
+                        f"({', '.join(names)}){'; ' + hint if hint else ''}"
+                    )
+        if self.where is None:
+            return self
+        if not self.claims:
+            raise ValueError(
+                "where: a run over the plausible range needs claims to check; add "
+                "[[claims]] (text, metric, a, b, holds_if, threshold) or remove [where]"
+            )
+        try:
+            self.where_run()
+        except (ValueError, ValidationError) as e:
+            detail = (
+                "; ".join(error_lines(e, model=Experiment))
+                if isinstance(e, ValidationError)
+                else str(e)
+            )
+            raise ValueError(
+                detail.replace("uncertain[", "where.uncertain[").replace("Value error, ", "")
+            ) from None
+        return self
+
+    def where_run(self) -> Experiment:
+        """The experiment of the run over the plausible range (``[where]``): this one
+        without a design or ``[where]`` (its claims kept), with ``where.uncertain``
+        drawn per world (over the file's own ``uncertain``), ``where.replications``
+        worlds and the seed
+        :func:`simsales.experiment.seeding.where_seed` of the root seed.
+
+        Raises
+        ------
+        ValueError
+            If the experiment has no ``[where]``.
+        """
+        if self.where is None:
+            raise ValueError(f"experiment {self.name!r} has no [where] table")
+        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "where"})
+        drawn = self.where.model_dump(mode="json")["uncertain"]
+        raw["uncertain"] = {**raw.get("uncertain", {}), **drawn}
+        raw["replications"] = self.where.replications
+        raw["seed"] = where_seed(self.seed)
+        raw["description"] = f"{self.name}: its claims over the plausible range ([where])"
+        exp = Experiment.model_validate(raw, strict=True)
+        exp._module_folder = self._module_folder
+        return exp
 
     @model_validator(mode="after")
     def _styles_distinct(self) -> Experiment:

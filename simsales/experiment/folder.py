@@ -60,15 +60,18 @@ _FILES = re.compile(
         manifest\.json | replications\.parquet | timeseries\.parquet | summary\.csv
       | comparisons\.csv | paired\.csv | quantiles\.csv | failures\.json | provenance\.json
       | selection(_[\w.-]+)?\.json | sensitivity(_noise)?\.(csv|txt)
-      | robustness(_\w+)?\.(csv|txt) | report\.(html|md) | \.[\w.-]+\.tmp
+      | robustness(_\w+)?\.(csv|txt) | claims(_\w+)?\.(csv|txt|json)
+      | report\.(html|md) | \.[\w.-]+\.tmp
       | \.simsales\.lock(\.\d+\.stale)?
     )$""",
     re.VERBOSE,
 )
 #: Charts: any stem, in the formats :func:`simsales.plots.style.save_figure` writes.
 _CHARTS = re.compile(r"^[\w.-]+\.(png|pdf|svg)$")
-#: Entries kept in a results folder although simsales did not write them.
-_ALLOWED = frozenset({"README.md", "parts"})
+#: Entries kept in a results folder although simsales did not write them, and its
+#: sub-folders: ``parts/`` and ``where/`` (a study's run over the plausible range,
+#: a results folder of its own).
+_ALLOWED = frozenset({"README.md", "parts", "where"})
 
 
 def _ours(entry: Path) -> bool:

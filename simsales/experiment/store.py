@@ -52,7 +52,10 @@ class StoreError(ValueError):
 
 
 #: Top-level keys that change how results are shown, never a replication's numbers.
-_NOT_NUMBERS = ("replications", "description", "compare", "compare_metrics", "chart_metrics")
+_NOT_NUMBERS = (
+    "replications", "description", "compare", "compare_metrics", "chart_metrics", "claims",
+    "where",
+)  # fmt: skip
 
 
 def fingerprint(config: Experiment) -> str:
@@ -60,9 +63,10 @@ def fingerprint(config: Experiment) -> str:
 
     ``replications`` is left out: a run may be resumed with more of them. So are
     the keys that only say how results are shown or compared (``description``,
-    ``compare``, ``compare_metrics``, ``chart_metrics`` and each strategy's
-    ``style``): changing them and running again into the same folder is a run of
-    the same experiment.
+    ``compare``, ``compare_metrics``, ``chart_metrics``, each strategy's
+    ``style``, and ``claims`` and ``[where]``, whose run over the plausible range
+    goes to a folder of its own with a seed of its own): changing them and running
+    again into the same folder is a run of the same experiment.
     """
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:

@@ -62,6 +62,21 @@ class Behaviour(BaseModel):
         "majority", description="stakeholders needed for 'yes': all, more than half, or one"
     )
     rivals: bool = Field(True, description="off: no rival offer competes")
+    rival_presence: float = Field(
+        0.7, ge=0, le=1, description="share of deals a rival competes in (with rivals on)"
+    )
+    evidence_correlation: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="share of evidence noise the stakeholders share; 1 = one signal for the group",
+    )
+    group_hours: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="meeting hours added per stakeholder beyond the first, share of the action's",
+    )
     # urgency, pace and patience, 2.5
     step_days: float = Field(7.0, ge=0.01, le=3650, description="mean days between steps at pace 1")
     pace_floor: float = Field(0.25, ge=0.001, le=1, description="pace of a buyer with zero urgency")

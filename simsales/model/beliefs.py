@@ -73,9 +73,14 @@ def conservative_normal_update(
     """Conservative update of a normal belief after one normal signal.
 
     Bayes moves the mean a fraction ``k = tau_s / (tau + tau_s)`` of the way to
-    the signal and adds the signal's precision. A conservative updater makes
-    ``c`` of each: the mean moves ``c * k`` of the way, and the precision grows
-    by ``c * tau_s``.
+    the signal and adds the signal's precision. A conservative updater
+    discounts the signal's likelihood to the power ``c`` (the form of
+    :func:`conservative_log_odds`: ``c`` times the log-likelihood ratio); a
+    normal likelihood to the power ``c`` is a normal likelihood of precision
+    ``c * tau_s``. So the mean moves ``c tau_s / (tau + c tau_s)`` of the way
+    and the precision grows by ``c * tau_s``. A weak signal moves the mean
+    about ``c`` times as far as Bayes would; a strong one (``tau_s`` far above
+    ``tau / c``) still moves it nearly all the way.
 
     Parameters
     ----------
@@ -97,9 +102,9 @@ def conservative_normal_update(
     ts = np.asarray(signal_precision, float)
     if not (np.all(tau > 0) and np.all(ts > 0)):  # also rejects NaN
         raise ValueError("precisions must be > 0")
-    k = ts / (tau + ts)
-    new_m = m + conservatism * k * (np.asarray(signal, float) - m)
-    new_tau = tau + conservatism * ts
+    cts = conservatism * ts
+    new_m = m + cts / (tau + cts) * (np.asarray(signal, float) - m)
+    new_tau = tau + cts
     if new_m.ndim == 0:
         return float(new_m), float(new_tau)
     return new_m, new_tau

@@ -17,11 +17,40 @@ from collections.abc import Sequence
 
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
-from simsales.model.draws import Random
+from simsales.model.draws import Draws, Random
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
 
-__all__ = ["Buyer", "group_decides"]
+__all__ = ["OWN_NOISE", "Buyer", "correction_rate", "group_decides"]
+
+#: First key of the stakeholders' own evidence-noise stream below a customer's
+#: decision seed: ``(OWN_NOISE, *path)``. No path starts with it (marketing
+#: leads are numbered from 0, and the engine's first-uniform blocks use 2**32 - 1).
+OWN_NOISE = 2**32 - 2
+
+
+def correction_rate(strength: float, behaviour: Behaviour, precision: float | None = None) -> float:
+    """Share of a stakeholder's impression error one action's evidence corrects.
+
+    ``c tau_s / (tau + c tau_s)`` with ``tau_s = strength / evidence_noise^2``,
+    ``c = conservatism`` and ``tau`` the stakeholder's precision (by default
+    its first one, ``1 / impression_sd^2``): the expected share, since the
+    signal's noise moves the bias on either side (docs/model.md 2.3).
+
+    Parameters
+    ----------
+    strength : float
+        The action's ``evidence`` (0: none, rate 0).
+    behaviour : Behaviour
+        Gives ``conservatism``, ``evidence_noise`` and ``impression_sd``.
+    precision : float, optional
+        The stakeholder's precision before the action.
+    """
+    if strength <= 0:
+        return 0.0
+    tau = 1.0 / behaviour.impression_sd**2 if precision is None else precision
+    cts = behaviour.conservatism * strength / behaviour.evidence_noise**2
+    return cts / (tau + cts)
 
 
 def _logistic(x: float, temperature: float) -> float:
@@ -83,6 +112,7 @@ class Buyer:
         "chose_us",
         "ea",
         "eb",
+        "hour_factor",
         "hours",
         "indecision",
         "interactions",
@@ -95,6 +125,7 @@ class Buyer:
         "n",
         "needs_shared",
         "orbit",
+        "own_noise",
         "p_success",
         "patience",
         "precision",
@@ -102,6 +133,7 @@ class Buyer:
         "refusals",
         "rejections",
         "revealed",
+        "rival",
         "rival_edge",
         "stalls",
         "tailor",
@@ -125,6 +157,13 @@ class Buyer:
         self.indecision = row.indecision if b.indecision else 0.0
         self.patience = row.patience_days
         self.rival_edge = row.rival_edge
+        #: whether a rival competes for this deal: the customer's own uniform
+        #: (its own stream), so it is the same buyer under every strategy
+        self.rival = b.rivals and row.rival_draw < b.rival_presence
+        #: a meeting's hours are the action's times this: ``1 + group_hours (n - 1)``
+        self.hour_factor = 1.0 + b.group_hours * (n - 1)
+        #: the stream of the stakeholders' own evidence noise (made when first needed)
+        self.own_noise: Random | None = None
         #: each stakeholder's first-impression bias (log value) and its precision
         self.set_bias(row.first_impression_bias if b.first_impressions else [0.0] * n)
         self.precision = [1.0 / b.impression_sd**2] * n
@@ -271,11 +310,12 @@ class Buyer:
         Rejection happens only for teaching (``skeptic_risk > 0``): a skeptical
         buyer loses a third of its trust and takes nothing from the meeting.
         With ``count`` the action is counted as an interaction and its hours
-        are added to the buyer's; a follow-up is applied with ``count=False``.
+        (:meth:`meeting_hours`) are added to the buyer's; a follow-up is
+        applied with ``count=False``.
         """
         if count:
             self.interactions += 1
-            self.hours += action.hours
+            self.hours += action.hours * self.hour_factor
         if action.skeptic_risk > 0 and rng.random() < action.skeptic_risk * (1.0 - self.trust):
             self.trust *= 2.0 / 3.0
             return False
@@ -304,23 +344,61 @@ class Buyer:
             self.internalisation += action.internalise * (1.0 - self.internalisation)
         return True
 
+    def meeting_hours(self, action: Action) -> float:
+        """Seller hours of a meeting with this group: ``hours (1 + group_hours (n - 1))``
+        (docs/model.md 2.6); follow-ups are not scaled."""
+        return action.hours * self.hour_factor
+
     def _learn(self, strength: float, claim_bias: float, rng: Random) -> None:
         """Conservative update of each stakeholder's impression bias (Edwards 1968).
 
-        The group sees one signal of the log value, ``truth + claim_bias +
-        noise``; in bias terms it is ``claim_bias + noise``.
+        Stakeholder ``j`` sees the signal of the log value ``truth + claim_bias
+        + sqrt(rho) e_0 + sqrt(1 - rho) e_j`` with ``e ~ Normal(0, noise^2 /
+        strength)`` and ``rho = evidence_correlation``; in bias terms it is the
+        same less the truth. ``e_0`` is shared by the group and drawn from
+        ``rng`` (one normal, as many uniforms whatever ``rho``); the ``e_j``
+        come from a stream of their own (:meth:`_own_noise`), drawn only when
+        ``rho < 1``. Each stakeholder then discounts the signal's precision by
+        the conservatism (:func:`~simsales.model.beliefs.conservative_normal_update`).
         """
         b = self.b
-        signal = claim_bias + rng.normal(0.0, b.evidence_noise / math.sqrt(strength))
+        sd = b.evidence_noise / math.sqrt(strength)
+        shared = rng.normal(0.0, sd)
         ts = strength / b.evidence_noise**2
-        c = b.conservatism
-        # conservative_normal_update (beliefs.py), element by element
-        self._bias = [
-            m + c * ts / (tau + ts) * (signal - m)
-            for m, tau in zip(self._bias, self.precision, strict=True)
-        ]
-        self.precision = [tau + c * ts for tau in self.precision]
+        cts = b.conservatism * ts
+        rho = b.evidence_correlation
+        if rho >= 1.0:
+            signal = claim_bias + shared
+            # conservative_normal_update (beliefs.py), element by element
+            self._bias = [
+                m + cts / (tau + cts) * (signal - m)
+                for m, tau in zip(self._bias, self.precision, strict=True)
+            ]
+        else:
+            own = self._own_noise(rng)
+            common = claim_bias + math.sqrt(rho) * shared
+            spread = math.sqrt(1.0 - rho)
+            self._bias = [
+                m + cts / (tau + cts) * (common + spread * own.normal(0.0, sd) - m)
+                for m, tau in zip(self._bias, self.precision, strict=True)
+            ]
+        self.precision = [tau + cts for tau in self.precision]
         self._biased()
+
+    def _own_noise(self, rng: Random) -> Random:
+        """The stream of the stakeholders' own evidence noise, made on first use.
+
+        Below a :class:`~simsales.model.draws.Draws` it is the customer's
+        stream named ``(OWN_NOISE, *path)`` (so it shifts none of the
+        customer's other draws); below any other generator (the tests'), a
+        child spawned from it.
+        """
+        if self.own_noise is None:
+            if isinstance(rng, Draws):
+                self.own_noise = rng.substream(OWN_NOISE)
+            else:
+                self.own_noise = rng.spawn(1)[0]  # type: ignore[attr-defined]
+        return self.own_noise
 
     # ----------------------------------------------------------- orbits
     def move(self, rng: Random, now: float) -> int:
@@ -367,7 +445,7 @@ class Buyer:
                 return Ending.STATUS_QUO
             self.orbit = Orbit.OBSERVATION
             return None
-        if b.rivals and not self.chose_us:
+        if self.rival and not self.chose_us:
             diff = self.mean_utility(rival=True) - sum(u) / len(u)
             if rng.random() < _logistic(diff, t):
                 return Ending.RIVAL
@@ -380,11 +458,10 @@ class Buyer:
     def cause_when_patience_ends(self) -> Ending:
         """Why a buyer that ran out of patience is lost.
 
-        One that stalled at the decision, or whose group on balance prefers
-        change but never got to a decision, is an indecision loss (it wanted
-        to change, it could not decide); otherwise it is a status-quo loss.
-        Going dark is reserved for buyers that stop granting meetings.
+        Only a buyer that stalled at the decision (the indecision mechanism
+        decided it) is an indecision loss; every other one is a status-quo
+        loss, whether or not its group on balance preferred change (it did
+        nothing). So with ``indecision = false`` there are no indecision
+        losses. Going dark is reserved for buyers that stop granting meetings.
         """
-        if self.stalls > 0 or self.mean_utility() > 0:
-            return Ending.INDECISION
-        return Ending.STATUS_QUO
+        return Ending.INDECISION if self.stalls > 0 else Ending.STATUS_QUO

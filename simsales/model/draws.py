@@ -90,6 +90,12 @@ class Draws:
             self._rng = generator(self._seed, *self._key)
         return self._rng
 
+    def substream(self, tag: int) -> Draws:
+        """The stream named ``(tag, *key)`` below the same seed: new draws for a
+        new mechanism that shift none of this stream's (``tag`` must start no
+        path of the parent, e.g. a number near 2**32)."""
+        return Draws(self._seed, (tag, *self._key))
+
     def random(self) -> float:
         """A uniform number in [0, 1)."""
         try:

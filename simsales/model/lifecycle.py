@@ -2,9 +2,10 @@
 
 A won buyer becomes an :class:`Account`. Its progress through INSTALLATION,
 ADAPTATION, BELIEF, EXPANSION, REFER and ZEALOT depends on how much of the
-offer's true value it realises (adoption x true value) against what it
-expected when it bought (its perceived value at purchase), and on how
-internalised its decision was. Renewals come every contract term; a customer
+offer's true value it realises (adoption x true value) against the price,
+on whether the offer delivers what the buyer expected when it bought (true
+value against its perceived value at purchase, at the same adoption), and on
+how internalised its decision was. Renewals come every contract term; a customer
 that does not renew churns.
 """
 
@@ -142,22 +143,26 @@ class Account:
     def satisfaction(self) -> float:
         r"""How the customer judges the purchase so far.
 
-        ``S = log(R / C) + w_d * min(0, log(R / E)) + w_int * internalisation``
-        with realised value ``R = a V`` (floored at 1e-9), contract price ``C``
-        and expectation ``E``. The first term is whether the offer is worth its
-        price (it depends on true value); the second is disappointment, a
-        shortfall against what the buyer was led to expect (only shortfalls
-        count, as losses from a reference point); the last is credit for a
-        decision the buyer owns. So a buyer that bought on an inflated
-        impression (large ``E``) is disappointed even when the offer delivers
-        its true value, and a bad-fit buyer (``V`` below the price) is
-        dissatisfied even when it expected little.
+        ``S = log(R / C) + w_d * min(0, log(V / E)) + w_int * internalisation``
+        with realised value ``R = a V`` (floored at 1e-9), true value ``V``,
+        contract price ``C`` and expectation ``E``. The first term is whether
+        the offer is worth its price so far (it depends on true value and
+        adoption); the second is disappointment, a shortfall of the value the
+        offer delivers against what the buyer was led to expect, compared at
+        the same adoption (``a V`` against ``a E``, so adoption cancels: a
+        customer still adopting is not disappointed for that alone; only
+        shortfalls count, as losses from a reference point); the last is
+        credit for a decision the buyer owns. So a buyer that bought on an
+        inflated impression (``E`` above ``V``) is disappointed at any
+        adoption, and a bad-fit buyer (``V`` below the price) is dissatisfied
+        even when it expected little.
         """
         life = self.life
-        realised = max(self.realised_value(), 1e-9)
+        value = max(self.buyer.true_value(), 1e-9)
+        realised = max(self.adoption * value, 1e-9)
         return (
             math.log(realised / self.contract_value())
-            + life.disappointment_weight * min(0.0, math.log(realised / self.expectation))
+            + life.disappointment_weight * min(0.0, math.log(value / self.expectation))
             + life.internalisation_weight * self.buyer.internalisation
         )
 

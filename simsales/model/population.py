@@ -31,6 +31,7 @@ from simsales.model.streams import generator
 
 __all__ = [
     "CUSTOMER_TRAITS",
+    "RIVAL_DRAW",
     "STAKEHOLDER_CAP",
     "STAKEHOLDER_TRAITS",
     "Population",
@@ -50,6 +51,10 @@ CUSTOMER_TRAITS = (
     "stakeholders",
 )
 STAKEHOLDER_TRAITS = ("first_impression_bias", "loss_aversion", "success_probability")
+
+#: Key of the stream of the rival-presence uniforms below the trait seed (after
+#: the traits' own keys 0-10, so adding it shifted none of them).
+RIVAL_DRAW = len(CUSTOMER_TRAITS) + len(STAKEHOLDER_TRAITS)
 
 #: Largest buying group; stakeholder traits are drawn in blocks of this size.
 STAKEHOLDER_CAP = 50
@@ -131,7 +136,7 @@ class Population(BaseModel):
     urgency: Distribution = _trait(Beta(a=2.0, b=3.0), "urgency")
     indecision: Distribution = _trait(Beta(a=2.0, b=3.0), "indecision")
     patience_days: Distribution = _trait(LogNormal(median=60.0, sigma=0.5), "patience_days")
-    rival_edge: Distribution = _trait(Normal(mean=0.05, sd=0.3), "rival_edge")
+    rival_edge: Distribution = _trait(Normal(mean=0.3, sd=0.3), "rival_edge")
     stakeholders: Distribution = _trait(Integers(low=3, high=8), "stakeholders")
 
     @field_validator("*")
@@ -186,6 +191,9 @@ class Traits:
     first_impression_bias: np.ndarray
     loss_aversion: np.ndarray
     success_probability: np.ndarray
+    #: per customer, a uniform draw: a rival competes if it is below
+    #: ``Behaviour.rival_presence`` (its own stream, key ``RIVAL_DRAW``)
+    rival_draw: np.ndarray
 
     def __len__(self) -> int:
         return len(self.value_ratio)
@@ -206,6 +214,7 @@ class Traits:
             self.first_impression_bias[i, :n].tolist(),
             self.loss_aversion[i, :n].tolist(),
             self.success_probability[i, :n].tolist(),
+            float(self.rival_draw[i]),
         )
 
 
@@ -224,6 +233,7 @@ class TraitRow(NamedTuple):
     first_impression_bias: list[float]
     loss_aversion: list[float]
     success_probability: list[float]
+    rival_draw: float
 
 
 def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) -> Traits:
@@ -238,7 +248,8 @@ def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) ->
     seed : numpy.random.SeedSequence
         The replication's trait seed; each trait has the child stream named by
         its position in ``CUSTOMER_TRAITS + STAKEHOLDER_TRAITS``, so the draws
-        of a trait never depend on another.
+        of a trait never depend on another; the rival-presence uniforms have
+        the next key, ``RIVAL_DRAW``.
 
     Returns
     -------
@@ -255,4 +266,5 @@ def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) ->
         rng = generator(seed, names.index(name))
         block = getattr(population, name).sample(rng, n * STAKEHOLDER_CAP)
         out[name] = block.reshape(n, STAKEHOLDER_CAP)[:, :m].copy()
+    out["rival_draw"] = generator(seed, RIVAL_DRAW).random(n)
     return Traits(**out)

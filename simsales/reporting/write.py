@@ -21,6 +21,7 @@ from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
 from simsales.reporting.pairs import report_comparisons
 from simsales.reporting.render import to_html, to_markdown
+from simsales.reporting.where import read_where, where_section
 
 __all__ = ["extra_charts", "write_report"]
 
@@ -124,6 +125,8 @@ def write_report(
     the summary table, the paired comparisons, the best-strategy statement,
     sensitivity and robustness sections when ``sensitivity.csv`` or
     ``robustness_worlds.csv`` are in the folder (see :mod:`simsales.reporting.extras`),
+    the section "Where the claim holds" when ``where/claims.json`` is
+    (:mod:`simsales.reporting.where`),
     every chart with a one-line caption, and an appendix of every metric. It
     reads stored results only and never runs the model.
 
@@ -192,12 +195,16 @@ def write_report(
     sens = _sensitivity_charts(extras, styles)
     robust = _robustness_chart(extras, order, styles)
     pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
+    where = read_where(d, results.results_id)
+    if where is not None:
+        pngs.update(where.pngs)
     parts: list[Section | None] = [
         sections.experiment(results),
         sections.ignored_files(extras),
         sections.summary(results),
         sections.comparisons(comp, forest, _n_points(results)),
         sections.best_strategy(results, extras),
+        where_section(where),
         sections.sensitivity(extras, sens),
         sections.robustness(extras, robust, order),
         sections.charts_section(others),

@@ -1,0 +1,82 @@
+"""A study's run over the plausible range of its claims' parameters (``[where]``).
+
+A study file with ``[[claims]]`` and ``[where]`` runs twice: at the defaults as
+any experiment, into its results folder, and over the plausible range, into
+the sub-folder :data:`WHERE` of it. The where-run is the experiment of
+:meth:`simsales.experiment.config.Experiment.where_run`: no design, the
+``[where]`` parameters drawn anew for each replication (one plausible world
+each), and a seed of its own derived from the root seed
+(:func:`simsales.experiment.seeding.where_seed`), so the run at the defaults
+keeps its numbers. It is a run like any other (:func:`simsales.experiment.api.run`):
+written part by part, resumable, refused in a folder of another experiment,
+and locked while it runs.
+
+This module imports neither the analysis nor pandas at its top: the command
+line imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simsales.experiment.config import Experiment
+    from simsales.experiment.results import Results
+
+__all__ = ["WHERE", "run_where", "where_folder"]
+
+#: Sub-folder of a study's results folder that holds its where-run.
+WHERE = "where"
+
+
+def where_folder(target: str | Path) -> Path:
+    """The where-run's folder of the results folder ``target``."""
+    return Path(target) / WHERE
+
+
+def run_where(
+    config: Experiment,
+    target: str | Path,
+    *,
+    workers: int | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    on_done: Callable[[int], None] | None = None,
+    replications: int | None = None,
+) -> Results:
+    """Run the study ``config`` over its plausible range into ``target/where/``.
+
+    Parameters
+    ----------
+    config : Experiment
+        The study; it must have ``[where]`` (and so ``claims``).
+    target : path
+        The study's results folder.
+    workers, resume, overwrite, on_done
+        As for :func:`simsales.experiment.api.run`.
+    replications : int, optional
+        Worlds to draw instead of ``where.replications``.
+
+    Returns
+    -------
+    Results
+        The where-run's results (also saved in ``target/where/``).
+
+    Raises
+    ------
+    ValueError
+        If ``config`` has no ``[where]``.
+    StoreError, FolderBusy, RunFailed
+        As :func:`simsales.experiment.api.run`.
+    """
+    from simsales.experiment.api import run
+
+    exp = config.where_run()
+    if replications is not None:
+        exp = exp.model_copy(update={"replications": replications})
+    return run(
+        exp, workers=workers, out=where_folder(target), resume=resume, overwrite=overwrite,
+        on_done=on_done,
+    )  # fmt: skip
