@@ -24,7 +24,11 @@ def test_two_buyers_one_seller_exact_log():
     # Steps are exactly step_days / (pace_floor + u) = 7 / 1.25 = 5.6 days apart.
     # The seller serves requests first come, first served, so buyer 1's
     # follow-up (requested at 0) goes before buyer 0's cold call.
-    j, log = _run(tiny_population(), exact_behaviour(access_base=1.0), [0.0, 0.0])
+    # With urgency 1 every meeting after the first is pulled; here pulled
+    # meetings take their full hours (pulled_hours_factor = 1, the rule before
+    # shorter pulled meetings; the default is derived in the next test).
+    beh = exact_behaviour(access_base=1.0, pulled_hours_factor=1.0)
+    j, log = _run(tiny_population(), beh, [0.0, 0.0])
     assert log == [
         (0.0, 0, "arrive", "awareness"),
         (0.0, 1, "arrive", "awareness"),
@@ -45,6 +49,32 @@ def test_two_buyers_one_seller_exact_log():
     assert [ENDINGS[k] for k in j.ending] == [Ending.WON, Ending.WON]
     assert list(j.max_orbit) == [Orbit.ACQUISITION] * 2
     assert list(j.hours) == [0.5 + 1 + 2 + 2 + 2 + 2] * 2
+
+
+def test_two_buyers_one_seller_exact_log_shorter_pulled_meetings():
+    # The same two buyers at the default pulled_hours_factor 0.75: every
+    # meeting after the cold call is pulled (urgency 1), so a pitch or close
+    # takes 0.75 x 2 h = 1.5 h = 0.1875 d of the seller; the follow-up and the
+    # cold call (the seller's approach) are as before.
+    j, log = _run(tiny_population(), exact_behaviour(access_base=1.0), [0.0, 0.0])
+    assert log == [
+        (0.0, 0, "arrive", "awareness"),
+        (0.0, 1, "arrive", "awareness"),
+        (0.25, 0, "cold_call", "awareness"),
+        (0.375, 1, "cold_call", "awareness"),
+        (6.0375, 0, "pitch", "potential"),  # ready 5.85, pitch to 5.85 + 0.1875
+        (6.225, 1, "pitch", "potential"),  # ready 5.975, seller busy to 6.0375
+        (11.825, 0, "pitch", "benefit"),  # 6.0375 + 5.6 + 0.1875
+        (12.0125, 1, "pitch", "benefit"),  # ready 11.825 = seller free
+        (17.6125, 0, "pitch", "observation"),
+        (17.8, 1, "pitch", "observation"),
+        (23.4, 0, "close", "acquisition"),
+        (23.4, 0, "won", "acquisition"),
+        (23.5875, 1, "close", "acquisition"),
+        (23.5875, 1, "won", "acquisition"),
+    ]
+    # 0.5 h follow-up + 1 h cold call + 4 pulled meetings of 1.5 h
+    assert list(j.hours) == [0.5 + 1 + 4 * 1.5] * 2
 
 
 def test_unreachable_buyer_is_unqualified_after_max_refusals():

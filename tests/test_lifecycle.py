@@ -23,6 +23,7 @@ SURE = {
     "adoption_internalised": 0.0,
     "belief_adoption": 0.7,
     "expansion_probability": 1.0,
+    "advocacy_probability": 1.0,
     "zealot_probability": 1.0,
     "back_probability": 1.0,
     "temperature": 0.01,
@@ -291,6 +292,71 @@ def test_expansion_is_bought_once(rng):
     a.buyer.orbit = Orbit.EXPANSION  # fell back, climbs again
     assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
     assert a.contract_value() == pytest.approx(1.3)
+
+
+def test_expansion_is_bought_once_under_the_old_advocacy_rule(rng):
+    # advocacy = "expansion": REFER only through an expansion (the rule before
+    # advocacy followed satisfaction); a fall back climbs again without buying
+    a = account({**SURE, "advocacy": "expansion"})
+    a.buyer.internalisation = 1.0
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert a.step(None, rng) == "expanded" and a.orbit == Orbit.REFER
+    a.buyer.orbit = Orbit.EXPANSION
+    assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
+    assert a.contract_value() == pytest.approx(1.3)
+
+
+def test_old_advocacy_rule_never_refers_without_expansion(rng):
+    a = account({**SURE, "advocacy": "expansion", "expansion_probability": 0.0})
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert {a.step(None, rng) for _ in range(50)} == {"stays"}
+    assert a.orbit == Orbit.EXPANSION
+
+
+def test_satisfied_believer_refers_without_an_upsell(rng):
+    # advocacy = "satisfaction" (default): with no expansion at all, a satisfied
+    # step in EXPANSION moves to REFER with advocacy_probability + 0.3 iota
+    a = account({**SURE, "expansion_probability": 0.0})
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
+    assert not a.expanded and a.contract_value() == 1.0
+    assert a.referral_rate() == 1.0
+
+
+def test_expansion_is_a_revenue_event_apart_from_advocacy(rng):
+    # no advocacy at all: the account expands in EXPANSION but stays there
+    a = account({**SURE, "advocacy_probability": 0.0, "advocacy_internalised": 0.0})
+    _to_belief(a, rng)
+    a.step(None, rng)
+    assert a.step(None, rng) == "expanded" and a.orbit == Orbit.EXPANSION
+    assert a.step(None, rng) == "stays" and a.contract_value() == pytest.approx(1.3)
+    # an advocate that has not expanded can still expand in REFER (once)
+    b = account({**SURE, "expansion_probability": 1.0, "zealot_probability": 0.0})
+    b.buyer.orbit = Orbit.REFER
+    b.adoption = 0.9
+    assert b.step(None, rng) == "expanded" and b.orbit == Orbit.REFER
+    assert b.step(None, rng) == "stays"
+
+
+def test_advocacy_chance_follows_internalisation():
+    # statistical: per satisfied step in EXPANSION the chance of REFER is
+    # min(1, 0.2 + 0.3 iota); temperature 0.01 and high value make every step satisfied
+    life = {**SURE, "expansion_probability": 0.0, "advocacy_probability": 0.2}
+    n = 4000
+    rng = np.random.default_rng(5)
+    for iota in (0.0, 1.0):
+        hits = 0
+        for _ in range(n):
+            a = account(life)
+            a.buyer.internalisation = iota
+            a.buyer.orbit = Orbit.EXPANSION
+            a.adoption = 0.9
+            hits += a.step(None, rng) == "refers"
+        p = 0.2 + 0.3 * iota
+        assert abs(hits / n - p) < 4 * math.sqrt(p * (1 - p) / n)
 
 
 def test_rejected_post_sale_action_does_not_help():

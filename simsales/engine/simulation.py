@@ -30,7 +30,7 @@ from simsales.engine.world import MONTH, Journeys, Ledger, World
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
-from simsales.model.lifecycle import Account, warm_referral
+from simsales.model.lifecycle import Account, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 from simsales.model.strategies import Strategy
@@ -183,6 +183,8 @@ class _Run:
         seller_rate = w.sellers.cost_per_hour
         dph = 1.0 / w.sellers.hours_per_day
         self.active.add(buyer)
+        if referred and w.lifecycle.referral_orbits > 0:
+            referral_start(buyer, w.lifecycle, rng, env.now)
         if tracing:
             log(path, "arrive", buyer)
         result: Ending | None = None
@@ -207,9 +209,10 @@ class _Run:
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            yield timeout(sellers.book(env.now, action.hours * dph))
-            ledger.add_cost(env.now, action.hours * seller_rate)
-            accepted = buyer.apply(action, rng)
+            hours = buyer.meeting_hours(action.hours, pulled)
+            yield timeout(sellers.book(env.now, hours * dph))
+            ledger.add_cost(env.now, hours * seller_rate)
+            accepted = buyer.meet(action, hours, rng)
             if tracing:
                 log(path, action.name if accepted else action.name + ":rejected", buyer)
             orbit = buyer.orbit
@@ -267,9 +270,14 @@ class _Run:
         return Draws(seed, path, self.chunk[1][r].tolist())
 
     def after_wait(self, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
-        """After ``gap`` days without contact: compelling events, then patience."""
-        buyer.compelling_events(gap, rng)
-        if buyer.patience_left(self.env.now):
+        """After ``gap`` days without contact: compelling events and the jump
+        they cause, self-education, then patience (docs/model.md 3.1)."""
+        now = self.env.now
+        events = buyer.compelling_events(gap, rng)
+        if events:
+            buyer.event_jump(events, rng, now)
+        buyer.self_educates(gap, rng, now)
+        if buyer.patience_left(now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
         if buyer.orbit == AWARENESS:
