@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simsales.engine.simulation import ENDINGS, simulate
+from simsales.model.draws import Draws
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.strategies import make_strategy
 
@@ -104,4 +105,93 @@ def test_buyer_below_the_hurdle_is_lost_to_status_quo():
     assert events == ["arrive", "cold_call", "pitch", "pitch", "patience_out", "status_quo"]
     assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
     assert j.timed_out[0]
+    assert j.max_orbit[0] == Orbit.POTENTIAL
+
+
+# ---------------------------------------------------------------- jumps (docs/model.md 3.1)
+
+
+class _Halves(Draws):
+    """A stream whose every uniform is 0.5, so each draw can be worked out by hand:
+    Poisson by inversion returns the smallest k with CDF(k) > 0.5."""
+
+    def random(self) -> float:
+        return 0.5
+
+
+def _run_halves(monkeypatch, behaviour, strategy="push", **world_kw):
+    import simsales.engine.simulation as sim
+
+    monkeypatch.setattr(sim._Run, "draws", lambda self, path: _Halves(self.w.decision_seed, path))
+    log: list = []
+    world = tiny_world(tiny_population(), behaviour, [0.0], **world_kw)
+    j, _ = simulate(world, make_strategy(strategy), log)
+    return j, log
+
+
+def test_compelling_events_make_a_buyer_jump_two_orbits_exact_log(monkeypatch):
+    # One eager buyer (urgency 1, value 10), one seller at 8 h/day, steps 5.6
+    # days apart, 365 compelling events a year, event_orbits 0.5, full-length
+    # pulled meetings. Every uniform is 0.5.
+    # - 0: follow-up 0.5 h to 0.0625, cold call 1 h to 0.1875 -> POTENTIAL.
+    # - wait 5.6 d to 5.7875: events K ~ Poisson(5.6) = 5 (CDF(4) = 0.342,
+    #   CDF(5) = 0.512); urgency stays 1; the group prefers change, so it jumps
+    #   J ~ Poisson(5 x 0.5 x 1 = 2.5) = 2 orbits (CDF(1) = 0.287,
+    #   CDF(2) = 0.544): POTENTIAL -> OBSERVATION without a seller.
+    # - pulled (0.5 < u = 1): pitch 2 h to 6.0375, forward (temperature 0) to
+    #   ACQUISITION; wait to 11.6375 (events, but no jump past ACQUISITION);
+    #   pulled close 2 h to 11.8875: won after three meetings, not five.
+    beh = exact_behaviour(
+        access_base=1.0, compelling_event_rate=365.0, event_orbits=0.5, pulled_hours_factor=1.0
+    )
+    j, log = _run_halves(monkeypatch, beh)
+    assert log == [
+        (0.0, 0, "arrive", "awareness"),
+        (0.1875, 0, "cold_call", "awareness"),
+        (5.7875, 0, "jumped", "observation"),
+        (6.0375, 0, "pitch", "observation"),
+        (11.8875, 0, "close", "acquisition"),
+        (11.8875, 0, "won", "acquisition"),
+    ]
+    assert j.hours[0] == 0.5 + 1 + 2 + 2
+    assert j.max_orbit[0] == Orbit.ACQUISITION
+
+
+def test_self_education_moves_a_buyer_between_meetings_exact_log(monkeypatch):
+    # The same buyer without compelling events and with self_education_rate
+    # 365 a year: after each 5.6-day wait it moves one orbit with probability
+    # 1 - exp(-365 x 1 x 5.6 / 365) = 0.9963 > 0.5, then each pitch moves it one
+    # more. Pulled meetings take 0.75 x 2 h = 1.5 h (0.1875 d).
+    # - 0.1875: cold call -> POTENTIAL; 5.7875: self-educated -> BENEFIT;
+    # - pitch to 5.975 -> OBSERVATION; 11.575: self-educated -> ACQUISITION;
+    # - close to 11.7625: won.
+    beh = exact_behaviour(access_base=1.0, self_education_rate=365.0)
+    j, log = _run_halves(monkeypatch, beh)
+    assert log == [
+        (0.0, 0, "arrive", "awareness"),
+        (0.1875, 0, "cold_call", "awareness"),
+        (5.7875, 0, "self_educated", "benefit"),
+        (5.975, 0, "pitch", "benefit"),
+        (11.575, 0, "self_educated", "acquisition"),
+        (11.7625, 0, "close", "acquisition"),
+        (11.7625, 0, "won", "acquisition"),
+    ]
+    assert j.hours[0] == 0.5 + 1 + 1.5 + 1.5
+
+
+def test_self_education_needs_a_buyer_that_prefers_change(monkeypatch):
+    # Value below the hurdle (U < 0, no urgency framing): the hazard fires
+    # (0.5 < 0.9963) but the buyer does not move on its own; it times out at
+    # POTENTIAL (patience 100 x 1.5 days) as a status-quo loss.
+    import simsales.engine.simulation as sim
+
+    monkeypatch.setattr(sim._Run, "draws", lambda self, path: _Halves(self.w.decision_seed, path))
+    pop = tiny_population(value_ratio=const(0.5))
+    beh = exact_behaviour(
+        access_base=1.0, self_education_rate=365.0, urgency_framing=False, back_probability=0.0
+    )
+    log: list = []
+    j, _ = simulate(tiny_world(pop, beh, [0.0]), make_strategy("push"), log)
+    assert "self_educated" not in [e[2] for e in log]
+    assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
     assert j.max_orbit[0] == Orbit.POTENTIAL

@@ -9,7 +9,7 @@ import pytest
 
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.actions import Action
-from simsales.model.lifecycle import Account, Lifecycle, warm_referral
+from simsales.model.lifecycle import Account, Lifecycle, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.strategies import make_strategy
 
@@ -187,6 +187,33 @@ def test_referral_leads_are_warmer():
     warm_referral(b, Lifecycle())
     assert b.trust == pytest.approx(0.2 + 0.3 * 0.8)
     assert b.bias[0] == pytest.approx(0.2)
+
+
+def test_referral_start_orbits_statistical():
+    # J ~ Poisson(referral_orbits) orbits past AWARENESS, cut at BENEFIT
+    m, n = 0.8, 6000
+    life = Lifecycle(referral_orbits=m)
+    rng = np.random.default_rng(8)
+    starts = []
+    for _ in range(n):
+        b = make_buyer()
+        referral_start(b, life, rng, now=3.0)
+        assert b.max_orbit == b.orbit and (b.orbit == Orbit.AWARENESS or b.last_progress == 3.0)
+        starts.append(int(b.orbit))
+    s = np.array(starts)
+    expected = [math.exp(-m), m * math.exp(-m), 1 - math.exp(-m) * (1 + m)]
+    for k, p in enumerate(expected):
+        assert abs(np.mean(s == k) - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_referral_start_off_draws_nothing():
+    class NoDraws:
+        def poisson(self, lam):
+            raise AssertionError("drew")
+
+    b = make_buyer()
+    assert referral_start(b, Lifecycle(referral_orbits=0.0), NoDraws(), 0.0) == 0  # type: ignore[arg-type]
+    assert b.orbit == Orbit.AWARENESS
 
 
 # ---------------------------------------------------------------- engine

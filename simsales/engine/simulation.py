@@ -183,10 +183,14 @@ class _Run:
         seller_rate = w.sellers.cost_per_hour
         dph = 1.0 / w.sellers.hours_per_day
         self.active.add(buyer)
-        if referred and w.lifecycle.referral_orbits > 0:
-            referral_start(buyer, w.lifecycle, rng, env.now)
         if tracing:
             log(path, "arrive", buyer)
+        if (
+            referred
+            and w.lifecycle.referral_orbits > 0
+            and referral_start(buyer, w.lifecycle, rng, env.now)
+        ):
+            log(path, "warm_start", buyer)
         result: Ending | None = None
         while result is None:
             pulled = buyer.orbit > AWARENESS and buyer.pulls(rng)
@@ -205,7 +209,7 @@ class _Run:
                         break
                     gap = buyer.gap_days(rng)
                     yield timeout(gap)
-                    result = self.after_wait(buyer, gap, rng)
+                    result = self.after_wait(path, buyer, gap, rng)
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
@@ -229,7 +233,7 @@ class _Run:
                 buyer.move(rng, env.now)
             gap = buyer.gap_days(rng)
             yield timeout(gap)
-            result = self.after_wait(buyer, gap, rng)
+            result = self.after_wait(path, buyer, gap, rng)
         if tracing:
             if buyer.timed_out:
                 log(path, "patience_out", buyer)
@@ -269,14 +273,15 @@ class _Run:
             self.chunk = (c, block)
         return Draws(seed, path, self.chunk[1][r].tolist())
 
-    def after_wait(self, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
+    def after_wait(self, path: Path, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
         """After ``gap`` days without contact: compelling events and the jump
         they cause, self-education, then patience (docs/model.md 3.1)."""
         now = self.env.now
         events = buyer.compelling_events(gap, rng)
-        if events:
-            buyer.event_jump(events, rng, now)
-        buyer.self_educates(gap, rng, now)
+        if events and buyer.event_jump(events, rng, now):
+            self.log(path, "jumped", buyer)
+        if buyer.self_educates(gap, rng, now):
+            self.log(path, "self_educated", buyer)
         if buyer.patience_left(now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
