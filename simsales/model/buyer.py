@@ -23,6 +23,8 @@ from simsales.model.population import Traits
 
 __all__ = ["Buyer", "group_decides"]
 
+_POTENTIAL, _ACQUISITION = int(Orbit.POTENTIAL), int(Orbit.ACQUISITION)
+
 
 def _logistic(x: float, temperature: float) -> float:
     """Choice probability of a logit rule; a step function at temperature 0."""
@@ -304,7 +306,8 @@ class Buyer:
         only if the uniform falls below the chance.
         """
         rate = self.b.self_education_rate
-        if rate <= 0 or days <= 0 or not self._between():
+        # (called after every wait: the orbit test is _between() inlined)
+        if rate <= 0 or not _POTENTIAL <= self.orbit < _ACQUISITION or days <= 0:
             return False
         if rng.random() >= -math.expm1(-rate * self.urgency * days / 365.0):
             return False
