@@ -393,6 +393,33 @@ def test_rejected_post_sale_action_does_not_help():
     assert a.step(skeptical, np.random.default_rng(0)) == "stays"
 
 
+def test_advocate_without_an_upsell_exact_log():
+    # The customer of the exact log above, but it never expands
+    # (expansion_probability 0): under advocacy = "satisfaction" its satisfied
+    # step in EXPANSION still takes it to REFER (advocacy_probability 1 in
+    # SURE); no expansion revenue, and the contract renews at the price.
+    life = {**HAPPY, "resource": "sellers", "referral_rate": 0.0, "expansion_probability": 0.0}
+    j, ledger, log = _lifecycle_run(life, horizon=400.0)
+    events = [(e[2], e[3]) for e in log]
+    won = events.index(("won", "acquisition"))
+    assert events[won + 1 :] == [
+        ("installation", "installation"),
+        ("installed", "adaptation"),
+        ("adopting", "belief"),
+        ("believes", "expansion"),
+        ("refers", "refer"),
+        ("renewed", "refer"),
+    ]
+    assert j.max_orbit[0] == Orbit.REFER
+    assert j.revenue_expansion[0] == 0.0
+    assert j.revenue_renewal[0] == 1.0
+    assert sum(ledger.revenue) == 2.0
+    # under the old rule the same customer never leaves EXPANSION
+    j, _, log = _lifecycle_run({**life, "advocacy": "expansion"}, horizon=400.0)
+    assert j.max_orbit[0] == Orbit.EXPANSION
+    assert "refers" not in [e[2] for e in log]
+
+
 def test_engine_warms_referral_leads_and_marks_their_accounts(monkeypatch):
     import simsales.engine.simulation as sim
 
