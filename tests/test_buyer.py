@@ -359,3 +359,69 @@ def test_signals_have_the_stated_correlation_statistical(rho):
     assert abs(r - rho) < 4 * (1 - rho**2) / np.sqrt(n) + 0.01
     sd = x.std(axis=0)
     assert np.all(np.abs(sd - 0.3) < 4 * 0.3 / np.sqrt(2 * n) + 0.001)
+
+
+# ---------------------------------------------------------------- jumps, self-education (3.1)
+
+
+def _at(orbit: Orbit, urgency: float = 0.4, **beh):
+    b = make_buyer(tiny_population(urgency=const(urgency)), exact_behaviour(**beh))
+    b.orbit = b.max_orbit = orbit
+    return b
+
+
+def test_self_education_share_statistical():
+    # Over d days a buyer that prefers change moves one orbit on its own with
+    # probability 1 - exp(-rate u d / 365).
+    rate, u, d, n = 6.0, 0.4, 30.0, 6000
+    rng = np.random.default_rng(11)
+    moved = 0
+    for _ in range(n):
+        b = _at(Orbit.POTENTIAL, u, self_education_rate=rate)
+        if b.self_educates(d, rng, now=d):
+            assert b.orbit == Orbit.BENEFIT and b.last_progress == d
+            moved += 1
+    p = 1.0 - np.exp(-rate * u * d / 365.0)
+    assert abs(moved / n - p) < 4 * np.sqrt(p * (1 - p) / n)
+
+
+def test_self_education_only_between_potential_and_observation():
+    rng = np.random.default_rng(0)
+    for orbit in (Orbit.AWARENESS, Orbit.ACQUISITION):
+        b = _at(orbit, 1.0, self_education_rate=365.0)
+        assert not b.self_educates(365.0, rng, now=1.0) and b.orbit == orbit
+    off = _at(Orbit.POTENTIAL, 1.0, self_education_rate=0.0)
+    assert not off.self_educates(365.0, rng, now=1.0)
+
+
+def test_event_jump_sizes_statistical():
+    # K = 2 events at urgency 0.6 and event_orbits 0.5: J ~ Poisson(0.6), cut
+    # at ACQUISITION (3 orbits above POTENTIAL).
+    rng = np.random.default_rng(12)
+    n = 6000
+    sizes = np.array(
+        [_at(Orbit.POTENTIAL, 0.6, event_orbits=0.5).event_jump(2, rng, 1.0) for _ in range(n)]
+    )
+    lam = 2 * 0.5 * 0.6
+    pmf = [np.exp(-lam) * lam**k / np.prod(range(1, k + 1)) for k in range(3)]
+    expected = [*pmf, 1.0 - sum(pmf)]
+    for k, p in enumerate(expected):
+        share = np.mean(sizes == k)
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (k, share, p)
+
+
+def test_no_jump_when_the_group_does_not_prefer_change():
+    b = make_buyer(
+        tiny_population(value_ratio=const(0.5), urgency=const(1.0)),
+        exact_behaviour(urgency_framing=False, event_orbits=10.0),
+    )
+    b.orbit = Orbit.POTENTIAL
+    assert b.mean_utility() < 0
+    assert b.event_jump(5, np.random.default_rng(0), 1.0) == 0 and b.orbit == Orbit.POTENTIAL
+
+
+def test_pulled_meeting_hours():
+    b = make_buyer(behaviour=exact_behaviour(pulled_hours_factor=0.5))
+    act = simsales.Action(hours=2.0)
+    assert b.meeting_hours(act, pulled=True) == 1.0
+    assert b.meeting_hours(act, pulled=False) == 2.0

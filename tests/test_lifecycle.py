@@ -9,7 +9,7 @@ import pytest
 
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.actions import Action
-from simsales.model.lifecycle import Account, Lifecycle, warm_referral
+from simsales.model.lifecycle import Account, Lifecycle, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.strategies import make_strategy
 
@@ -23,6 +23,7 @@ SURE = {
     "adoption_internalised": 0.0,
     "belief_adoption": 0.7,
     "expansion_probability": 1.0,
+    "advocacy_probability": 1.0,
     "zealot_probability": 1.0,
     "back_probability": 1.0,
     "temperature": 0.01,
@@ -201,6 +202,33 @@ def test_referral_leads_are_warmer():
     assert b.bias[0] == pytest.approx(0.2)
 
 
+def test_referral_start_orbits_statistical():
+    # J ~ Poisson(referral_orbits) orbits past AWARENESS, cut at BENEFIT
+    m, n = 0.8, 6000
+    life = Lifecycle(referral_orbits=m)
+    rng = np.random.default_rng(8)
+    starts = []
+    for _ in range(n):
+        b = make_buyer()
+        referral_start(b, life, rng, now=3.0)
+        assert b.max_orbit == b.orbit and (b.orbit == Orbit.AWARENESS or b.last_progress == 3.0)
+        starts.append(int(b.orbit))
+    s = np.array(starts)
+    expected = [math.exp(-m), m * math.exp(-m), 1 - math.exp(-m) * (1 + m)]
+    for k, p in enumerate(expected):
+        assert abs(np.mean(s == k) - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_referral_start_off_draws_nothing():
+    class NoDraws:
+        def poisson(self, lam):
+            raise AssertionError("drew")
+
+    b = make_buyer()
+    assert referral_start(b, Lifecycle(referral_orbits=0.0), NoDraws(), 0.0) == 0  # type: ignore[arg-type]
+    assert b.orbit == Orbit.AWARENESS
+
+
 # ---------------------------------------------------------------- engine
 
 
@@ -306,11 +334,103 @@ def test_expansion_is_bought_once(rng):
     assert a.contract_value() == pytest.approx(1.3)
 
 
+def test_expansion_is_bought_once_under_the_old_advocacy_rule(rng):
+    # advocacy = "expansion": REFER only through an expansion (the rule before
+    # advocacy followed satisfaction); a fall back climbs again without buying
+    a = account({**SURE, "advocacy": "expansion"})
+    a.buyer.internalisation = 1.0
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert a.step(None, rng) == "expanded" and a.orbit == Orbit.REFER
+    a.buyer.orbit = Orbit.EXPANSION
+    assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
+    assert a.contract_value() == pytest.approx(1.3)
+
+
+def test_old_advocacy_rule_never_refers_without_expansion(rng):
+    a = account({**SURE, "advocacy": "expansion", "expansion_probability": 0.0})
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert {a.step(None, rng) for _ in range(50)} == {"stays"}
+    assert a.orbit == Orbit.EXPANSION
+
+
+def test_satisfied_believer_refers_without_an_upsell(rng):
+    # advocacy = "satisfaction" (default): with no expansion at all, a satisfied
+    # step in EXPANSION moves to REFER with advocacy_probability + 0.3 iota
+    a = account({**SURE, "expansion_probability": 0.0})
+    _to_belief(a, rng)
+    assert a.step(None, rng) == "believes"
+    assert a.step(None, rng) == "refers" and a.orbit == Orbit.REFER
+    assert not a.expanded and a.contract_value() == 1.0
+    assert a.referral_rate() == 1.0
+
+
+def test_expansion_is_a_revenue_event_apart_from_advocacy(rng):
+    # no advocacy at all: the account expands in EXPANSION but stays there
+    a = account({**SURE, "advocacy_probability": 0.0, "advocacy_internalised": 0.0})
+    _to_belief(a, rng)
+    a.step(None, rng)
+    assert a.step(None, rng) == "expanded" and a.orbit == Orbit.EXPANSION
+    assert a.step(None, rng) == "stays" and a.contract_value() == pytest.approx(1.3)
+    # an advocate that has not expanded can still expand in REFER (once)
+    b = account({**SURE, "expansion_probability": 1.0, "zealot_probability": 0.0})
+    b.buyer.orbit = Orbit.REFER
+    b.adoption = 0.9
+    assert b.step(None, rng) == "expanded" and b.orbit == Orbit.REFER
+    assert b.step(None, rng) == "stays"
+
+
+def test_advocacy_chance_follows_internalisation():
+    # statistical: per satisfied step in EXPANSION the chance of REFER is
+    # min(1, 0.2 + 0.3 iota); temperature 0.01 and high value make every step satisfied
+    life = {**SURE, "expansion_probability": 0.0, "advocacy_probability": 0.2}
+    n = 4000
+    rng = np.random.default_rng(5)
+    for iota in (0.0, 1.0):
+        hits = 0
+        for _ in range(n):
+            a = account(life)
+            a.buyer.internalisation = iota
+            a.buyer.orbit = Orbit.EXPANSION
+            a.adoption = 0.9
+            hits += a.step(None, rng) == "refers"
+        p = 0.2 + 0.3 * iota
+        assert abs(hits / n - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
 def test_rejected_post_sale_action_does_not_help():
     life = {**SURE, "install_success": 0.0}
     a = account(life, trust=const(0.0))
     skeptical = Action(name="workshop", hours=2.0, adoption_gain=1.0, skeptic_risk=1.0)
     assert a.step(skeptical, np.random.default_rng(0)) == "stays"
+
+
+def test_advocate_without_an_upsell_exact_log():
+    # The customer of the exact log above, but it never expands
+    # (expansion_probability 0): under advocacy = "satisfaction" its satisfied
+    # step in EXPANSION still takes it to REFER (advocacy_probability 1 in
+    # SURE); no expansion revenue, and the contract renews at the price.
+    life = {**HAPPY, "resource": "sellers", "referral_rate": 0.0, "expansion_probability": 0.0}
+    j, ledger, log = _lifecycle_run(life, horizon=400.0)
+    events = [(e[2], e[3]) for e in log]
+    won = events.index(("won", "acquisition"))
+    assert events[won + 1 :] == [
+        ("installation", "installation"),
+        ("installed", "adaptation"),
+        ("adopting", "belief"),
+        ("believes", "expansion"),
+        ("refers", "refer"),
+        ("renewed", "refer"),
+    ]
+    assert j.max_orbit[0] == Orbit.REFER
+    assert j.revenue_expansion[0] == 0.0
+    assert j.revenue_renewal[0] == 1.0
+    assert sum(ledger.revenue) == 2.0
+    # under the old rule the same customer never leaves EXPANSION
+    j, _, log = _lifecycle_run({**life, "advocacy": "expansion"}, horizon=400.0)
+    assert j.max_orbit[0] == Orbit.EXPANSION
+    assert "refers" not in [e[2] for e in log]
 
 
 def test_engine_warms_referral_leads_and_marks_their_accounts(monkeypatch):

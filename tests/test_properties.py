@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,8 +11,9 @@ from hypothesis import strategies as st
 from simsales.engine.metrics import METRICS
 from simsales.experiment.loader import to_experiment
 from simsales.experiment.runner import run_replication
+from simsales.model.orbits import Orbit
 
-from worlds import small_experiment
+from worlds import const, exact_behaviour, make_buyer, small_experiment, tiny_population
 
 worlds = st.fixed_dictionaries(
     {
@@ -107,3 +109,82 @@ def test_identical_seeds_give_identical_results(seed, rep):
     a = pd.DataFrame(run_replication(cfg, rep))
     b = pd.DataFrame(run_replication(cfg, rep))
     pd.testing.assert_frame_equal(a, b, check_exact=True)  # NaN equals NaN here
+
+
+# ------------------------------------------------- jumps and self-education (docs/model.md 3.1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    orbit=st.sampled_from(list(Orbit)[:5]),
+    urgency=st.floats(0.0, 1.0),
+    value=st.floats(0.2, 20.0),
+    events=st.integers(0, 40),
+    event_orbits=st.floats(0.0, 10.0),
+    rate=st.floats(0.0, 365.0),
+    days=st.floats(0.0, 1000.0),
+    mean=st.floats(0.0, 30.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_movement_stays_in_the_pre_sale_orbits(
+    orbit, urgency, value, events, event_orbits, rate, days, mean, seed
+):
+    pop = tiny_population(urgency=const(urgency), value_ratio=const(value))
+    b = make_buyer(pop, exact_behaviour(event_orbits=event_orbits, self_education_rate=rate))
+    b.orbit = b.max_orbit = orbit
+    rng = np.random.default_rng(seed)
+    moved = b.event_jump(events, rng, 1.0)
+    assert b.orbit == orbit + moved
+    before = b.orbit
+    stepped = b.self_educates(days, rng, 2.0)
+    assert b.orbit == before + stepped
+    before = b.orbit
+    moved = b.jump(mean, rng, 3.0)
+    assert b.orbit == before + moved
+    # never backwards, never past the decision
+    assert orbit <= b.orbit <= Orbit.ACQUISITION
+    assert b.max_orbit == b.orbit
+
+
+movement_worlds = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 2**32 - 1),
+        "behaviour": st.fixed_dictionaries(
+            {
+                "compelling_event_rate": st.floats(0.0, 50.0),
+                "event_orbits": st.floats(0.0, 10.0),
+                "self_education_rate": st.floats(0.0, 100.0),
+                "pulled_hours_factor": st.floats(0.0, 1.0),
+            }
+        ),
+        "lifecycle": st.fixed_dictionaries(
+            {
+                "end_days": st.floats(15.0, 200.0),
+                "step_days": st.floats(2.0, 30.0),
+                "referral_rate": st.floats(0.0, 20.0),
+                "referral_orbits": st.floats(0.0, 10.0),
+                "advocacy": st.sampled_from(["expansion", "satisfaction"]),
+                "advocacy_probability": st.floats(0.0, 1.0),
+            }
+        ),
+    }
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=movement_worlds)
+def test_engine_keeps_pre_sale_orbits_with_jumps(world):
+    cfg = to_experiment(small_experiment(horizon_days=15.0, replications=1, **world))
+    trace: dict = {}
+    for r in run_replication(cfg, 0, trace=trace):
+        assert r["wins"] <= r["qualified"] <= r["leads"]
+        assert r["seller_hours"] >= 0
+    post = {"installation", "adaptation", "belief", "expansion", "refer", "zealot"}
+    for log in trace.values():
+        sold: set[int] = set()
+        for _, who, event, orbit in log:
+            if event == "won":
+                sold.add(who)
+            # a journey stays within AWARENESS..ACQUISITION until it is won
+            if orbit in post:
+                assert who in sold

@@ -43,11 +43,12 @@ def tiny_population(**over: Any) -> Population:
 
 
 def exact_behaviour(**over: Any) -> Behaviour:
-    """No noise anywhere: exact choice, fixed pace, no events or rivals."""
+    """No noise anywhere: exact choice, fixed pace, no events, self-education or rivals."""
     base: dict[str, Any] = {
         "temperature": 0.0,
         "pace_noise": False,
         "compelling_event_rate": 0.0,
+        "self_education_rate": 0.0,
         "rivals": False,
     }
     base.update(over)

@@ -30,7 +30,7 @@ from simsales.engine.world import INBOUND, MONTH, OUTBOUND, REFERRAL, Journeys, 
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
-from simsales.model.lifecycle import Account, warm_referral
+from simsales.model.lifecycle import Account, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 from simsales.model.strategies import Strategy
@@ -313,9 +313,16 @@ class _Run:
         rng = self.draws(path)
         seller_rate = w.sellers.cost_per_hour
         dph = 1.0 / w.sellers.hours_per_day
+        referred = source == REFERRAL
         self.active.add(buyer)
         if tracing:
             log(path, "arrive", buyer)
+        if (
+            referred
+            and w.lifecycle.referral_orbits > 0
+            and referral_start(buyer, w.lifecycle, rng, env.now)
+        ):
+            log(path, "warm_start", buyer)
         result: Ending | None = None
         while result is None:
             pulled = buyer.orbit > AWARENESS and buyer.pulls(rng)
@@ -334,14 +341,14 @@ class _Run:
                         break
                     gap = buyer.gap_days(rng)
                     yield timeout(gap)
-                    result = self.after_wait(buyer, gap, rng)
+                    result = self.after_wait(path, buyer, gap, rng)
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            hours = buyer.meeting_hours(action)  # larger groups take longer (2.6)
+            hours = buyer.meeting_hours(action, pulled)  # group size, pulled (2.6, 3.1)
             yield timeout(sellers.book(env.now, hours * dph))
             ledger.add_cost(env.now, hours * seller_rate)
-            accepted = buyer.apply(action, rng)
+            accepted = buyer.meet(action, hours, rng)
             if tracing:
                 log(path, action.name if accepted else action.name + ":rejected", buyer)
             orbit = buyer.orbit
@@ -358,12 +365,11 @@ class _Run:
                 buyer.move(rng, env.now)
             gap = buyer.gap_days(rng)
             yield timeout(gap)
-            result = self.after_wait(buyer, gap, rng)
+            result = self.after_wait(path, buyer, gap, rng)
         if tracing:
             if buyer.timed_out:
                 log(path, "patience_out", buyer)
             log(path, result.value, buyer)
-        referred = source == REFERRAL
         row = {
             "source": source, "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
@@ -400,10 +406,16 @@ class _Run:
             self.chunk = (c, block)
         return Draws(seed, path, self.chunk[1][r].tolist())
 
-    def after_wait(self, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
-        """After ``gap`` days without contact: compelling events, then patience."""
-        buyer.compelling_events(gap, rng)
-        if buyer.patience_left(self.env.now):
+    def after_wait(self, path: Path, buyer: Buyer, gap: float, rng: Draws) -> Ending | None:
+        """After ``gap`` days without contact: compelling events and the jump
+        they cause, self-education, then patience (docs/model.md 3.1)."""
+        now = self.env.now
+        events = buyer.compelling_events(gap, rng)
+        if events and buyer.event_jump(events, rng, now):
+            self.log(path, "jumped", buyer)
+        if buyer.self_educates(gap, rng, now):
+            self.log(path, "self_educated", buyer)
+        if buyer.patience_left(now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
         if buyer.orbit == AWARENESS:

@@ -86,5 +86,15 @@ class Behaviour(BaseModel):
     )
     compelling_event_rate: float = Field(1.0, ge=0, le=365, description="events per buyer per year")
     compelling_event_jump: float = Field(0.3, ge=0, le=1, description="share of 1-u added")
+    # jumps and movement without a seller, docs/model.md 3.1
+    event_orbits: float = Field(
+        1.0, ge=0, le=10, description="mean orbits one compelling event moves a buyer at urgency 1"
+    )
+    self_education_rate: float = Field(
+        4.0, ge=0, le=365, description="orbits per year a buyer moves on its own at urgency 1"
+    )
+    pulled_hours_factor: float = Field(
+        0.75, ge=0, le=1, description="a meeting the buyer asked for takes this share of its hours"
+    )
     # orbits, docs/model.md 3
     back_probability: float = Field(0.3, ge=0, le=1, description="chance to fall back an orbit")

@@ -53,6 +53,9 @@ def correction_rate(strength: float, behaviour: Behaviour, precision: float | No
     return cts / (tau + cts)
 
 
+_POTENTIAL, _ACQUISITION = int(Orbit.POTENTIAL), int(Orbit.ACQUISITION)
+
+
 def _logistic(x: float, temperature: float) -> float:
     """Choice probability of a logit rule; a step function at temperature 0."""
     if temperature == 0:
@@ -292,10 +295,81 @@ class Buyer:
             self.urgency = 1.0 - (1.0 - self.urgency) * (1.0 - self.b.compelling_event_jump) ** k
         return k
 
+    # ----------------------------------------------------------- jumps, self-education
+    def jump(self, mean: float, rng: Random, now: float) -> int:
+        """Move forward ``J ~ Poisson(mean)`` orbits at once, never past ACQUISITION.
+
+        A move forward is progress (``last_progress = now``). Returns the
+        orbits actually moved (``J`` cut at ACQUISITION). Draws one Poisson
+        number (one uniform for ``mean <= 30``) when ``mean > 0``, none otherwise.
+        """
+        if mean <= 0:
+            return 0
+        j = int(rng.poisson(mean))
+        to = min(self.orbit + j, Orbit.ACQUISITION)
+        if to <= self.orbit:
+            return 0
+        moved = to - self.orbit
+        self.orbit = Orbit(to)
+        self.max_orbit = max(self.max_orbit, self.orbit)
+        self.last_progress = now
+        return moved
+
+    def _between(self) -> bool:
+        """Whether the buyer is a qualified lead not yet at its decision
+        (POTENTIAL, BENEFIT or OBSERVATION): the orbits it can move on its own."""
+        return Orbit.POTENTIAL <= self.orbit < Orbit.ACQUISITION
+
+    def event_jump(self, events: int, rng: Random, now: float) -> int:
+        r"""Orbit jump caused by the ``events`` compelling events of a wait.
+
+        After the events have raised urgency to ``u`` (:meth:`compelling_events`),
+        a buyer between POTENTIAL and OBSERVATION whose group's mean utility
+        favours change (``mean_j U_j > 0``, exact) jumps
+        ``J ~ Poisson(events * event_orbits * u)`` orbits forward, cut at
+        ACQUISITION (docs/model.md 3.1). Returns the orbits moved.
+        """
+        m = self.b.event_orbits
+        if events <= 0 or m <= 0 or not self._between() or self.mean_utility() <= 0:
+            return 0
+        return self.jump(events * m * self.urgency, rng, now)
+
+    def self_educates(self, days: float, rng: Random, now: float) -> bool:
+        r"""Move one orbit inward on its own after ``days`` without a seller.
+
+        A buyer between POTENTIAL and OBSERVATION moves one orbit forward with
+        probability ``1 - exp(-self_education_rate * u * days / 365)`` (a
+        hazard proportional to its urgency ``u``), and only if its group's
+        mean utility favours change (``mean_j U_j > 0``, exact); never past
+        ACQUISITION (docs/model.md 3.1). Draws one uniform when the buyer is
+        in those orbits and the rate is positive; the utility is evaluated
+        only if the uniform falls below the chance.
+        """
+        rate = self.b.self_education_rate
+        # (called after every wait: the orbit test is _between() inlined)
+        if rate <= 0 or not _POTENTIAL <= self.orbit < _ACQUISITION or days <= 0:
+            return False
+        if rng.random() >= -math.expm1(-rate * self.urgency * days / 365.0):
+            return False
+        if self.mean_utility() <= 0:
+            return False
+        self.orbit = Orbit(self.orbit + 1)
+        self.max_orbit = max(self.max_orbit, self.orbit)
+        self.last_progress = now
+        return True
+
     # ----------------------------------------------------------- access
     def pulls(self, rng: Random) -> bool:
         """Whether the buyer asks for the next step itself (chance = urgency)."""
         return bool(rng.random() < self.urgency)
+
+    def meet(self, action: Action, hours: float, rng: Random) -> bool:
+        """A meeting: count it, add its ``hours`` (see :meth:`meeting_hours`)
+        and apply the action's effects (:meth:`apply`; the same effects
+        whether pulled or not). Returns False if the buyer rejected it."""
+        self.interactions += 1
+        self.hours += hours
+        return self.apply(action, rng, count=False)
 
     def grants_meeting(self, rng: Random) -> bool:
         """Whether the buyer accepts a meeting the seller asks for."""
@@ -344,10 +418,12 @@ class Buyer:
             self.internalisation += action.internalise * (1.0 - self.internalisation)
         return True
 
-    def meeting_hours(self, action: Action) -> float:
+    def meeting_hours(self, action: Action, pulled: bool = False) -> float:
         """Seller hours of a meeting with this group: ``hours (1 + group_hours (n - 1))``
-        (docs/model.md 2.6); follow-ups are not scaled."""
-        return action.hours * self.hour_factor
+        (docs/model.md 2.6), times ``pulled_hours_factor`` when the buyer asked for
+        it (docs/model.md 3.1); follow-ups are not scaled."""
+        hours = action.hours * self.hour_factor
+        return hours * self.b.pulled_hours_factor if pulled else hours
 
     def _learn(self, strength: float, claim_bias: float, rng: Random) -> None:
         """Conservative update of each stakeholder's impression bias (Edwards 1968).

@@ -21,7 +21,7 @@ from simsales.model.buyer import Buyer
 from simsales.model.draws import Random
 from simsales.model.orbits import Orbit
 
-__all__ = ["Account", "Lifecycle", "warm_referral"]
+__all__ = ["Account", "Lifecycle", "referral_start", "warm_referral"]
 
 
 class Lifecycle(BaseModel):
@@ -71,6 +71,17 @@ class Lifecycle(BaseModel):
     zealot_probability: float = Field(
         0.1, ge=0, le=1, description="per satisfied step in REFER, times internalisation"
     )
+    # advocacy from belief and satisfaction, docs/model.md 4.2
+    advocacy: Literal["expansion", "satisfaction"] = Field(
+        "satisfaction",
+        description="what leads to REFER: an expansion (old rule) or a satisfied step in EXPANSION",
+    )
+    advocacy_probability: float = Field(
+        0.2, ge=0, le=1, description="per satisfied step in EXPANSION: move to REFER (advocacy)"
+    )
+    advocacy_internalised: float = Field(
+        0.3, ge=0, le=1, description="added to advocacy_probability per unit of internalisation"
+    )
     referral_rate: float = Field(
         1.0,
         ge=0,
@@ -87,12 +98,38 @@ class Lifecycle(BaseModel):
     referral_lead_cost: float = Field(
         0.002, ge=0, le=10_000, description="cost of a referral lead, units of price"
     )
+    referral_orbits: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="referral leads start Poisson(this) orbits past AWARENESS, at most BENEFIT",
+    )
 
 
 def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
     """Make a freshly drawn buyer a referral lead: more trust, truer impression."""
     buyer.trust += life.referral_trust * (1.0 - buyer.trust)
     buyer.set_bias([x * life.referral_bias for x in buyer.bias])
+
+
+def referral_start(buyer: Buyer, life: Lifecycle, rng: Random, now: float) -> int:
+    """Where a referral lead starts: ``J ~ Poisson(referral_orbits)`` orbits
+    inward of AWARENESS, at most BENEFIT (docs/model.md 4.5).
+
+    A referral lead that starts past AWARENESS came self-qualified: it is an
+    opportunity without a first meeting. It never moves a buyer back. Returns
+    the orbits moved; draws one Poisson number when ``referral_orbits > 0``.
+    """
+    if life.referral_orbits <= 0:
+        return 0
+    to = min(int(rng.poisson(life.referral_orbits)), Orbit.BENEFIT)
+    if to <= buyer.orbit:
+        return 0
+    moved = to - buyer.orbit
+    buyer.orbit = Orbit(to)
+    buyer.max_orbit = max(buyer.max_orbit, buyer.orbit)
+    buyer.last_progress = now
+    return moved
 
 
 def _logistic(x: float) -> float:
@@ -188,9 +225,12 @@ class Account:
         -------
         str
             What happened: ``"installed"``, ``"adopting"``, ``"believes"``,
-            ``"doubts"``, ``"expanded"``, ``"refers"`` (back to REFER, having
-            expanded before: expansion is bought once), ``"zealot"``,
-            ``"fell_back"`` or ``"stays"``.
+            ``"doubts"``, ``"expanded"``, ``"refers"``, ``"zealot"``,
+            ``"fell_back"`` or ``"stays"``. With ``advocacy = "expansion"``
+            (the old rule) REFER is reached only through an expansion, and
+            ``"refers"`` is a climb back to REFER after a fall (expansion is
+            bought once); with ``"satisfaction"`` (default) see
+            :meth:`_advocacy`.
         """
         life = self.life
         b = self.buyer
@@ -225,6 +265,8 @@ class Account:
         if o == Orbit.BELIEF:
             self._move(Orbit.EXPANSION)
             return "believes"
+        if life.advocacy == "satisfaction":
+            return self._advocacy(o, rng)
         if o == Orbit.EXPANSION:
             if self.expanded:  # climbing back after a fall: it expanded already, once
                 self._move(Orbit.REFER)
@@ -238,6 +280,34 @@ class Account:
             self._move(Orbit.ZEALOT)
             return "zealot"
         return "stays"
+
+    def _advocacy(self, o: Orbit, rng: Random) -> str:
+        """A satisfied step from EXPANSION on, with ``advocacy = "satisfaction"``.
+
+        Expansion is a revenue event of its own: an account that has not
+        expanded does so with ``expansion_probability`` (in EXPANSION, REFER or
+        ZEALOT; once). Apart from it, from EXPANSION the account moves to REFER
+        with ``min(1, advocacy_probability + advocacy_internalised * iota)``,
+        and from REFER to ZEALOT with ``zealot_probability * iota``. Returns
+        ``"expanded"`` if it expanded in this step (whatever its move; the
+        log's orbit shows the move), else ``"refers"``, ``"zealot"`` or
+        ``"stays"``.
+        """
+        life = self.life
+        iota = self.buyer.internalisation
+        expanded = False
+        if not self.expanded and rng.random() < life.expansion_probability:
+            self.expanded = expanded = True
+        event = "stays"
+        if o == Orbit.EXPANSION:
+            p = min(1.0, life.advocacy_probability + life.advocacy_internalised * iota)
+            if rng.random() < p:
+                self._move(Orbit.REFER)
+                event = "refers"
+        elif o == Orbit.REFER and rng.random() < life.zealot_probability * iota:
+            self._move(Orbit.ZEALOT)
+            event = "zealot"
+        return "expanded" if expanded else event
 
     def renews(self, rng: Random) -> bool:
         """The renewal decision at the end of a contract term.
