@@ -327,7 +327,8 @@ def test_every_money_key_of_the_schema_has_a_plausible_bound_above_its_default()
         table, key = path.split(".")
         model = Experiment.model_fields[table].annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
-        assert 0 < model.model_fields[key].default <= bound / 10, path
+        # a cost that is off by default (sellers.cost_per_year) has the default 0
+        assert 0 <= model.model_fields[key].default <= bound / 10, path
 
 
 def test_no_shipped_experiment_is_implausible():

@@ -9,7 +9,7 @@ import pytest
 
 from simsales.engine.metrics import METRICS, journey_metrics
 from simsales.engine.simulation import ENDINGS
-from simsales.engine.world import Journeys
+from simsales.engine.world import LEAD_SOURCES, Journeys
 from simsales.model.orbits import Ending, Orbit
 
 W, R, SQ, IND, DARK, UNQ = (ENDINGS.index(e) for e in (
@@ -40,6 +40,8 @@ J = Journeys(
     revenue_renewal=np.array([1.3, 1.0, 0, 0, 0, 0]),
     referrals=np.array([2, 0, 0, 0, 0, 0]),
     renewals=np.array([1, 1, 0, 0, 0, 0]),
+    # inbound, referral, inbound, outbound, referral, inbound
+    source=np.array([1, 2, 1, 0, 2, 1]),
 )  # fmt: skip
 SELLER, POST, MARGIN = 0.003, 0.002, 0.7
 
@@ -110,3 +112,45 @@ def test_undefined_ratios_are_nan():
     out = journey_metrics(lost, SELLER, POST, MARGIN)
     for key in ("cycle_median", "cost_per_win", "cost_of_sale_share", "churn_rate", "clv"):
         assert math.isnan(out[key]), key
+
+
+def test_lead_sources_are_named_in_order():
+    assert LEAD_SOURCES == ("outbound", "inbound", "referral")
+
+
+def test_metrics_by_lead_source(m):
+    # no prospecting, programme or team cost: the totals are today's
+    assert (m["prospecting_hours"], m["programme_cost"], m["team_cost"]) == (0, 0, 0)
+    assert m["total_cost_with_team"] == pytest.approx(m["total_cost_of_sales"])
+    assert [m[f"leads_{s}"] for s in LEAD_SOURCES] == [1, 3, 2]
+    assert [m[f"wins_{s}"] for s in LEAD_SOURCES] == [0, 1, 1]
+    assert m["conversion_outbound"] == 0.0  # 0 wins of 1 qualified
+    assert m["conversion_inbound"] == pytest.approx(1 / 2)  # the unqualified one is out
+    assert m["conversion_referral"] == pytest.approx(1 / 2)
+    assert m["cycle_median_inbound"] == pytest.approx(40.0)
+    assert m["cycle_median_referral"] == pytest.approx(100.0)
+    assert math.isnan(m["cycle_median_outbound"])
+    assert [m[f"hours_{s}"] for s in LEAD_SOURCES] == pytest.approx([6.0, 19.5, 32.0])
+    assert m["cost_inbound"] == pytest.approx(19.5 * SELLER + 0.03)
+    assert m["cost_per_win_referral"] == pytest.approx(32.0 * SELLER + 0.004)
+    assert sum(m[f"cost_{s}"] for s in LEAD_SOURCES) == pytest.approx(m["cost_of_sales"])
+
+
+def test_run_totals_enter_the_costs():
+    base = journey_metrics(J, SELLER, POST, MARGIN)
+    out = journey_metrics(
+        J, SELLER, POST, MARGIN, prospecting_hours=100.0, programme_cost=0.5, team_cost=2.0
+    )
+    extra = 100.0 * SELLER + 0.5
+    assert out["prospecting_cost"] == pytest.approx(100.0 * SELLER)
+    assert out["hours_per_win"] == pytest.approx((57.5 + 100.0) / 2)
+    assert out["cost_of_sales"] == pytest.approx(base["cost_of_sales"] + extra)
+    assert out["presale_cost"] == pytest.approx(base["presale_cost"] + 100.0 * SELLER)
+    assert out["total_cost_of_sales"] == pytest.approx(base["total_cost_of_sales"] + extra)
+    assert out["total_cost_with_team"] == pytest.approx(out["total_cost_of_sales"] + 2.0)
+    assert out["total_cost_share_with_team"] == pytest.approx(
+        out["total_cost_with_team"] / out["revenue_total"]
+    )
+    assert out["hours_outbound"] == pytest.approx(6.0 + 100.0)
+    assert out["cost_outbound"] == pytest.approx(6.0 * SELLER + 0.01 + 100.0 * SELLER)
+    assert out["seller_hours"] == base["seller_hours"]  # prospecting is reported apart

@@ -8,6 +8,14 @@ decisions this is the Bass (1969) model: the hazard of a non-adopter is
 ``p + q N(t) / M``. :func:`bass_limit` runs exactly that limit with the same
 market object, and :func:`bass_cdf` is its closed form.
 
+Members also have an orbit before they are leads (``FiniteMarket.orbit``:
+AWARENESS or POTENTIAL). :meth:`FiniteMarket.period` moves them inward, all
+members at once with numpy (never a process per member): on their own, at a
+Bass-like hazard, and by a market programme that reaches some of them; a
+member that reaches BENEFIT comes as an inbound lead (docs/model.md 4.9).
+With no orbit dynamics and no programme (the defaults) nothing of this runs
+and the market is the one above.
+
 References
 ----------
 .. [1] Bass, F. M. (1969). A new product growth for model consumer durables.
@@ -17,7 +25,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +34,7 @@ import simpy
 from simsales.model.draws import Draws, Random
 from simsales.model.streams import generator
 
-__all__ = ["YEAR", "FiniteMarket", "bass_cdf", "bass_limit", "draw_arrivals"]
+__all__ = ["YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals"]
 
 #: Days per year.
 YEAR = 365.0
@@ -62,6 +70,55 @@ class FiniteMarket:
         self._order = np.argsort(clocks, kind="stable")
         self._clocks = clocks
         self.is_lead = np.zeros(size, dtype=bool)
+        #: each member's orbit before it is a lead (AWARENESS = 0, POTENTIAL = 1,
+        #: BENEFIT = 2 once it has come inbound); all AWARENESS unless set
+        self.orbit = np.zeros(size, dtype=np.int8)
+
+    def start_orbits(self, potential: float, rng: np.random.Generator) -> None:
+        """Put each member at POTENTIAL with chance ``potential`` (else AWARENESS)."""
+        if potential > 0:
+            self.orbit = (rng.random(self.size) < potential).astype(np.int8)
+
+    def orbit_of(self, member: int) -> int:
+        """The member's orbit now (0 AWARENESS, 1 POTENTIAL, 2 BENEFIT)."""
+        return int(self.orbit[member])
+
+    def period(
+        self, rng: np.random.Generator, hazard: float, reach: float, effect: float,
+    ) -> Period:  # fmt: skip
+        """Move the members inward over one period; return who comes inbound, and when.
+
+        Every member gets two uniforms per period, whether or not it is a lead,
+        so a member's draws do not depend on what happened to the others (or
+        under which strategy). A member that is not a lead and is below BENEFIT
+        moves one orbit inward **on its own** if ``u1 < hazard`` (the chance of
+        a move in the period) and one more **by the programme** if it is reached
+        (``u2 < reach``, the chance of being reached) and the programme works
+        (``u2 < reach · effect``): at most two orbits per period, never past
+        BENEFIT. Members that reach BENEFIT come inbound at the fraction
+        ``u1 / hazard`` (own move) or ``u2 / (reach · effect)`` (programme) of the
+        period, the earlier if both: given a move, that fraction is uniform on
+        (0, 1). Reached members are counted (and paid for) whether or not they
+        are leads already.
+        """
+        u1 = rng.random(self.size)
+        u2 = rng.random(self.size)
+        free = ~self.is_lead & (self.orbit < 2)
+        own = free & (u1 < hazard)
+        reached = int(np.count_nonzero(u2 < reach)) if reach > 0 else 0
+        works = free & (u2 < reach * effect)
+        new = np.minimum(self.orbit + own + works, 2).astype(np.int8)
+        crossed = np.flatnonzero(free & (new == 2))
+        self.orbit = np.where(free, new, self.orbit).astype(np.int8)
+        frac = np.ones(len(crossed))
+        if hazard > 0:
+            mine = own[crossed]
+            frac[mine] = u1[crossed][mine] / hazard
+        if reach * effect > 0:
+            prog = works[crossed]
+            frac[prog] = np.minimum(frac[prog], u2[crossed][prog] / (reach * effect))
+        order = np.argsort(frac, kind="stable")
+        return Period(frac[order], crossed[order], reached)
 
     def marketing(self) -> Iterator[tuple[float, int]]:
         """``(day, member)`` of marketing arrivals in time order, before the horizon.
@@ -86,6 +143,17 @@ class FiniteMarket:
         """An advocate contacts a random member: the member if it becomes a lead."""
         m = int(rng.integers(self.size))
         return m if self.take(m) else None
+
+
+class Period(NamedTuple):
+    """What one period of the market's orbit dynamics gave."""
+
+    #: fractions of the period (sorted) at which ``members`` come inbound
+    fractions: np.ndarray
+    #: members that reached BENEFIT in the period, in the order they come
+    members: np.ndarray
+    #: members the programme reached (paid for)
+    reached: int
 
 
 def bass_cdf(t: npt.ArrayLike, p: float, q: float) -> Any:

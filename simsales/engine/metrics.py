@@ -7,13 +7,18 @@ Definitions (as in docs/model.md 7):
 - losses are the qualified leads not won, by cause; ``no_decision_share`` is
   (status quo + indecision) / losses;
 - cycle times are over won deals, arrival to decision, in days;
-- ``cost_of_sales`` = seller hours × cost per hour + leads × lead cost;
+- ``cost_of_sales`` = (seller hours on leads + prospecting hours) × cost per hour
+  + leads × lead cost + the market programme's cost;
 - ``cost_of_sale_share`` = cost_of_sales / first-deal revenue;
 - ``roise`` = gross profit / cost_of_sales (return on invested sales effort).
 
 After the sale (within the observation window, undiscounted):
 
-- ``total_cost_of_sales`` = acquisition (lead costs) + pre-sale + post-sale hours' cost;
+- ``total_cost_of_sales`` = acquisition (lead costs) + programme + pre-sale (prospecting
+  included) + post-sale hours' cost;
+- ``total_cost_with_team`` = total_cost_of_sales + the sellers' fixed yearly cost;
+- per lead source (``outbound``, ``inbound``, ``referral``): leads, wins,
+  conversion, median cycle, hours and cost (outbound: prospecting included).
 - ``total_cost_share`` = total_cost_of_sales / all revenue (first deals,
   expansion, renewals);
 - ``clv`` = per won customer, gross profit on its revenue minus its post-sale cost;
@@ -27,7 +32,7 @@ import math
 import numpy as np
 
 from simsales.engine.simulation import ENDINGS
-from simsales.engine.world import Journeys
+from simsales.engine.world import LEAD_SOURCES, OUTBOUND, Journeys
 from simsales.model.orbits import PRE_SALE, Ending
 
 __all__ = ["METRICS", "journey_metrics"]
@@ -53,9 +58,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "cycle_p10": ("days", "10th percentile of days from arrival to a win"),
     "cycle_median": ("days", "median days from arrival to a win"),
     "cycle_p90": ("days", "90th percentile of days from arrival to a win"),
-    "seller_hours": ("hours", "seller hours spent"),
-    "hours_per_win": ("hours", "seller hours per win"),
-    "cost_of_sales": ("price units", "seller cost + lead cost"),
+    "seller_hours": ("hours", "pre-sale seller hours spent on leads (prospecting apart)"),
+    "prospecting_hours": ("hours", "seller hours spent prospecting (outbound)"),
+    "hours_per_win": ("hours", "(seller hours + prospecting hours) per win"),
+    "cost_of_sales": (
+        "price units",
+        "seller cost (prospecting included) + lead cost + market programme cost",
+    ),
     "cost_per_win": ("price units", "cost of sales per win"),
     "revenue": ("price units", "first-deal revenue"),
     "cost_of_sale_share": ("share", "cost of sales / revenue"),
@@ -79,12 +88,50 @@ METRICS: dict[str, tuple[str, str]] = {
     "referral_share_of_wins": ("share", "wins from referral leads / wins"),
     "post_sale_hours": ("hours", "post-sale hours (onboarding, adoption, account work)"),
     "acquisition_cost": ("price units", "cost of the leads"),
-    "presale_cost": ("price units", "pre-sale seller hours x cost per hour"),
+    "programme_cost": ("price units", "cost of the market programme"),
+    "prospecting_cost": ("price units", "prospecting hours x seller cost per hour"),
+    "presale_cost": (
+        "price units",
+        "(pre-sale + prospecting) seller hours x cost per hour",
+    ),
     "post_sale_cost": ("price units", "post-sale hours x the post-sale team's cost per hour"),
-    "total_cost_of_sales": ("price units", "acquisition + pre-sale + post-sale cost"),
+    "total_cost_of_sales": (
+        "price units",
+        "acquisition + programme + pre-sale (prospecting included) + post-sale cost",
+    ),
     "total_cost_share": ("share", "total cost of sales / total revenue"),
     "clv": ("price units", "per won customer: gross profit on its revenue - its post-sale cost"),
     "roise_lifecycle": ("ratio", "gross profit on total revenue / total cost of sales"),
+    "team_cost": (
+        "price units",
+        "sellers' fixed cost: team size x cost per seller-year x observation years",
+    ),
+    "total_cost_with_team": ("price units", "total cost of sales + team cost (fixed)"),
+    "total_cost_share_with_team": ("share", "total cost with team / total revenue"),
+    # by lead source
+    **{
+        name: (unit, text.format(s=s))
+        for s in LEAD_SOURCES
+        for name, unit, text in (
+            (f"leads_{s}", "count", "{s} leads"),
+            (f"wins_{s}", "count", "wins from {s} leads"),
+            (f"conversion_{s}", "share", "wins / qualified, {s} leads"),
+            (f"cycle_median_{s}", "days", "median days from arrival to a win, {s} leads"),
+            (
+                f"hours_{s}",
+                "hours",
+                "pre-sale seller hours on {s} leads"
+                + (" + prospecting hours" if s == "outbound" else ""),
+            ),
+            (
+                f"cost_{s}",
+                "price units",
+                "lead cost + pre-sale seller cost of {s} leads"
+                + (" + prospecting cost" if s == "outbound" else ""),
+            ),
+            (f"cost_per_win_{s}", "price units", "cost of {s} leads per win from them"),
+        )
+    },
 }
 
 
@@ -93,7 +140,14 @@ def _ratio(a: float, b: float) -> float:
 
 
 def journey_metrics(
-    j: Journeys, seller_rate: float, post_rate: float, gross_margin: float
+    j: Journeys,
+    seller_rate: float,
+    post_rate: float,
+    gross_margin: float,
+    *,
+    prospecting_hours: float = 0.0,
+    programme_cost: float = 0.0,
+    team_cost: float = 0.0,
 ) -> dict[str, float]:
     """All metrics of one replication × strategy, keyed as in :data:`METRICS`.
 
@@ -105,6 +159,12 @@ def journey_metrics(
         Cost of a seller hour and of a post-sale hour (units of price).
     gross_margin : float
         Gross profit per unit of revenue.
+    prospecting_hours : float
+        Seller hours spent prospecting (``Ledger.prospecting_hours``).
+    programme_cost : float
+        Cost of the market programme (``Ledger.programme_cost``).
+    team_cost : float
+        The sellers' fixed cost over the observation window.
     """
     counts = np.bincount(j.ending, minlength=len(ENDINGS))
     c = {e: int(counts[k]) for k, e in enumerate(ENDINGS)}
@@ -117,7 +177,9 @@ def journey_metrics(
     cycle = j.end[won] - j.arrival[won]
     hours = float(j.hours.sum())
     acquisition = float(j.lead_cost.sum())
-    cost = hours * seller_rate + acquisition
+    prospecting_cost = prospecting_hours * seller_rate
+    presale = hours * seller_rate + prospecting_cost
+    cost = presale + acquisition + programme_cost
     revenue = float(wins)  # one price unit per first deal
     post_hours = float(j.post_hours.sum())
     post_cost = post_hours * post_rate
@@ -146,7 +208,8 @@ def journey_metrics(
         "cycle_median": float(np.median(cycle)) if wins else math.nan,
         "cycle_p90": float(np.quantile(cycle, 0.9)) if wins else math.nan,
         "seller_hours": hours,
-        "hours_per_win": _ratio(hours, wins),
+        "prospecting_hours": prospecting_hours,
+        "hours_per_win": _ratio(hours + prospecting_hours, wins),
         "cost_of_sales": cost,
         "cost_per_win": _ratio(cost, wins),
         "revenue": revenue,
@@ -171,12 +234,35 @@ def journey_metrics(
             "referral_share_of_wins": _ratio(float(np.count_nonzero(won & j.referred)), wins),
             "post_sale_hours": post_hours,
             "acquisition_cost": acquisition,
-            "presale_cost": hours * seller_rate,
+            "programme_cost": programme_cost,
+            "prospecting_cost": prospecting_cost,
+            "presale_cost": presale,
             "post_sale_cost": post_cost,
             "total_cost_of_sales": total_cost,
             "total_cost_share": _ratio(total_cost, rev_total),
             "clv": _ratio(gross_margin * rev_total - post_cost, wins),
             "roise_lifecycle": _ratio(gross_margin * rev_total, total_cost),
+            "team_cost": team_cost,
+            "total_cost_with_team": total_cost + team_cost,
+            "total_cost_share_with_team": _ratio(total_cost + team_cost, rev_total),
         }
     )
+    qualified_lead = j.ending != ENDINGS.index(Ending.UNQUALIFIED)
+    for k, s in enumerate(LEAD_SOURCES):
+        mine = j.source == k
+        mine_won = mine & won
+        n_won = int(np.count_nonzero(mine_won))
+        s_hours = float(j.hours[mine].sum())
+        s_cost = s_hours * seller_rate + float(j.lead_cost[mine].sum())
+        if k == OUTBOUND:
+            s_hours += prospecting_hours
+            s_cost += prospecting_cost
+        s_cycle = j.end[mine_won] - j.arrival[mine_won]
+        out[f"leads_{s}"] = int(np.count_nonzero(mine))
+        out[f"wins_{s}"] = n_won
+        out[f"conversion_{s}"] = _ratio(n_won, int(np.count_nonzero(mine & qualified_lead)))
+        out[f"cycle_median_{s}"] = float(np.median(s_cycle)) if n_won else math.nan
+        out[f"hours_{s}"] = s_hours
+        out[f"cost_{s}"] = s_cost
+        out[f"cost_per_win_{s}"] = _ratio(s_cost, n_won)
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Economics", "Market", "Sellers", "SuccessTeam"]
+__all__ = ["Economics", "Market", "Sellers", "SuccessTeam", "Team"]
 
 
 class Market(BaseModel):
@@ -32,6 +32,52 @@ class Market(BaseModel):
         description="finite market: yearly chance a member becomes a lead (Bass p)",
     )
 
+    initial_potential: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="finite market: share of members that start at POTENTIAL (the rest at "
+        "AWARENESS)",
+    )
+    inward_rate: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="finite market: yearly hazard that a member moves one orbit inward on "
+        "its own (Bass-like a); 0 = no own movement",
+    )
+    inward_imitation: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="finite market: added to that hazard, times the share of the market "
+        "that has bought (Bass-like b)",
+    )
+    programme_reach: float = Field(
+        0.0,
+        ge=0,
+        le=10_000_000,
+        description="finite market: members the market programme reaches per month "
+        "(education, content, events); 0 = no programme",
+    )
+    programme_cost: float = Field(
+        0.0005,
+        ge=0,
+        le=10_000,
+        description="finite market: programme cost per member reached, units of price",
+    )
+    programme_effect: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="finite market: chance that a reached member moves one orbit inward",
+    )
+
+    @property
+    def orbit_dynamics(self) -> bool:
+        """Whether the finite market's members move between orbits before they are leads."""
+        return self.inward_rate > 0 or self.inward_imitation > 0 or self.programme_reach > 0
+
     @model_validator(mode="after")
     def _one_kind(self) -> Market:
         # lead_rate at its default is fine (a dumped config carries it); any
@@ -41,11 +87,23 @@ class Market(BaseModel):
                 "give lead_rate (an unlimited market) or size and innovation (a finite "
                 "market), not both"
             )
+        if self.size is None:
+            fields = type(self).model_fields
+            given = [
+                k
+                for k in ("initial_potential", "inward_rate", "inward_imitation", "programme_reach")
+                if getattr(self, k) != fields[k].default
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} describe a finite market's members: give size too "
+                    "(or leave them at their defaults for an unlimited market)"
+                )
         return self
 
 
-class Sellers(BaseModel):
-    """The seller team: ``team_size`` sellers serving interactions first come, first served."""
+class Team(BaseModel):
+    """What every team has: ``team_size`` people serving work first come, first served."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -56,7 +114,38 @@ class Sellers(BaseModel):
     )
 
 
-class SuccessTeam(Sellers):
+class Sellers(Team):
+    """The seller team: ``team_size`` sellers serving interactions first come, first served,
+    and (when ``prospecting_leads_per_hour > 0``) prospecting in their idle hours."""
+
+    cost_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=10_000_000,
+        description="fixed loaded cost per seller per year, units of price (metric team_cost)",
+    )
+    prospecting_leads_per_hour: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="outbound leads per prospecting hour (Poisson in prospecting hours); "
+        "0 = no prospecting",
+    )
+    prospecting_block_hours: float = Field(
+        2.0,
+        gt=0,
+        le=24,
+        description="length of one prospecting session booked on an idle seller, hours",
+    )
+    outbound_trust: float = Field(
+        0.5, ge=0, le=1, description="outbound (cold) leads: trust multiplied by this"
+    )
+    outbound_urgency: float = Field(
+        0.5, ge=0, le=1, description="outbound (cold) leads: urgency multiplied by this"
+    )
+
+
+class SuccessTeam(Team):
     """The customer-success team (post-sale work when ``lifecycle.resource = "success"``)."""
 
     team_size: int = Field(2, ge=1, le=10_000, description="people working in parallel")

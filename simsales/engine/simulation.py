@@ -26,7 +26,7 @@ import simpy
 
 from simsales.engine.market import YEAR, FiniteMarket
 from simsales.engine.teams import Team
-from simsales.engine.world import MONTH, Journeys, Ledger, World
+from simsales.engine.world import INBOUND, MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
@@ -39,10 +39,21 @@ from simsales.model.streams import child, generator
 __all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
-AWARENESS, ACQUISITION = Orbit.AWARENESS, Orbit.ACQUISITION
+AWARENESS, BENEFIT, ACQUISITION = Orbit.AWARENESS, Orbit.BENEFIT, Orbit.ACQUISITION
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
 #: Key below the trait seed for referral leads' own trait streams.
 REFERRAL_TRAITS = 1000
+#: Key below the trait seed for outbound leads' trait streams (unlimited market).
+OUTBOUND_TRAITS = 1001
+#: First element of an outbound lead's path in an unlimited market: ``(OUTBOUND_PATH,
+#: k)`` for the ``k``-th outbound lead (no marketing lead has so high an index).
+OUTBOUND_PATH = 2**32 - 2
+#: Key below the arrivals seed of the prospecting stream (prospecting hours between
+#: outbound hits); its child 1 draws the members they reach in a finite market.
+PROSPECTING = 1
+#: Keys below the arrivals seed of a finite market's starting orbits and of its
+#: monthly orbit dynamics (two uniforms per member per month).
+MARKET_ORBITS, MARKET_PERIODS = 2, 3
 #: Key below the decision seed for the first uniforms of marketing leads, drawn
 #: ``FIRST_CHUNK`` leads at a time. ``(FIRST_BLOCKS, c)`` hashes like the path
 #: ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as long as there are
@@ -106,6 +117,11 @@ class _Run:
                 world.market.size, world.market.innovation, world.horizon,
                 generator(world.arrival_seed, 0),
             )  # fmt: skip
+            self.market.start_orbits(
+                world.market.initial_potential, generator(world.arrival_seed, MARKET_ORBITS)
+            )
+        #: deals won so far (the finite market's imitation term)
+        self.won = 0
 
     # ------------------------------------------------------------ plumbing
     def log(self, path: Path, event: str, buyer: Buyer) -> None:
@@ -120,6 +136,10 @@ class _Run:
 
     def go(self) -> tuple[Journeys, Ledger]:
         self.env.process(self.source())
+        if self.w.sellers.prospecting_leads_per_hour > 0:
+            self.env.process(self.prospect())
+        if self.market is not None and self.w.market.orbit_dynamics:
+            self.env.process(self.market_orbits())
         self.env.process(self.sampler())
         self.env.run()
         return self.ledger.journeys(), self.ledger
@@ -139,12 +159,98 @@ class _Run:
         if self.market is None:
             for i, t in enumerate(w.arrivals):
                 yield self.env.timeout(t - self.env.now)
-                self.start_lead((i,), w.traits, i, referred=False)
+                self.start_lead((i,), w.traits, i, INBOUND)
         else:
             for t, m in self.market.marketing():
                 yield self.env.timeout(t - self.env.now)
                 if self.market.take(m):
-                    self.start_lead((m,), w.traits, m, referred=False)
+                    self.start_lead((m,), w.traits, m, INBOUND, self.market.orbit_of(m))
+
+    def market_orbits(self) -> Proc:
+        """A finite market's members move inward month by month (docs/model.md 4.9).
+
+        At the start of each month before the horizon the market programme is
+        paid for and every member's move is drawn at once (numpy, no process per
+        member); members that reached BENEFIT then come as inbound leads, at
+        BENEFIT, at their times within the month.
+        """
+        w, env, market = self.w, self.env, self.market
+        assert market is not None
+        mk = w.market
+        rng = generator(w.arrival_seed, MARKET_PERIODS)
+        reach = min(1.0, mk.programme_reach / market.size)
+        start = 0.0
+        while start < w.horizon:
+            yield env.timeout(start - env.now)
+            length = min(MONTH, w.horizon - start)
+            rate = mk.inward_rate + mk.inward_imitation * self.won / market.size
+            own = -np.expm1(-rate * length / YEAR)
+            period = market.period(rng, own, reach * length / MONTH, mk.programme_effect)
+            if period.reached:
+                cost = period.reached * mk.programme_cost
+                self.ledger.programme_cost += cost
+                self.ledger.programme_reached += period.reached
+                self.ledger.add_cost(start, cost)
+            for f, m in zip(period.fractions.tolist(), period.members.tolist(), strict=True):
+                yield env.timeout(max(0.0, start + f * length - env.now))
+                if market.take(m):
+                    self.start_lead((m,), w.traits, m, INBOUND, BENEFIT)
+            start += MONTH
+
+    def prospect(self) -> Proc:
+        """Outbound leads from the sellers' idle hours (docs/model.md 4.8).
+
+        Every ``prospecting_block_hours`` the sellers free at that moment (no
+        opportunity or post-sale work booked) each book one prospecting session;
+        sessions that would end after the horizon are not started. The hits are
+        a Poisson process in cumulative prospecting hours (rate
+        ``prospecting_leads_per_hour``), drawn from their own stream, so the
+        same prospecting effort finds the same leads under every strategy; a
+        session's hits become leads when it ends.
+        """
+        w, env, team = self.w, self.env, self.sellers
+        s = w.sellers
+        mean_gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per lead
+        block_hours = s.prospecting_block_hours
+        block = block_hours / s.hours_per_day
+        rng = generator(w.arrival_seed, PROSPECTING)
+        # the members hit (finite market) have a stream of their own, so the k-th
+        # hit is the same member however the hits fall into sessions
+        members = generator(w.arrival_seed, PROSPECTING, 1)
+        next_hit = float(rng.exponential(mean_gap))
+        done = 0.0
+        k = 0
+        while env.now + block <= w.horizon:
+            now = env.now
+            idle = sum(1 for f in team.free if f <= now)
+            hits = 0
+            if idle:
+                for _ in range(idle):
+                    team.book(now, block)
+                hours = idle * block_hours
+                self.ledger.prospecting_hours += hours
+                self.ledger.add_cost(now + block, hours * s.cost_per_hour)
+                done += hours
+                while next_hit <= done:
+                    hits += 1
+                    next_hit += float(rng.exponential(mean_gap))
+            yield env.timeout(block)
+            for _ in range(hits):
+                self.outbound(k, members)
+                k += 1
+
+    def outbound(self, k: int, rng: np.random.Generator) -> None:
+        """The ``k``-th prospecting hit: a cold lead (a finite market: a random
+        member, lost if it already is a lead)."""
+        w = self.w
+        if self.market is None:
+            path = (OUTBOUND_PATH, k)
+            traits = draw_traits(w.population, 1, child(w.trait_seed, OUTBOUND_TRAITS, k))
+            self.start_lead(path, traits, 0, OUTBOUND)
+        else:
+            m = int(rng.integers(self.market.size))
+            if self.market.take(m):
+                self.start_lead((m,), w.traits, m, OUTBOUND, self.market.orbit_of(m))
 
     def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
@@ -152,22 +258,47 @@ class _Run:
         if self.market is None:
             path = (*referrer, k)
             traits = draw_traits(w.population, 1, child(w.trait_seed, REFERRAL_TRAITS, *path))
-            self.start_lead(path, traits, 0, referred=True)
+            self.start_lead(path, traits, 0, REFERRAL)
         else:
             m = self.market.contact(rng)
             if m is not None:
-                self.start_lead((m,), w.traits, m, referred=True)
+                self.start_lead((m,), w.traits, m, REFERRAL, self.market.orbit_of(m))
 
-    def start_lead(self, path: Path, traits: Any, i: int, referred: bool) -> None:
-        buyer = Buyer(traits, i, self.w.behaviour, self.env.now)
-        if referred:
-            warm_referral(buyer, self.w.lifecycle)
-        cost = self.w.lifecycle.referral_lead_cost if referred else self.w.market.lead_cost
+    def start_lead(
+        self, path: Path, traits: Any, i: int, source: int, orbit: int = AWARENESS
+    ) -> None:
+        """A new lead from ``source`` (an index into ``LEAD_SOURCES``) starts its journey.
+
+        A finite market's member starts at the ``orbit`` it had reached as a
+        member (a member at BENEFIT starts there: warmer, a shorter journey);
+        every other lead starts at AWARENESS.
+
+        Referral leads are warmed (:func:`~simsales.model.lifecycle.warm_referral`);
+        outbound leads are cold: their trust and urgency are multiplied by
+        ``sellers.outbound_trust`` and ``sellers.outbound_urgency``. Outbound
+        leads cost no lead cost (their cost is the prospecting hours).
+        """
+        buyer, cost = self.new_buyer(traits, i, source)
+        if orbit > AWARENESS:
+            buyer.orbit = buyer.max_orbit = Orbit(orbit)
         self.ledger.add_cost(self.env.now, cost)
-        self.env.process(self.journey(path, buyer, referred, cost))
+        self.env.process(self.journey(path, buyer, source, cost))
+
+    def new_buyer(self, traits: Any, i: int, source: int) -> tuple[Buyer, float]:
+        """The buyer of a new lead from ``source``, warmed or chilled, and its lead cost."""
+        w = self.w
+        buyer = Buyer(traits, i, w.behaviour, self.env.now)
+        if source == REFERRAL:
+            warm_referral(buyer, w.lifecycle)
+            return buyer, w.lifecycle.referral_lead_cost
+        if source == OUTBOUND:
+            buyer.trust *= w.sellers.outbound_trust
+            buyer.urgency *= w.sellers.outbound_urgency
+            return buyer, 0.0
+        return buyer, w.market.lead_cost
 
     # ------------------------------------------------------------ pre-sale
-    def journey(self, path: Path, buyer: Buyer, referred: bool, lead_cost: float) -> Proc:
+    def journey(self, path: Path, buyer: Buyer, source: int, lead_cost: float) -> Proc:
         # The hot loop of the engine: names are bound locally on purpose.
         w, env, strategy, ledger, sellers = (
             self.w,
@@ -182,6 +313,7 @@ class _Run:
         rng = self.draws(path)
         seller_rate = w.sellers.cost_per_hour
         dph = 1.0 / w.sellers.hours_per_day
+        referred = source == REFERRAL
         self.active.add(buyer)
         if tracing:
             log(path, "arrive", buyer)
@@ -239,7 +371,7 @@ class _Run:
                 log(path, "patience_out", buyer)
             log(path, result.value, buyer)
         row = {
-            "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
+            "source": source, "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
             "lead_cost": lead_cost, "won_at": np.nan, "churned": False, "post_hours": 0.0,
             "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
@@ -247,6 +379,7 @@ class _Run:
         }  # fmt: skip
         row["internalisation"] = buyer.internalisation  # at the end of the pre-sale journey
         if result is Ending.WON:
+            self.won += 1
             row["won_at"] = env.now
             row["revenue_first"] = 1.0
             ledger.add_revenue(env.now, 1.0)

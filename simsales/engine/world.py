@@ -7,16 +7,32 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from simsales.engine.params import Market, Sellers
+from simsales.engine.params import Market, Sellers, Team
 from simsales.model.behaviour import Behaviour
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Orbit
 from simsales.model.population import Population, Traits
 
-__all__ = ["MONTH", "Journeys", "Ledger", "World"]
+__all__ = [
+    "INBOUND",
+    "LEAD_SOURCES",
+    "MONTH",
+    "OUTBOUND",
+    "REFERRAL",
+    "Journeys",
+    "Ledger",
+    "World",
+]
 
 #: Days per month of the time series.
 MONTH = 365.25 / 12
+#: Where a lead came from; ``Journeys.source`` holds indices into this tuple.
+#: ``outbound``: the sellers' prospecting; ``inbound``: marketing (the unlimited
+#: market's Poisson leads, a finite market's marketing clocks, and its members
+#: who move inward on their own or by the market programme); ``referral``: an
+#: advocate's contact.
+LEAD_SOURCES: tuple[str, ...] = ("outbound", "inbound", "referral")
+OUTBOUND, INBOUND, REFERRAL = range(len(LEAD_SOURCES))
 #: Occupancy columns: every orbit, then churned customers.
 N_STATES = len(Orbit) + 1
 
@@ -49,7 +65,7 @@ class World:
     lifecycle: Lifecycle
     market: Market
     sellers: Sellers
-    success: Sellers
+    success: Team
     arrival_seed: np.random.SeedSequence
     trait_seed: np.random.SeedSequence
     decision_seed: np.random.SeedSequence
@@ -61,6 +77,13 @@ class World:
         """Months in the time series (covering the days before ``end``; the last
         month may be partial)."""
         return max(1, math.ceil(self.end / MONTH))
+
+    @property
+    def team_cost(self) -> float:
+        """The sellers' fixed cost over the observation window ``[0, end)``:
+        ``team_size x cost_per_year x end / YEAR`` (YEAR = 365 days)."""
+        s = self.sellers
+        return s.team_size * s.cost_per_year * self.end / 365.0
 
     @property
     def post_sale_rate(self) -> float:
@@ -75,7 +98,8 @@ class Journeys:
 
     Attributes are arrays of equal length; see :mod:`simsales.engine.metrics`
     for how they become metrics. ``ending`` indexes
-    :data:`simsales.engine.simulation.ENDINGS`; ``won_at`` is NaN for leads not won.
+    :data:`simsales.engine.simulation.ENDINGS`; ``won_at`` is NaN for leads not won;
+    ``source`` indexes :data:`LEAD_SOURCES` (``referred`` is ``source == REFERRAL``).
     """
 
     arrival: np.ndarray
@@ -96,6 +120,7 @@ class Journeys:
     revenue_renewal: np.ndarray
     referrals: np.ndarray
     renewals: np.ndarray
+    source: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival)
@@ -114,6 +139,11 @@ class Ledger:
     #: revenue and cost booked in each month (plain lists: they are added to often)
     revenue: list[float] = field(init=False)
     cost: list[float] = field(init=False)
+    #: run totals that belong to no lead: seller hours spent prospecting, and
+    #: the market programme's cost and the citizens it reached
+    prospecting_hours: float = 0.0
+    programme_cost: float = 0.0
+    programme_reached: int = 0
 
     def __post_init__(self) -> None:
         self.occupancy = np.zeros((self.months, N_STATES), dtype=np.int64)
@@ -143,7 +173,7 @@ class Ledger:
 
     def journeys(self) -> Journeys:
         """The rows as arrays."""
-        ints = {"ending", "max_orbit", "referrals", "renewals"}
+        ints = {"ending", "max_orbit", "referrals", "renewals", "source"}
         bools = {"timed_out", "referred", "churned"}
         out = {}
         for k, v in self.rows.items():

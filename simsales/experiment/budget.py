@@ -79,15 +79,20 @@ def _count(n: float) -> str:
 
 def expected_leads(exp: Experiment) -> float:
     """Leads of one replication, generously: Poisson arrivals over the horizon, or the
-    members of a finite market reached by the Bass curve (innovation plus referrals)."""
+    members of a finite market reached by the Bass curve (innovation, plus the
+    members' own inward rate and the programme's monthly moves, as ``p``; referrals
+    plus the inward imitation as ``q``); plus what prospecting on every seller
+    hour would find."""
     years = exp.horizon_days / _YEAR
-    if exp.market.size is None:
-        return exp.market.lead_rate * exp.horizon_days
-    p = exp.market.innovation
-    q = exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0
+    s, mk = exp.sellers, exp.market
+    outbound = s.prospecting_leads_per_hour * s.team_size * s.hours_per_day * exp.horizon_days
+    if mk.size is None:
+        return mk.lead_rate * exp.horizon_days + outbound
+    p = mk.innovation + mk.inward_rate + 12 * mk.programme_reach * mk.programme_effect / mk.size
+    q = (exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0) + mk.inward_imitation
     e = math.exp(-(p + q) * years)
     share = (1 - e) / (1 + (q / p) * e)
-    return exp.market.size * min(1.0, share)
+    return min(float(mk.size), mk.size * min(1.0, share) + outbound)
 
 
 def memory_bytes(exp: Experiment) -> float:

@@ -52,6 +52,11 @@ MONEY: dict[str, tuple[float, str]] = {
     # Expansion is a share of the first deal added per term (default 0.3); ten
     # first deals' worth of expansion every term is a bigger company, not an upsell.
     "lifecycle.expansion_size": (10.0, "expansion would add over ten first deals every term"),
+    # A loaded seller-year is a few prices for enterprise deals and up to a
+    # hundred or so for small ones; a thousand sales' worth is a currency amount.
+    "sellers.cost_per_year": (1000.0, "a seller-year would cost more than a thousand sales"),
+    # Content and events cost cents to dollars per member reached, not a sale.
+    "market.programme_cost": (1.0, "reaching one member would cost more than a whole sale"),
 }
 
 

@@ -112,7 +112,8 @@ def run_replication(
             trace[spec.name] = log
         metrics = journey_metrics(
             journeys, config.sellers.cost_per_hour, world.post_sale_rate,
-            config.economics.gross_margin,
+            config.economics.gross_margin, prospecting_hours=ledger.prospecting_hours,
+            programme_cost=ledger.programme_cost, team_cost=world.team_cost,
         )  # fmt: skip
         records.append({"replication": replication, "strategy": spec.name, **metrics})
         if series is not None:
