@@ -165,3 +165,40 @@ def test_an_educated_market_brings_warmer_leads_with_shorter_cycles():
         w["total_cost_of_sales"],
         w["acquisition_cost"] + w["programme_cost"] + w["presale_cost"] + w["post_sale_cost"],
     )
+
+
+# ------------------------------------------------------------------ a strategy's own programme
+def test_a_strategy_can_run_its_own_programme():
+    # A strategy that invests before the transaction (params.programme_reach)
+    # gets the programme; the others in the same experiment are those of the
+    # market without it, so before-only can be compared with transaction-only
+    # on the same buyers. Known answer: with programme_reach set on the
+    # strategy, the journeys equal those of the market-wide programme.
+    cfg = to_experiment(small_experiment(horizon_days=200.0, market=FINITE, replications=1))
+    world = build_world(cfg, 0)
+    plain, plain_ledger = simulate(world, make_strategy("push", {}))
+    own, own_ledger = simulate(world, make_strategy("push", {"programme_reach": 1500.0}))
+    market_wide, wide_ledger = _journeys(programme_reach=1500.0)
+    for name in own.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(own, name), getattr(market_wide, name))
+    assert plain_ledger.programme_cost == 0
+    assert own_ledger.programme_cost == wide_ledger.programme_cost > 0
+    assert (own.source == INBOUND).sum() > (plain.source == INBOUND).sum()
+    # and a strategy can switch a market-wide programme off for itself
+    off, off_ledger = _journeys_with("push", {"programme_reach": 0.0}, programme_reach=1500.0)
+    np.testing.assert_array_equal(off.ending, plain.ending)
+    assert off_ledger.programme_cost == 0
+
+
+def _journeys_with(name: str, params: dict, **market: float):
+    cfg = to_experiment(
+        small_experiment(horizon_days=200.0, market={**FINITE, **market}, replications=1)
+    )
+    return simulate(build_world(cfg, 0), make_strategy(name, params))
+
+
+def test_a_strategy_programme_needs_a_finite_market():
+    with pytest.raises(simsales.ConfigError, match=r"programme_reach = 100.*\[market\] size"):
+        to_experiment(
+            small_experiment(strategies=[{"name": "push", "params": {"programme_reach": 100.0}}])
+        )

@@ -63,7 +63,8 @@ def test_every_study_states_claim_mechanism_and_what_would_decide_it(path: Path)
 
 def _tiny(path: Path) -> Any:
     """The experiment at the smallest size that still runs every part of it:
-    2 replications of a 30-day horizon at 0.5 leads a day; the post-sale
+    2 replications of a 30-day horizon at 0.5 leads a day (a finite market: at most
+    300 members); the post-sale
     window, if the file extends it, shortened to 60 days; a grid sweep cut to
     the first and last value of each parameter (validation has tried every
     value already)."""
@@ -73,6 +74,8 @@ def _tiny(path: Path) -> Any:
         "horizon_days": 30.0,
         "market": {**config.market.model_dump(), "lead_rate": 0.5},
     }
+    if config.market.size is not None:  # a finite market: a small one, as it is
+        over["market"] = {**config.market.model_dump(), "size": min(config.market.size, 300)}
     life = config.lifecycle.model_dump()
     if life["end_days"] is not None:
         over["lifecycle"] = {**life, "end_days": 60.0}

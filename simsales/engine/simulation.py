@@ -122,6 +122,14 @@ class _Run:
             )
         #: deals won so far (the finite market's imitation term)
         self.won = 0
+        #: members the market programme reaches a month: the strategy's, else the market's
+        own = strategy.programme_reach()
+        self.reach = world.market.programme_reach if own is None else own
+        if self.reach > 0 and self.market is None:
+            raise ValueError(
+                f"strategy {strategy.name!r}: a market programme (programme_reach = "
+                f"{self.reach:g}) moves a finite market's members; give [market] size"
+            )
 
     # ------------------------------------------------------------ plumbing
     def log(self, path: Path, event: str, buyer: Buyer) -> None:
@@ -138,7 +146,10 @@ class _Run:
         self.env.process(self.source())
         if self.w.sellers.prospecting_leads_per_hour > 0:
             self.env.process(self.prospect())
-        if self.market is not None and self.w.market.orbit_dynamics:
+        mk = self.w.market
+        if self.market is not None and (
+            mk.inward_rate > 0 or mk.inward_imitation > 0 or self.reach > 0
+        ):
             self.env.process(self.market_orbits())
         self.env.process(self.sampler())
         self.env.run()
@@ -178,7 +189,7 @@ class _Run:
         assert market is not None
         mk = w.market
         rng = generator(w.arrival_seed, MARKET_PERIODS)
-        reach = min(1.0, mk.programme_reach / market.size)
+        reach = min(1.0, self.reach / market.size)
         start = 0.0
         while start < w.horizon:
             yield env.timeout(start - env.now)

@@ -551,6 +551,22 @@ class Experiment(BaseModel):
         return self.lifecycle.end_days if self.lifecycle.end_days is not None else self.horizon_days
 
     @model_validator(mode="after")
+    def _programme_needs_a_market(self) -> Experiment:
+        if self.market.size is not None:
+            return self
+        for i, s in enumerate(self.strategies):
+            parts = [p.params for p in s.sequence] if s.sequence else [s.params]
+            for params in parts:
+                reach = params.get("programme_reach")
+                if isinstance(reach, int | float) and reach > 0:
+                    raise ValueError(
+                        f"strategies[{i}] ({s.name!r}): params.programme_reach = {reach:g} "
+                        "is a market programme, which moves a finite market's members "
+                        "before they are leads; give [market] size (or leave it out)"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _unique_labels(self) -> Experiment:
         seen: set[str] = set()
         for s in self.strategies:
@@ -761,7 +777,8 @@ class Experiment(BaseModel):
 
     def where_run(self) -> Experiment:
         """The experiment of the run over the plausible range (``[where]``): this one
-        without a design or ``[where]`` (its claims kept), with ``where.uncertain``
+        without a design or ``[where]`` (its claims kept), with only the strategies
+        the claims name (and the comparisons among them), with ``where.uncertain``
         drawn per world (over the file's own ``uncertain``), ``where.replications``
         worlds and the seed
         :func:`simsales.experiment.seeding.where_seed` of the root seed.
@@ -777,6 +794,11 @@ class Experiment(BaseModel):
         drawn = self.where.model_dump(mode="json")["uncertain"]
         raw["uncertain"] = {**raw.get("uncertain", {}), **drawn}
         raw["replications"] = self.where.replications
+        # only the strategies the claims compare: the others would cost time and,
+        # with common random numbers, change none of their numbers
+        named = {c.a for c in self.claims} | {c.b for c in self.claims if c.b is not None}
+        raw["strategies"] = [s for s in raw["strategies"] if s["name"] in named]
+        raw["compare"] = [p for p in raw.get("compare", []) if set(p) <= named]
         raw["seed"] = where_seed(self.seed)
         raw["description"] = f"{self.name}: its claims over the plausible range ([where])"
         exp = Experiment.model_validate(raw, strict=True)

@@ -70,6 +70,12 @@ class Strategy(ABC):
         """The action at a post-sale step (INSTALLATION onward); None invests nothing."""
         return None
 
+    def programme_reach(self) -> float | None:
+        """Members of a finite market that this strategy's market programme reaches
+        a month, before any seller meets them (docs/model.md 4.9); None leaves
+        the experiment's ``[market] programme_reach``."""
+        return None
+
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
@@ -112,6 +118,14 @@ class PhasedStrategy(Strategy):
         invest_after_sale: bool = Field(
             False, description='post-sale actions below ("full orbit") or none ("transaction only")'
         )
+        programme_reach: float | None = Field(
+            None,
+            ge=0,
+            le=1_000_000,
+            description="investing before the transaction: members of a finite market a "
+            "market programme reaches a month (docs/model.md 4.9); none: the "
+            "experiment's [market] programme_reach",
+        )
         onboarding: Action = Field(
             Action(name="onboarding", hours=6.0, adoption_gain=0.3, trust_gain=0.05),
             description="post-sale step at INSTALLATION",
@@ -140,6 +154,9 @@ class PhasedStrategy(Strategy):
 
     def follow_up(self, view: SellerView) -> Action:
         return self.params.follow_up  # type: ignore[no-any-return]
+
+    def programme_reach(self) -> float | None:
+        return self.params.programme_reach  # type: ignore[no-any-return]
 
     def after_sale(self, view: SellerView) -> Action | None:
         p = self.params
@@ -250,6 +267,10 @@ class SequenceStrategy(Strategy):
 
     def after_sale(self, view: SellerView) -> Action | None:
         return self.parts[-1][0].after_sale(view)
+
+    def programme_reach(self) -> float | None:
+        # the programme works before any seller meets a buyer: the first part's
+        return self.parts[0][0].programme_reach()
 
 
 # ------------------------------------------------------------------ built-ins
