@@ -147,6 +147,18 @@ def test_the_verdict_of_a_claim_without_b_uses_the_t_interval_of_a():
     assert at_defaults(res, _claim(b=None, threshold=0.4)).iloc[0]["verdict"] == "fails"
 
 
+def test_a_claim_that_holds_nearly_everywhere_is_not_said_to_hold_in_too_few_worlds():
+    table, _ = _box_table(n=60)
+    table.loc[table["strategy"] == "a", "conversion"] = 0.9  # above b everywhere...
+    first = table.query("strategy == 'a'").index[:2]
+    table.loc[first, "conversion"] = 0.0  # ...but in 2 worlds
+    (found,) = judge_claims(table, ["p.x1", "p.x2"], [_claim()])
+    assert found.counts == (58, 60, 0) and found.holds_box is None
+    words = found.words()
+    assert "It holds in 58 of 60 worlds, nearly everywhere: it fails in too few" in words[-2]
+    assert words[-1] == "It fails in only 2 of 60 worlds, too few to say where."
+
+
 def test_undefined_worlds_are_left_out_and_counted_apart():
     table, inside = _box_table(n=60)
     table.loc[(table["replication"] < 10) & (table["strategy"] == "b"), "conversion"] = np.nan

@@ -307,8 +307,14 @@ class ClaimFinding:
             return f"It {side} in no world." if side == "holds" else "It fails in no world."
         if k == n:
             return f"It {side} in every world."
-        if box is None:
+        if box is None and k < MIN_WORLDS:
             return f"It {side} in only {k} of {n} worlds, too few to say where."
+        if box is None:
+            other = "fails" if side == "holds" else "holds"
+            return (
+                f"It {side} in {k} of {n} worlds, nearly everywhere: it {other} in too few "
+                "worlds to set a region apart."
+            )
         if not box.restricted:
             return (
                 f"It {side} in {k / n:.0%} of worlds, with no region of the plausible range "
