@@ -124,6 +124,41 @@ def test_claim_values_difference_ratio_and_undefined_worlds():
     ]  # fmt: skip
 
 
+def test_a_claim_without_b_compares_a_s_metric_with_the_threshold():
+    table = pd.DataFrame({
+        "replication": [0, 0, 1, 1, 2, 2],
+        "strategy": ["a", "b"] * 3,
+        "hours_per_win": [40.0, 10.0, 80.0, 10.0, np.nan, 10.0],
+    })  # fmt: skip
+    alone = _claim(metric="hours_per_win", b=None, holds_if="below", threshold=60.0)
+    assert alone.statement() == "hours_per_win: a < 60"
+    v = claim_values(table, alone)
+    # b's values play no part: 40 (holds), 80 (fails), undefined
+    np.testing.assert_allclose(v["value"][:2], [40.0, 80.0])
+    assert list(v["holds"][:2]) == [True, False] and pd.isna(v["holds"][2])
+
+
+def test_the_verdict_of_a_claim_without_b_uses_the_t_interval_of_a():
+    res = _defaults([0.04, 0.05, 0.06, 0.05])  # a converts 0.34, 0.35, 0.36, 0.35
+    row = at_defaults(res, _claim(b=None, threshold=0.3)).iloc[0]
+    t = stats.t.ppf(0.975, 3) * np.std([0.04, 0.05, 0.06, 0.05], ddof=1) / 2
+    assert row["estimate"] == pytest.approx(0.35)
+    assert row["ci_low"] == pytest.approx(0.35 - t) and row["verdict"] == "holds"
+    assert at_defaults(res, _claim(b=None, threshold=0.4)).iloc[0]["verdict"] == "fails"
+
+
+def test_a_claim_that_holds_nearly_everywhere_is_not_said_to_hold_in_too_few_worlds():
+    table, _ = _box_table(n=60)
+    table.loc[table["strategy"] == "a", "conversion"] = 0.9  # above b everywhere...
+    first = table.query("strategy == 'a'").index[:2]
+    table.loc[first, "conversion"] = 0.0  # ...but in 2 worlds
+    (found,) = judge_claims(table, ["p.x1", "p.x2"], [_claim()])
+    assert found.counts == (58, 60, 0) and found.holds_box is None
+    words = found.words()
+    assert "It holds in 58 of 60 worlds, nearly everywhere: it fails in too few" in words[-2]
+    assert words[-1] == "It fails in only 2 of 60 worlds, too few to say where."
+
+
 def test_undefined_worlds_are_left_out_and_counted_apart():
     table, inside = _box_table(n=60)
     table.loc[(table["replication"] < 10) & (table["strategy"] == "b"), "conversion"] = np.nan
@@ -238,6 +273,9 @@ def _claims(**over: object) -> list[dict[str, object]]:
          "claims[0].holds_if: Input should be 'above' or 'below' (got 'up')"),
         ({"claims": _claims(kind="share")}, "claims[0].kind: Input should be 'difference' or"),
         ({"claims": _claims(b="insight")}, "a and b are both 'insight'"),
+        ({"claims": _claims(b=None, kind="ratio")}, "kind: 'ratio' needs b"),
+        ({"claims": _claims(b="pushh")},
+         "claims[0].b: 'pushh' is not one of the strategies (push, insight)"),
         ({"claims": []}, "where: a run over the plausible range needs claims to check"),
         ({"where": {"uncertain": {"population.urgncy.b": {"dist": "uniform", "low": 1,
                                                           "high": 2}}}},

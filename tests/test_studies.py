@@ -106,6 +106,30 @@ def test_every_experiment_runs_end_to_end_at_a_tiny_size(path: Path):
     assert len(comp) == len(config.compare) * len(config.compare_metrics)
 
 
+WHERE_STUDIES = [f for f in STUDIES if load_experiment(f).where is not None]
+
+
+@pytest.mark.parametrize("path", WHERE_STUDIES, ids=[f.stem for f in WHERE_STUDIES])
+def test_every_study_with_claims_judges_them_over_a_tiny_plausible_range(path: Path):
+    from simsales.analysis.claims import judge_claims
+
+    config = _tiny(path)
+    assert config.where is not None and config.claims
+    run = config.where_run().model_copy(update={"replications": 3})
+    res = simsales.run(run, workers=1)
+    found = judge_claims(res.replications, sorted(run.uncertain), list(run.claims))
+    assert [f.number for f in found] == list(range(1, len(config.claims) + 1))
+    for f in found:
+        assert len(f.worlds) == 3  # one row per world
+        assert set(f.parameters) == set(config.where.uncertain)
+
+
+def test_the_studies_with_claims_are_those_of_issue_12():
+    names = {f.stem for f in WHERE_STUDIES}
+    assert {"harajuku", "first_impressions", "need_uncovering", "decision_coaching",
+            "urgency", "relationship", "complex_sales"} <= names  # fmt: skip
+
+
 # ---------------------------------------------------------------- run-all
 
 TINY = """\

@@ -1,7 +1,8 @@
 """Where does a study's claim hold? Claims judged world by world, and PRIM boxes.
 
 A study states its claims in its file (``[[claims]]``: ``a - b`` or ``a / b``
-of one metric above or below a threshold, :class:`simsales.experiment.config.Claim`)
+of one metric above or below a threshold, or without ``b`` strategy ``a``'s
+metric itself, :class:`simsales.experiment.config.Claim`)
 and the plausible range of the parameters they depend on (``[where]``). Its
 run over that range (``RESULTS/where/``) draws those parameters anew for each
 replication, so each replication is one plausible world, in which every
@@ -97,12 +98,13 @@ def claim_values(replications: pd.DataFrame, claim: Claim) -> pd.DataFrame:
     -------
     DataFrame
         One row per replication (and point): ``replication`` (``point``),
-        ``value`` (``a - b`` or ``a / b``, NaN where undefined) and ``holds``
+        ``value`` (``a - b``, ``a / b``, or ``a`` without ``b``; NaN where undefined)
+        and ``holds``
         (a nullable boolean: NA where the value is undefined).
     """
     keys = ["point", "replication"] if "point" in replications.columns else ["replication"]
     for name in (claim.a, claim.b):
-        if name not in set(replications["strategy"].astype(str)):
+        if name is not None and name not in set(replications["strategy"].astype(str)):
             raise ValueError(f"the results have no strategy {name!r}")
     if claim.metric not in replications.columns:
         raise ValueError(f"the results have no metric {claim.metric!r}")
@@ -110,9 +112,12 @@ def claim_values(replications: pd.DataFrame, claim: Claim) -> pd.DataFrame:
         index=keys, columns="strategy", values=claim.metric, dropna=False, aggfunc="first"
     )
     a = wide[claim.a].to_numpy(dtype=float)
-    b = wide[claim.b].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = a - b if claim.kind == "difference" else np.where(b != 0, a / b, np.nan)
+    if claim.b is None:
+        value = a
+    else:
+        b = wide[claim.b].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = a - b if claim.kind == "difference" else np.where(b != 0, a / b, np.nan)
     value = np.where(np.isfinite(value), value, np.nan)
     side = value > claim.threshold if claim.holds_if == "above" else value < claim.threshold
     holds = pd.array(side, dtype="boolean")
@@ -145,7 +150,8 @@ def at_defaults(results: Results, claim: Claim, level: float = 0.95) -> pd.DataF
     -------
     DataFrame
         One row (per design point for a sweep: leading ``point`` and the swept
-        values): ``estimate, ci_low, ci_high`` (mean of ``a - b`` with its
+        values): ``estimate, ci_low, ci_high`` (mean of ``a - b``, or of ``a``
+        without ``b``, with its
         Student-t interval, or ``mean(a) / mean(b)`` with its paired BCa
         bootstrap interval), ``n``, ``share`` of replications where it holds,
         and ``verdict``: ``holds`` if the interval lies wholly on the claimed
@@ -166,7 +172,7 @@ def at_defaults(results: Results, claim: Claim, level: float = 0.95) -> pd.DataF
             row.update({p: part[p].iloc[0] for p in swept})
         judged = claim_values(part, claim)
         ok = judged["holds"].notna().to_numpy()
-        if claim.kind == "difference":
+        if claim.kind == "difference" or claim.b is None:
             est, lo, hi, n = mean_ci(judged["value"].to_numpy(dtype=float), level)
         else:
             pd_row = paired_differences(
@@ -260,7 +266,9 @@ class ClaimFinding:
         d = self.defaults
         if d is None or d.empty:
             return ""
-        what = "a - b" if self.claim.kind == "difference" else "a / b"
+        what = (
+            "a" if self.claim.b is None else "a - b" if self.claim.kind == "difference" else "a / b"
+        )
         if "point" not in d.columns:
             r = d.iloc[0]
             return (
@@ -299,8 +307,14 @@ class ClaimFinding:
             return f"It {side} in no world." if side == "holds" else "It fails in no world."
         if k == n:
             return f"It {side} in every world."
-        if box is None:
+        if box is None and k < MIN_WORLDS:
             return f"It {side} in only {k} of {n} worlds, too few to say where."
+        if box is None:
+            other = "fails" if side == "holds" else "holds"
+            return (
+                f"It {side} in {k} of {n} worlds, nearly everywhere: it {other} in too few "
+                "worlds to set a region apart."
+            )
         if not box.restricted:
             return (
                 f"It {side} in {k / n:.0%} of worlds, with no region of the plausible range "

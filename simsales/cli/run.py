@@ -212,7 +212,7 @@ def run(
         bool,
         typer.Option(
             "--where/--no-where",
-            help="for a study with [[claims]] and [where]: also run it over the plausible "
+            help="for a study with \\[\\[claims]] and \\[where]: also run it over the plausible "
             "range into OUT/where/ and say where each claim holds",
         ),
     ] = True,
@@ -224,7 +224,7 @@ def run(
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
 
-    A study with [[claims]] and [where] is also run over the plausible range of
+    A study with \\[\\[claims]] and \\[where] is also run over the plausible range of
     its claims' parameters into OUT/where/ (a seed of its own: the results at
     the defaults do not change), and the report says where each claim holds.
 

@@ -159,7 +159,7 @@ def run_all(
     A study is every *.toml in EXPERIMENTS except baseline.toml (the built-in
     default, whose results are not kept in git) and the analysis examples
     sensitivity.toml and worlds.toml; each writes to RESULTS/NAME/, with its report.
-    A study with [[claims]] and [where] is also run over the plausible range into
+    A study with \\[\\[claims]] and \\[where] is also run over the plausible range into
     RESULTS/NAME/where/ (--replications sets its number of worlds too).
     All files are validated first (exit 2, nothing run, if one is invalid). A
     study that fails does not stop the others; the command then exits 1

@@ -104,7 +104,7 @@ def run_where_step(
 @app.command()
 def where(
     results_dir: Annotated[
-        Path, typer.Argument(help="results folder of a study with [[claims]] and [where]")
+        Path, typer.Argument(help="results folder of a study with \\[\\[claims]] and \\[where]")
     ],
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="write the report again")
@@ -112,7 +112,7 @@ def where(
 ) -> None:
     """Where each claim of a study holds, from its stored run over the plausible range.
 
-    `simsales run` of a study file with [[claims]] and [where] runs it at the
+    `simsales run` of a study file with \\[\\[claims]] and \\[where] runs it at the
     defaults into RESULTS_DIR and over the plausible range into RESULTS_DIR/where/,
     and analyses both. This command analyses them again (no simulation):
     per claim, the share of worlds where it holds (95% Wilson interval), the

@@ -329,7 +329,9 @@ def _field_at(model: BaseModel, path: str) -> FieldInfo | None:
 class Claim(BaseModel):
     """A study's claim in checkable form: ``a - b`` (or ``a / b``) of one metric lies
     above or below a threshold, judged per replication (paired: same world, same
-    buyers) and on the mean."""
+    buyers) and on the mean; without ``b``, strategy ``a``'s metric itself is
+    compared with the threshold (a claim about one strategy, e.g. its hours per
+    win below a level)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -344,8 +346,10 @@ class Claim(BaseModel):
         description="strategy the claim is about",
         json_schema_extra={"allowed": "a name of the file's strategies"},
     )
-    b: str = Field(
-        description="strategy it is compared with",
+    b: str | None = Field(
+        None,
+        description="strategy it is compared with; omitted: a's metric itself is compared "
+        "with the threshold",
         json_schema_extra={"allowed": "another name of the file's strategies"},
     )
     kind: Literal["difference", "ratio"] = Field(
@@ -374,13 +378,24 @@ class Claim(BaseModel):
     @model_validator(mode="after")
     def _two_strategies(self) -> Claim:
         if self.a == self.b:
-            raise ValueError(f"a and b are both {self.a!r}: a claim compares two strategies")
+            raise ValueError(
+                f"a and b are both {self.a!r}: a claim compares two strategies, or omits b "
+                "to compare one strategy's metric with the threshold"
+            )
+        if self.b is None and self.kind == "ratio":
+            raise ValueError(
+                "kind: 'ratio' needs b (the strategy a is divided by); without b, a's metric "
+                "is compared with the threshold: leave kind out or set it to 'difference'"
+            )
         return self
 
     def statement(self) -> str:
-        """The test in symbols, e.g. ``conversion: insight - push > 0``."""
-        op = "-" if self.kind == "difference" else "/"
+        """The test in symbols, e.g. ``conversion: insight - push > 0``, or
+        ``hours_per_win: push < 60`` without ``b``."""
         rel = ">" if self.holds_if == "above" else "<"
+        if self.b is None:
+            return f"{self.metric}: {self.a} {rel} {self.threshold:g}"
+        op = "-" if self.kind == "difference" else "/"
         return f"{self.metric}: {self.a} {op} {self.b} {rel} {self.threshold:g}"
 
 
@@ -749,7 +764,7 @@ class Experiment(BaseModel):
         for k, claim in enumerate(self.claims):
             for key in ("a", "b"):
                 x = getattr(claim, key)
-                if x not in names:
+                if x is not None and x not in names:
                     hint = did_you_mean(x, names)
                     raise ValueError(
                         f"claims[{k}].{key}: {x!r} is not one of the strategies "
