@@ -52,7 +52,7 @@ def test_no_decision_40_to_60_percent_of_losses(push):
 @pytest.mark.xfail(
     strict=True,
     reason="known limit (docs/model.md, Known limits 5): since a loss is labelled indecision "
-    "only where a buyer stalled, indecision is about 9% of push's no-decision losses, "
+    "only where a buyer stalled, indecision is about 10% of push's no-decision losses, "
     "not the 30-70% of this band; recalibrating it is open",
 )
 def test_no_decision_is_split_between_status_quo_and_indecision(push):
