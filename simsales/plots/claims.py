@@ -19,6 +19,7 @@ Technological Forecasting & Social Change 77, 34-49.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,13 +43,22 @@ LOOKS = {
 
 def claim_axes(finding: ClaimFinding) -> list[str]:
     """The (at most two) parameters shown: those the box where the claim holds
-    restricts, then those the box where it fails restricts, then the others in order."""
+    restricts, then those the box where it fails restricts, then the others by
+    how strongly the claim's value follows them across the worlds (absolute
+    rank correlation; file order breaks ties)."""
     params = finding.parameters
     ranked: list[str] = []
     for box in (finding.holds_box, finding.fails_box):
         if box is not None:
             ranked += [p for p in box.restricted if p not in ranked]
-    ranked += [p for p in params if p not in ranked]
+    rest = [p for p in params if p not in ranked]
+    worlds = finding.worlds
+    value = worlds["value"].astype(float)
+    strength = {}
+    for p in rest:
+        r = value.corr(worlds[p].astype(float), method="spearman")
+        strength[p] = 0.0 if np.isnan(r) else abs(float(r))
+    ranked += sorted(rest, key=lambda p: -strength[p])  # stable: file order on ties
     return ranked[:2]
 
 
@@ -117,5 +127,7 @@ def claim_region_chart(
         ax.set_yticks([rows[o] for o in present], present)
         style_axes(ax, "x")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), title="the claim")
-    ax.set_title(f"Claim {finding.number}: {finding.claim.statement()} ({n} worlds)")
+    # the statement can be long: wrapped, so the title stays within the figure
+    title = f"Claim {finding.number}: {finding.claim.statement()} ({n} worlds)"
+    ax.set_title(textwrap.fill(title, 70), loc="left")
     return fig
