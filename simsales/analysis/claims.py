@@ -49,8 +49,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.prim import Box, prim
 from simsales.analysis.summary import mean_ci
@@ -129,7 +129,8 @@ def claim_values(replications: pd.DataFrame, claim: Claim) -> pd.DataFrame:
 
 
 def share_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
-    """Share ``k / n`` and its Wilson interval (``scipy.stats.binomtest``); NaN if n is 0.
+    """Share ``k / n`` and its Wilson interval
+    (:func:`~simsales.analysis.distribution.wilson_interval`); NaN if n is 0.
 
     Examples
     --------
@@ -139,8 +140,8 @@ def share_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float, f
     """
     if n == 0:
         return math.nan, math.nan, math.nan
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    return k / n, float(ci.low), float(ci.high)
+    low, high = wilson_interval(k, n, level)
+    return k / n, low, high
 
 
 def at_defaults(results: Results, claim: Claim, level: float = 0.95) -> pd.DataFrame:

@@ -73,11 +73,6 @@ class Market(BaseModel):
         description="finite market: chance that a reached member moves one orbit inward",
     )
 
-    @property
-    def orbit_dynamics(self) -> bool:
-        """Whether the finite market's members move between orbits before they are leads."""
-        return self.inward_rate > 0 or self.inward_imitation > 0 or self.programme_reach > 0
-
     @model_validator(mode="after")
     def _one_kind(self) -> Market:
         # lead_rate at its default is fine (a dumped config carries it); any

@@ -88,23 +88,13 @@ def expected_leads(exp: Experiment) -> float:
     outbound = s.prospecting_leads_per_hour * s.team_size * s.hours_per_day * exp.horizon_days
     if mk.size is None:
         return mk.lead_rate * exp.horizon_days + outbound
-    reach = max([mk.programme_reach, *_strategy_reaches(exp)])
+    own = [r for spec in exp.strategies for r in spec.given("programme_reach")]
+    reach = max([mk.programme_reach, *(float(r) for r in own if isinstance(r, int | float))])
     p = mk.innovation + mk.inward_rate + 12 * reach * mk.programme_effect / mk.size
     q = (exp.lifecycle.referral_rate if exp.lifecycle.enabled else 0.0) + mk.inward_imitation
     e = math.exp(-(p + q) * years)
     share = (1 - e) / (1 + (q / p) * e)
     return min(float(mk.size), mk.size * min(1.0, share) + outbound)
-
-
-def _strategy_reaches(exp: Experiment) -> list[float]:
-    """The market programmes the strategies set themselves (``params.programme_reach``)."""
-    out = []
-    for spec in exp.strategies:
-        for params in [p.params for p in spec.sequence] if spec.sequence else [spec.params]:
-            reach = params.get("programme_reach")
-            if isinstance(reach, int | float):
-                out.append(float(reach))
-    return out
 
 
 def memory_bytes(exp: Experiment) -> float:

@@ -276,6 +276,12 @@ class StrategySpec(BaseModel):
             _build(self.strategy or self.name, self.params)
         return self
 
+    def given(self, key: str) -> list[Any]:
+        """The values ``key`` is given in this strategy's ``params`` (in each part's,
+        for a sequence), read without building the strategy."""
+        tables = [p.params for p in self.sequence] if self.sequence else [self.params]
+        return [t[key] for t in tables if key in t]
+
     def build(self) -> Strategy:
         """A fresh strategy object for this spec."""
         if self.sequence is None:
@@ -570,9 +576,7 @@ class Experiment(BaseModel):
         if self.market.size is not None:
             return self
         for i, s in enumerate(self.strategies):
-            parts = [p.params for p in s.sequence] if s.sequence else [s.params]
-            for params in parts:
-                reach = params.get("programme_reach")
+            for reach in s.given("programme_reach"):
                 if isinstance(reach, int | float) and reach > 0:
                     raise ValueError(
                         f"strategies[{i}] ({s.name!r}): params.programme_reach = {reach:g} "
