@@ -34,8 +34,8 @@ import simpy
 import simsales
 from simsales.engine.simulation import simulate
 from simsales.engine.teams import Team
-from simsales.experiment.api import resolve
-from simsales.experiment.runner import build_world
+from simsales.experiment.loader import resolve
+from simsales.runner.replications import build_world
 
 BASELINE = Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml"
 

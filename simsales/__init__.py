@@ -6,6 +6,8 @@ README for the commands and docs/model.md for the model.
 The public names below are imported when first used (PEP 562), so that
 ``import simsales`` and the command line start at once: the analysis and
 plotting libraries (pandas, scipy, matplotlib, SALib) load only when needed.
+Resolving a name of the results side also loads :mod:`simsales.deprecated`,
+which keeps the methods ``Results`` had in 0.2.0 for one release.
 """
 
 from __future__ import annotations
@@ -13,23 +15,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from simsales.version import __version__
 
 #: Public name -> module that defines it (and its name there, if different).
 _PUBLIC: dict[str, tuple[str, str]] = {
-    "compare": ("simsales.experiment.analyse", "compare"),
-    "select_best": ("simsales.experiment.analyse", "select_best"),
-    "run": ("simsales.experiment.api", "run"),
-    "Experiment": ("simsales.experiment.config", "Experiment"),
-    "distribution_chart": ("simsales.experiment.figures", "distribution_chart"),
-    "ecdf_chart": ("simsales.experiment.figures", "ecdf_chart"),
-    "ConfigError": ("simsales.experiment.loader", "ConfigError"),
-    "load_experiment": ("simsales.experiment.loader", "load_experiment"),
-    "load_modules": ("simsales.experiment.loader", "load_modules"),
-    "FolderBusy": ("simsales.experiment.lock", "FolderBusy"),
-    "Results": ("simsales.experiment.results", "Results"),
-    "ResultsError": ("simsales.experiment.results", "ResultsError"),
-    "load_results": ("simsales.experiment.results", "load_results"),
     "Action": ("simsales.model.actions", "Action"),
     "SellerView": ("simsales.model.actions", "SellerView"),
     "Ending": ("simsales.model.orbits", "Ending"),
@@ -43,8 +32,42 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "available_strategies": ("simsales.model.strategies", "available_strategies"),
     "make_strategy": ("simsales.model.strategies", "make_strategy"),
     "register_strategy": ("simsales.model.strategies", "register_strategy"),
+    "Experiment": ("simsales.experiment.config", "Experiment"),
+    "ConfigError": ("simsales.experiment.loader", "ConfigError"),
+    "load_experiment": ("simsales.experiment.loader", "load_experiment"),
+    "load_modules": ("simsales.experiment.loader", "load_modules"),
+    "FolderBusy": ("simsales.store.lock", "FolderBusy"),
+    "RunRecord": ("simsales.store.record", "RunRecord"),
+    "load_record": ("simsales.store.record", "load_record"),
+    "Results": ("simsales.store.results", "Results"),
+    "ResultsError": ("simsales.store.results", "ResultsError"),
+    "load_results": ("simsales.store.results", "load_results"),
+    "compare": ("simsales.analysis.comparison", "compare"),
+    "declared_comparisons": ("simsales.analysis.comparison", "declared_comparisons"),
+    "mean_table": ("simsales.analysis.summary", "mean_table"),
+    "summary_table": ("simsales.analysis.summary", "summary_table"),
+    "distribution_chart": ("simsales.plots.result_charts", "distribution_chart"),
+    "draw_charts": ("simsales.plots.result_charts", "draw_charts"),
+    "ecdf_chart": ("simsales.plots.result_charts", "ecdf_chart"),
+    "funnel_chart": ("simsales.plots.result_charts", "funnel_chart"),
+    "losses_chart": ("simsales.plots.result_charts", "losses_chart"),
+    "occupancy_chart": ("simsales.plots.result_charts", "occupancy_chart"),
+    "result_charts": ("simsales.plots.result_charts", "result_charts"),
+    "revenue_cost_chart": ("simsales.plots.result_charts", "revenue_cost_chart"),
+    "save_results": ("simsales.reporting.outputs", "save_results"),
     "report": ("simsales.reporting.write", "write_report"),
+    "run": ("simsales.runner.run", "run"),
+    "select_best": ("simsales.runner.select_best", "select_best"),
 }
+
+#: Modules whose names hand out or take Results: resolving one attaches the deprecated methods.
+_RESULTS_SIDE = (
+    "simsales.store",
+    "simsales.analysis",
+    "simsales.plots",
+    "simsales.reporting",
+    "simsales.runner",
+)
 
 # as a literal list, for linters and readers; tests/test_startup.py holds it equal to _PUBLIC
 __all__ = [
@@ -57,6 +80,7 @@ __all__ = [
     "PhasedStrategy",
     "Results",
     "ResultsError",
+    "RunRecord",
     "SellerView",
     "SequenceStrategy",
     "Strategy",
@@ -64,16 +88,27 @@ __all__ = [
     "available_strategies",
     "change_utility",
     "compare",
+    "declared_comparisons",
     "distribution_chart",
+    "draw_charts",
     "ecdf_chart",
+    "funnel_chart",
     "load_experiment",
     "load_modules",
+    "load_record",
     "load_results",
+    "losses_chart",
     "make_strategy",
+    "mean_table",
+    "occupancy_chart",
     "register_strategy",
     "report",
+    "result_charts",
+    "revenue_cost_chart",
     "run",
+    "save_results",
     "select_best",
+    "summary_table",
     "value",
     "weight",
 ]
@@ -86,6 +121,8 @@ def __getattr__(name: str) -> Any:
     except KeyError:
         raise AttributeError(f"module 'simsales' has no attribute {name!r}") from None
     found = getattr(import_module(module), attr)
+    if module.startswith(_RESULTS_SIDE):
+        import_module("simsales.deprecated")
     globals()[name] = found
     return found
 
@@ -95,13 +132,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from simsales.experiment.analyse import compare, select_best
-    from simsales.experiment.api import run
+    from simsales.analysis.comparison import compare, declared_comparisons
+    from simsales.analysis.summary import mean_table, summary_table
     from simsales.experiment.config import Experiment
-    from simsales.experiment.figures import distribution_chart, ecdf_chart
     from simsales.experiment.loader import ConfigError, load_experiment, load_modules
-    from simsales.experiment.lock import FolderBusy
-    from simsales.experiment.results import Results, ResultsError, load_results
     from simsales.model.actions import Action, SellerView
     from simsales.model.orbits import Ending, Orbit
     from simsales.model.prospect import change_utility, value, weight
@@ -113,4 +147,20 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         make_strategy,
         register_strategy,
     )
+    from simsales.plots.result_charts import (
+        distribution_chart,
+        draw_charts,
+        ecdf_chart,
+        funnel_chart,
+        losses_chart,
+        occupancy_chart,
+        result_charts,
+        revenue_cost_chart,
+    )
+    from simsales.reporting.outputs import save_results
     from simsales.reporting.write import write_report as report
+    from simsales.runner.run import run
+    from simsales.runner.select_best import select_best
+    from simsales.store.lock import FolderBusy
+    from simsales.store.record import RunRecord, load_record
+    from simsales.store.results import Results, ResultsError, load_results

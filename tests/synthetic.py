@@ -15,8 +15,9 @@ import pandas as pd
 
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
-from simsales.experiment.folder import stamp
-from simsales.experiment.results import Results
+from simsales.reporting.outputs import save_results
+from simsales.store.folder import stamp
+from simsales.store.results import Results
 
 STRATEGIES = ["push", "insight", "decision_coaching"]
 #: Mean ROISE per strategy: insight leads push by 0.5, push leads coaching by 0.5.
@@ -167,7 +168,7 @@ def write_folder(directory: Path, extras: bool = True) -> Results:
     """Save a synthetic results folder (no charts), with the optional inputs if ``extras``."""
     rng = np.random.default_rng(20260101)
     res = Results(replications(rng), manifest(config()), timeseries(rng))
-    res.save(directory, with_charts=False)
+    save_results(res, directory, with_charts=False)
     if extras:
         sobol_table(rng).to_csv(directory / "sensitivity.csv", index=False)
         robustness_table(rng).to_csv(directory / "robustness_worlds.csv", index=False)

@@ -19,7 +19,8 @@ import simsales
 from simsales.analysis.paired import COLUMNS
 from simsales.analysis.tables import AnalysisError
 from simsales.cli import app
-from simsales.experiment.results import Results
+from simsales.reporting.outputs import save_results
+from simsales.store.results import Results
 
 from worlds import small_experiment
 
@@ -58,7 +59,7 @@ def stored(tmp_path: Path) -> Path:
         "replications": 20,
         "config": {"compare_metrics": ["total_cost_share"]},
     }
-    return Results(_replications(), manifest).save(tmp_path / "res", with_charts=False)
+    return save_results(Results(_replications(), manifest), tmp_path / "res", with_charts=False)
 
 
 # ---------------------------------------------------------------- compare

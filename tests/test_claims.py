@@ -27,10 +27,10 @@ from simsales.analysis.claims import (
 from simsales.cli import app
 from simsales.experiment.config import Claim, Experiment
 from simsales.experiment.errors import error_lines
-from simsales.experiment.results import Results
+from simsales.experiment.fingerprint import fingerprint
 from simsales.experiment.seeding import where_seed
-from simsales.experiment.store import fingerprint
 from simsales.store.record import load_record
+from simsales.store.results import Results
 
 from worlds import SCALE, small_experiment
 
@@ -200,17 +200,20 @@ def test_the_verdict_of_a_ratio_uses_the_ratio_of_means():
 
 def test_findings_save_every_file_and_the_chart(tmp_path):
     from simsales.analysis.claims import WhereFindings
+    from simsales.plots.claims import save_region_charts
 
     table, _ = _box_table(n=80)
     found = WhereFindings(judge_claims(table, ["p.x1", "p.x2"], [_claim()]), "id", "", {})
-    stems = found.save(tmp_path)
+    stems = save_region_charts(found.findings, tmp_path)
     assert stems == ["claim_1_region"]
+    found.save(tmp_path, charts=stems)
     for name in ("claims.csv", "claims_worlds.csv", "claims_boxes.csv", "claims.json",
                  "claims.txt", "claim_1_region.png", "claim_1_region.pdf"):  # fmt: skip
         assert (tmp_path / name).is_file(), name
     assert list(pd.read_csv(tmp_path / "claims.csv").columns) == CLAIM_COLUMNS
     data = json.loads((tmp_path / "claims.json").read_text())
     assert data["source"] == "id" and data["claims"][0]["words"] == found.words()
+    assert data["charts"] == stems
     boxes = pd.read_csv(tmp_path / "claims_boxes.csv")
     assert set(boxes["region"]) <= {"holds", "fails"} and (boxes["claim"] == 1).all()
 

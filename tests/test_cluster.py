@@ -15,7 +15,7 @@ psutil = pytest.importorskip("psutil")
 from distributed import Client  # noqa: E402
 from distributed.security import Security  # noqa: E402
 
-from simsales.experiment.cluster import local_cluster  # noqa: E402
+from simsales.runner.dask_cluster import local_cluster  # noqa: E402
 
 
 def _listening() -> set[tuple[int, int]]:

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.experiment.folder import stamp
+from simsales.reporting.outputs import save_results
+from simsales.store.folder import stamp
 
 runner = CliRunner()
 
@@ -127,7 +128,7 @@ def intact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("intact")
     (d / "intact.toml").write_text(EXPERIMENT)
     res = simsales.run(d / "intact.toml", workers=1)
-    return res.save(d / "results", with_charts=False)
+    return save_results(res, d / "results", with_charts=False)
 
 
 def _copy(intact: Path, tmp_path: Path) -> Path:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import simsales
+from simsales.analysis.summary import mean_table, summary_table
 from simsales.experiment.design import Range, Sweep, apply, design_points, draw_uncertain
 
 from worlds import small_experiment
@@ -64,9 +65,9 @@ def test_sweep_results_are_tidy_and_points_share_customers():
     leads = df.pivot(index="replication", columns="point", values="leads")
     assert (leads[0] == leads[1]).all()
     # one seller is a bottleneck: seller hours per lead stay, cycles get longer
-    wide = res.table(["cycle_median"])
+    wide = mean_table(res, ["cycle_median"])
     assert wide.loc[(0, "push"), "cycle_median"] > wide.loc[(1, "push"), "cycle_median"]
-    assert {"point", "strategy"} <= set(res.summary.columns)
+    assert {"point", "strategy"} <= set(summary_table(res).columns)
 
 
 def test_sweep_equals_separate_runs():
@@ -93,7 +94,7 @@ def test_uncertain_parameters_vary_by_replication_and_are_recorded():
     draws = [draw_uncertain({path: Uniform(low=2.0, high=6.0)}, 11, r)[path] for r in range(4)]
     assert sorted(set(col)) == sorted(draws)
     # the summary pools the worlds and does not treat the parameter as a metric
-    assert "population.value_ratio.median" not in set(res.summary["metric"])
+    assert "population.value_ratio.median" not in set(summary_table(res)["metric"])
 
 
 def test_bad_design_paths_are_bad_input():

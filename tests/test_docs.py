@@ -107,7 +107,7 @@ def test_console_blocks_separate_commands_from_their_output():
 def test_cli_commands_are_recognised_and_reduced():
     assert db.cli_args(["python", "-m", "simsales", "run", "f.toml"]) == ["run", "f.toml"]
     assert db.cli_args(["X=1", "simsales", "validate", "f"]) == ["validate", "f"]
-    assert db.cli_args(["python", "-m", "simsales.experiment.reference"]) is None
+    assert db.cli_args(["python", "-m", "simsales.docs_tool.reference"]) is None
     assert db.cli_args(["python", "-m", "pytest"]) is None
     cap = str(db.CAP)
     assert db.reduced(["run", "f", "-n", "100", "--seed", "7"]) == [
@@ -150,7 +150,7 @@ def test_experiment_copies_are_shrunk():
         'python -m pytest tests/test_docs.py -m "not slow"',
         "SIMSALES_TEST_SCALE=0.5 python -m pytest tests/test_docs.py::test_x",
         "python benchmarks/run.py --quick",
-        "python -m simsales.experiment.reference docs/experiments.md",
+        "python -m simsales.docs_tool.reference docs/experiments.md",
         "git status",
     ],
 )

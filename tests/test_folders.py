@@ -16,15 +16,18 @@ import pytest
 from typer.testing import CliRunner
 
 import simsales
+from simsales.analysis.summary import mean_table
 from simsales.cli import app
-from simsales.experiment.folder import (
+from simsales.experiment.fingerprint import fingerprint
+from simsales.reporting.outputs import save_results
+from simsales.store.errors import StoreError
+from simsales.store.folder import (
     folder_owner,
     foreign_files,
     results_id,
     stale_files,
     stamp,
 )
-from simsales.experiment.store import StoreError, fingerprint
 from simsales.store.record import load_record
 
 runner = CliRunner()
@@ -108,7 +111,7 @@ def test_api_run_and_save_refuse_a_folder_of_another_experiment(tmp_path):
         simsales.run(b_file, workers=1, out=tmp_path / "o")
     b = simsales.run(b_file, workers=1)
     with pytest.raises(StoreError, match="experiment 'sa'"):
-        b.save(tmp_path / "o", with_charts=False)
+        save_results(b, tmp_path / "o", with_charts=False)
     assert simsales.load_results(tmp_path / "o").results_id == a.results_id
     moved = simsales.run(b_file, workers=1, out=tmp_path / "o", overwrite=True)
     assert simsales.load_results(tmp_path / "o").results_id == moved.results_id
@@ -116,7 +119,7 @@ def test_api_run_and_save_refuse_a_folder_of_another_experiment(tmp_path):
 
 def test_folder_owner_reads_old_manifests_without_a_fingerprint(tmp_path):
     res = simsales.run(_write(tmp_path, "sa", "insight"), workers=1)
-    res.save(tmp_path / "o", with_charts=False)
+    save_results(res, tmp_path / "o", with_charts=False)
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     del manifest["format"]  # as simsales 0.2.0 wrote it, with no fingerprint yet
     key = manifest.pop("fingerprint")
@@ -162,8 +165,8 @@ def test_stale_files_name_why(tmp_path):
 def test_table_names_an_unknown_metric_and_suggests_the_right_one(tmp_path):
     res = simsales.run(_write(tmp_path, "sa", "insight"), workers=1)
     with pytest.raises(ValueError, match=r"'conversoin' \(did you mean 'conversion'\?\)"):
-        res.table(["conversoin"])
-    assert list(res.table(["conversion", "wins"]).columns) == ["conversion", "wins"]
+        mean_table(res, ["conversoin"])
+    assert list(mean_table(res, ["conversion", "wins"]).columns) == ["conversion", "wins"]
 
 
 def test_fingerprint_follows_the_numbers_not_how_they_are_shown():

@@ -32,8 +32,11 @@ from PIL import Image
 from scipy import stats
 
 import simsales
+from simsales.analysis.comparison import declared_comparisons
+from simsales.analysis.summary import summary_table
 from simsales.experiment.config import Experiment
 from simsales.plots import charts, distributions, forest, regions, sensitivity, sweeps
+from simsales.plots.result_charts import funnel_chart, result_charts, revenue_cost_chart
 from simsales.plots.style import BUILTIN_STYLES, DPI, MARKERS, fit_label, save_figure
 
 import synthetic
@@ -206,7 +209,7 @@ def test_occupancy_and_revenue(res, tmp_path):
 
 # ------------------------------------------------------------------ paired differences
 def test_forest_shows_the_paired_intervals(res, tmp_path):
-    comp = res.comparisons
+    comp = declared_comparisons(res)
     labels = {"conversion": ("conversion (%)", 100.0), "roise": ("ROISE (ratio)", 1.0)}
     fig = forest.forest_chart(comp, labels)
     for ax, (metric, (label, scale)) in zip(fig.axes, labels.items(), strict=False):
@@ -243,12 +246,12 @@ def test_sweep_line_with_ci_band(tmp_path):
 
     def draw():
         return sweeps.sweep_line_chart(
-            res.summary, points, "conversion", "conversion (%)", synthetic.RATE, scale=100
+            summary_table(res), points, "conversion", "conversion (%)", synthetic.RATE, scale=100
         )
 
     fig = draw()
     ax = fig.axes[0]
-    s = res.summary.merge(points, on="point")
+    s = summary_table(res).merge(points, on="point")
     s = s[(s["metric"] == "conversion") & (s["strategy"] == "insight")].sort_values(synthetic.RATE)
     line = ax.get_lines()[1]  # second strategy
     np.testing.assert_allclose(line.get_xdata(), [1.0, 1.5, 2.0])
@@ -258,13 +261,13 @@ def test_sweep_line_with_ci_band(tmp_path):
     assert band.max() == pytest.approx(100 * s["ci_high"].max())
     check_files(fig, tmp_path / "sweep")
     # Results.charts() draws the sweep lines for a one-parameter sweep
-    assert [c.stem for c in res.chart_list()] == ["sweep_conversion", "sweep_cost_of_sale"]
+    assert [c.stem for c in result_charts(res)] == ["sweep_conversion", "sweep_cost_of_sale"]
 
 
 def test_sweep_line_refuses_two_varying_parameters(sweep2):
     with pytest.raises(ValueError, match="heatmap"):
         sweeps.sweep_line_chart(
-            sweep2.summary, _points(sweep2, [synthetic.RATE, "sellers.team_size"]),
+            summary_table(sweep2), _points(sweep2, [synthetic.RATE, "sellers.team_size"]),
             "conversion", "c", synthetic.RATE,
         )  # fmt: skip
 
@@ -275,16 +278,16 @@ def test_heatmap_of_a_grid(sweep2, tmp_path):
 
     def draw():
         return sweeps.sweep_heatmap(
-            sweep2.summary, points, "conversion", "conversion (%)", *params, scale=100
+            summary_table(sweep2), points, "conversion", "conversion (%)", *params, scale=100
         )
 
     fig = draw()
     mesh = next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
-    s = sweep2.summary.merge(points, on="point")
+    s = summary_table(sweep2).merge(points, on="point")
     s = s[(s["metric"] == "conversion") & (s["strategy"] == "push")]
     expected = s.pivot(index="sellers.team_size", columns=synthetic.RATE, values="mean")
     np.testing.assert_allclose(mesh.get_array().reshape(2, 3), 100 * expected.to_numpy())
-    assert [c.stem for c in sweep2.chart_list()] == ["heatmap_conversion", "heatmap_cost_of_sale"]
+    assert [c.stem for c in result_charts(sweep2)] == ["heatmap_conversion", "heatmap_cost_of_sale"]
     check_files(fig, tmp_path / "heatmap", draw)
 
 
@@ -446,12 +449,12 @@ def test_win_region_map_of_one_parameter(stored, tmp_path):
 
 # ------------------------------------------------------------------ the set
 def test_results_charts_are_the_gallery(res, tmp_path):
-    stems = [c.stem for c in res.chart_list()]
+    stems = [c.stem for c in result_charts(res)]
     assert stems == [
         "conversion", "conversion_ecdf", "cost_of_sale", "cost_of_sale_ecdf", "losses_by_cause",
         "orbit_funnel", "paired_differences", "orbit_occupancy", "revenue_vs_cost",
     ]  # fmt: skip
-    captions = [c.caption for c in res.chart_list()]
+    captions = [c.caption for c in result_charts(res)]
     assert all(c and "\n" not in c and c.endswith(".") for c in captions)
     assert len(set(captions)) == len(captions)
 
@@ -485,7 +488,7 @@ def test_sweep_captions_say_what_a_blank_place_means():
     """A gap or blank cell is 'undefined there' only where the chart draws one cell
     per design point; an averaged cell says it skips undefined points, and a binned
     (lhs/Sobol) cell may be blank for holding no design point at all."""
-    from simsales.experiment.figures import _undefined_note
+    from simsales.plots.result_sweeps import _undefined_note
 
     summary = pd.DataFrame(
         {"metric": ["cost_of_sale_share"] * 2 + ["m"] * 2, "mean": [1.0, np.nan] * 2}
@@ -549,10 +552,10 @@ def _looks(res) -> dict[str, dict[str, tuple]]:
     for line in simsales.ecdf_chart(res, "revenue_total").axes[0].get_lines():
         look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
         out[line.get_label()]["ecdf"] = look
-    for line in res.funnel_chart().axes[0].get_lines():
+    for line in funnel_chart(res).axes[0].get_lines():
         look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
         out[line.get_label()]["funnel"] = look
-    for line in res.revenue_cost_chart().axes[0].get_lines():
+    for line in revenue_cost_chart(res).axes[0].get_lines():
         look = (to_hex(line.get_color()), line.get_linestyle(), line.get_marker())
         out[line.get_label()]["revenue"] = look
     return out
@@ -626,7 +629,7 @@ def test_the_experiment_names_the_metrics_charted(res):
     )
     record = res.record.model_copy(update={"config": config})
     charted = simsales.Results(res.replications, record, res.timeseries)
-    charts_ = charted.chart_list()
+    charts_ = result_charts(charted)
     stems = [c.stem for c in charts_]
     assert stems[:6] == [
         "conversion", "conversion_ecdf", "cost_of_sale", "cost_of_sale_ecdf",
@@ -634,17 +637,17 @@ def test_the_experiment_names_the_metrics_charted(res):
     ]  # fmt: skip
     for c in charts_:  # every caption names the experiment and the replications
         assert c.caption.endswith(" Experiment gallery, 12 replications."), c.caption
-    assert [c.stem for c in res.chart_list(["revenue_total"])][:2] == [
+    assert [c.stem for c in result_charts(res, ["revenue_total"])][:2] == [
         "revenue_total", "revenue_total_ecdf"
     ]  # fmt: skip
     with pytest.raises(ValueError, match="'revenu' \\(did you mean 'revenue'"):
-        res.chart_list(["revenu"])
+        result_charts(res, ["revenu"])
 
 
 def test_sweep_charts_follow_the_named_metrics(sweep2, tmp_path):
-    stems = [c.stem for c in sweep2.chart_list(["cost_per_win", "roise"])]
+    stems = [c.stem for c in result_charts(sweep2, ["cost_per_win", "roise"])]
     assert stems == ["heatmap_cost_per_win", "heatmap_roise"]
-    chart = sweep2.chart_list(["cost_per_win"])[0]
+    chart = result_charts(sweep2, ["cost_per_win"])[0]
     fig = chart.draw()
     assert "Cost per win (units of price)" in fig.get_suptitle()
     assert "Experiment gallery_sweep" in chart.caption

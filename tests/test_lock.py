@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
-from simsales.experiment.lock import LOCK, FolderBusy, FolderNote, folder_lock, lock_holder
+from simsales.store.lock import LOCK, FolderBusy, FolderNote, folder_lock, lock_holder
 
 runner = CliRunner()
 
@@ -37,7 +37,7 @@ name = "insight"
 #: A process that holds the lock of a folder until its stdin is closed.
 HOLDER = """
 import sys
-from simsales.experiment.lock import folder_lock
+from simsales.store.lock import folder_lock
 with folder_lock(sys.argv[1]):
     print("held", flush=True)
     sys.stdin.read()
@@ -47,7 +47,7 @@ with folder_lock(sys.argv[1]):
 @pytest.fixture(autouse=True)
 def _no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts are beside the point here and take most of a small run's time."""
-    from simsales.experiment.results import Results
+    from simsales.store.results import Results
 
     monkeypatch.setattr(Results, "chart_list", lambda self, metrics=None: [])
 
@@ -154,7 +154,7 @@ def test_the_lock_is_released_after_a_failure_and_after_ctrl_c(tmp_path, experim
     assert not (out / LOCK).exists()
     (out / "parts" / "rep-00000-000009.parquet").unlink()
 
-    import simsales.experiment.api as api
+    import simsales.runner.run as api
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -174,7 +174,7 @@ def test_the_lock_is_released_after_a_failure_and_after_ctrl_c(tmp_path, experim
 
 
 def test_the_lock_is_reentrant_within_a_process_and_not_a_foreign_file(tmp_path):
-    from simsales.experiment.folder import foreign_files
+    from simsales.store.folder import foreign_files
 
     out = tmp_path / "o"
     with folder_lock(out), folder_lock(out):

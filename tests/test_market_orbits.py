@@ -17,9 +17,9 @@ from simsales.engine.market import FiniteMarket
 from simsales.engine.simulation import simulate
 from simsales.engine.world import INBOUND
 from simsales.experiment.loader import to_experiment
-from simsales.experiment.runner import build_world
 from simsales.model.orbits import Orbit
 from simsales.model.strategies import make_strategy
+from simsales.runner.replications import build_world
 
 from worlds import SCALE, small_experiment
 

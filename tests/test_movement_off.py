@@ -20,7 +20,7 @@ import pytest
 
 from simsales.engine.simulation import simulate
 from simsales.experiment.loader import to_experiment
-from simsales.experiment.runner import build_world
+from simsales.runner.replications import build_world
 
 OFF_BEHAVIOUR = {"event_orbits": 0.0, "self_education_rate": 0.0, "pulled_hours_factor": 1.0}
 OFF_LIFECYCLE = {"referral_orbits": 0.0, "advocacy": "expansion"}

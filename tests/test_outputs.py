@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 
 import simsales
+from simsales.analysis.comparison import declared_comparisons
+from simsales.analysis.summary import summary_table
 from simsales.engine.metrics import METRICS
+from simsales.reporting.outputs import save_results
 from simsales.store.record import load_record
 
 from worlds import small_experiment
@@ -56,7 +59,7 @@ def test_replications_table_is_tidy(results):
 
 
 def test_summary_is_tidy_with_a_ci_around_the_mean(results):
-    s = results.summary
+    s = summary_table(results)
     assert list(s.columns) == ["strategy", "metric", "mean", "ci_low", "ci_high", "n"]
     assert len(s) == 5 * len(METRICS)
     finite = s.dropna()
@@ -68,7 +71,7 @@ def test_summary_is_tidy_with_a_ci_around_the_mean(results):
 
 
 def test_save_writes_every_file(results, tmp_path: Path):
-    out = results.save(tmp_path / "r")
+    out = save_results(results, tmp_path / "r")
     for f in FILES:
         assert (out / f).is_file(), f
     assert not list(out.glob(".*.tmp"))
@@ -187,12 +190,12 @@ def test_declared_comparisons_are_written(tmp_path: Path):
         ),
         workers=1,
     )
-    comp = res.comparisons
+    comp = declared_comparisons(res)
     assert list(comp["metric"]) == ["total_cost_of_sales", "post_sale_hours"]
     reps = res.replications.set_index(["replication", "strategy"])
     d = reps.xs("full", level=1)["post_sale_hours"] - reps.xs("lean", level=1)["post_sale_hours"]
     assert comp.iloc[1]["diff"] == pytest.approx(d.mean())
-    out = res.save(tmp_path / "c")
+    out = save_results(res, tmp_path / "c")
     assert pd.read_csv(out / "comparisons.csv").shape[0] == 2
 
 
@@ -201,7 +204,7 @@ def test_printed_summary_marks_means_over_fewer_replications():
     printed with how many replications its mean is over, and a note says so."""
     from simsales.cli.common import out
     from simsales.cli.run import _SHOWN, print_summary
-    from simsales.experiment.results import Results
+    from simsales.store.results import Results
 
     rows = []
     for r in range(4):

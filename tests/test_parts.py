@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 import simsales
 from simsales.cli import app
+from simsales.experiment.fingerprint import fingerprint
 from simsales.experiment.loader import resolve
-from simsales.experiment.store import PartStore, StoreError, fingerprint, part_origin
+from simsales.store.errors import StoreError
+from simsales.store.parts import PartStore, part_origin
 
 runner = CliRunner()
 
@@ -31,7 +33,7 @@ name = "insight"
 @pytest.fixture(autouse=True)
 def _no_charts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Charts are beside the point here and take most of a small run's time."""
-    from simsales.experiment.results import Results
+    from simsales.store.results import Results
 
     monkeypatch.setattr(Results, "chart_list", lambda self, metrics=None: [])
 

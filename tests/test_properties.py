@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from simsales.engine.metrics import METRICS
 from simsales.experiment.loader import to_experiment
-from simsales.experiment.runner import run_replication
 from simsales.model.orbits import Orbit
+from simsales.runner.replications import run_replication
 
 from worlds import const, exact_behaviour, make_buyer, small_experiment, tiny_population
 

@@ -15,8 +15,8 @@ from simsales.engine.params import Sellers
 from simsales.engine.simulation import _Run
 from simsales.engine.world import INBOUND, OUTBOUND, REFERRAL, World
 from simsales.experiment.loader import to_experiment
-from simsales.experiment.runner import build_world, run_replication
 from simsales.model.strategies import make_strategy
+from simsales.runner.replications import build_world, run_replication
 
 from worlds import SCALE, small_experiment
 

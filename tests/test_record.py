@@ -54,7 +54,7 @@ def test_a_record_round_trips_through_its_file(tmp_path: Path) -> None:
 
 
 def test_a_format_0_manifest_without_a_fingerprint_gets_the_one_of_its_config() -> None:
-    from simsales.experiment.store import fingerprint
+    from simsales.experiment.fingerprint import fingerprint
 
     config = Experiment(name="old", seed=1).model_dump(mode="json")
     upgraded = upgrade_manifest({"experiment": "old", "seed": 1, "config": config})

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from simsales.experiment import describe as ds
-from simsales.experiment import reference as ref
+from simsales.docs_tool import reference as ref
+from simsales.docs_tool import schema_tables as ds
 from simsales.experiment.config import Experiment
 from simsales.model.actions import Action
 
@@ -31,19 +31,19 @@ def test_docs_experiments_md_is_current():
     old, new = ref.update(PAGE)
     assert old == new, (
         "docs/experiments.md is out of date with the schema: run "
-        "python -m simsales.experiment.reference docs/experiments.md"
+        "python -m simsales.docs_tool.reference docs/experiments.md"
     )
 
 
 def test_the_command_the_message_names_regenerates_a_stale_copy(tmp_path: Path) -> None:
-    """``python -m simsales.experiment.reference FILE`` (the fix the stale message
+    """``python -m simsales.docs_tool.reference FILE`` (the fix the stale message
     names) rewrites the generated part of FILE, keeps the rest, and ``--check`` then passes."""
     stale = tmp_path / "experiments.md"
     stale.write_text(
         f"# Experiments\n\nintro kept\n\n{ref.BEGIN}\n\nold table\n{ref.END}\ntail kept\n",
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "simsales.experiment.reference"]
+    command = [sys.executable, "-m", "simsales.docs_tool.reference"]
     checked = subprocess.run([*command, str(stale), "--check"], capture_output=True, text=True)
     assert checked.returncode == 1 and "out of date" in checked.stdout
     done = subprocess.run([*command, str(stale)], capture_output=True, text=True)

@@ -19,11 +19,13 @@ from typer.testing import CliRunner
 import simsales
 from simsales.analysis.paired import paired_differences
 from simsales.cli import app
-from simsales.experiment.folder import stamp
+from simsales.plots.result_charts import result_charts
 from simsales.reporting import ReportError, write_report
 from simsales.reporting.document import with_ci
+from simsales.reporting.outputs import save_results
 from simsales.reporting.pairs import report_comparisons
 from simsales.reporting.render import png_size
+from simsales.store.folder import stamp
 
 import synthetic
 from worlds import small_experiment
@@ -95,7 +97,7 @@ def _expected_captions(folder: Path) -> dict[str, str]:
     from simsales.reporting.write import extra_charts
 
     res = simsales.load_results(folder)
-    charts = res.chart_list() + extra_charts(read_extras(folder), synthetic.STRATEGIES)
+    charts = result_charts(res) + extra_charts(read_extras(folder), synthetic.STRATEGIES)
     return {c.stem: c.caption for c in charts}
 
 
@@ -164,7 +166,7 @@ def test_best_strategy_is_computed_from_the_replications(written):
 
 
 def test_report_reads_files_only_and_is_reproducible(written, monkeypatch, tmp_path):
-    import simsales.experiment.runner as runner
+    import simsales.runner.replications as runner
 
     def forbidden(*a, **k):
         raise AssertionError("the report must not run the model")
@@ -183,7 +185,7 @@ def _sweep_folder(tmp_path: Path) -> tuple[Path, simsales.Results]:
     res = synthetic.sweep_results(
         np.random.default_rng(4), {synthetic.RATE: [1.0, 2.0], "sellers.team_size": [2, 4]}
     )
-    return res.save(tmp_path / "sweep", with_charts=False), res
+    return save_results(res, tmp_path / "sweep", with_charts=False), res
 
 
 def test_report_of_a_sweep_from_the_command_line(tmp_path):
@@ -207,7 +209,7 @@ def test_selections_replace_the_computed_statement_side_by_side(tmp_path):
     for metric, text in (("conversion", "Coaching wins."), ("cost_per_win", "Push is cheapest.")):
         (d / f"selection_{metric}.json").write_text(json.dumps({"statement": text}))
     stamp(d, ["selection_conversion.json", "selection_cost_per_win.json"], res.results_id)
-    _, md_path = res.report(d)  # Results.report
+    _, md_path = simsales.report(d, res)  # results in memory
     md = md_path.read_text()
     assert "Coaching wins." in md and "Push is cheapest." in md and "has the best mean" not in md
     assert "(From `selection_cost_per_win.json`.)" in md
@@ -220,7 +222,7 @@ def test_analysis_files_of_other_results_are_left_out_and_named(tmp_path):
     stamp(d, ["selection_conversion.json"], "another-results-id")
     (d / "selection_roise.json").write_text(json.dumps({"statement": "Hand-made claim."}))
     (d / "selection.json").write_text(json.dumps({"statement": "Old single file."}))
-    _, md_path = res.report(d)
+    _, md_path = simsales.report(d, res)
     md = md_path.read_text()
     assert "Stale claim." not in md and "Hand-made claim." not in md and "Old single" not in md
     assert "has the best mean" in md  # the statement computed from the results themselves
@@ -392,7 +394,7 @@ def test_a_sweep_names_a_switch_true_or_false_and_says_why_there_are_no_comparis
     res = synthetic.sweep_results(np.random.default_rng(5), grid)
     reps = res.replications
     reps["behaviour.urgency_framing"] = reps["behaviour.urgency_framing"].astype(bool)
-    d = res.save(tmp_path / "switch", with_charts=False)
+    d = save_results(res, tmp_path / "switch", with_charts=False)
     _, md_path = write_report(d)
     md = md_path.read_text()
     # as the heatmap's axis says it, not 0/1 (a NumPy bool read back from the table)
@@ -405,7 +407,7 @@ def test_a_metric_undefined_for_every_strategy_is_named_not_shown_as_dashes(tmp_
     rng = np.random.default_rng(6)
     reps = synthetic.replications(rng).assign(churn_rate=np.nan)  # e.g. lifecycle off
     res = simsales.Results(reps, synthetic.manifest(synthetic.config()))
-    d = res.save(tmp_path / "nochurn", with_charts=False)
+    d = save_results(res, tmp_path / "nochurn", with_charts=False)
     md = write_report(d)[1].read_text()
     summary = md.split("## Summary", 1)[1].split("## Paired", 1)[0]
     assert "Undefined for every strategy, so not shown: churn rate (%)." in summary

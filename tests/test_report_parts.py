@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simsales.experiment.labels import metric_label, parameter_label
+from simsales.labels import metric_label, parameter_label
 from simsales.reporting.best import Lead, lead
 from simsales.reporting.document import (
     Document,
@@ -177,8 +177,8 @@ def test_a_tie_for_most_design_points_names_every_strategy_in_it():
 def test_summary_marks_a_mean_over_fewer_replications():
     """Cost per win undefined where a strategy won nothing: its cell says over how
     many replications the mean is, and the text says what that leaves out."""
-    from simsales.experiment.results import Results
     from simsales.reporting.sections import summary
+    from simsales.store.results import Results
 
     rows = []
     for r in range(5):

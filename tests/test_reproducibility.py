@@ -7,7 +7,7 @@ import pytest
 
 import simsales
 from simsales.experiment.loader import to_experiment
-from simsales.experiment.runner import run_replication
+from simsales.runner.replications import run_replication
 
 from worlds import small_experiment
 

@@ -23,6 +23,7 @@ from simsales.analysis.robustness import (
     win_regions,
 )
 from simsales.cli import app
+from simsales.reporting.outputs import save_results
 
 from worlds import SCALE, small_experiment
 
@@ -208,7 +209,7 @@ def test_cli_and_api_on_stored_results(tmp_path: Path):
         replications=12, uncertain=unc, strategies=[{"name": "push"}, {"name": "insight"}]
     )
     out = tmp_path / "worlds"
-    simsales.run(exp, workers=1).save(out, with_charts=False)  # charts are not needed
+    save_results(simsales.run(exp, workers=1), out, with_charts=False)  # charts are not needed
     res = CliRunner().invoke(
         app, ["robustness", str(out), "--metric", "total_cost_share", "--minimise"]
     )
@@ -232,7 +233,7 @@ def test_cli_and_api_on_stored_results(tmp_path: Path):
 def test_cli_bad_input_names_the_problem(tmp_path: Path):
     plain = tmp_path / "plain"
     exp = small_experiment(replications=2, strategies=[{"name": "push"}])
-    simsales.run(exp, workers=1).save(plain, with_charts=False)
+    save_results(simsales.run(exp, workers=1), plain, with_charts=False)
     res = CliRunner().invoke(app, ["robustness", str(plain), "--metric", "conversion"])
     assert res.exit_code == 2 and "no uncertain parameters" in res.output
     res = CliRunner().invoke(app, ["robustness", str(plain), "--metric", "joy"])

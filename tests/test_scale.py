@@ -13,10 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 import simsales
-import simsales.experiment.runner as runner
+import simsales.runner.replications as runner
+from simsales.analysis.summary import summary_table
 from simsales.cli import app
-from simsales.experiment.api import RunFailed
-from simsales.experiment.store import StoreError
+from simsales.runner.run import RunFailed
+from simsales.store.errors import StoreError
 from simsales.store.record import load_record
 
 from worlds import small_experiment
@@ -117,7 +118,7 @@ def test_precision_adds_replications_until_the_target():
     # half the first half-width needs roughly four times as many
     cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
     first = simsales.run(cfg, workers=1)
-    hw0 = float((first.summary.query("metric == 'conversion'")[["ci_low", "ci_high"]])
+    hw0 = float((summary_table(first).query("metric == 'conversion'")[["ci_low", "ci_high"]])
                 .diff(axis=1).iloc[0, 1]) / 2  # fmt: skip
     target = hw0 / 2
     res = simsales.run(cfg, workers=1, precision=target, max_replications=200)

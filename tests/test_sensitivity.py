@@ -16,6 +16,7 @@ import simsales
 from simsales.analysis.sensitivity import COLUMNS, NOISE_COLUMNS, analyse, analyse_table, noise
 from simsales.cli import app
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
+from simsales.reporting.outputs import save_results
 
 from worlds import small_experiment
 
@@ -284,7 +285,7 @@ def test_file_without_sensitivity_table_and_results_without_design(tmp_path: Pat
     res = CliRunner().invoke(app, ["sensitivity", str(f), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "no [sensitivity] table" in res.output
     exp = small_experiment(replications=1, strategies=[{"name": "push"}])
-    simsales.run(exp, workers=1).save(tmp_path / "plain", with_charts=False)
+    save_results(simsales.run(exp, workers=1), tmp_path / "plain", with_charts=False)
     res = CliRunner().invoke(app, ["sensitivity", str(tmp_path / "plain")])
     assert res.exit_code == 2 and "no [sensitivity] design" in res.output
     res = CliRunner().invoke(app, ["sensitivity", str(tmp_path), "--metric", "joy"])

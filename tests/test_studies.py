@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import simsales
+from simsales.analysis.comparison import declared_comparisons
 from simsales.cli import NOT_STUDIES, app
 from simsales.engine.metrics import METRICS
 from simsales.experiment.loader import load_experiment
@@ -102,7 +103,7 @@ def test_every_experiment_runs_end_to_end_at_a_tiny_size(path: Path):
         for param, values in config.sweep.parameters.items():
             assert isinstance(values, list)
             assert set(df[param]) == set(values)  # each row carries its point's value
-    comp = res.comparisons
+    comp = declared_comparisons(res)
     assert len(comp) == len(config.compare) * len(config.compare_metrics)
 
 

@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 import simsales
+from simsales.analysis.comparison import declared_comparisons
 from simsales.analysis.tables import AnalysisError
 from simsales.cli import app
 from simsales.engine.metrics import METRICS
-from simsales.experiment.labels import (
+from simsales.labels import (
     UNITS,
     format_difference,
     format_value,
@@ -81,9 +82,9 @@ def test_a_declared_pair_reads_a_minus_b_everywhere(tmp_path: Path):
     during_run = r.output.split("paired comparisons", 1)[1]
     assert during_run.index("insight") < during_run.index("push")
     res = simsales.load_results(out)
-    assert list(zip(res.comparisons["a"], res.comparisons["b"], strict=True)) == [
-        ("insight", "push")
-    ]
+    assert list(
+        zip(declared_comparisons(res)["a"], declared_comparisons(res)["b"], strict=True)
+    ) == [("insight", "push")]
     paired = simsales.compare(out).paired
     pairs = set(zip(paired["a"], paired["b"], strict=True))
     assert ("insight", "push") in pairs and ("push", "insight") not in pairs

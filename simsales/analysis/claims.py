@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,10 @@ from simsales.analysis.paired import paired_differences
 from simsales.analysis.prim import Box, prim
 from simsales.analysis.summary import mean_ci
 from simsales.experiment.config import Claim
-from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import stamp
-from simsales.experiment.results import Results, load_results
-from simsales.experiment.where import WHERE
+from simsales.store.files import atomic_write
+from simsales.store.folder import WHERE, stamp
 from simsales.store.record import MANIFEST
+from simsales.store.results import Results, load_results
 
 __all__ = [
     "CLAIM_COLUMNS",
@@ -160,7 +160,7 @@ def at_defaults(results: Results, claim: Claim, level: float = 0.95) -> pd.DataF
         side of the threshold, ``fails`` if wholly on the other, else
         ``undecided`` (also when the interval is undefined).
     """
-    from simsales.experiment.figures import swept_parameters
+    from simsales.analysis.tables import swept_parameters
 
     reps = results.replications
     rows = []
@@ -435,15 +435,12 @@ class WhereFindings:
         Results id of the run at the defaults ("" if none was given).
     parameters : dict
         ``{key path: distribution}`` of the plausible range, as in the file.
-    charts : list of str
-        File stems of the region charts :meth:`save` wrote.
     """
 
     findings: list[ClaimFinding]
     source: str
     defaults_source: str
     parameters: dict[str, Any]
-    charts: list[str] = field(default_factory=list)
 
     def words(self) -> list[str]:
         """Every finding in plain words."""
@@ -452,10 +449,11 @@ class WhereFindings:
             lines += [*f.words(), ""]
         return lines[:-1]
 
-    def save(self, directory: str | Path, charts: bool = True) -> list[str]:
+    def save(self, directory: str | Path, charts: Sequence[str] = ()) -> None:
         """Write ``claims.csv``, ``claims_worlds.csv``, ``claims_boxes.csv``,
-        ``claims.json``, ``claims.txt`` and (``charts``) each claim's region chart
-        ``claim_K_region.png``/``.pdf`` into the where-run's folder; returns the chart stems."""
+        ``claims.json`` and ``claims.txt`` into the where-run's folder; ``charts``
+        are the stems of the region charts written beside them
+        (:func:`simsales.plots.claims.save_region_charts`), listed in ``claims.json``."""
         out = Path(directory)
         table = pd.DataFrame([f.row() for f in self.findings], columns=CLAIM_COLUMNS)
         worlds = self._worlds()
@@ -467,17 +465,7 @@ class WhereFindings:
              for p, (lo, hi) in region.items()],
             columns=["claim", "region", "parameter", "low", "high", "restricted"],
         )  # fmt: skip
-        stems: list[str] = []
-        if charts:
-            from simsales.plots.claims import claim_region_chart
-            from simsales.plots.style import save_figure
-
-            for f in self.findings:
-                if f.counts[1] == 0:
-                    continue
-                stem = f"claim_{f.number}_region"
-                save_figure(claim_region_chart(f), out / stem)
-                stems.append(stem)
+        stems = list(charts)
         record = {
             "source": self.source,
             "defaults_source": self.defaults_source,
@@ -501,7 +489,6 @@ class WhereFindings:
         for name, write in files:
             atomic_write(out / name, write)
         stamp(out, [name for name, _ in files], self.source)
-        return stems
 
     def _worlds(self) -> pd.DataFrame:
         if not self.findings:

@@ -32,9 +32,9 @@ import pandas as pd
 
 from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.prim import Box, prim
-from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import stamp
-from simsales.experiment.results import Results, load_results
+from simsales.store.files import atomic_write
+from simsales.store.folder import stamp
+from simsales.store.results import Results, load_results
 
 __all__ = [
     "COLUMNS",

@@ -37,10 +37,10 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import stamp
-from simsales.experiment.results import Results, load_results
 from simsales.experiment.sensitivity import Sensitivity, problem
+from simsales.store.files import atomic_write
+from simsales.store.folder import stamp
+from simsales.store.results import Results, load_results
 
 __all__ = ["COLUMNS", "NOISE_COLUMNS", "SensitivityAnalysis", "analyse", "analyse_table"]
 

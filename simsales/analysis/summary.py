@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["half_widths", "mean_ci", "summarise"]
+from simsales.experiment.errors import unknown_names
+
+if TYPE_CHECKING:
+    from simsales.store.results import Results
+
+__all__ = ["half_widths", "mean_ci", "mean_table", "summarise", "summary_table"]
 
 
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -94,3 +102,36 @@ def half_widths(
         label = f"point {key[0]}: {key[1]}" if by_point else str(key[0])
         out[label] = per
     return out
+
+
+def summary_table(results: Results) -> pd.DataFrame:
+    """The summary of ``results``, tidy: ``strategy, metric, mean, ci_low, ci_high, n``
+    (and ``point`` first for a design), a 95% Student-t interval over the
+    replications; the ``summary.csv`` of a results folder. See :func:`summarise`."""
+    return summarise(results.replications)
+
+
+def mean_table(results: Results, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Metric means of ``results``, wide: strategies (per design point) as rows,
+    ``metrics`` (default all) as columns.
+
+    Raises
+    ------
+    ValueError
+        If a metric is not in the results (naming the known ones, with a guess).
+    """
+    summary = summary_table(results)
+    keys = ["point", "strategy"] if "point" in summary.columns else ["strategy"]
+    wide = summary.pivot_table(
+        index=keys, columns="metric", values="mean", sort=False, dropna=False
+    )
+    if not metrics:
+        return wide
+    unknown = [m for m in metrics if m not in wide.columns]
+    if unknown:
+        known = [str(c) for c in wide.columns]
+        raise ValueError(
+            f"metric(s) {unknown_names(unknown, known)} not in these results; "
+            f"known: {', '.join(known)}"
+        )
+    return wide[list(metrics)]

@@ -7,8 +7,12 @@ strategy with the same clear message.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from simsales.store.results import Results
 
 __all__ = [
     "AnalysisError",
@@ -17,6 +21,7 @@ __all__ = [
     "metric_columns",
     "per_point",
     "strategies",
+    "swept_parameters",
 ]
 
 
@@ -76,3 +81,11 @@ def per_point(replications: pd.DataFrame) -> Iterator[tuple[int | None, pd.DataF
         return
     for point, part in replications.groupby("point", sort=True):
         yield int(point), part  # type: ignore[arg-type]
+
+
+def swept_parameters(results: Results) -> list[str]:
+    """Key paths of the swept parameters, in the order of the experiment's ``[sweep]``
+    (those that are columns of the replications table)."""
+    sweep = results.record.config.sweep
+    params = list(sweep.parameters) if sweep is not None else []
+    return [p for p in params if p in results.replications.columns]

@@ -97,9 +97,9 @@ def sensitivity(
     and sensitivity.txt. Given a results folder, only the analysis is redone.
     """
     from simsales.analysis.sensitivity import analyse as analyse_sensitivity
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.api import run as run_experiment
-    from simsales.experiment.results import not_results
+    from simsales.runner.run import RunFailed
+    from simsales.runner.run import run as run_experiment
+    from simsales.store.results import not_results
 
     _check_metrics(metric)
     if file.is_dir():
@@ -170,7 +170,7 @@ def robustness(
     robustness_worlds.csv and robustness.txt to the results folder.
     """
     from simsales.analysis.robustness import robustness as find_robustness
-    from simsales.experiment.results import not_results
+    from simsales.store.results import not_results
 
     _check_metrics([metric])
     problem = not_results(results_dir)
@@ -241,7 +241,7 @@ def print_paired(paired: pd.DataFrame) -> None:
 
 def print_quantiles(table: pd.DataFrame) -> None:
     """Print P10, median and P90 per strategy and metric."""
-    from simsales.experiment.labels import format_value
+    from simsales.labels import format_value
 
     t = Table(title="distributions: P10, median, P90", title_justify="left")
     for h in ("strategy", "metric", "over", "P10", "median", "P90", "n"):
@@ -275,9 +275,9 @@ def compare_command(
 
     Writes paired.csv and quantiles.csv into RESULTS_DIR.
     """
+    from simsales.analysis.comparison import compare as compare_results
     from simsales.analysis.tables import AnalysisError
-    from simsales.experiment.analyse import compare as compare_results
-    from simsales.experiment.results import ResultsError
+    from simsales.store.results import ResultsError
 
     pairs = _pairs(pair)
     with holding(results_dir, create=False):
@@ -332,8 +332,8 @@ def select_command(
     Writes selection_METRIC.json into the results folder (one per metric).
     """
     from simsales.analysis.tables import AnalysisError
-    from simsales.experiment.analyse import check_selection, select_best, selection_file
-    from simsales.experiment.api import RunFailed
+    from simsales.runner.run import RunFailed
+    from simsales.runner.select_best import check_selection, select_best, selection_file
 
     target = source
     config = None

@@ -17,15 +17,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from simsales import __version__
+from simsales.version import __version__
 
 # Everything else is imported where it is used: `simsales --help` and `validate`
 # must not wait for pandas, scipy, matplotlib or SALib (benchmarks/startup.py).
 if TYPE_CHECKING:
-    from simsales.experiment.api import RunFailed
     from simsales.experiment.config import Experiment
     from simsales.experiment.loader import ConfigError
-    from simsales.experiment.results import Results
+    from simsales.runner.run import RunFailed
+    from simsales.store.results import Results
 
 
 class Backend(StrEnum):
@@ -69,7 +69,7 @@ if not out.is_terminal:  # piped or captured: do not squeeze the table to 80 col
 err = Console(stderr=True, soft_wrap=True)
 
 #: The summary `run` prints: (metric, column head); values are shown in the
-#: metric's unit as everywhere else (:func:`simsales.experiment.labels.format_value`).
+#: metric's unit as everywhere else (:func:`simsales.labels.format_value`).
 _SHOWN = [
     ("conversion", "conversion"),
     ("wins", "wins"),
@@ -196,7 +196,7 @@ def _unwritable(target: Path) -> str | None:
 
 def _fmt(metric: str, mean: float, lo: float, hi: float) -> str:
     """``mean ±half-width`` of a metric, in its unit."""
-    from simsales.experiment.labels import format_difference, format_value
+    from simsales.labels import format_difference, format_value
 
     if not math.isfinite(mean):
         return "–"
@@ -217,7 +217,7 @@ def _interval(m: object, lo: object, hi: object, scale: float, fmt: str) -> str:
 
 def _difference(metric: str, m: object, lo: object, hi: object) -> str:
     """A difference ``m [lo, hi]`` of a metric in its unit (``+2.1 pp [0.4, 3.8]``)."""
-    from simsales.experiment.labels import format_difference
+    from simsales.labels import format_difference
 
     if not isinstance(m, int | float) or not math.isfinite(m):
         return "–"
@@ -266,9 +266,9 @@ def _out_folder(target: Path) -> None:
 def _claim(target: Path, config: Experiment, overwrite: bool) -> None:
     """Refuse (exit 2, nothing written) an output folder that holds another experiment's
     results or files simsales did not write; with ``overwrite``, move it aside."""
-    from simsales.experiment.folder import claim_folder
-    from simsales.experiment.lock import FolderBusy
-    from simsales.experiment.store import StoreError
+    from simsales.store.errors import StoreError
+    from simsales.store.folder import claim_folder
+    from simsales.store.lock import FolderBusy
 
     try:
         with notes():
@@ -306,12 +306,13 @@ def _write_report(
     """Write the report of a results folder; a problem exits with ``failure``
     (2, bad input, for `report`; 1 after a run, whose results are written).
     ``metrics`` are charted instead of the experiment's ``chart_metrics``."""
-    from simsales.experiment.results import ResultsError, load_results
+    from simsales.plots.result_charts import result_charts
     from simsales.reporting import ReportError, write_report
     from simsales.reporting.extras import read_extras
+    from simsales.store.results import ResultsError, load_results
 
-    # after a run, the charts Results.save has just drawn are kept, not drawn again
-    keep = [c.stem for c in results.chart_list()] if results is not None else []
+    # after a run, the charts save_results has just drawn are kept, not drawn again
+    keep = [c.stem for c in result_charts(results)] if results is not None else []
     try:
         html_path, md_path = write_report(target, results, keep=keep, metrics=metrics)
         source = (results if results is not None else load_results(target)).results_id
@@ -327,9 +328,9 @@ def _write_report(
 
 @contextmanager
 def notes() -> Iterator[None]:
-    """Print the :class:`~simsales.experiment.lock.FolderNote` warnings raised inside as
+    """Print the :class:`~simsales.store.lock.FolderNote` warnings raised inside as
     notes on stderr (a stale lock taken over, files in ``parts/`` left alone)."""
-    from simsales.experiment.lock import FolderNote
+    from simsales.store.lock import FolderNote
 
     shown = warnings.showwarning
 
@@ -352,7 +353,7 @@ def holding(target: Path, create: bool = True) -> Iterator[None]:
     process that holds it. Released however the command ends. ``target`` is created
     if needed, or with ``create=False`` left alone (and not locked) if it is not a
     folder (the command then says what is wrong)."""
-    from simsales.experiment.lock import FolderBusy, folder_lock
+    from simsales.store.lock import FolderBusy, folder_lock
 
     with notes(), ExitStack() as stack:
         if create or target.is_dir():
@@ -389,10 +390,10 @@ def running(
     ``show_traceback``. ``RunFailed`` is left to the caller, which may still
     have results to show.
     """
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.lock import FolderBusy
-    from simsales.experiment.results import ResultsError
-    from simsales.experiment.store import StoreError
+    from simsales.runner.run import RunFailed
+    from simsales.store.errors import StoreError
+    from simsales.store.lock import FolderBusy
+    from simsales.store.results import ResultsError
 
     bad_input: tuple[type[Exception], ...] = (StoreError, FolderBusy, ResultsError, *bad)
     try:

@@ -37,7 +37,7 @@ def _table(title: str, heads: tuple[str, ...], rows: Sequence[tuple[str, ...]]) 
 
 def _metrics() -> Table:
     from simsales.engine.metrics import METRICS
-    from simsales.experiment.labels import metric_label
+    from simsales.labels import metric_label
 
     return _table(
         "metrics: columns of replications.parquet and summary.csv, names for --metric",
@@ -62,7 +62,7 @@ def _strategies() -> Table:
 
 
 def _distributions() -> Table:
-    from simsales.experiment.describe import toml
+    from simsales.experiment.toml_values import toml
     from simsales.model.distributions import DISTRIBUTIONS, Beta, keys
 
     rows = [

@@ -35,14 +35,14 @@ from simsales.cli.common import (
 )
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.results import Results
+    from simsales.runner.run import RunFailed
+    from simsales.store.results import Results
 
 
 def point_names(results: Results) -> dict[int, str]:
     """``point K (name=value, ...)`` of each design point, by its last key: what a
     design point is, not only its number."""
-    from simsales.experiment.figures import swept_parameters
+    from simsales.analysis.tables import swept_parameters
 
     reps = results.replications
     if "point" not in reps.columns:
@@ -64,6 +64,8 @@ def _short(value: object) -> str:
 
 def print_summary(results: Results) -> None:
     """Print the key metrics per strategy: mean ± half-width of the 95% CI."""
+    from simsales.analysis.summary import summary_table
+
     t = Table(
         title=f"{results.name}: mean ± 95% CI half-width over "
         f"{results.record.replications} replications",
@@ -72,7 +74,7 @@ def print_summary(results: Results) -> None:
     t.add_column("strategy", no_wrap=True)
     for _, head in _SHOWN:
         t.add_column(head, justify="right")
-    summ = results.summary
+    summ = summary_table(results)
     names = point_names(results)
     label = (
         summ["point"].map(names) + ": " + summ["strategy"].astype(str)
@@ -115,7 +117,9 @@ def print_summary(results: Results) -> None:
 
 def print_comparisons(results: Results) -> None:
     """Print the declared paired comparisons: a - b, and the relative change, with 95% CIs."""
-    comp = results.comparisons
+    from simsales.analysis.comparison import declared_comparisons
+
+    comp = declared_comparisons(results)
     if comp.empty:
         return
     t = Table(title="paired comparisons (same customers): a vs b", title_justify="left")
@@ -235,9 +239,9 @@ def run(
     another is writing to is refused.
     """
     from simsales.cli.where import check_where_folder, run_where_step
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.api import run as run_experiment
-    from simsales.experiment.labels import out_of_range
+    from simsales.labels import out_of_range
+    from simsales.runner.run import RunFailed
+    from simsales.runner.run import run as run_experiment
 
     config = _load(file, replications=replications, seed=seed)
     config = _load_modules(file, config)

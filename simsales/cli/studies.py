@@ -91,15 +91,16 @@ def _run_study(
 ) -> str | None:
     """Run one study into ``target`` with a progress bar, and over its plausible range
     into ``target/where/`` if it has ``[where]``; None, or why it failed."""
-    from simsales.analysis.claims import where_claims
     from simsales.analysis.sensitivity import analyse as analyse_sensitivity
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.api import run as run_experiment
-    from simsales.experiment.folder import claim_folder
-    from simsales.experiment.lock import FolderBusy, folder_lock
-    from simsales.experiment.store import StoreError
-    from simsales.experiment.where import run_where, where_folder
+    from simsales.cli.where import analyse_where
+    from simsales.plots.result_charts import result_charts
     from simsales.reporting import write_report
+    from simsales.runner.run import RunFailed
+    from simsales.runner.run import run as run_experiment
+    from simsales.runner.where_run import run_where
+    from simsales.store.errors import StoreError
+    from simsales.store.folder import claim_folder
+    from simsales.store.lock import FolderBusy, folder_lock
 
     tasks = config.replications * len(config.points())
     try:
@@ -121,8 +122,8 @@ def _run_study(
                         config, target, workers=workers, resume=resume, overwrite=overwrite,
                         on_done=lambda _r: progress.advance(bar), replications=where_replications,
                     )  # fmt: skip
-                where_claims(worlds, results).save(where_folder(target))
-            write_report(target, results, keep=[c.stem for c in results.chart_list()])
+                analyse_where(target, worlds, results)
+            write_report(target, results, keep=[c.stem for c in result_charts(results)])
     except RunFailed as e:
         kept = " (the others are in the results)" if e.results is not None else ""
         return f"{len(e.failures)} replication(s) failed{kept}: {e.failures[0].describe()}"
@@ -165,9 +166,8 @@ def run_all(
     study that fails does not stop the others; the command then exits 1
     naming it.
     """
-    from simsales.experiment.folder import check_folder
-    from simsales.experiment.store import StoreError
-    from simsales.experiment.where import WHERE
+    from simsales.store.errors import StoreError
+    from simsales.store.folder import WHERE, check_folder
 
     configs = _studies(experiments, only, replications)
     targets = [results / c.name for c in configs]

@@ -24,9 +24,9 @@ from simsales.cli.common import (
 )
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
-    from simsales.experiment.api import RunFailed
     from simsales.experiment.config import Experiment
-    from simsales.experiment.results import Results
+    from simsales.runner.run import RunFailed
+    from simsales.store.results import Results
 
 __all__ = ["analyse_where", "check_where_folder", "run_where_step"]
 
@@ -34,10 +34,9 @@ __all__ = ["analyse_where", "check_where_folder", "run_where_step"]
 def check_where_folder(target: Path, config: Experiment, overwrite: bool) -> None:
     """Refuse (exit 2, nothing written) a ``where/`` folder that holds another
     experiment's results; with ``overwrite`` it is moved aside when the run starts."""
-    from simsales.experiment.folder import check_folder
-    from simsales.experiment.lock import FolderBusy
-    from simsales.experiment.store import StoreError
-    from simsales.experiment.where import where_folder
+    from simsales.store.errors import StoreError
+    from simsales.store.folder import check_folder, where_folder
+    from simsales.store.lock import FolderBusy
 
     if config.where is None:
         return
@@ -51,10 +50,12 @@ def analyse_where(target: Path, where: Results, defaults: Results | None) -> lis
     """Analyse the where-run of ``target`` (where each claim holds), write its files
     into ``target/where/``, and return the findings in words."""
     from simsales.analysis.claims import where_claims
-    from simsales.experiment.where import where_folder
+    from simsales.plots.claims import save_region_charts
+    from simsales.store.folder import where_folder
 
     found = where_claims(where, defaults)
-    found.save(where_folder(target))
+    folder = where_folder(target)
+    found.save(folder, charts=save_region_charts(found.findings, folder))
     return found.words()
 
 
@@ -72,8 +73,9 @@ def run_where_step(
     """Run ``config`` over its plausible range into ``target/where/`` with a progress
     bar, analyse it and print where each claim holds; the failure, if some worlds
     failed (the others are analysed), else None."""
-    from simsales.experiment.api import RunFailed
-    from simsales.experiment.where import run_where, where_folder
+    from simsales.runner.run import RunFailed
+    from simsales.runner.where_run import run_where
+    from simsales.store.folder import where_folder
 
     assert config.where is not None
     n = replications or config.where.replications
@@ -120,9 +122,9 @@ def where(
     Writes claims.csv, claims_worlds.csv, claims_boxes.csv, claims.json,
     claims.txt and claim_K_region.png/.pdf to RESULTS_DIR/where/, then the report.
     """
-    from simsales.experiment.lock import FolderBusy, folder_lock
-    from simsales.experiment.results import load_results, not_results
-    from simsales.experiment.where import where_folder
+    from simsales.store.folder import where_folder
+    from simsales.store.lock import FolderBusy, folder_lock
+    from simsales.store.results import load_results, not_results
 
     folder = where_folder(results_dir)
     for d, what in ((results_dir, "the results at the defaults"), (folder, "a where-run")):

@@ -16,10 +16,15 @@ memory; the limits leave room for every shipped study.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from simsales.experiment.config import Experiment
+from simsales.engine.params import Market, Sellers
+from simsales.experiment.design import Sweep
+from simsales.experiment.sensitivity import Sensitivity
+from simsales.model.behaviour import Behaviour
+from simsales.model.lifecycle import Lifecycle
+from simsales.model.population import Population
 
 __all__ = [
     "MAX_DESIGN_POINTS",
@@ -28,6 +33,7 @@ __all__ = [
     "MAX_ROUND_EVENTS",
     "MAX_RUNS",
     "MAX_TOTAL_EVENTS",
+    "Budgeted",
     "budget_problems",
     "design_size",
     "events_per_replication",
@@ -65,6 +71,38 @@ _BYTES_PER_SLOT = 3 * 8
 _YEAR = 365.0
 
 
+class _Programmed(Protocol):
+    def given(self, key: str) -> list[Any]: ...
+
+
+class Budgeted(Protocol):
+    """What the estimates read of an experiment (:class:`simsales.experiment.config.Experiment`,
+    which checks its budget as it validates, so this module cannot import it)."""
+
+    @property
+    def horizon_days(self) -> float: ...
+    @property
+    def end_days(self) -> float: ...
+    @property
+    def replications(self) -> int: ...
+    @property
+    def market(self) -> Market: ...
+    @property
+    def sellers(self) -> Sellers: ...
+    @property
+    def behaviour(self) -> Behaviour: ...
+    @property
+    def population(self) -> Population: ...
+    @property
+    def lifecycle(self) -> Lifecycle: ...
+    @property
+    def strategies(self) -> Sequence[_Programmed]: ...
+    @property
+    def sweep(self) -> Sweep | None: ...
+    @property
+    def sensitivity(self) -> Sensitivity | None: ...
+
+
 def _size(n: float) -> str:
     """Bytes in words: ``1.5 GiB``."""
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -77,7 +115,7 @@ def _count(n: float) -> str:
     return f"{n:,.0f}" if n < 1e15 else f"{n:.2e}"
 
 
-def expected_leads(exp: Experiment) -> float:
+def expected_leads(exp: Budgeted) -> float:
     """Leads of one replication, generously: Poisson arrivals over the horizon, or the
     members of a finite market reached by the Bass curve (innovation, plus the
     members' own inward rate and the programme's monthly moves, as ``p``; referrals
@@ -97,14 +135,14 @@ def expected_leads(exp: Experiment) -> float:
     return min(float(mk.size), mk.size * min(1.0, share) + outbound)
 
 
-def memory_bytes(exp: Experiment) -> float:
+def memory_bytes(exp: Budgeted) -> float:
     """Memory of one replication's trait arrays: one row per lead or market member."""
     members = exp.market.size if exp.market.size is not None else expected_leads(exp)
     slots = exp.population.max_stakeholders
     return members * (_BYTES_PER_CUSTOMER + _BYTES_PER_SLOT * slots)
 
 
-def events_per_replication(exp: Experiment) -> float:
+def events_per_replication(exp: Budgeted) -> float:
     """Simulation events of one replication, all strategies, generously.
 
     Each lead's pre-sale journey takes a few dozen events, plus its compelling
@@ -123,7 +161,7 @@ def events_per_replication(exp: Experiment) -> float:
     return members + len(exp.strategies) * leads * per_lead
 
 
-def design_size(exp: Experiment) -> int:
+def design_size(exp: Budgeted) -> int:
     """Design points, counted without drawing the design (a grid's is the product of
     its lists' lengths)."""
     if exp.sensitivity is not None:
@@ -135,7 +173,7 @@ def design_size(exp: Experiment) -> int:
     return math.prod(len(v) for v in exp.sweep.parameters.values() if isinstance(v, list))
 
 
-def budget_problems(exp: Experiment, replications: int | None = None) -> list[str]:
+def budget_problems(exp: Budgeted, replications: int | None = None) -> list[str]:
     """Why ``exp`` would not run in bounded time and memory: one line per estimate
     over its limit, each naming the keys that set it, the estimate and the limit.
 

@@ -51,15 +51,16 @@ from simsales.model.strategies import (
     make_strategy,
     strategy_class,
 )
-from simsales.plots.looks import line_code
 
 __all__ = [
+    "DASH_NAMES",
     "Claim",
     "Experiment",
     "SequencePart",
     "StrategySpec",
     "StrategyStyle",
     "Where",
+    "line_code",
     "strategies_required",
     "unknown_metrics",
 ]
@@ -167,6 +168,26 @@ class SequencePart(BaseModel):
 
 
 _LINES = Literal["-", "--", "-.", ":", "solid", "dashed", "dashdot", "dotted"]
+#: Names of the line dashes (matplotlib's named dash styles), by code.
+DASH_NAMES = {"-": "solid", "--": "dashed", "-.": "dashdot", ":": "dotted"}
+
+
+def line_code(line: str) -> str:
+    """A dash's code (``"--"``) from its code or name (``"dashed"``).
+
+    Raises
+    ------
+    ValueError
+        If ``line`` is neither.
+    """
+    names = {v: k for k, v in DASH_NAMES.items()}
+    code = names.get(line, line)
+    if code not in DASH_NAMES:
+        allowed = ", ".join(f"{c!r} ({n})" for c, n in DASH_NAMES.items())
+        raise ValueError(f"line {line!r} is not a dash style; allowed: {allowed}")
+    return code
+
+
 _MARKERS = Literal["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "p", "h"]
 
 

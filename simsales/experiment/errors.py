@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeGuard, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from simsales.experiment.describe import toml
+from simsales.experiment.toml_values import toml
 from simsales.model.distributions import DISTRIBUTIONS, Beta, Constant, Uniform, form
 
 __all__ = [

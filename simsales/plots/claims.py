@@ -20,18 +20,20 @@ Technological Forecasting & Social Change 77, 34-49.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from simsales.plots.style import PALETTE, new_figure, style_axes, styled
+from simsales.plots.style import PALETTE, new_figure, save_figure, style_axes, styled
 
 if TYPE_CHECKING:
     from simsales.analysis.claims import ClaimFinding
 
-__all__ = ["LOOKS", "claim_axes", "claim_region_chart"]
+__all__ = ["LOOKS", "claim_axes", "claim_region_chart", "save_region_charts"]
 
 #: (colour, marker, label) of the worlds where the claim holds, fails, or is undefined.
 LOOKS = {
@@ -131,3 +133,16 @@ def claim_region_chart(
     title = f"Claim {finding.number}: {finding.claim.statement()} ({n} worlds)"
     ax.set_title(textwrap.fill(title, 70), loc="left")
     return fig
+
+
+def save_region_charts(findings: Iterable[ClaimFinding], directory: str | Path) -> list[str]:
+    """Write each claim's region chart, ``claim_K_region.png``/``.pdf``, into ``directory``
+    (a claim undefined in every world gets none); returns the file stems written."""
+    stems = []
+    for f in findings:
+        if f.counts[1] == 0:
+            continue
+        stem = f"claim_{f.number}_region"
+        save_figure(claim_region_chart(f), Path(directory) / stem)
+        stems.append(stem)
+    return stems

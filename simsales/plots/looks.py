@@ -1,8 +1,8 @@
 """How each strategy looks in every chart: colour, line dash and marker.
 
-This module needs no plotting library, so that an experiment's ``style`` is
-checked at validation without loading matplotlib; :mod:`simsales.plots.style`
-re-exports its names.
+This module needs no plotting library; :mod:`simsales.plots.style` re-exports
+its names. The dash names a ``style`` may give (:data:`DASH_NAMES`) are the
+schema's, :mod:`simsales.experiment.config`.
 
 One look per strategy
 ---------------------
@@ -47,6 +47,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from simsales.experiment.config import DASH_NAMES, line_code
+
 __all__ = [
     "BUILTIN_STYLES",
     "DASHES",
@@ -78,8 +80,6 @@ class Style:
 
 #: The line dashes a strategy may have: matplotlib's named dash styles, as codes.
 DASHES = ("-", "--", "-.", ":")
-#: Names of those dashes (also accepted in an experiment's ``style``), by code.
-DASH_NAMES = {"-": "solid", "--": "dashed", "-.": "dashdot", ":": "dotted"}
 #: Fixed looks of the built-in strategies (Okabe-Ito colours).
 BUILTIN_STYLES = {
     "push": Style("#D55E00", "-", "o"),
@@ -92,22 +92,6 @@ BUILTIN_STYLES = {
 OTHER_COLOURS = ("#56B4E9", "#000000", "#999999")
 #: Every (dash, marker) pair, the candidates of the hash rule.
 _PAIRS = [(d, m) for m in MARKERS for d in DASHES]
-
-
-def line_code(line: str) -> str:
-    """A dash's code (``"--"``) from its code or name (``"dashed"``).
-
-    Raises
-    ------
-    ValueError
-        If ``line`` is neither.
-    """
-    names = {v: k for k, v in DASH_NAMES.items()}
-    code = names.get(line, line)
-    if code not in DASH_NAMES:
-        allowed = ", ".join(f"{c!r} ({n})" for c, n in DASH_NAMES.items())
-        raise ValueError(f"line {line!r} is not a dash style; allowed: {allowed}")
-    return code
 
 
 def _digest(name: str) -> int:

@@ -32,7 +32,6 @@ from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simsales.experiment.files import atomic_write
 from simsales.plots.looks import (
     BUILTIN_STYLES,
     DASH_NAMES,
@@ -47,6 +46,7 @@ from simsales.plots.looks import (
     styles_for,
     variant_of,
 )
+from simsales.store.files import atomic_write
 
 __all__ = [
     "BUILTIN_STYLES",

@@ -26,7 +26,7 @@ The three robustness files are those :meth:`simsales.analysis.robustness.Robustn
 writes (``simsales robustness RESULTS_DIR``).
 
 Each is read only if ``provenance.json`` records it as computed from the results
-in the folder (see :mod:`simsales.experiment.folder`): an analysis of an earlier
+in the folder (see :mod:`simsales.store.folder`): an analysis of an earlier
 run, or a file written by hand, is left out of the report and named there
 (:attr:`Extras.ignored`).
 """
@@ -42,9 +42,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simsales.experiment.folder import stale_files
 from simsales.plots.regions import parameter_columns
 from simsales.plots.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS
+from simsales.store.folder import stale_files
 
 __all__ = [
     "Extras",

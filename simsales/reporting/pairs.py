@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from simsales.analysis.comparison import declared_comparisons
 from simsales.analysis.paired import COLUMNS, paired_differences
-from simsales.experiment.results import Results
+from simsales.store.results import Results
 
 __all__ = ["Comparisons", "report_comparisons"]
 
@@ -30,7 +31,7 @@ def report_comparisons(results: Results) -> Comparisons:
 
     A sweep of several design points gets none (comparisons are within one point).
     """
-    declared = results.comparisons
+    declared = declared_comparisons(results)
     if not declared.empty:
         return Comparisons(declared, True)
     reps = results.replications

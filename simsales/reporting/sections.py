@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from simsales.analysis.summary import summary_table
+from simsales.analysis.tables import swept_parameters
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import Sweep
-from simsales.experiment.figures import Chart, swept_parameters
-from simsales.experiment.labels import metric_label
-from simsales.experiment.results import Results
+from simsales.labels import metric_label
+from simsales.plots.captioned import Chart
 from simsales.reporting.best import HEADLINE, PRIMARY, Lead, lead, leads_by_point
 from simsales.reporting.document import (
     Image,
@@ -28,6 +29,7 @@ from simsales.reporting.document import (
 )
 from simsales.reporting.extras import Extras, sensitivity_method
 from simsales.reporting.pairs import Comparisons
+from simsales.store.results import Results
 
 __all__ = [
     "KEY_METRICS",
@@ -197,7 +199,7 @@ def _point_cells(results: Results) -> tuple[list[str], dict[int, list[str]]]:
 
 def summary(results: Results) -> Section:
     """Key metrics per strategy (per design point of a sweep), mean and 95% CI."""
-    s = results.summary
+    s = summary_table(results)
     present = [m for m in KEY_METRICS if m in set(s["metric"])]
     # a column of dashes only (churn with the lifecycle off) says nothing: named instead
     defined = set(s.loc[s["mean"].notna(), "metric"])
@@ -544,7 +546,7 @@ def charts_section(charts: list[Chart]) -> Section:
 
 def appendix(results: Results) -> Section | None:
     """Every metric's mean per strategy (not for sweeps: see ``summary.csv``)."""
-    s = results.summary
+    s = summary_table(results)
     if "point" in s.columns:
         return None
     names = [str(x) for x in pd.unique(s["strategy"])]

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simsales.experiment.folder import stale_files
-from simsales.experiment.where import WHERE
 from simsales.reporting.document import Block, Image, Section, Table, num
+from simsales.store.folder import WHERE, stale_files
 
 __all__ = ["CLAIMS", "WhereReport", "read_where", "where_section"]
 
@@ -45,7 +44,7 @@ def read_where(directory: str | Path, results_id: str) -> WhereReport | None:
     results_id : str
         The id of the results at the defaults in it.
     """
-    from simsales.experiment.results import ResultsError, load_results
+    from simsales.store.results import ResultsError, load_results
 
     folder = Path(directory) / WHERE
     path = folder / CLAIMS

@@ -8,13 +8,12 @@ from functools import partial
 from pathlib import Path
 
 from simsales.experiment.config import unknown_metrics
-from simsales.experiment.figures import Chart, caption_end, result_styles
-from simsales.experiment.files import atomic_write
-from simsales.experiment.labels import metric_label, parameter_label
-from simsales.experiment.results import Results, load_results, not_results
+from simsales.labels import metric_label, parameter_label
 from simsales.plots import regions
 from simsales.plots import sensitivity as sens_charts
+from simsales.plots.captioned import Chart, caption_end, result_styles
 from simsales.plots.forest import forest_chart
+from simsales.plots.result_charts import result_charts
 from simsales.plots.style import Style, save_figure, split_unit
 from simsales.reporting import sections
 from simsales.reporting.document import Document, Section
@@ -22,6 +21,8 @@ from simsales.reporting.extras import Extras, ReportError, read_extras, sensitiv
 from simsales.reporting.pairs import report_comparisons
 from simsales.reporting.render import to_html, to_markdown
 from simsales.reporting.where import read_where, where_section
+from simsales.store.files import atomic_write
+from simsales.store.results import Results, load_results, not_results
 
 __all__ = ["extra_charts", "write_report"]
 
@@ -178,7 +179,7 @@ def write_report(
         raise ReportError(os.path.join(d, str(e))) from None
     order = [str(s) for s in results.replications["strategy"].unique()]
     styles = result_styles(results)
-    standard = results.chart_list(list(metrics) if metrics is not None else None)
+    standard = result_charts(results, list(metrics) if metrics is not None else None)
     forest = next((c for c in standard if c.stem == "paired_differences"), None)
     others = [c for c in standard if c is not forest]
     comp = report_comparisons(results)

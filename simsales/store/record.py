@@ -25,12 +25,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
-from simsales import __version__
 from simsales.experiment.config import Experiment
 from simsales.experiment.errors import error_lines
-from simsales.experiment.files import atomic_write
-from simsales.experiment.store import fingerprint
+from simsales.experiment.fingerprint import fingerprint
 from simsales.store.errors import ResultsError, damaged
+from simsales.store.files import atomic_write
+from simsales.version import __version__
 
 __all__ = [
     "FORMAT",
@@ -108,7 +108,7 @@ class RunRecord(BaseModel):
         The experiment as run (validated), with its seed and replications.
     fingerprint : str
         Hash of everything in it that determines a replication's numbers
-        (:func:`simsales.experiment.store.fingerprint`): the folder's owner.
+        (:func:`simsales.experiment.fingerprint.fingerprint`): the folder's owner.
     results_id : str or None
         Hash of the replications table written with it (None until written).
     simsales_version, python, platform : str or None

@@ -1,138 +1,36 @@
-"""Analyses for papers, from the Python API: paired comparisons, quantiles, selection.
+"""The best strategy by Kim & Nelson's KN: on stored results, or by running an experiment
+in batches until KN decides.
 
-``compare`` reads stored results only. ``select_best`` reads stored results,
-or runs an experiment with as many replications as Kim & Nelson's KN needs.
+On stored results it only analyses (:func:`simsales.analysis.selection.kn_select`);
+on an experiment it runs as many replications as KN needs, which is why it
+sits with the runner.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from simsales.analysis.distribution import quantiles
-from simsales.analysis.paired import paired_differences
+from simsales.analysis.comparison import stored_results
 from simsales.analysis.selection import N0, Selection, kn_select, next_total
-from simsales.analysis.tables import AnalysisError, check_metrics, check_strategies
+from simsales.analysis.tables import AnalysisError, check_strategies
 from simsales.engine.metrics import METRICS
-from simsales.experiment.api import resolve, run
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import design_points
-from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import stamp
-from simsales.experiment.labels import out_of_range
-from simsales.experiment.results import Results, load_results, not_results
+from simsales.experiment.loader import resolve
+from simsales.labels import out_of_range
+from simsales.runner.run import run
+from simsales.store.files import atomic_write
+from simsales.store.folder import stamp
+from simsales.store.results import Results
 
-__all__ = ["Comparison", "compare", "select_best", "selection_file"]
-
-#: Metrics compared by default, with the experiment's own ``compare_metrics``.
-DEFAULT_METRICS = ("conversion", "cost_per_win", "cycle_median")
-
-
-def _results(source: Results | str | Path) -> Results:
-    if isinstance(source, Results):
-        return source
-    problem = not_results(source)
-    if problem:
-        raise AnalysisError(f"results: {problem}")
-    return load_results(source)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Paired comparisons and quantiles of stored results.
-
-    Attributes
-    ----------
-    paired : DataFrame
-        See :func:`simsales.analysis.paired.paired_differences`.
-    quantiles : DataFrame
-        See :func:`simsales.analysis.distribution.quantiles`.
-    source : str
-        :attr:`simsales.Results.results_id` of the results compared; recorded
-        with the files :meth:`save` writes.
-    """
-
-    paired: pd.DataFrame
-    quantiles: pd.DataFrame
-    source: str = ""
-
-    def save(self, directory: str | Path) -> tuple[Path, Path]:
-        """Write ``paired.csv`` and ``quantiles.csv`` to ``directory`` (atomically)."""
-        d = Path(directory)
-        out = (d / "paired.csv", d / "quantiles.csv")
-        atomic_write(out[0], lambda p: self.paired.to_csv(p, index=False))
-        atomic_write(out[1], lambda p: self.quantiles.to_csv(p, index=False))
-        stamp(d, [p.name for p in out], self.source)
-        return out
-
-
-def compare(
-    results: Results | str | Path,
-    metrics: Sequence[str] | None = None,
-    pairs: Sequence[tuple[str, str]] | None = None,
-    level: float = 0.95,
-    save: bool = False,
-) -> Comparison:
-    """Paired differences and P10 / median / P90 of stored results; nothing is re-run.
-
-    Parameters
-    ----------
-    results : Results or path
-        Results, or a results folder written by ``simsales run``.
-    metrics : sequence of str, optional
-        Default: conversion, cost per win, median cycle time and the
-        experiment's ``compare_metrics``.
-    pairs : sequence of (a, b), optional
-        Default: every pair of strategies, once, in file order; a pair the
-        experiment declares in ``compare = [[a, b]]`` reads ``a - b`` as declared,
-        as in every other output.
-    level : float
-        Confidence level.
-    save : bool
-        Also write ``paired.csv`` and ``quantiles.csv`` into the folder (only
-        when ``results`` is a folder).
-
-    Raises
-    ------
-    AnalysisError
-        Not a results folder, or an unknown metric or strategy.
-    """
-    res = _results(results)
-    reps = res.replications
-    config = res.record.config
-    if metrics is None:
-        wanted = dict.fromkeys([*DEFAULT_METRICS, *config.compare_metrics])
-        metrics = [m for m in wanted if m in reps.columns]
-    metrics = check_metrics(reps, metrics)
-    if pairs is None:
-        pairs = every_pair(reps, config.compare)
-    seed = res.record.seed
-    comp = Comparison(
-        paired_differences(reps, pairs, metrics, seed=seed, level=level),
-        quantiles(reps, metrics),
-        res.results_id,
-    )
-    if save:
-        if isinstance(results, Results):
-            raise AnalysisError("save: give a results folder, not Results, to save into")
-        comp.save(results)
-    return comp
-
-
-def every_pair(reps: pd.DataFrame, declared: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
-    """Every pair of the table's strategies once, in order of appearance, each
-    declared pair ``[a, b]`` the way it was declared (``a - b``)."""
-    names = [str(s) for s in pd.unique(reps["strategy"])]
-    wanted = {(str(a), str(b)) for a, b in declared}
-    return [
-        (b, a) if (b, a) in wanted else (a, b) for k, a in enumerate(names) for b in names[k + 1 :]
-    ]
+__all__ = ["check_selection", "select_best", "selection_file"]
 
 
 def selection_file(metric: str) -> str:
@@ -226,7 +124,7 @@ def select_best(
     )
     if is_results:
         assert isinstance(source, (Results, str, Path))
-        res = _results(source)
+        res = stored_results(source)
         _in_range(metric, delta)
         sel = kn(res.replications, strategies=strategies, point=point)
         if not isinstance(source, Results):

@@ -24,10 +24,10 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
 from simsales.experiment.plugins import import_modules
 from simsales.experiment.seeding import replication_seeds
-from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
 from simsales.model.streams import generator
+from simsales.store.parts import PartStore
 
 __all__ = [
     "STATE_COLUMNS",
@@ -264,7 +264,7 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
     try:
         from distributed import Client
 
-        from simsales.experiment.cluster import local_cluster
+        from simsales.runner.dask_cluster import local_cluster
     except ImportError as e:
         raise RuntimeError(
             f"the dask backend needs the optional extra: pip install 'simsales[dask]' ({e})"

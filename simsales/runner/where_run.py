@@ -2,12 +2,12 @@
 
 A study file with ``[[claims]]`` and ``[where]`` runs twice: at the defaults as
 any experiment, into its results folder, and over the plausible range, into
-the sub-folder :data:`WHERE` of it. The where-run is the experiment of
+the sub-folder :data:`simsales.store.folder.WHERE` of it. The where-run is the experiment of
 :meth:`simsales.experiment.config.Experiment.where_run`: no design, the
 ``[where]`` parameters drawn anew for each replication (one plausible world
 each), and a seed of its own derived from the root seed
 (:func:`simsales.experiment.seeding.where_seed`), so the run at the defaults
-keeps its numbers. It is a run like any other (:func:`simsales.experiment.api.run`):
+keeps its numbers. It is a run like any other (:func:`simsales.runner.run.run`):
 written part by part, resumable, refused in a folder of another experiment,
 and locked while it runs.
 
@@ -21,19 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simsales.store.folder import where_folder
+
 if TYPE_CHECKING:
     from simsales.experiment.config import Experiment
-    from simsales.experiment.results import Results
+    from simsales.store.results import Results
 
-__all__ = ["WHERE", "run_where", "where_folder"]
-
-#: Sub-folder of a study's results folder that holds its where-run.
-WHERE = "where"
-
-
-def where_folder(target: str | Path) -> Path:
-    """The where-run's folder of the results folder ``target``."""
-    return Path(target) / WHERE
+__all__ = ["run_where"]
 
 
 def run_where(
@@ -55,7 +49,7 @@ def run_where(
     target : path
         The study's results folder.
     workers, resume, overwrite, on_done
-        As for :func:`simsales.experiment.api.run`.
+        As for :func:`simsales.runner.run.run`.
     replications : int, optional
         Worlds to draw instead of ``where.replications``.
 
@@ -69,9 +63,9 @@ def run_where(
     ValueError
         If ``config`` has no ``[where]``.
     StoreError, FolderBusy, RunFailed
-        As :func:`simsales.experiment.api.run`.
+        As :func:`simsales.runner.run.run`.
     """
-    from simsales.experiment.api import run
+    from simsales.runner.run import run
 
     exp = config.where_run()
     if replications is not None:

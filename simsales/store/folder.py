@@ -4,9 +4,9 @@ Two rules keep a folder from mixing what does not belong together:
 
 - **ownership**: a run writes only into a folder that is empty, absent, or
   holds results (or the ``parts/`` of an interrupted run) of the very same
-  experiment (:func:`simsales.experiment.store.fingerprint`). A folder of
+  experiment (:func:`simsales.experiment.fingerprint.fingerprint`). A folder of
   another experiment, or one holding files simsales does not write, is refused
-  (:class:`~simsales.experiment.store.StoreError`) unless asked to
+  (:class:`~simsales.store.parts.StoreError`) unless asked to
   ``overwrite``: the old folder is then moved aside whole, never mixed with the
   new results. A ``README.md`` of one's own beside the results is allowed.
 - **provenance**: every analysis file (``paired.csv``, ``selection_*.json``,
@@ -17,7 +17,7 @@ Two rules keep a folder from mixing what does not belong together:
   the ones it leaves out.
 
 One run at a time writes into a folder: it holds the folder's lock
-(:mod:`simsales.experiment.lock`), which is simsales's own file, never a foreign one.
+(:mod:`simsales.store.lock`), which is simsales's own file, never a foreign one.
 """
 
 from __future__ import annotations
@@ -28,18 +28,21 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from simsales.experiment.config import Experiment
-from simsales.experiment.files import atomic_write
-from simsales.experiment.lock import LOCK, FolderBusy, folder_lock, in_use
-from simsales.experiment.store import StoreError, fingerprint
-from simsales.store.errors import ResultsError
+from simsales.experiment.fingerprint import fingerprint
+from simsales.store.errors import ResultsError, StoreError
+from simsales.store.files import atomic_write
+from simsales.store.lock import LOCK, FolderBusy, folder_lock, in_use
 from simsales.store.record import MANIFEST, load_record
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PROVENANCE",
+    "WHERE",
     "check_folder",
     "claim_folder",
     "clear_results",
@@ -49,10 +52,14 @@ __all__ = [
     "results_id",
     "stale_files",
     "stamp",
+    "where_folder",
 ]
 
 #: Where analysis files record the results they were computed from.
 PROVENANCE = "provenance.json"
+#: Sub-folder of a study's results folder that holds its run over the plausible
+#: range of its claims (:mod:`simsales.runner.where_run`), a results folder of its own.
+WHERE = "where"
 
 #: Names simsales writes into a results folder (besides charts, below).
 _FILES = re.compile(
@@ -66,12 +73,19 @@ _FILES = re.compile(
     )$""",
     re.VERBOSE,
 )
+
+
+def where_folder(target: str | Path) -> Path:
+    """The folder of the run over the plausible range of the results folder ``target``."""
+    return Path(target) / WHERE
+
+
 #: Charts: any stem, in the formats :func:`simsales.plots.style.save_figure` writes.
 _CHARTS = re.compile(r"^[\w.-]+\.(png|pdf|svg)$")
 #: Entries kept in a results folder although simsales did not write them, and its
 #: sub-folders: ``parts/`` and ``where/`` (a study's run over the plausible range,
 #: a results folder of its own).
-_ALLOWED = frozenset({"README.md", "parts", "where"})
+_ALLOWED = frozenset({"README.md", "parts", WHERE})
 
 
 def _ours(entry: Path) -> bool:
@@ -184,7 +198,7 @@ def claim_folder(
     """Check ``directory`` for ``config`` (:func:`check_folder`); with ``overwrite``, move
     a folder that holds anything else aside, to ``NAME.replaced-YYYYMMDDTHHMMSS``.
 
-    A folder is moved only while holding its lock (:func:`simsales.experiment.lock.folder_lock`),
+    A folder is moved only while holding its lock (:func:`simsales.store.lock.folder_lock`),
     so never from under a run that is writing into it.
 
     Returns
@@ -241,6 +255,8 @@ def results_id(replications: pd.DataFrame) -> str:
     Equal tables (the same experiment, seed and replications) have equal ids,
     so an analysis of an earlier run with the same numbers stays valid.
     """
+    import pandas as pd  # here: the command line reads folders without loading pandas
+
     h = hashlib.sha256(json.dumps([str(c) for c in replications.columns]).encode())
     h.update(pd.util.hash_pandas_object(replications, index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]

@@ -16,18 +16,20 @@ import pandas as pd
 from simsales.analysis.summary import half_widths
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
-from simsales.experiment.environment import environment
-from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import check_folder, claim_folder, clear_results
-from simsales.experiment.labels import out_of_range
+from simsales.experiment.fingerprint import fingerprint
 from simsales.experiment.loader import load_modules, resolve
-from simsales.experiment.lock import folder_lock
-from simsales.experiment.results import Results
-from simsales.experiment.runner import Failure, run_replications
-from simsales.experiment.store import PartStore, fingerprint
+from simsales.labels import out_of_range
+from simsales.reporting.outputs import save_results
+from simsales.runner.environment import environment
+from simsales.runner.replications import Failure, run_replications
+from simsales.store.files import atomic_write
+from simsales.store.folder import check_folder, claim_folder, clear_results
+from simsales.store.lock import folder_lock
+from simsales.store.parts import PartStore
 from simsales.store.record import FailedReplication, PrecisionReached, RunRecord, write_record
+from simsales.store.results import Results
 
-__all__ = ["FAILURES", "RunFailed", "resolve", "run", "write_failures"]
+__all__ = ["FAILURES", "RunFailed", "run", "write_failures"]
 
 #: The file of a results folder listing failed replications with their tracebacks.
 FAILURES = "failures.json"
@@ -138,8 +140,9 @@ def run(
     Returns
     -------
     Results
-        ``.summary``, ``.replications``, ``.timeseries``, ``.comparisons``,
-        ``.save(dir)`` and the chart methods.
+        Its tables (``.replications``, ``.timeseries``) and the record of the
+        run (``.record``); the analyses, charts and report are functions over it
+        (:func:`simsales.summary_table`, :func:`simsales.save_results`, ...).
 
     Raises
     ------
@@ -152,7 +155,7 @@ def run(
         of another experiment or seed.
     FolderBusy
         If another run is writing into ``out`` (it holds the folder's lock,
-        :func:`simsales.experiment.lock.folder_lock`, until its results are
+        :func:`simsales.store.lock.folder_lock`, until its results are
         written).
     RunFailed
         If some replications raised; it carries the others' results.
@@ -258,7 +261,7 @@ def run(
         if len(records):
             results = Results(records, record, pd.DataFrame(output.series))
             if out is not None:
-                results.save(out)
+                save_results(results, out)
         elif out is not None:  # every replication failed: still say what was run, and how
             clear_results(Path(out))
             write_record(out, record)

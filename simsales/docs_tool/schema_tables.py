@@ -1,6 +1,6 @@
 """Describing one key of the experiment schema: its type, default, allowed values, meaning.
 
-Used by :mod:`simsales.experiment.reference` to write the tables of
+Used by :mod:`simsales.docs_tool.reference` to write the tables of
 docs/experiments.md. A key's type and default come from its annotation, its
 allowed values from the field's constraints (``ge``, ``Literal``, ...) or from
 ``json_schema_extra={"allowed": ...}`` where a validator checks them, and its
@@ -11,7 +11,6 @@ section of its model's numpydoc docstring.
 from __future__ import annotations
 
 import inspect
-import math
 import re
 import types
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from simsales.experiment.toml_values import toml
 from simsales.model.actions import Action
 
 __all__ = [
@@ -36,57 +36,11 @@ __all__ = [
     "rows",
     "summary",
     "table",
-    "toml",
     "type_name",
 ]
 
 Row = tuple[str, str, str, str, str]
 _HEAD = "| key | type | default | allowed | meaning |\n|---|---|---|---|---|"
-
-
-# ------------------------------------------------------------------ rendering values
-def toml(v: Any) -> str:
-    """``v`` written as a TOML value (inline tables for mappings and models)."""
-    if isinstance(v, BaseModel):
-        v = _dump(v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, str):
-        return '"' + "".join(_char(c) for c in v) + '"'
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(toml(x) for x in v) + "]"
-    if isinstance(v, dict):
-        items = [f"{_key(k)} = {toml(x)}" for k, x in v.items() if x is not None]
-        return "{" + ", ".join(items) + "}"
-    raise TypeError(f"no TOML form for {v!r}")
-
-
-def _char(c: str) -> str:
-    """One character of a TOML basic string."""
-    if c in '"\\':
-        return "\\" + c
-    return f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
-
-
-def _key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else toml(k)
-
-
-def _dump(m: BaseModel) -> dict[str, Any]:
-    """Keys that differ from the defaults, but always a tag such as ``dist``, and an
-    action's name and hours."""
-    out = m.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    keep = {
-        (f.alias or n): getattr(m, n)
-        for n, f in type(m).model_fields.items()
-        if (get_origin(f.annotation) is Literal and len(get_args(f.annotation)) == 1)
-        or (isinstance(m, Action) and n in ("name", "hours"))
-    }
-    return {**keep, **out}
 
 
 def _code(s: str) -> str:

@@ -9,7 +9,8 @@ replications, and a run killed at any moment can be started again with
 ``resume``: replications whose parts exist are not computed again.
 
 Every part carries, in its Parquet schema metadata, the fingerprint of the
-experiment (:func:`fingerprint`) and the root seed it was computed with.
+experiment (:func:`simsales.experiment.fingerprint.fingerprint`) and the root
+seed it was computed with.
 ``resume`` uses a part only if both are those of the experiment being run; a
 part of another experiment or seed (copied in from another folder, say), or
 one without them (an older simsales, or not written by simsales), is refused
@@ -21,8 +22,6 @@ part the run will write is refused rather than overwritten.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import warnings
 from functools import partial
@@ -32,11 +31,12 @@ from typing import Any
 import pandas as pd
 
 from simsales.experiment.config import Experiment
-from simsales.experiment.files import atomic_write
-from simsales.experiment.lock import FolderNote
+from simsales.experiment.fingerprint import fingerprint
 from simsales.store.errors import StoreError
+from simsales.store.files import atomic_write
+from simsales.store.lock import FolderNote
 
-__all__ = ["PART", "PartStore", "StoreError", "fingerprint", "part_origin"]
+__all__ = ["PART", "PartStore", "part_origin"]
 
 Record = dict[str, Any]
 
@@ -46,33 +46,6 @@ PART = re.compile(r"^(rep|ts)-(\d{5})-(\d{6})\.parquet$")
 _TMP = re.compile(r"^\.((rep|ts)-\d{5}-\d{6}\.parquet|experiment\.sha256)\.\d+\.tmp$")
 #: Keys of a part's Parquet schema metadata.
 _FINGERPRINT, _SEED = b"simsales.fingerprint", b"simsales.seed"
-
-
-#: Top-level keys that change how results are shown, never a replication's numbers.
-_NOT_NUMBERS = (
-    "replications", "description", "compare", "compare_metrics", "chart_metrics", "claims",
-    "where",
-)  # fmt: skip
-
-
-def fingerprint(config: Experiment) -> str:
-    """Hash of everything that determines a replication's numbers.
-
-    ``replications`` is left out: a run may be resumed with more of them. So are
-    the keys that only say how results are shown or compared (``description``,
-    ``compare``, ``compare_metrics``, ``chart_metrics``, each strategy's
-    ``style``, and ``claims`` and ``[where]``, whose run over the plausible range
-    goes to a folder of its own with a seed of its own): changing them and running
-    again into the same folder is a run of the same experiment.
-    """
-    data = config.model_dump(mode="json")
-    for key in _NOT_NUMBERS:
-        data.pop(key, None)
-    for strategy in data.get("strategies", []):
-        if isinstance(strategy, dict):
-            strategy.pop("style", None)
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def part_origin(path: Path) -> tuple[str, int] | None:

@@ -1,112 +1,58 @@
 """The charts of an experiment's results, each with a one-line caption.
 
 One list, :func:`result_charts`, decides which charts a result has; both
-:meth:`Results.save` and the report draw from it, so files and report agree.
-Charts are drawn only when asked (``Chart.draw``), so a caller can skip the
-ones it already has. :func:`distribution_chart` and :func:`ecdf_chart` draw
-any metric of a result. Every chart of a result gets its strategies' looks
-from the experiment as run (:func:`result_styles`).
+:func:`simsales.save_results` and the report draw from it, so files and report
+agree. Charts are drawn only when asked (``Chart.draw``), so a caller can skip
+the ones it already has. :func:`distribution_chart` and :func:`ecdf_chart` draw
+any metric of a result; :func:`losses_chart`, :func:`funnel_chart`,
+:func:`occupancy_chart` and :func:`revenue_cost_chart` the others. Every chart
+of a result gets its strategies' looks from the experiment as run
+(:func:`simsales.plots.captioned.result_styles`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simsales.analysis.comparison import declared_comparisons
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import unknown_metrics
-from simsales.experiment.labels import metric_label, parameter_label
-from simsales.plots import charts, distributions, forest, sweeps
-from simsales.plots.style import Style, config_styles
+from simsales.labels import metric_label
+from simsales.plots import charts, distributions, forest
+from simsales.plots.captioned import (
+    Chart,
+    caption_end,
+    chart_metrics,
+    metric_stem,
+    result_styles,
+    scaled,
+)
+from simsales.plots.result_sweeps import sweep_charts
 
 if TYPE_CHECKING:
-    from simsales.experiment.results import Results
+    from simsales.store.results import Results
 
 __all__ = [
-    "Chart",
-    "caption_end",
-    "chart_metrics",
     "distribution_chart",
+    "draw_charts",
     "ecdf_chart",
-    "metric_stem",
+    "funnel_chart",
+    "losses_chart",
+    "occupancy_chart",
     "result_charts",
-    "result_styles",
-    "swept_parameters",
+    "revenue_cost_chart",
 ]
-
-#: File stems that are not the metric's name (kept for the results written before).
-_STEMS = {"cost_of_sale_share": "cost_of_sale"}
-#: Metrics undefined where nothing was won (their denominator is wins or revenue).
-_PER_WIN = frozenset(
-    {
-        "cost_of_sale_share", "cost_per_win", "hours_per_win", "cycle_p10", "cycle_median",
-        "cycle_p90", "regret_share", "internalisation_won", "clv", "referrals_per_customer",
-        "referral_share_of_wins",
-    }
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart not yet drawn: file stem, one-line caption, and how to draw it."""
-
-    stem: str
-    caption: str
-    draw: Callable[[], Figure]
-
-
-def swept_parameters(results: Results) -> list[str]:
-    """Key paths of the swept parameters, in the order of the experiment's ``[sweep]``."""
-    sweep = results.record.config.sweep
-    params = list(sweep.parameters) if sweep is not None else []
-    return [p for p in params if p in results.replications.columns]
 
 
 def _is_sweep(results: Results) -> bool:
     reps = results.replications
     return "point" in reps.columns and reps["point"].nunique() > 1
-
-
-def _scaled(df: pd.DataFrame, metric: str, scale: float) -> pd.DataFrame:
-    return df.assign(**{metric: df[metric] * scale}) if scale != 1 else df
-
-
-def metric_stem(metric: str) -> str:
-    """File stem of a metric's charts: its name (``cost_of_sale`` for ``cost_of_sale_share``)."""
-    return _STEMS.get(metric, metric)
-
-
-def chart_metrics(results: Results) -> list[str]:
-    """The metrics the experiment charts (its ``chart_metrics``)."""
-    return list(results.record.config.chart_metrics)
-
-
-def result_styles(results: Results) -> dict[str, Style]:
-    """``{strategy: Style}`` of the experiment's strategies (their ``style`` keys or
-    the naming rule), then any other strategy of the tables; see
-    :mod:`simsales.plots.style`."""
-    specs = results.record.config.strategies
-    known = {s.name for s in specs}
-    found = [str(s) for s in pd.unique(results.replications["strategy"])]
-    return config_styles(
-        [
-            *(s.model_dump(mode="json") for s in specs),
-            *({"name": s} for s in found if s not in known),
-        ]
-    )
-
-
-def caption_end(results: Results, point: int | None = None) -> str:
-    """The end of every caption: which experiment (and design point), how many replications."""
-    n = results.replications["replication"].nunique()
-    at = f" at design point {point}" if point is not None else ""
-    return f" Experiment {results.name}{at}, {n} replication{'s' if n != 1 else ''}."
 
 
 def _check_metric(results: Results, metric: str) -> None:
@@ -144,7 +90,7 @@ def _distribution(results: Results, metric: str, kind: str, point: int | None) -
     _check_metric(results, metric)
     reps = _one_point(results, point)
     label, scale = metric_label(metric)
-    df = _scaled(reps, metric, scale)
+    df = scaled(reps, metric, scale)
     styles = result_styles(results)
     about = caption_end(results, point)
     stem = metric_stem(metric) + (f"_point{point}" if point is not None else "")
@@ -200,6 +146,26 @@ def ecdf_chart(results: Results, metric: str, *, point: int | None = None) -> Fi
     return _distribution(results, metric, "ecdf", point).draw()
 
 
+def losses_chart(results: Results) -> Figure:
+    """Mean qualified losses per replication, stacked by cause, one bar per strategy."""
+    return charts.losses_chart(results.replications, styles=result_styles(results))
+
+
+def funnel_chart(results: Results) -> Figure:
+    """Share of leads reaching each pre-sale orbit, and won, one line per strategy."""
+    return charts.funnel_chart(results.replications, styles=result_styles(results))
+
+
+def occupancy_chart(results: Results) -> Figure:
+    """Where customers are, month by month, per strategy (mean over replications)."""
+    return charts.occupancy_chart(results.timeseries, styles=result_styles(results))
+
+
+def revenue_cost_chart(results: Results) -> Figure:
+    """Cumulative revenue and total cost of sales over time, per strategy."""
+    return charts.revenue_cost_chart(results.timeseries, styles=result_styles(results))
+
+
 def _distribution_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     out = []
     for metric in metrics:
@@ -230,7 +196,7 @@ def _standard_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
             partial(charts.funnel_chart, reps, styles=styles),
         )
     )
-    comp = results.comparisons
+    comp = declared_comparisons(results)
     if not comp.empty:
         labels = {str(m): metric_label(str(m)) for m in pd.unique(comp["metric"])}
         out.append(
@@ -265,110 +231,6 @@ def _standard_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     return out
 
 
-def _undefined_note(summary: pd.DataFrame, metric: str, kind: str) -> str:
-    """The caption's word on blank places of a sweep chart.
-
-    ``kind`` is ``"line"`` (an undefined mean is a gap), ``"grid"`` (one cell per
-    design point), ``"averaged"`` (a cell averages the points of the other swept
-    parameters, skipping undefined ones) or ``"binned"`` (an lhs or Sobol design,
-    whose cells may also hold no design point at all).
-    """
-    undefined = bool(summary.loc[summary["metric"] == metric, "mean"].isna().any())
-    why = " (no wins)" if metric in _PER_WIN else ""
-    if kind == "binned":
-        return " A blank cell holds no design point where the mean is defined" + (
-            f"{why}." if undefined else "."
-        )
-    if not undefined:
-        return ""
-    if kind == "line":
-        return f" Gaps: undefined there{why}."
-    if kind == "averaged":
-        return (
-            f" A cell averages the design points where the mean is defined{why}; "
-            "blank where it is defined at none."
-        )
-    return f" Blank cells: undefined there{why}."
-
-
-def _sweep_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
-    params = swept_parameters(results)
-    if not params:
-        return []
-    reps = results.replications
-    points = reps.groupby("point", sort=True)[params].first().reset_index()
-    summary = results.summary
-    n = reps["replication"].nunique()
-    out = []
-    sweep = results.record.config.sweep
-    method = sweep.method if sweep is not None else "grid"
-    kind = (
-        "line" if len(params) == 1
-        else "binned" if method != "grid"
-        else "averaged" if len(params) > 2
-        else "grid"
-    )  # fmt: skip
-    defined = set(summary["metric"])
-    styles = result_styles(results)
-    about = f" Experiment {results.name}."
-    for metric in metrics:
-        if metric not in defined:  # an older or hand-made table without it
-            continue
-        stem = metric_stem(metric)
-        label, scale = metric_label(metric)
-        blank = _undefined_note(summary, metric, kind) + about
-        if len(params) == 1:
-            p = params[0]
-            out.append(
-                Chart(
-                    f"sweep_{stem}",
-                    f"Mean {label} against {p} over {len(points)} design points, one line per "
-                    f"strategy; bands are 95% confidence intervals over {n} replications." + blank,
-                    partial(
-                        sweeps.sweep_line_chart,
-                        summary,
-                        points,
-                        metric,
-                        label,
-                        p,
-                        scale=scale,
-                        xlabel=parameter_label(p),
-                        styles=styles,
-                    ),
-                )
-            )
-        else:
-            x, y = params[:2]
-            rest = f", averaged over {', '.join(params[2:])}" if len(params) > 2 else ""
-            out.append(
-                Chart(
-                    f"heatmap_{stem}",
-                    f"Mean {label} over {x} and {y} ({len(points)} design points{rest}), one "
-                    "panel per strategy on one colour scale"
-                    + (
-                        ", logarithmic as a few means are orders of magnitude above the rest."
-                        if sweeps.heatmap_is_logarithmic(summary, points, metric, scale)
-                        else "."
-                    )
-                    + blank,
-                    partial(
-                        sweeps.sweep_heatmap,
-                        summary,
-                        points,
-                        metric,
-                        label,
-                        x,
-                        y,
-                        scale=scale,
-                        xlabel=parameter_label(x),
-                        ylabel=parameter_label(y),
-                        styles=styles,
-                    ),
-                )
-            )
-    return out
-
-
 def result_charts(results: Results, metrics: Sequence[str] | None = None) -> list[Chart]:
     """Every chart of ``results``, in report order.
 
@@ -396,5 +258,10 @@ def result_charts(results: Results, metrics: Sequence[str] | None = None) -> lis
     if problem:
         raise ValueError(problem)
     if _is_sweep(results):
-        return _sweep_charts(results, metrics)
+        return sweep_charts(results, metrics)
     return _standard_charts(results, metrics)
+
+
+def draw_charts(results: Results, metrics: Sequence[str] | None = None) -> dict[str, Figure]:
+    """Every chart of ``results`` (:func:`result_charts`), drawn, by file stem."""
+    return {c.stem: c.draw() for c in result_charts(results, metrics)}

@@ -1,0 +1,41 @@
+"""The fingerprint of an experiment: a hash of everything that determines its numbers.
+
+A results folder belongs to the experiment of its fingerprint (see
+:mod:`simsales.store.folder`), and a part of an interrupted run is resumed only
+by a run of the same fingerprint and seed (:mod:`simsales.store.parts`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from simsales.experiment.config import Experiment
+
+__all__ = ["fingerprint"]
+
+#: Top-level keys that change how results are shown, never a replication's numbers.
+_NOT_NUMBERS = (
+    "replications", "description", "compare", "compare_metrics", "chart_metrics", "claims",
+    "where",
+)  # fmt: skip
+
+
+def fingerprint(config: Experiment) -> str:
+    """Hash of everything that determines a replication's numbers.
+
+    ``replications`` is left out: a run may be resumed with more of them. So are
+    the keys that only say how results are shown or compared (``description``,
+    ``compare``, ``compare_metrics``, ``chart_metrics``, each strategy's
+    ``style``, and ``claims`` and ``[where]``, whose run over the plausible range
+    goes to a folder of its own with a seed of its own): changing them and running
+    again into the same folder is a run of the same experiment.
+    """
+    data = config.model_dump(mode="json")
+    for key in _NOT_NUMBERS:
+        data.pop(key, None)
+    for strategy in data.get("strategies", []):
+        if isinstance(strategy, dict):
+            strategy.pop("style", None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
