@@ -159,7 +159,9 @@ class _Halves(Draws):
 def _run_halves(monkeypatch, behaviour, strategy="push", **world_kw):
     import simsales.engine.simulation as sim
 
-    monkeypatch.setattr(sim._Run, "draws", lambda self, path: _Halves(self.w.decision_seed, path))
+    monkeypatch.setattr(
+        sim._Simulation, "draws", lambda self, path: _Halves(self.world.decision_seed, path)
+    )
     log: list = []
     world = tiny_world(tiny_population(), behaviour, [0.0], **world_kw)
     j, _ = simulate(world, make_strategy(strategy), log)
@@ -222,7 +224,9 @@ def test_self_education_needs_a_buyer_that_prefers_change(monkeypatch):
     # POTENTIAL (patience 100 x 1.5 days) as a status-quo loss.
     import simsales.engine.simulation as sim
 
-    monkeypatch.setattr(sim._Run, "draws", lambda self, path: _Halves(self.w.decision_seed, path))
+    monkeypatch.setattr(
+        sim._Simulation, "draws", lambda self, path: _Halves(self.world.decision_seed, path)
+    )
     pop = tiny_population(value_ratio=const(0.5))
     beh = exact_behaviour(
         access_base=1.0, self_education_rate=365.0, urgency_framing=False, back_probability=0.0

@@ -35,7 +35,7 @@ import simsales
 from simsales.analysis.comparison import declared_comparisons
 from simsales.analysis.summary import summary_table
 from simsales.experiment.config import Experiment
-from simsales.plots import charts, distributions, forest, regions, sensitivity, sweeps
+from simsales.plots import charts, forest, regions, sensitivity_charts, spread_charts, sweeps
 from simsales.plots.result_charts import funnel_chart, result_charts, revenue_cost_chart
 from simsales.plots.style import BUILTIN_STYLES, DPI, MARKERS, fit_label, save_figure
 
@@ -107,7 +107,7 @@ def test_violin(res, tmp_path):
     df = res.replications.assign(conversion=100 * res.replications["conversion"])
 
     def draw():
-        return distributions.violin_chart(df, "conversion", "conversion (%)")
+        return spread_charts.violin_chart(df, "conversion", "conversion (%)")
 
     fig = draw()
     ax = fig.axes[0]
@@ -132,7 +132,7 @@ def test_violin_of_constant_values_shows_points_only(tmp_path):
     df = pd.DataFrame(
         {"replication": [0, 1, 0, 1], "strategy": ["a", "a", "b", "b"], "m": [1.0, 1.0, 2, 3]}
     )
-    fig = distributions.violin_chart(df, "m", "m (count)")
+    fig = spread_charts.violin_chart(df, "m", "m (count)")
     # one density (b), two sets of points
     assert len([c for c in fig.axes[0].collections if isinstance(c, PathCollection)]) == 2
     check_files(fig, tmp_path / "flat")
@@ -142,7 +142,7 @@ def test_ecdf(res, tmp_path):
     df = res.replications
 
     def draw():
-        return distributions.ecdf_chart(df, "roise", "ROISE (ratio)")
+        return spread_charts.ecdf_chart(df, "roise", "ROISE (ratio)")
 
     fig = draw()
     ax = fig.axes[0]
@@ -384,7 +384,7 @@ def test_heatmap_of_a_space_filling_design_bins_the_points(tmp_path):
 # ------------------------------------------------------------------ sensitivity
 def test_sobol_bars_with_whiskers(stored, tmp_path):
     table = pd.read_csv(stored / "sensitivity.csv")
-    fig = sensitivity.sobol_chart(table, "roise")
+    fig = sensitivity_charts.sobol_chart(table, "roise")
     ax = fig.axes[0]
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
     part = table[(table["metric"] == "roise") & (table["strategy"] == "push")]
@@ -396,14 +396,14 @@ def test_sobol_bars_with_whiskers(stored, tmp_path):
     np.testing.assert_allclose(lengths, 2 * part["S1_conf"])
     check_files(fig, tmp_path / "sobol")
     with pytest.raises(ValueError, match="not in the sensitivity table"):
-        sensitivity.sobol_chart(table, "wins")
+        sensitivity_charts.sobol_chart(table, "wins")
 
 
 def test_morris_mu_star_sigma(tmp_path):
     table = synthetic.morris_table(np.random.default_rng(2))
 
     def draw():
-        return sensitivity.morris_chart(table, "conversion", "conversion (%)", 100)
+        return sensitivity_charts.morris_chart(table, "conversion", "conversion (%)", 100)
 
     fig = draw()
     ax = fig.axes[0]
@@ -700,11 +700,11 @@ def test_a_big_project_gets_distinct_looks_in_one_figure(tmp_path):
         [{"replication": r, "strategy": s, "m": rng.normal(k, 1.0)}
          for r in range(10) for k, s in enumerate(names)]
     )  # fmt: skip
-    fig = distributions.ecdf_chart(df, "m", "m (count)")
+    fig = spread_charts.ecdf_chart(df, "m", "m (count)")
     looks = [(ln.get_color(), ln.get_linestyle()) for ln in fig.axes[0].get_lines()]
     assert len(set(looks)) == len(names)
     check_files(fig, tmp_path / "ecdf_eleven")
-    fig = distributions.violin_chart(df, "m", "m (count)")
+    fig = spread_charts.violin_chart(df, "m", "m (count)")
     dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
     assert len({(to_hex(c.get_facecolor()[0]), _marker_of(c)) for c in dots}) == len(names)
     check_files(fig, tmp_path / "violin_eleven")

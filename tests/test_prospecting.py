@@ -12,7 +12,7 @@ import pytest
 
 import simsales
 from simsales.engine.params import Sellers
-from simsales.engine.simulation import _Run
+from simsales.engine.simulation import _Simulation
 from simsales.engine.world import INBOUND, OUTBOUND, REFERRAL, World
 from simsales.experiment.loader import to_experiment
 from simsales.model.strategies import make_strategy
@@ -53,7 +53,7 @@ def test_team_cost_is_team_size_times_cost_per_year_times_years():
 
 def test_outbound_leads_are_cold_and_referrals_warm():
     w = _world(outbound_trust=0.25, outbound_urgency=0.5)
-    run = _Run(w, make_strategy("push", {}), None)
+    run = _Simulation(w, make_strategy("push", {}), None)
     plain, cost = run.new_buyer(w.traits, 0, INBOUND)
     cold, cold_cost = run.new_buyer(w.traits, 0, OUTBOUND)
     warm, _ = run.new_buyer(w.traits, 0, REFERRAL)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simsales.analysis.distribution import (
+from simsales.analysis.spread import (
     QUANTILE_COLUMNS,
     _wilson_score,
     beat_probability,

@@ -13,9 +13,15 @@ from SALib.test_functions import Ishigami
 from typer.testing import CliRunner
 
 import simsales
-from simsales.analysis.sensitivity import COLUMNS, NOISE_COLUMNS, analyse, analyse_table, noise
+from simsales.analysis.sensitivity_indices import (
+    COLUMNS,
+    NOISE_COLUMNS,
+    noise,
+    sensitivity_indices,
+    table_indices,
+)
 from simsales.cli import app
-from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
+from simsales.experiment.sensitivity_design import Sensitivity, sensitivity_points
 from simsales.reporting.outputs import save_results
 
 from worlds import small_experiment
@@ -72,7 +78,7 @@ def test_sobol_linear_model_known_indices():
     # y = 3 x1 + x2 + 0 x3, x1 ~ U(0, 1), x2 ~ U(0, 2): Var = 9/12 + 4/12, so
     # S1 = ST = (9/13, 4/13, 0) (additive model: no interactions)
     spec = _spec("sobol", 1024, {"a.x1": (0, 1), "a.x2": (0, 2), "a.x3": (-1, 1)})
-    sa = analyse_table(_table(spec, lambda x: 3 * x[:, 0] + x[:, 1]), spec, ["conversion"])
+    sa = table_indices(_table(spec, lambda x: 3 * x[:, 0] + x[:, 1]), spec, ["conversion"])
     assert list(sa.indices.columns) == COLUMNS["sobol"]
     truth = np.array([9 / 13, 4 / 13, 0.0])
     np.testing.assert_allclose(_by_param(sa, "S1"), truth, atol=0.03)
@@ -88,7 +94,7 @@ def test_sobol_ishigami_known_indices():
     # from Saltelli et al. (2008), The Primer, p. 179
     pi = np.pi
     spec = _spec("sobol", 2048, {"a.x1": (-pi, pi), "a.x2": (-pi, pi), "a.x3": (-pi, pi)})
-    sa = analyse_table(_table(spec, Ishigami.evaluate), spec, ["conversion"], seed=1)
+    sa = table_indices(_table(spec, Ishigami.evaluate), spec, ["conversion"], seed=1)
     np.testing.assert_allclose(_by_param(sa, "S1"), [0.3139, 0.4424, 0.0], atol=0.04)
     st = [0.5576, 0.4424, 0.2437]
     np.testing.assert_allclose(_by_param(sa, "ST"), st, atol=0.04)
@@ -117,7 +123,7 @@ def test_noise_share_is_estimated_and_shrinks_the_indices_as_theory_says():
     # Noise leaves S1 at (1 - nu) of the noise-free value and adds about nu to ST.
     spec = _spec("sobol", 4096, {"a.x1": (0, 1), "a.x2": (0, 2), "a.x3": (-1, 1)})
     df = _table(spec, lambda x: 3 * x[:, 0] + x[:, 1], 4, noise_sd=1.0, shared_sd=1.0, seed=5)
-    sa = analyse_table(df, spec, ["conversion"])
+    sa = table_indices(df, spec, ["conversion"])
     row = sa.noise.iloc[0]
     assert list(sa.noise.columns) == NOISE_COLUMNS
     assert row["noise_variance_crn"] == pytest.approx(0.25, abs=0.015)  # SE ~ 0.0015
@@ -137,7 +143,7 @@ def test_noise_share_is_estimated_and_shrinks_the_indices_as_theory_says():
 def test_large_noise_is_warned_about_in_words():
     spec = _spec("sobol", 64, {"a.x1": (0, 1), "a.x2": (0, 1)})
     df = _table(spec, lambda x: x[:, 0], 2, noise_sd=1.0)
-    sa = analyse_table(df, spec, ["conversion"])
+    sa = table_indices(df, spec, ["conversion"])
     assert sa.noise["noise_share_crn"].iloc[0] > 0.8
     assert len(sa.warnings) == 1 and "more replications" in sa.warnings[0]
     assert any(w.startswith("WARNING s, conversion") for w in sa.words())
@@ -148,7 +154,7 @@ def test_morris_linear_model_known_elementary_effects():
     # y = 2 x1 - 3 x2 + 0 x3: every elementary effect (per unit of the scaled range) is
     # a_i (high - low), so mu* = |a_i| (high - low), mu = a_i (high - low), sigma = 0
     spec = _spec("morris", 20, {"a.x1": (0, 1), "a.x2": (0, 2), "a.x3": (5, 10)})
-    sa = analyse_table(_table(spec, lambda x: 2 * x[:, 0] - 3 * x[:, 1]), spec, ["conversion"])
+    sa = table_indices(_table(spec, lambda x: 2 * x[:, 0] - 3 * x[:, 1]), spec, ["conversion"])
     assert list(sa.indices.columns) == COLUMNS["morris"]
     np.testing.assert_allclose(_by_param(sa, "mu_star"), [2.0, 6.0, 0.0], atol=1e-9)
     np.testing.assert_allclose(_by_param(sa, "mu"), [2.0, -6.0, 0.0], atol=1e-9)
@@ -160,7 +166,7 @@ def test_morris_ranks_a_nonlinear_function():
     # only the curved x2 has spread (sigma > 0)
     spec = _spec("morris", 30, {f"a.x{i}": (0, 1) for i in range(1, 5)})
     f = lambda x: 10 * x[:, 0] + 4 * x[:, 1] ** 2 + x[:, 2]  # noqa: E731
-    sa = analyse_table(_table(spec, f), spec, ["conversion"])
+    sa = table_indices(_table(spec, f), spec, ["conversion"])
     mu_star = _by_param(sa, "mu_star")
     assert list(np.argsort(-mu_star)) == [0, 1, 2, 3] and mu_star[3] == 0
     sigma = _by_param(sa, "sigma")
@@ -171,7 +177,7 @@ def test_missing_design_points_are_an_error():
     spec = _spec("sobol", 4, {"a.x1": (0, 1)})
     df = _table(spec, lambda x: x[:, 0])
     with pytest.raises(ValueError, match="lack design point"):
-        analyse_table(df[df["point"] != 2], spec, ["conversion"])
+        table_indices(df[df["point"] != 2], spec, ["conversion"])
 
 
 # --------------------------------------------------------------- end to end
@@ -219,7 +225,7 @@ def test_cli_runs_stores_and_analyses(tmp_path: Path, method, samples, points):
     assert list(noise_table.columns) == NOISE_COLUMNS and len(noise_table) == 4
     assert (noise_table["replications"] == 2).all()
     # recomputed from the stored results, through the API and the CLI: the same numbers
-    again = analyse(out)
+    again = sensitivity_indices(out)
     pd.testing.assert_frame_equal(again.indices, table, check_exact=False, rtol=1e-12)
     res2 = CliRunner().invoke(app, ["sensitivity", str(out), "--metric", "wins"])
     assert res2.exit_code == 0, res2.output

@@ -51,9 +51,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.prim import Box, prim
+from simsales.analysis.spread import wilson_interval
 from simsales.analysis.summary import mean_ci
 from simsales.experiment.config import Claim
 from simsales.store.files import atomic_write
@@ -131,7 +131,7 @@ def claim_values(replications: pd.DataFrame, claim: Claim) -> pd.DataFrame:
 
 def share_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
     """Share ``k / n`` and its Wilson interval
-    (:func:`~simsales.analysis.distribution.wilson_interval`); NaN if n is 0.
+    (:func:`~simsales.analysis.spread.wilson_interval`); NaN if n is 0.
 
     Examples
     --------

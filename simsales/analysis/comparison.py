@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from simsales.analysis.distribution import quantiles
 from simsales.analysis.paired import COLUMNS, paired_differences
+from simsales.analysis.spread import quantiles
 from simsales.analysis.tables import AnalysisError, check_metrics
 from simsales.store.files import atomic_write
 from simsales.store.folder import stamp
@@ -78,7 +78,7 @@ class Comparison:
     paired : DataFrame
         See :func:`simsales.analysis.paired.paired_differences`.
     quantiles : DataFrame
-        See :func:`simsales.analysis.distribution.quantiles`.
+        See :func:`simsales.analysis.spread.quantiles`.
     source : str
         :attr:`simsales.Results.results_id` of the results compared; recorded
         with the files :meth:`save` writes.

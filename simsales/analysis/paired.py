@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simsales.analysis.distribution import beat_probability
+from simsales.analysis.spread import beat_probability
 from simsales.analysis.summary import mean_ci
 from simsales.analysis.tables import check_metrics, check_strategies, per_point, strategies
 
@@ -208,7 +208,7 @@ def paired_differences(
           are positively correlated;
         - ``p_a_above_b`` with ``_low, _high``: the share of replications in
           which ``a`` is above ``b`` (ties count half) and its Wilson interval,
-          see :func:`simsales.analysis.distribution.beat_probability`.
+          see :func:`simsales.analysis.spread.beat_probability`.
 
         Bootstrap intervals need at least 10 replications and a difference
         that varies (NaN otherwise); t-based statistics need 2.

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.prim import Box, prim
+from simsales.analysis.spread import wilson_interval
 from simsales.store.files import atomic_write
 from simsales.store.folder import stamp
 from simsales.store.results import Results, load_results

@@ -91,8 +91,8 @@ def _run_study(
 ) -> str | None:
     """Run one study into ``target`` with a progress bar, and over its plausible range
     into ``target/where/`` if it has ``[where]``; None, or why it failed."""
-    from simsales.analysis.sensitivity import analyse as analyse_sensitivity
-    from simsales.cli.where import analyse_where
+    from simsales.analysis.sensitivity_indices import sensitivity_indices
+    from simsales.cli.where import judge_where_run
     from simsales.plots.result_charts import result_charts
     from simsales.reporting import write_report
     from simsales.runner.run import RunFailed
@@ -113,7 +113,7 @@ def _run_study(
                     on_done=lambda _r: progress.advance(bar),
                 )  # fmt: skip
             if config.sensitivity is not None:
-                analyse_sensitivity(results).save(target)
+                sensitivity_indices(results).save(target)
             if config.where is not None:
                 n = where_replications or config.where.replications
                 with progress_bar() as progress:
@@ -122,7 +122,7 @@ def _run_study(
                         config, target, workers=workers, resume=resume, overwrite=overwrite,
                         on_done=lambda _r: progress.advance(bar), replications=where_replications,
                     )  # fmt: skip
-                analyse_where(target, worlds, results)
+                judge_where_run(target, worlds, results)
             write_report(target, results, keep=[c.stem for c in result_charts(results)])
     except RunFailed as e:
         kept = " (the others are in the results)" if e.results is not None else ""

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick -
     from simsales.runner.run import RunFailed
     from simsales.store.results import Results
 
-__all__ = ["analyse_where", "check_where_folder", "run_where_step"]
+__all__ = ["check_where_folder", "judge_where_run", "run_where_step"]
 
 
 def check_where_folder(target: Path, config: Experiment, overwrite: bool) -> None:
@@ -46,7 +46,7 @@ def check_where_folder(target: Path, config: Experiment, overwrite: bool) -> Non
         raise _bad(str(e)) from None
 
 
-def analyse_where(target: Path, where: Results, defaults: Results | None) -> list[str]:
+def judge_where_run(target: Path, where: Results, defaults: Results | None) -> list[str]:
     """Analyse the where-run of ``target`` (where each claim holds), write its files
     into ``target/where/``, and return the findings in words."""
     from simsales.analysis.claims import where_claims
@@ -96,7 +96,7 @@ def run_where_step(
         results = failed.results
     took = results.record.took()
     out.print(f"plausible-range run written to {where_folder(target)}/ ({took})")
-    for line in analyse_where(target, results, defaults):
+    for line in judge_where_run(target, results, defaults):
         out.print(line, highlight=False, markup=False)
     if failed is not None:
         _report_failures(failed, show_traceback)
@@ -141,7 +141,7 @@ def where(
             with folder_lock(folder):
                 try:
                     defaults = load_results(results_dir)
-                    lines = analyse_where(results_dir, load_results(folder), defaults)
+                    lines = judge_where_run(results_dir, load_results(folder), defaults)
                 except ValueError as e:
                     raise _bad(str(e)) from None
         except FolderBusy as e:

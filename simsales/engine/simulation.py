@@ -90,14 +90,15 @@ def simulate(
     ledger : Ledger
         Monthly occupancy, revenue and cost until ``world.end``.
     """
-    return _Run(world, strategy, trace).go()
+    return _Simulation(world, strategy, trace).run()
 
 
-class _Run:
-    """The processes of one run, sharing its environment, teams and books."""
+class _Simulation:
+    """The processes of one simulation of a strategy, sharing its environment, teams and
+    books."""
 
     def __init__(self, world: World, strategy: Strategy, trace: list[TraceEvent] | None):
-        self.w = world
+        self.world = world
         self.strategy = strategy
         self.trace = trace
         self.env = simpy.Environment()
@@ -142,11 +143,11 @@ class _Run:
         """The timeout until ``hours`` of the team's work, asked for now, are done."""
         return self.env.timeout(team.book(self.env.now, hours * days_per_hour))
 
-    def go(self) -> tuple[Journeys, Ledger]:
+    def run(self) -> tuple[Journeys, Ledger]:
         self.env.process(self.source())
-        if self.w.sellers.prospecting_leads_per_hour > 0:
+        if self.world.sellers.prospecting_leads_per_hour > 0:
             self.env.process(self.prospect())
-        mk = self.w.market
+        mk = self.world.market
         if self.market is not None and (
             mk.inward_rate > 0 or mk.inward_imitation > 0 or self.reach > 0
         ):
@@ -157,7 +158,7 @@ class _Run:
 
     def sampler(self) -> Proc:
         """Monthly snapshot of where customers are."""
-        for m in range(self.w.months):
+        for m in range(self.world.months):
             yield self.env.timeout(m * MONTH - self.env.now)
             occ = self.ledger.occupancy[m]
             for buyer in self.active:
@@ -166,16 +167,16 @@ class _Run:
 
     # ------------------------------------------------------------ leads
     def source(self) -> Proc:
-        w = self.w
+        world = self.world
         if self.market is None:
-            for i, t in enumerate(w.arrivals):
+            for i, t in enumerate(world.arrivals):
                 yield self.env.timeout(t - self.env.now)
-                self.start_lead((i,), w.traits, i, INBOUND)
+                self.start_lead((i,), world.traits, i, INBOUND)
         else:
             for t, m in self.market.marketing():
                 yield self.env.timeout(t - self.env.now)
                 if self.market.take(m):
-                    self.start_lead((m,), w.traits, m, INBOUND, self.market.orbit_of(m))
+                    self.start_lead((m,), world.traits, m, INBOUND, self.market.orbit_of(m))
 
     def market_orbits(self) -> Proc:
         """A finite market's members move inward month by month (docs/model.md 4.9).
@@ -185,15 +186,15 @@ class _Run:
         member); members that reached BENEFIT then come as inbound leads, at
         BENEFIT, at their times within the month.
         """
-        w, env, market = self.w, self.env, self.market
+        world, env, market = self.world, self.env, self.market
         assert market is not None
-        mk = w.market
-        rng = generator(w.arrival_seed, MARKET_PERIODS)
+        mk = world.market
+        rng = generator(world.arrival_seed, MARKET_PERIODS)
         reach = min(1.0, self.reach / market.size)
         start = 0.0
-        while start < w.horizon:
+        while start < world.horizon:
             yield env.timeout(start - env.now)
-            length = min(MONTH, w.horizon - start)
+            length = min(MONTH, world.horizon - start)
             rate = mk.inward_rate + mk.inward_imitation * self.won / market.size
             own = -np.expm1(-rate * length / YEAR)
             period = market.period(rng, own, reach * length / MONTH, mk.programme_effect)
@@ -205,7 +206,7 @@ class _Run:
             for f, m in zip(period.fractions.tolist(), period.members.tolist(), strict=True):
                 yield env.timeout(max(0.0, start + f * length - env.now))
                 if market.take(m):
-                    self.start_lead((m,), w.traits, m, INBOUND, BENEFIT)
+                    self.start_lead((m,), world.traits, m, INBOUND, BENEFIT)
             start += MONTH
 
     def prospect(self) -> Proc:
@@ -219,19 +220,19 @@ class _Run:
         same prospecting effort finds the same leads under every strategy; a
         session's hits become leads when it ends.
         """
-        w, env, team = self.w, self.env, self.sellers
-        s = w.sellers
+        world, env, team = self.world, self.env, self.sellers
+        s = world.sellers
         mean_gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per lead
         block_hours = s.prospecting_block_hours
         block = block_hours / s.hours_per_day
-        rng = generator(w.arrival_seed, PROSPECTING)
+        rng = generator(world.arrival_seed, PROSPECTING)
         # the members hit (finite market) have a stream of their own, so the k-th
         # hit is the same member however the hits fall into sessions
-        members = generator(w.arrival_seed, PROSPECTING, 1)
+        members = generator(world.arrival_seed, PROSPECTING, 1)
         next_hit = float(rng.exponential(mean_gap))
         done = 0.0
         k = 0
-        while env.now + block <= w.horizon:
+        while env.now + block <= world.horizon:
             now = env.now
             idle = sum(1 for f in team.free if f <= now)
             hits = 0
@@ -253,27 +254,29 @@ class _Run:
     def outbound(self, k: int, rng: np.random.Generator) -> None:
         """The ``k``-th prospecting hit: a cold lead (a finite market: a random
         member, lost if it already is a lead)."""
-        w = self.w
+        world = self.world
         if self.market is None:
             path = (OUTBOUND_PATH, k)
-            traits = draw_traits(w.population, 1, child(w.trait_seed, OUTBOUND_TRAITS, k))
+            traits = draw_traits(world.population, 1, child(world.trait_seed, OUTBOUND_TRAITS, k))
             self.start_lead(path, traits, 0, OUTBOUND)
         else:
             m = int(rng.integers(self.market.size))
             if self.market.take(m):
-                self.start_lead((m,), w.traits, m, OUTBOUND, self.market.orbit_of(m))
+                self.start_lead((m,), world.traits, m, OUTBOUND, self.market.orbit_of(m))
 
     def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
-        w = self.w
+        world = self.world
         if self.market is None:
             path = (*referrer, k)
-            traits = draw_traits(w.population, 1, child(w.trait_seed, REFERRAL_TRAITS, *path))
+            traits = draw_traits(
+                world.population, 1, child(world.trait_seed, REFERRAL_TRAITS, *path)
+            )
             self.start_lead(path, traits, 0, REFERRAL)
         else:
             m = self.market.contact(rng)
             if m is not None:
-                self.start_lead((m,), w.traits, m, REFERRAL, self.market.orbit_of(m))
+                self.start_lead((m,), world.traits, m, REFERRAL, self.market.orbit_of(m))
 
     def start_lead(
         self, path: Path, traits: Any, i: int, source: int, orbit: int = AWARENESS
@@ -297,41 +300,41 @@ class _Run:
 
     def new_buyer(self, traits: Any, i: int, source: int) -> tuple[Buyer, float]:
         """The buyer of a new lead from ``source``, warmed or chilled, and its lead cost."""
-        w = self.w
-        buyer = Buyer(traits, i, w.behaviour, self.env.now)
+        world = self.world
+        buyer = Buyer(traits, i, world.behaviour, self.env.now)
         if source == REFERRAL:
-            warm_referral(buyer, w.lifecycle)
-            return buyer, w.lifecycle.referral_lead_cost
+            warm_referral(buyer, world.lifecycle)
+            return buyer, world.lifecycle.referral_lead_cost
         if source == OUTBOUND:
-            buyer.trust *= w.sellers.outbound_trust
-            buyer.urgency *= w.sellers.outbound_urgency
+            buyer.trust *= world.sellers.outbound_trust
+            buyer.urgency *= world.sellers.outbound_urgency
             return buyer, 0.0
-        return buyer, w.market.lead_cost
+        return buyer, world.market.lead_cost
 
     # ------------------------------------------------------------ pre-sale
     def journey(self, path: Path, buyer: Buyer, source: int, lead_cost: float) -> Proc:
         # The hot loop of the engine: names are bound locally on purpose.
-        w, env, strategy, ledger, sellers = (
-            self.w,
+        world, env, strategy, ledger, sellers = (
+            self.world,
             self.env,
             self.strategy,
             self.ledger,
             self.sellers,
         )
         timeout, log, tracing = env.timeout, self.log, self.trace is not None
-        b = w.behaviour
+        b = world.behaviour
         max_refusals = b.max_refusals
         rng = self.draws(path)
-        seller_rate = w.sellers.cost_per_hour
-        dph = 1.0 / w.sellers.hours_per_day
+        seller_rate = world.sellers.cost_per_hour
+        dph = 1.0 / world.sellers.hours_per_day
         referred = source == REFERRAL
         self.active.add(buyer)
         if tracing:
             log(path, "arrive", buyer)
         if (
             referred
-            and w.lifecycle.referral_orbits > 0
-            and referral_start(buyer, w.lifecycle, rng, env.now)
+            and world.lifecycle.referral_orbits > 0
+            and referral_start(buyer, world.lifecycle, rng, env.now)
         ):
             log(path, "warm_start", buyer)
         result: Ending | None = None
@@ -394,7 +397,7 @@ class _Run:
             row["won_at"] = env.now
             row["revenue_first"] = 1.0
             ledger.add_revenue(env.now, 1.0)
-            if w.lifecycle.enabled and env.now < w.end:
+            if world.lifecycle.enabled and env.now < world.end:
                 yield from self.after_sale(path, buyer, referred, rng, row)
         self.active.discard(buyer)
         row["max_orbit"] = buyer.max_orbit
@@ -408,7 +411,7 @@ class _Run:
         drawn for ``FIRST_CHUNK`` leads at once (they arrive in order, so one
         block is live at a time); every customer goes on with its own stream.
         """
-        seed = self.w.decision_seed
+        seed = self.world.decision_seed
         if self.market is not None or len(path) > 1:
             return Draws(seed, path)
         c, r = divmod(path[0], FIRST_CHUNK)
@@ -439,17 +442,17 @@ class _Run:
         row: dict[str, Any],
     ) -> Proc:  # fmt: skip
         """Post-sale orbits until churn or the end of observation."""
-        w, env, life = self.w, self.env, self.w.lifecycle
+        world, env, life = self.world, self.env, self.world.lifecycle
         account = Account(buyer, life, referred)
-        post_rate = w.post_sale_rate
+        post_rate = world.post_sale_rate
         renewal_due = env.now + life.contract_days
         referring = [False]
         self.log(path, "installation", buyer)
         while True:
             gap = account.gap_days(rng)
-            if min(renewal_due, env.now + gap) >= w.end:
+            if min(renewal_due, env.now + gap) >= world.end:
                 # still a customer when observation ends; its referrals stop too
-                yield env.timeout(max(0.0, w.end - env.now))
+                yield env.timeout(max(0.0, world.end - env.now))
                 break
             if renewal_due <= env.now + gap:
                 # (post-sale work may have run past the due date: renew at once)
@@ -472,7 +475,7 @@ class _Run:
                 yield self.work(self.post_team, action.hours, self.post_days_per_hour)
                 row["post_hours"] += action.hours
                 self.ledger.add_cost(env.now, action.hours * post_rate)
-                if env.now >= w.end:  # the work ran past the end of observation
+                if env.now >= world.end:  # the work ran past the end of observation
                     break
             event = account.step(action, rng)
             if event == "expanded":
@@ -491,11 +494,14 @@ class _Run:
         """Referral contacts of an advocate, while it stays one (before the horizon)."""
         while True:
             rate = account.referral_rate()
-            if rate <= 0 or self.env.now >= self.w.horizon:
+            if rate <= 0 or self.env.now >= self.world.horizon:
                 referring[0] = False
                 return
             yield self.env.timeout(rng.exponential(YEAR / rate))
-            if self.env.now >= min(self.w.horizon, self.w.end) or account.referral_rate() <= 0:
+            if (
+                self.env.now >= min(self.world.horizon, self.world.end)
+                or account.referral_rate() <= 0
+            ):
                 continue
             k = row["referrals"]
             row["referrals"] = k + 1

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from simsales.engine.params import Market, Sellers
 from simsales.experiment.design import Sweep
-from simsales.experiment.sensitivity import Sensitivity
+from simsales.experiment.sensitivity_design import Sensitivity
 from simsales.model.behaviour import Behaviour
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.population import Population

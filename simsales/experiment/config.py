@@ -38,7 +38,7 @@ from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import MODULE_NAME
 from simsales.experiment.seeding import where_seed
-from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
+from simsales.experiment.sensitivity_design import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
 from simsales.model.lifecycle import Lifecycle

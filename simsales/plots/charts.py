@@ -3,7 +3,7 @@
 Every function takes a tidy table (``replications`` or the monthly
 ``timeseries``) and returns a matplotlib ``Figure`` made without pyplot, in the
 one style of :mod:`simsales.plots.style`; :func:`save_figure` writes it.
-Distributions are in :mod:`simsales.plots.distributions`, paired differences in
+Distributions are in :mod:`simsales.plots.spread_charts`, paired differences in
 :mod:`simsales.plots.forest`, sweeps in :mod:`simsales.plots.sweeps`.
 """
 
@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from simsales.plots.distributions import strategies
+from simsales.plots.spread_charts import strategies
 from simsales.plots.style import (
     PALETTE,
     Style,

@@ -24,7 +24,7 @@ from simsales.analysis.comparison import declared_comparisons
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import unknown_metrics
 from simsales.labels import metric_label
-from simsales.plots import charts, distributions, forest
+from simsales.plots import charts, forest, spread_charts
 from simsales.plots.captioned import (
     Chart,
     caption_end,
@@ -99,13 +99,13 @@ def _distribution(results: Results, metric: str, kind: str, point: int | None) -
             stem,
             f"{label[:1].upper()}{label[1:]} in each replication, by strategy: violins are "
             "kernel density estimates, points the replications, black bars the medians." + about,
-            partial(distributions.violin_chart, df, metric, label, styles=styles),
+            partial(spread_charts.violin_chart, df, metric, label, styles=styles),
         )
     return Chart(
         f"{stem}_ecdf",
         f"Empirical cumulative distribution of {label} over the replications, one curve per "
         "strategy; a curve further right means larger values." + about,
-        partial(distributions.ecdf_chart, df, metric, label, styles=styles),
+        partial(spread_charts.ecdf_chart, df, metric, label, styles=styles),
     )
 
 

@@ -43,7 +43,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from simsales.plots.regions import parameter_columns
-from simsales.plots.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS
+from simsales.plots.sensitivity_charts import MORRIS_COLUMNS, SOBOL_COLUMNS
 from simsales.store.folder import stale_files
 
 __all__ = [

@@ -10,7 +10,7 @@ from pathlib import Path
 from simsales.experiment.config import unknown_metrics
 from simsales.labels import metric_label, parameter_label
 from simsales.plots import regions
-from simsales.plots import sensitivity as sens_charts
+from simsales.plots import sensitivity_charts as sens_charts
 from simsales.plots.captioned import Chart, caption_end, result_styles
 from simsales.plots.forest import forest_chart
 from simsales.plots.result_charts import result_charts

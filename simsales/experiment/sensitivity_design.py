@@ -6,7 +6,7 @@ second order: ``N (D + 2)`` points for ``D`` parameters), or Morris
 trajectories for elementary-effects screening (``N (D + 1)`` points). Every
 point then runs the experiment's replications with the same seeds, so points
 differ only by their parameters (common random numbers). The analysis lives in
-:mod:`simsales.analysis.sensitivity` and reads the stored results.
+:mod:`simsales.analysis.sensitivity_indices` and reads the stored results.
 
 References
 ----------

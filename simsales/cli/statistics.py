@@ -38,12 +38,12 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick -
     import pandas as pd
 
     from simsales.analysis.selection import Selection
-    from simsales.analysis.sensitivity import SensitivityAnalysis
+    from simsales.analysis.sensitivity_indices import SensitivityIndices
 
 
-def print_sensitivity(sa: SensitivityAnalysis) -> None:
+def print_sensitivity(sa: SensitivityIndices) -> None:
     """Print the indices (with confidence half-widths) and the findings in words."""
-    from simsales.analysis.sensitivity import COLUMNS
+    from simsales.analysis.sensitivity_indices import COLUMNS
 
     t = Table(title=f"{sa.method} sensitivity indices (± 95% CI half-width)", title_justify="left")
     cols = COLUMNS[sa.method]
@@ -96,7 +96,7 @@ def sensitivity(
     Writes the runs as for `run`, and sensitivity.csv, sensitivity_noise.csv
     and sensitivity.txt. Given a results folder, only the analysis is redone.
     """
-    from simsales.analysis.sensitivity import analyse as analyse_sensitivity
+    from simsales.analysis.sensitivity_indices import sensitivity_indices
     from simsales.runner.run import RunFailed
     from simsales.runner.run import run as run_experiment
     from simsales.store.results import not_results
@@ -108,7 +108,7 @@ def sensitivity(
             raise _bad(problem)
         target = out_dir if out_dir is not None else file
         try:
-            sa = analyse_sensitivity(file, metric)
+            sa = sensitivity_indices(file, metric)
         except ValueError as e:
             raise _bad(str(e)) from None
         _out_folder(target)
@@ -140,7 +140,7 @@ def sensitivity(
         except RunFailed as e:
             _report_failures(e, show_traceback)
             raise typer.Exit(1) from None
-        sa = analyse_sensitivity(results, metric)
+        sa = sensitivity_indices(results, metric)
         sa.save(target)
     print_sensitivity(sa)
     took = results.record.took()

@@ -1,4 +1,5 @@
-"""Distributions, not just means: quantiles, and how often one strategy beats another.
+"""Spread, not just means: quantiles, how often one strategy beats another, and the
+interval of a share.
 
 References
 ----------

@@ -1,4 +1,4 @@
-"""Distributions of a metric over replications, by strategy: violins and ECDFs."""
+"""The spread of a metric over replications, by strategy: violins and ECDFs."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Sensitivity indices over stored results, with the noise they carry.
 
-A sensitivity design (``[sensitivity]``, :mod:`simsales.experiment.sensitivity`)
+A sensitivity design (``[sensitivity]``, :mod:`simsales.experiment.sensitivity_design`)
 runs ``R`` replications at every point. This module averages them per point
 (per strategy and metric) and hands the point means to SALib: Sobol' first
 and total order indices with bootstrap confidence intervals, or Morris
@@ -37,12 +37,12 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
-from simsales.experiment.sensitivity import Sensitivity, problem
+from simsales.experiment.sensitivity_design import Sensitivity, problem
 from simsales.store.files import atomic_write
 from simsales.store.folder import stamp
 from simsales.store.results import Results, load_results
 
-__all__ = ["COLUMNS", "NOISE_COLUMNS", "SensitivityAnalysis", "analyse", "analyse_table"]
+__all__ = ["COLUMNS", "NOISE_COLUMNS", "SensitivityIndices", "sensitivity_indices", "table_indices"]
 
 #: Columns of ``sensitivity.csv``, by method (a contract with the charts).
 COLUMNS = {
@@ -137,7 +137,7 @@ def _indices(
 
 
 @dataclass(frozen=True)
-class SensitivityAnalysis:
+class SensitivityIndices:
     """Sensitivity indices and their noise, per strategy and metric.
 
     Attributes
@@ -250,7 +250,7 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 else f"{100 * x:.1g}%"
 
 
-def analyse_table(
+def table_indices(
     replications: pd.DataFrame,
     spec: Sensitivity,
     metrics: list[str] | None = None,
@@ -258,7 +258,7 @@ def analyse_table(
     seed: int = 0,
     conf_level: float = 0.95,
     warn_share: float = WARN_SHARE,
-) -> SensitivityAnalysis:
+) -> SensitivityIndices:
     """Sensitivity indices of a replications table made by a ``[sensitivity]`` design.
 
     Parameters
@@ -279,7 +279,7 @@ def analyse_table(
 
     Returns
     -------
-    SensitivityAnalysis
+    SensitivityIndices
     """
     metrics = list(metrics or spec.metrics)
     absent = [m for m in [*metrics, *spec.names] if m not in replications.columns]
@@ -308,7 +308,7 @@ def analyse_table(
                 {"strategy": strategy, "metric": metric, "points": spec.points,
                  "replications": m.shape[1], **noise(m)}
             )  # fmt: skip
-    return SensitivityAnalysis(
+    return SensitivityIndices(
         spec.method,
         pd.DataFrame(rows, columns=COLUMNS[spec.method]),
         pd.DataFrame(noise_rows, columns=NOISE_COLUMNS),
@@ -317,13 +317,13 @@ def analyse_table(
     )
 
 
-def analyse(
+def sensitivity_indices(
     results: Results | str | Path,
     metrics: list[str] | None = None,
     *,
     conf_level: float = 0.95,
     warn_share: float = WARN_SHARE,
-) -> SensitivityAnalysis:
+) -> SensitivityIndices:
     """Sensitivity analysis of stored results of a ``[sensitivity]`` experiment.
 
     Reads the design from the manifest and the runs from the replications
@@ -342,7 +342,7 @@ def analyse(
 
     Returns
     -------
-    SensitivityAnalysis
+    SensitivityIndices
         ``.indices`` (written as ``sensitivity.csv``), ``.noise``,
         ``.words()``, ``.warnings`` and ``.save(directory)``.
 
@@ -354,8 +354,8 @@ def analyse(
 
     Examples
     --------
-    >>> from simsales.analysis.sensitivity import analyse
-    >>> sa = analyse("results/sensitivity")  # doctest: +SKIP
+    >>> from simsales.analysis.sensitivity_indices import sensitivity_indices
+    >>> sa = sensitivity_indices("results/sensitivity")  # doctest: +SKIP
     >>> sa.indices  # doctest: +SKIP
     """
     res = results if isinstance(results, Results) else load_results(results)
@@ -365,7 +365,7 @@ def analyse(
             f"results of {res.name!r} have no [sensitivity] design; run an experiment "
             "with a [sensitivity] table (simsales sensitivity FILE)"
         )
-    found = analyse_table(
+    found = table_indices(
         res.replications, spec, metrics, seed=res.record.seed,
         conf_level=conf_level, warn_share=warn_share,
     )  # fmt: skip
