@@ -204,3 +204,25 @@ def test_summary_marks_a_mean_over_fewer_replications():
     ).blocks
     assert isinstance(table, Table) and "(n = " not in str(table.rows)
     assert "defined in only k" not in str(text)
+
+
+def test_the_page_skeleton_and_style_sheet_ship_as_package_data():
+    """The HTML report's page and CSS are files of the package, declared as package data
+    so that a non-editable install (`pip install .`) carries them."""
+    import fnmatch
+    import tomllib
+    from importlib import resources
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["simsales"]
+    templates = resources.files("simsales.reporting").joinpath("templates")
+    names = sorted(p.name for p in templates.iterdir() if p.is_file())
+    assert names == ["page.html", "report.css"]
+    for name in names:
+        assert any(fnmatch.fnmatch(f"reporting/templates/{name}", g) for g in globs), name
+    page = to_html(Document("T <b>", "intro", [Section("S", "s", ["x"])]), {})
+    assert page.startswith("<!DOCTYPE html>") and "T &lt;b&gt;" in page
+    assert "${" not in page and "body{font-family" in page

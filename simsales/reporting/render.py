@@ -5,7 +5,9 @@ the PDF). In both, text is shown as written: names taken from the results
 (experiment, strategies, parameters) are escaped, never read as markup. The
 HTML is self-contained: its style sheet is inline and every chart is
 embedded as a base64 ``data:`` URI, so the one file can be mailed or archived;
-it links to nothing outside itself.
+it links to nothing outside itself. The page's skeleton and its style sheet
+are files, ``templates/page.html`` and ``templates/report.css`` (package data,
+filled with :class:`string.Template`); the escaped body is made here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import html
 import re
 import struct
 from collections.abc import Mapping
+from importlib import resources
+from string import Template
 
 from simsales.plots.style import DPI
 from simsales.reporting.document import Document, Image, Table
@@ -119,27 +123,10 @@ def to_markdown(doc: Document) -> str:
 
 
 # ---------------------------------------------------------------------- HTML
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
-color:#1a1a1a;background:#fff;line-height:1.5;margin:0}
-main{max-width:1400px;margin:0 auto;padding:1.5rem 1.5rem 4rem}
-h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2.5rem;
-border-bottom:1px solid #ddd;padding-bottom:.2rem}
-p{max-width:52rem}code{background:#f3f3f3;padding:0 .25em;border-radius:3px;font-size:.92em}
-nav ol{columns:2;max-width:40rem}
-.scroll{overflow-x:auto;margin:1rem 0}
-table{border-collapse:collapse;font-size:.88rem;font-variant-numeric:tabular-nums}
-th,td{padding:.25rem .5rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
-th{border-bottom:2px solid #999;background:#fafafa}
-td.n,th.n{text-align:right}td.n{white-space:nowrap}
-td.n .m,td.n .ci{white-space:nowrap}td.n.ci2{white-space:normal}.ci{color:#555;font-size:.9em}
-td.n .ci.nk{white-space:normal}td.n .nk>span{white-space:nowrap}
-th{min-width:4.5em}table.wide{font-size:.8rem}
-.wide th,.wide td{padding:.2rem .3rem}.wide .ci{display:block}
-figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;display:block}
-figcaption{font-size:.9rem;color:#333;max-width:52rem;margin-top:.3rem}
-figcaption .file{color:#666}
-"""
+def _template(name: str) -> Template:
+    """A file of ``simsales/reporting/templates/`` (package data) as a ``string.Template``."""
+    text = resources.files("simsales.reporting").joinpath("templates", name).read_text("utf-8")
+    return Template(text)
 
 
 def _html_text(text: str) -> str:
@@ -210,16 +197,7 @@ def to_html(doc: Document, pngs: Mapping[str, bytes]) -> str:
     pngs : mapping
         PNG bytes of every figure, by file stem.
     """
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(doc.title)}</title><style>{_CSS.strip()}</style></head>",
-        f"<body><main><h1>{html.escape(doc.title)}</h1><p>{_html_text(doc.intro)}</p>",
-        "<nav><ol>",
-        *(f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in doc.sections),
-        "</ol></nav>",
-    ]
+    parts: list[str] = []
     number = 0
     for s in doc.sections:
         parts.append(f'<section id="{s.anchor}"><h2>{html.escape(s.title)}</h2>')
@@ -232,5 +210,12 @@ def to_html(doc: Document, pngs: Mapping[str, bytes]) -> str:
             else:
                 parts.append(f"<p>{_html_text(b)}</p>")
         parts.append("</section>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
+    return _template("page.html").substitute(
+        title=html.escape(doc.title),
+        css=_template("report.css").template.strip(),
+        intro=_html_text(doc.intro),
+        contents="\n".join(
+            f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in doc.sections
+        ),
+        sections="\n".join(parts),
+    )
