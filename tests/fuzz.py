@@ -343,7 +343,7 @@ class Fuzzer:
     def at_bound(self, d: dict[str, Any]) -> str:
         """A number set to an end of its allowed range (or just past it): files that
         validate at the edges must run too."""
-        from simsales.experiment.config import _field_at
+        from simsales.experiment.key_paths import field_at
         from simsales.experiment.loader import ConfigError, to_experiment
 
         try:
@@ -352,7 +352,7 @@ class Fuzzer:
         except (ConfigError, Warning):
             return "unchanged (base did not load)"
         path = self.pick(exp.leaves())
-        f = _field_at(exp, path)
+        f = field_at(exp, path)
         ends = [getattr(c, a) for c in (f.metadata if f else []) for a in ("ge", "gt", "le", "lt")
                 if hasattr(c, a)]  # fmt: skip
         if not ends:

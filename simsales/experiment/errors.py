@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeGuard, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from simsales.engine.metrics import METRICS
 from simsales.experiment.toml_values import toml
 from simsales.model.distributions import DISTRIBUTIONS, Beta, Constant, Uniform, form
 
@@ -28,6 +29,7 @@ __all__ = [
     "did_you_mean",
     "error_lines",
     "types_at",
+    "unknown_metrics",
     "unknown_names",
 ]
 
@@ -98,6 +100,23 @@ def unknown_names(names: Iterable[str], known: Iterable[str]) -> str:
 
 
 # ------------------------------------------------------------------ walking the schema
+def unknown_metrics(names: Iterable[str]) -> str | None:
+    """Why some of ``names`` are not metric names (with a guess for each), or None.
+
+    Examples
+    --------
+    >>> unknown_metrics(["conversion", "cost_per_wins"]).split(";")[0]
+    "unknown metric(s) 'cost_per_wins' (did you mean 'cost_per_win'?)"
+    """
+    unknown = [m for m in dict.fromkeys(names) if m not in METRICS]
+    if not unknown:
+        return None
+    return (
+        f"unknown metric(s) {unknown_names(unknown, METRICS)}; known: {', '.join(METRICS)} "
+        "(simsales list metrics describes them)"
+    )
+
+
 def _members(tp: Any) -> list[Any]:
     """The types an annotation may be: through ``Annotated`` and unions."""
     origin = get_origin(tp)
