@@ -18,12 +18,11 @@ from typer.testing import CliRunner
 
 from simsales.analysis.claims import (
     CLAIM_COLUMNS,
-    at_defaults,
     claim_values,
     judge_claims,
     share_interval,
-    where_claims,
 )
+from simsales.analysis.where_claims import at_defaults, where_claims
 from simsales.cli import app
 from simsales.experiment.config import Claim, Experiment
 from simsales.experiment.errors import error_lines
@@ -199,7 +198,7 @@ def test_the_verdict_of_a_ratio_uses_the_ratio_of_means():
 
 
 def test_findings_save_every_file_and_the_chart(tmp_path):
-    from simsales.analysis.claims import WhereFindings
+    from simsales.analysis.where_claims import WhereFindings
     from simsales.plots.claims import save_region_charts
 
     table, _ = _box_table(n=80)

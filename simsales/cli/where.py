@@ -49,7 +49,7 @@ def check_where_folder(target: Path, config: Experiment, overwrite: bool) -> Non
 def judge_where_run(target: Path, where: Results, defaults: Results | None) -> list[str]:
     """Analyse the where-run of ``target`` (where each claim holds), write its files
     into ``target/where/``, and return the findings in words."""
-    from simsales.analysis.claims import where_claims
+    from simsales.analysis.where_claims import where_claims
     from simsales.plots.claims import save_region_charts
     from simsales.store.folder import where_folder
 

@@ -2,7 +2,7 @@
 
 A study with ``[[claims]]`` and ``[where]`` has, beside its results at the
 defaults, a run over the plausible range in ``where/`` and its analysis there
-(``claims.json``, written by :meth:`simsales.analysis.claims.WhereFindings.save`).
+(``claims.json``, written by :meth:`simsales.analysis.where_claims.WhereFindings.save`).
 The section states each claim's findings in words, as ``claims.json`` gives
 them, with the plausible range and each claim's region chart. It is included
 only if ``claims.json`` was computed from the where-run in ``where/`` and from
