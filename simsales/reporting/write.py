@@ -15,7 +15,7 @@ from simsales.plots.captioned import Chart, caption_end, result_styles
 from simsales.plots.forest import forest_chart
 from simsales.plots.result_charts import result_charts
 from simsales.plots.style import Style, save_figure, split_unit
-from simsales.reporting import sections
+from simsales.reporting import best_section, experiment_section, sections
 from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
 from simsales.reporting.pairs import report_comparisons
@@ -200,11 +200,11 @@ def write_report(
     if where is not None:
         pngs.update(where.pngs)
     parts: list[Section | None] = [
-        sections.experiment(results),
+        experiment_section.experiment(results),
         sections.ignored_files(extras),
         sections.summary(results),
         sections.comparisons(comp, forest, _n_points(results)),
-        sections.best_strategy(results, extras),
+        best_section.best_strategy(results, extras),
         where_section(where),
         sections.sensitivity(extras, sens),
         sections.robustness(extras, robust, order),
