@@ -10,9 +10,11 @@ import typer
 from simsales.cli.common import (
     _bad,
     _say,
-    _write_report,
     app,
+)
+from simsales.cli.folders import (
     holding,
+    write_folder_report,
 )
 
 
@@ -38,4 +40,4 @@ def report_command(
         _say(f"{str(results_dir)!r} is not a folder")
         raise typer.Exit(2)
     with holding(results_dir, create=False):
-        _write_report(results_dir, metrics=metrics or None)
+        write_folder_report(results_dir, metrics=metrics or None)

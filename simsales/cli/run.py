@@ -18,20 +18,22 @@ from simsales.cli.common import (
     _bad,
     _check_budget,
     _check_metrics,
-    _claim,
     _difference,
     _fmt,
     _interval,
     _load,
     _load_modules,
-    _out_folder,
     _report_failures,
-    _write_report,
     app,
-    holding,
     out,
     progress_bar,
+)
+from simsales.cli.folders import (
+    claim_out_folder,
+    holding,
+    make_out_folder,
     running,
+    write_folder_report,
 )
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
@@ -259,11 +261,11 @@ def run(
         )
     if scheduler and backend is not Backend.dask:
         raise _bad("--scheduler needs --backend dask")
-    _claim(target, config, overwrite)
+    claim_out_folder(target, config, overwrite)
     with_where = where and config.where is not None
     if with_where:
         check_where_folder(target, config, overwrite)
-    _out_folder(target)  # last: bad input writes nothing, not even the folder
+    make_out_folder(target)  # last: bad input writes nothing, not even the folder
     with holding(target):  # the whole run, report included: one run per folder at a time
         failed: RunFailed | None = None
         where_failed: RunFailed | None = None
@@ -305,7 +307,7 @@ def run(
                 )  # fmt: skip
             failed = failed or where_failed
         if report:
-            _write_report(target, results, failure=1)
+            write_folder_report(target, results, failure=1)
         _report_precision(results)
         if failed is not None:
             if failed is not where_failed:  # the where-run's are reported already

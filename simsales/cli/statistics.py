@@ -18,20 +18,22 @@ from simsales.cli.common import (
     _bad,
     _check_budget,
     _check_metrics,
-    _claim,
     _difference,
     _interval,
     _load,
     _load_modules,
-    _out_folder,
     _report_failures,
     _say,
-    _unwritable,
     app,
-    holding,
     out,
     progress_bar,
+)
+from simsales.cli.folders import (
+    claim_out_folder,
+    holding,
+    make_out_folder,
     running,
+    unwritable,
 )
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
@@ -111,7 +113,7 @@ def sensitivity(
             sa = sensitivity_indices(file, metric)
         except ValueError as e:
             raise _bad(str(e)) from None
-        _out_folder(target)
+        make_out_folder(target)
         with holding(target):
             sa.save(target)
         print_sensitivity(sa)
@@ -123,8 +125,8 @@ def sensitivity(
         raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
     config = _load_modules(file, config)
     target = out_dir if out_dir is not None else Path("results") / config.name
-    _claim(target, config, overwrite)
-    _out_folder(target)
+    claim_out_folder(target, config, overwrite)
+    make_out_folder(target)
     points = sensitivity.points
     with holding(target):  # the run and its analysis: one run per folder at a time
         try:
@@ -341,7 +343,7 @@ def select_command(
         config = _load_modules(source, _load(source))
         _check_budget(config, max(n0, max_replications or 20 * n0), "--max-replications")
         target = out_dir if out_dir is not None else Path("results") / config.name
-        problem = _unwritable(target)
+        problem = unwritable(target)
         if problem:
             raise _bad(f"--out {str(target)!r}: {problem}")
     try:
@@ -355,7 +357,7 @@ def select_command(
             else:
                 # bad arguments are said before the progress bar is drawn
                 check_selection(config, metric, delta, alpha, n0, minimise, strategy, point)
-                _claim(target, config, overwrite)
+                claim_out_folder(target, config, overwrite)
                 held.enter_context(holding(target))  # the run and the selection written
                 with progress_bar() as progress:
                     task = progress.add_task(f"{config.name}: KN on {metric}", total=n0)

@@ -15,12 +15,14 @@ from simsales.cli.common import (
     Workers,
     _load_modules,
     _say,
-    _unwritable,
     app,
     err,
-    notes,
     out,
     progress_bar,
+)
+from simsales.cli.folders import (
+    notes,
+    unwritable,
 )
 
 if TYPE_CHECKING:  # the rest is imported by the command: a quick --help
@@ -172,7 +174,7 @@ def run_all(
     configs = _studies(experiments, only, replications)
     targets = [results / c.name for c in configs]
     for config, target in zip(configs, targets, strict=True):
-        problem = _unwritable(target)
+        problem = unwritable(target)
         if problem:
             _say(f"{str(target)!r}: {problem}")
             raise typer.Exit(2)

@@ -16,11 +16,13 @@ import typer
 from simsales.cli.common import (
     _bad,
     _report_failures,
-    _write_report,
     app,
-    holding,
     out,
     progress_bar,
+)
+from simsales.cli.folders import (
+    holding,
+    write_folder_report,
 )
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: a quick --help
@@ -150,4 +152,4 @@ def where(
             out.print(line, highlight=False, markup=False)
         out.print(f"where the claims hold: written to {folder}/")
         if report:
-            _write_report(results_dir, defaults, failure=1)
+            write_folder_report(results_dir, defaults, failure=1)
