@@ -10,6 +10,7 @@ import pytest
 
 from simsales.labels import metric_label, parameter_label
 from simsales.reporting.best import Lead, lead
+from simsales.reporting.best_section import _leaders_sentence
 from simsales.reporting.document import (
     Document,
     Image,
@@ -21,7 +22,6 @@ from simsales.reporting.document import (
     with_ci,
 )
 from simsales.reporting.render import png_size, to_html, to_markdown
-from simsales.reporting.best_section import _leaders_sentence
 
 PNG_1x2 = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000208060000009977a0c4"
