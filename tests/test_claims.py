@@ -28,8 +28,8 @@ from simsales.cli import app
 from simsales.experiment.config import Claim, Experiment
 from simsales.experiment.errors import error_lines
 from simsales.experiment.results import Results
-from simsales.experiment.seeding import where_seed
 from simsales.experiment.store import fingerprint
+from simsales.seeding import where_seed
 
 from worlds import SCALE, small_experiment
 

@@ -41,6 +41,7 @@ from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results, load_results
 from simsales.experiment.sensitivity import Sensitivity, problem
+from simsales.seeding import salib_seed
 
 __all__ = ["COLUMNS", "NOISE_COLUMNS", "SensitivityAnalysis", "analyse", "analyse_table"]
 
@@ -121,17 +122,16 @@ def _indices(
     d = len(spec.parameters)
     if not np.isfinite(y).all() or np.ptp(y) == 0:
         return {c: np.full(d, np.nan) for c in names}
-    # SALib seeds its bootstrap only for a truthy seed: make it odd, never 0
-    salib_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) | 1
+    resample_seed = salib_seed(seed)
     if spec.method == "sobol":
         si = sobol_analyze.analyze(
             problem(spec), y, calc_second_order=False, num_resamples=1000,
-            conf_level=conf_level, seed=salib_seed,
+            conf_level=conf_level, seed=resample_seed,
         )  # fmt: skip
     else:
         si = morris_analyze.analyze(
             problem(spec), x, y, num_resamples=1000, conf_level=conf_level,
-            num_levels=spec.levels, seed=salib_seed,
+            num_levels=spec.levels, seed=resample_seed,
         )  # fmt: skip
     return {c: np.asarray(si[c], dtype=float) for c in names}
 

@@ -37,7 +37,6 @@ from simsales.experiment.budget import budget_problems
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import MODULE_NAME
-from simsales.experiment.seeding import where_seed
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
@@ -52,6 +51,7 @@ from simsales.model.strategies import (
     strategy_class,
 )
 from simsales.plots.looks import line_code
+from simsales.seeding import MAX_REPLICATIONS, where_seed
 
 __all__ = [
     "Claim",
@@ -451,7 +451,7 @@ class Experiment(BaseModel):
     replications: int = Field(
         30,
         ge=1,
-        le=1_000_000,
+        le=MAX_REPLICATIONS,
         description="independent replications; each runs every strategy on the same customers",
     )
     horizon_days: float = Field(
@@ -800,7 +800,7 @@ class Experiment(BaseModel):
         the claims name (and the comparisons among them), with ``where.uncertain``
         drawn per world (over the file's own ``uncertain``), ``where.replications``
         worlds and the seed
-        :func:`simsales.experiment.seeding.where_seed` of the root seed.
+        :func:`simsales.seeding.where_seed` of the root seed.
 
         Raises
         ------

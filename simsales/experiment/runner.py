@@ -23,11 +23,10 @@ from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
 from simsales.experiment.plugins import import_modules
-from simsales.experiment.seeding import replication_seeds
 from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
-from simsales.model.streams import generator
+from simsales.seeding import generator, replication_seeds
 
 __all__ = [
     "STATE_COLUMNS",
