@@ -36,7 +36,7 @@ from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.budget import budget_problems
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
-from simsales.experiment.plugins import MODULE_NAME
+from simsales.experiment.plugins import ENTRY_POINT_GROUP, MODULE_NAME, advertised_strategies
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
@@ -98,7 +98,8 @@ def unknown_metrics(names: Iterable[str]) -> str | None:
 
 # Set while an Experiment that names `modules` is validated: a strategy that is
 # not registered may be one of theirs, and is checked once they are imported
-# (validation runs no user code).
+# (validation runs no user code). A strategy an installed distribution advertises
+# under the entry-point group is likewise checked once it is loaded.
 _MODULES_NOT_LOADED: ContextVar[bool] = ContextVar("simsales_modules_not_loaded", default=False)
 # Set by strategies_required(): after the modules are imported, every name must be known.
 _REQUIRED: ContextVar[bool] = ContextVar("simsales_strategies_required", default=False)
@@ -116,16 +117,22 @@ def strategies_required() -> Iterator[None]:
 
 
 def _build(strategy: str, params: dict[str, Any]) -> Strategy | None:
-    """The strategy, or None if it may come from modules not imported yet."""
+    """The strategy, or None if it may come from modules or entry points not loaded yet
+    (their names are read from metadata: nothing is imported)."""
     known = available_strategies()
     if strategy not in known:
-        if _MODULES_NOT_LOADED.get() and not _REQUIRED.get():
+        if not _REQUIRED.get() and (
+            _MODULES_NOT_LOADED.get() or strategy in advertised_strategies()
+        ):
             return None
         hint = did_you_mean(strategy, known)
         why = (
-            "it is not built in, and the experiment's modules register no strategy of that name"
+            "it is not built in, the experiment's modules register no strategy of that name, "
+            f"and no installed package registers it under the entry-point group "
+            f"{ENTRY_POINT_GROUP!r}"
             if _REQUIRED.get()
-            else "add your own with modules = [...] and @register_strategy"
+            else "add your own with modules = [...] and @register_strategy, or install a "
+            f"package that registers it under the entry-point group {ENTRY_POINT_GROUP!r}"
         )
         raise ValueError(
             f"unknown strategy {strategy!r}; {hint + ' ' if hint else ''}"
@@ -546,8 +553,8 @@ class Experiment(BaseModel):
     @property
     def unchecked_strategies(self) -> list[str]:
         """Registered-strategy names this experiment uses that are not registered in
-        this process (yet): those its ``modules`` must register, checked only once
-        they are imported."""
+        this process (yet): those its ``modules`` or installed packages (entry-point
+        group ``simsales.strategies``) must register, checked only once they are loaded."""
         known = set(available_strategies())
         used = [
             name

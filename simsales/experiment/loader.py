@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,13 @@ from pydantic import ValidationError
 from simsales.experiment.config import Experiment, strategies_required
 from simsales.experiment.errors import MAX_PROBLEMS, error_lines
 from simsales.experiment.plausible import implausible_values, warn
-from simsales.experiment.plugins import MODULE_NAME, import_module, missing_module
+from simsales.experiment.plugins import (
+    MODULE_NAME,
+    advertised_strategies,
+    import_entry_point,
+    import_module,
+    missing_module,
+)
 
 __all__ = [
     "MAX_DEPTH",
@@ -247,13 +253,22 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
     return to_experiment(raw, str(p), module_folder=p.parent, **overrides)
 
 
-def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
-    """Import the experiment's ``modules`` (this runs their code), then check its
-    strategies against what is registered.
+def load_modules(
+    config: Experiment,
+    source: str = "experiment",
+    announce: Callable[[str], None] | None = None,
+) -> Experiment:
+    """Import the experiment's ``modules``, then the installed packages' strategies
+    it uses (this runs their code), then check its strategies against what is
+    registered.
 
+    This is the one step that runs user code: validation
+    (:func:`load_experiment`, ``Experiment.model_validate``) imports nothing.
     A dotted name is looked up on the import path, then in the experiment
     file's folder: the folder is appended to ``sys.path``, never put ahead of
-    installed packages.
+    installed packages. A strategy the modules do not register is then loaded
+    from the installed distribution that advertises it under the entry-point
+    group ``simsales.strategies`` (only the ones the experiment names).
 
     Parameters
     ----------
@@ -261,6 +276,9 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
         A validated experiment (e.g. from :func:`load_experiment`).
     source : str
         Names the experiment in error messages.
+    announce : callable, optional
+        Called with ``"'name' from <distribution> <version>"`` before a
+        distribution's strategy is loaded.
 
     Returns
     -------
@@ -271,8 +289,8 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
     Raises
     ------
     ConfigError
-        If a module cannot be imported (its error is in the message), or a
-        strategy is still unknown once they are.
+        If a module or an entry point cannot be loaded (its error is in the
+        message), or a strategy is still unknown once they are.
     """
     problems = []
     for k, m in enumerate(config.modules):
@@ -282,8 +300,30 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
             problems.append(f"modules[{k}]: {e}")
     if problems:
         raise ConfigError(problems, source)
+    pending = config.unchecked_strategies  # what the modules did not register
+    advertised = advertised_strategies() if pending else {}
+    for name in pending:
+        if name in advertised:
+            try:
+                import_entry_point(name, announce)
+            except ValueError as e:
+                problems.append(f"{_strategy_key(config, name)}: {e}")
+    if problems:
+        raise ConfigError(problems, source)
     with strategies_required():
         return to_experiment(config, source)
+
+
+def _strategy_key(config: Experiment, name: str) -> str:
+    """The key path where ``config`` first names the registered strategy ``name``."""
+    for k, s in enumerate(config.strategies):
+        if s.sequence:
+            for j, p in enumerate(s.sequence):
+                if p.strategy == name:
+                    return f"strategies[{k}].sequence[{j}].strategy"
+        elif (s.strategy or s.name) == name:
+            return f"strategies[{k}].{'strategy' if s.strategy else 'name'}"
+    return "strategies"
 
 
 def resolve(

@@ -22,7 +22,7 @@ from simsales.engine.simulation import TraceEvent, simulate
 from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
-from simsales.experiment.plugins import import_modules
+from simsales.experiment.plugins import import_entry_points, import_modules
 from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
@@ -102,6 +102,7 @@ def run_replication(
     """
     # a fresh worker process needs the user's strategies (loaded once per process)
     import_modules(config.modules, config.module_folder)
+    import_entry_points(config.unchecked_strategies)
     world = build_world(config, replication)
     records: list[Record] = []
     for spec in config.strategies:
@@ -218,6 +219,7 @@ def _task(
     series: list[Record] = []
     try:
         import_modules(config.modules, config.module_folder)  # before at() checks strategies
+        import_entry_points(config.unchecked_strategies)
         extra = dict(labels)
         if uncertain:
             world = draw_uncertain(uncertain, config.seed, replication)
