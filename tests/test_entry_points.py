@@ -251,3 +251,11 @@ def test_the_python_api_loads_it_too(package: Package):
     package.install(**{name: package.strategy_class()})
     res = simsales.run(_config("push", name), workers=1)
     assert set(res.replications["strategy"]) == {"push", name}
+
+
+def test_loading_a_name_no_package_advertises_says_so():
+    from simsales.experiment.plugins import import_entry_point
+
+    name = _unique("nobody")
+    with pytest.raises(ValueError, match=f"no installed distribution advertises strategy {name!r}"):
+        import_entry_point(name)

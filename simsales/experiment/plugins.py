@@ -210,11 +210,16 @@ def import_entry_point(name: str, announce: Callable[[str], None] | None = None)
     if name in available_strategies():
         return
     eps = advertised_strategies().get(name, [])
-    if len(eps) != 1:
-        where = ", ".join(distribution(ep) for ep in eps) or "no installed distribution"
+    if not eps:
+        raise ValueError(
+            f"no installed distribution advertises strategy {name!r} under the entry-point "
+            f"group {ENTRY_POINT_GROUP!r}"
+        )
+    if len(eps) > 1:
         raise ValueError(
             f"strategy {name!r} is advertised under the entry-point group "
-            f"{ENTRY_POINT_GROUP!r} by {where}; exactly one may (uninstall the others)"
+            f"{ENTRY_POINT_GROUP!r} by {', '.join(distribution(ep) for ep in eps)}; exactly "
+            "one may (uninstall the others)"
         )
     ep = eps[0]
     what = f"entry point {name} = {ep.value!r} of {distribution(ep)}"
