@@ -48,7 +48,7 @@ STUDIES = sorted(p for p in (ROOT / "experiments").glob("*.toml") if p.name not 
 #: Plausible worlds of each where-run that are re-run (its replications 0, 1, ...).
 WORLDS = 2
 #: Cases over 10 s on one core, marked slow. None is: on 2026-12-05 the longest
-#: took 5.7 s of CPU (orbits-where, two 4-year worlds), the whole file 29 s.
+#: took 4.5 s (orbits-where, two 4-year worlds), the whole file 26 s.
 SLOW: frozenset[str] = frozenset()
 #: Differing values listed in a failure message (the count says how many in all).
 SHOWN = 12
