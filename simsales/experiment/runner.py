@@ -6,7 +6,7 @@ import multiprocessing as mp
 import os
 import sysconfig
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -303,8 +303,9 @@ def run_replications(
     store: PartStore | None = None,
     backend: str = "local",
     scheduler: str | None = None,
+    only: Collection[tuple[int, int]] | None = None,
 ) -> RunOutput:
-    """Run all replications of ``config``, in parallel when ``workers > 1``.
+    """Run the replications of ``config``, in parallel when ``workers > 1``.
 
     Parameters
     ----------
@@ -322,13 +323,26 @@ def run_replications(
         cluster on 127.0.0.1 when None).
     scheduler : str, optional
         Address of a running Dask scheduler.
+    only : collection of (int, int), optional
+        Run just these (design point, replication) pairs instead of all of
+        them; a run without a design has the one point 0. Their rows are
+        those the full run gives them, number for number: a replication's
+        streams come from the root seed and its index only. A slice of a
+        study can so be checked against its stored results
+        (``tests/test_committed_results.py``).
 
     Returns
     -------
     RunOutput
-        Records ordered by replication, then by strategy as in the file; the
-        monthly series in the same order; the replications that failed. The
-        numbers do not depend on ``workers`` or ``backend``.
+        Records ordered by design point and replication, then by strategy as
+        in the file; the monthly series in the same order; the replications
+        that failed. The numbers do not depend on ``workers`` or ``backend``.
+
+    Raises
+    ------
+    ValueError
+        If ``workers`` is below 1, or ``only`` is empty or names a pair the
+        experiment does not have.
     """
     n = config.replications
     points = config.points()
@@ -339,6 +353,15 @@ def run_replications(
     ]
     uncertain = dict(config.uncertain)
     tasks = [(p, r) for p in range(len(points)) for r in range(n)]
+    if only is not None:
+        wanted = set(only)
+        unknown = sorted(wanted - set(tasks))
+        if unknown or not wanted:
+            raise ValueError(
+                f"only: got {unknown[:5] or 'no pairs'}; give (point, replication) pairs of the "
+                f"experiment (points 0 to {len(points) - 1}, replications 0 to {n - 1})"
+            )
+        tasks = [t for t in tasks if t in wanted]
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
