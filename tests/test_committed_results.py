@@ -13,7 +13,7 @@ its monthly series, ``timeseries.parquet``); of a sweep, at the design points
 that between them take every swept value (:func:`covering`: a grid of
 a x b points gives a + b - 1); and the first :data:`WORLDS` plausible worlds
 of the run over the plausible range (``results/<study>/where/``, seeded by
-:func:`simsales.experiment.seeding.where_seed`). A replication's numbers
+:func:`simsales.seeding.where_seed`). A replication's numbers
 depend on the root seed and its index only (``docs/model.md``), so
 :func:`simsales.experiment.runner.run_replications` with ``only`` gives the
 slice's rows of the full run without running the rest.
