@@ -48,13 +48,14 @@ The engine's Bass-limit check (:func:`simsales.engine.market.bass_limit`) has
 a seed of its own, with its market's clocks at :data:`MARKET_CLOCKS` and its
 contacts at :data:`BASS_CONTACTS` below it.
 
-Keys that share a parent are distinct (``tests/test_seeding.py``), with one
-known overlap kept so that results stay as they were: :data:`OWN_NOISE` and
-:data:`OUTBOUND_PATH` are both ``2**32 - 2``, so in an unlimited market with
-prospecting and ``evidence_correlation < 1`` marketing lead ``k``'s own
-evidence noise is drawn from the uniforms of outbound lead ``k``'s decisions.
-A new stream takes a new key; a key is never reused or renumbered, as that
-would change the numbers of every experiment that draws from it.
+Keys that share a parent are distinct (``tests/test_seeding.py``). Until
+simsales 0.2.1 :data:`OUTBOUND_PATH` was ``2**32 - 2``, the key of
+:data:`OWN_NOISE` too, so in an unlimited market with prospecting and
+``evidence_correlation < 1`` marketing lead ``k``'s own evidence noise was
+drawn from the uniforms of outbound lead ``k``'s decisions; it is now
+``2**32 - 3`` (CHANGELOG.md). A new stream takes a new key; a key is never
+reused or renumbered, as that would change the numbers of every experiment
+that draws from it.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ OUTBOUND_TRAITS = 1001
 # ----------------------------------------------------------- below DECISIONS
 #: First element of an outbound lead's path in an unlimited market: ``(OUTBOUND_PATH,
 #: k)`` for the ``k``-th outbound lead (no marketing lead has so high an index).
-OUTBOUND_PATH = 2**32 - 2
+#: (``2**32 - 2`` until 0.2.1, which :data:`OWN_NOISE` uses too.)
+OUTBOUND_PATH = 2**32 - 3
 #: Key below the decision seed for the first uniforms of marketing leads, drawn
 #: :data:`FIRST_CHUNK` leads at a time: ``(FIRST_BLOCKS, i // FIRST_CHUNK)``. It
 #: hashes like the path ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as
@@ -177,9 +179,8 @@ FIRST_CHUNK = 256
 #: First uniforms per lead from its block; later ones come from its own stream.
 FIRST_WIDTH = 48
 #: First key of the stakeholders' own evidence-noise stream below a customer's
-#: decision seed: ``(OWN_NOISE, *path)``. No marketing lead's path starts with it
-#: and the first-uniform blocks use ``2**32 - 1``; an outbound lead's path does
-#: (the known overlap in the module docstring).
+#: decision seed: ``(OWN_NOISE, *path)``. No lead's path starts with it, and the
+#: first-uniform blocks use ``2**32 - 1``.
 OWN_NOISE = 2**32 - 2
 
 # -------------------------------------------------------------------- others
