@@ -364,8 +364,9 @@ class DataSpec(BaseModel):
 
     def for_columns(self, header: Sequence[str]) -> DataSpec:
         """This spec with a preset chosen for a file with the columns ``header``:
-        its own, else the first whose id, opened and outcome columns the file has,
-        else none (then ``columns`` must name those three).
+        its own, else (unless ``columns`` names id, opened and outcome) the first
+        whose id, opened and outcome columns the file has, else none: then the
+        outcome labels not given are those of all the presets.
 
         Raises
         ------
@@ -374,7 +375,8 @@ class DataSpec(BaseModel):
         """
         if self.preset is not None:
             return self
-        for name in PRESETS:
+        written = dict(self.given().get("columns") or {})
+        for name in PRESETS if not all(written.get(k) for k in REQUIRED_COLUMNS) else ():
             candidate = self.with_changes(preset=name)
             if all(find_column(header, getattr(candidate.columns, k)) for k in REQUIRED_COLUMNS):
                 return candidate
