@@ -51,15 +51,16 @@ _ORDER = {"won": 0, "lost": 1, "open": 2}
 
 def _codes(outcome: pd.Series) -> np.ndarray:
     """0 won, 1 lost, 2 open, -1 anything else, whatever the categories' order."""
-    if isinstance(outcome.dtype, pd.CategoricalDtype):
-        lookup = np.array([_ORDER.get(str(c), -1) for c in outcome.cat.categories] + [-1])
-        return lookup[outcome.cat.codes.to_numpy()]  # code -1 (missing) takes the last
-    labels = outcome.to_numpy(dtype=object)
+    values = outcome.array  # no Series made on the way: this is called thousands of times
+    if isinstance(values, pd.Categorical):
+        lookup = np.array([_ORDER.get(str(c), -1) for c in values.categories] + [-1])
+        return lookup[values.codes]  # code -1 (missing) takes the last
+    labels = np.asarray(values, dtype=object)
     return np.select([labels == k for k in _ORDER], list(_ORDER.values()), -1)
 
 
 def _ns(column: pd.Series) -> np.ndarray:
-    return column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.asarray(column.array, dtype="datetime64[ns]").view(np.int64)
 
 
 def _as_of_ns(frame: pd.DataFrame, opened: np.ndarray, closed: np.ndarray) -> int:
@@ -116,10 +117,11 @@ def funnel_statistics(frame: pd.DataFrame) -> dict[str, float]:
     days = np.maximum(end - opened, 0) / _NS_PER_DAY
     q25, q50, q75 = km_quantiles(days[decided], days[is_open], (0.25, 0.5, 0.75))
 
-    value = frame["value"].to_numpy(dtype=float)[won]
+    value = np.asarray(frame["value"].array, dtype=float)[won]
     value = value[~np.isnan(value)]
-    nd = frame["no_decision"].to_numpy(dtype=float, na_value=np.nan)[lost]
-    nd = nd[~np.isnan(nd)]
+    flags = frame["no_decision"].array
+    known = lost & ~np.asarray(flags.isna(), dtype=bool)
+    nd = np.asarray(flags.to_numpy(dtype=bool, na_value=False))[known]
     months = (as_of - opened.min()) / _NS_PER_DAY / DAYS_PER_MONTH if n else 0.0
     return {
         "opportunities": float(n),
