@@ -54,7 +54,8 @@ def _codes(outcome: pd.Series) -> np.ndarray:
     values = outcome.array  # no Series made on the way: this is called thousands of times
     if isinstance(values, pd.Categorical):
         lookup = np.array([_ORDER.get(str(c), -1) for c in values.categories] + [-1])
-        return lookup[values.codes]  # code -1 (missing) takes the last
+        codes: np.ndarray = lookup[np.asarray(values.codes)]  # code -1 (missing): the last
+        return codes
     labels = np.asarray(values, dtype=object)
     return np.select([labels == k for k in _ORDER], list(_ORDER.values()), -1)
 
