@@ -46,6 +46,7 @@ KEYS = (
     "opportunities_per_month",
 )
 _NS_PER_DAY = 86_400 * 10**9
+_CYCLE = ("cycle_q25", "cycle_median", "cycle_q75")
 _ORDER = {"won": 0, "lost": 1, "open": 2}
 
 
@@ -206,12 +207,12 @@ def describe(frame: pd.DataFrame) -> str:
     else:
         nd = (
             f"{_pct(s['no_decision_share'])} of the {known:,} losses with a known reason "
-            f"({int(s['lost']) - known:,} losses without one)"
+            f"({int(s['lost']) - known:,} lost without a reason)"
         )
     lines.append(f"no-decision share      {nd}")
+    q = [_num(s[k], 1) if math.isfinite(s[k]) else "not reached" for k in _CYCLE]
     lines.append(
-        f"cycle, days            25% {_num(s['cycle_q25'], 1)}, median "
-        f"{_num(s['cycle_median'], 1)}, 75% {_num(s['cycle_q75'], 1)} (Kaplan–Meier, "
+        f"cycle, days            25% {q[0]}, median {q[1]}, 75% {q[2]} (Kaplan–Meier, "
         f"won or lost; {int(s['open']):,} open censored)"
     )
     lines.append(f"won cycle median, days {_num(s['won_cycle_median'], 1)}")
