@@ -137,6 +137,17 @@ def test_a_preset_optional_column_may_be_missing_but_a_given_one_may_not(
         read_opportunities(tmp_path / "crm.csv", DataSpec(columns={"value": "Amount"}))
 
 
+def test_a_spec_validated_again_reads_the_same_file(tmp_path: Path) -> None:
+    """After a dump and validation (as Experiment.at and load_modules do) every column
+    looks written; the preset's optional columns may still be missing."""
+    p = _write(tmp_path, HUBSPOT.replace(",Closed Lost Reason,", ",Why,"))
+    spec = DataSpec(preset="hubspot")
+    again = DataSpec.model_validate(spec.model_dump())
+    assert again == spec
+    a, b = read_opportunities(p, spec), read_opportunities(p, again)
+    assert a.equals(b) and a["loss_reason"].isna().all()
+
+
 def test_semicolons_a_byte_order_mark_and_iso_times_with_offsets(tmp_path: Path) -> None:
     text = "\ufeffid;created;closed;stage\n1;2024-01-01T10:00:00+02:00;2024-01-02T08:00:00Z;won\n"
     f = read_opportunities(_write(tmp_path, text))

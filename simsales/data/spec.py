@@ -315,12 +315,13 @@ class DataSpec(BaseModel):
         return DataSpec.model_validate(raw)
 
     def is_preset_column(self, key: str) -> bool:
-        """Whether column ``key`` is the preset's name, not one written explicitly
-        (an optional column of a preset may be missing from the file)."""
+        """Whether column ``key`` has the preset's name (an optional column of a preset
+        may be missing from the file). Decided by the name, not by what was written:
+        a spec dumped and validated again (``Experiment.at``, ``load_modules``) has
+        every column written, and must read the same file."""
         if self.preset is None:
             return False
-        written = dict(self.given().get("columns") or {})
-        return key not in written
+        return bool(getattr(self.columns, key) == PRESETS[self.preset]["columns"][key])
 
 
 def _filled(given: dict[str, Any], preset: str) -> dict[str, Any]:
