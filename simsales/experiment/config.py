@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from simsales.data.spec import DataSpec
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.budget import budget_problems
@@ -524,6 +525,11 @@ class Experiment(BaseModel):
         description="a run over the plausible range of the parameters the claims depend on, "
         "into RESULTS/where/ (needs `claims`)",
     )
+    data: DataSpec | None = Field(
+        None,
+        description="a CRM opportunity export (`simsales data`, docs/calibration.md); "
+        "it changes no simulated number",
+    )
 
     # the folder dotted names in `modules` are also looked up in (the experiment
     # file's); kept by at() and model_copy, not a key of the file
@@ -618,7 +624,7 @@ class Experiment(BaseModel):
         vary switches and choices of the tables (``numeric=False``). Never names,
         modules, lists, ``seed`` or ``replications``.
         """
-        raw = self.model_dump(mode="json", exclude=_NOT_LEAVES)
+        raw = self.model_dump(mode="json", exclude=_NOT_LEAVES | {"data"})
         kinds = (int, float) if numeric else (int, float, bool, str)
         return [
             p

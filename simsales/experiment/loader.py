@@ -221,10 +221,10 @@ def to_experiment(
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
     """Read, and fully validate, an experiment file: no code of it runs.
 
-    Module paths ending in ``.py`` are taken relative to the file's folder,
-    and dotted module names are looked up on the import path, then in that
-    folder. They are checked to exist, not imported: :func:`load_modules`
-    imports them (``simsales.run`` does).
+    Module paths ending in ``.py``, and ``[data]``'s ``path``, are taken relative
+    to the file's folder, and dotted module names are looked up on the import
+    path, then in that folder. Modules are checked to exist, not imported:
+    :func:`load_modules` imports them (``simsales.run`` does).
 
     Raises
     ------
@@ -250,6 +250,9 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
             str((p.parent / m).resolve()) if isinstance(m, str) and m.endswith(".py") else m
             for m in mods
         ]
+    data = raw.get("data")
+    if isinstance(data, dict) and isinstance(data.get("path"), str) and data["path"]:
+        raw["data"] = {**data, "path": str((p.parent / data["path"]).resolve())}
     return to_experiment(raw, str(p), module_folder=p.parent, **overrides)
 
 
