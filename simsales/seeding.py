@@ -41,6 +41,19 @@ plus ``k`` for its ``k``-th referral; docs/model.md section 6)::
                 path_key(key path)       one [uncertain] parameter's draw
         DESIGN = 1_000_000               a sweep's LHS/Sobol or SALib design
         WHERE = 2_000_000                the root seed of the where-run (where_seed)
+        CALIBRATION = 3_000_000          the root seed of a calibration (calibration_seed)
+
+    SeedSequence(calibration_seed(seed)) a calibration's root
+        r                                its simulated exports (replications):
+                                         r < MAX_REPLICATIONS  simulated moments,
+                                         ABC_REPLICATIONS + g * MAX_REPLICATIONS + i
+                                                               ABC proposal i of generation g,
+                                         CHECK_REPLICATIONS + i  the fit check's export i
+        CAL_BOOTSTRAP                    the data's bootstrap resamples
+        CAL_SOBOL                        the Sobol' starting points
+        CAL_PROPOSALS, g, i              ABC proposal i of generation g
+        CAL_POSTERIOR                    draws of the estimate's normal approximation
+        CAL_CHECK                        the posterior draws the fit check simulates
 
     SeedSequence(0) (JITTER_SEED)        the jitter of the distribution chart
 
@@ -66,8 +79,16 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "ABC_REPLICATIONS",
     "ARRIVALS",
     "BASS_CONTACTS",
+    "CALIBRATION",
+    "CAL_BOOTSTRAP",
+    "CAL_CHECK",
+    "CAL_POSTERIOR",
+    "CAL_PROPOSALS",
+    "CAL_SOBOL",
+    "CHECK_REPLICATIONS",
     "DECISIONS",
     "DESIGN",
     "FIRST_BLOCKS",
@@ -91,6 +112,8 @@ __all__ = [
     "WHERE",
     "ReplicationSeeds",
     "bootstrap_generator",
+    "calibration_generator",
+    "calibration_seed",
     "child",
     "design_generator",
     "generator",
@@ -112,6 +135,18 @@ MAX_REPLICATIONS = 1_000_000
 DESIGN = 1_000_000
 #: Key below the root seed that names the seed of a study's where-run.
 WHERE = 2_000_000
+#: Key below the root seed that names the root seed of a calibration's simulations.
+CALIBRATION = 3_000_000
+
+# ------------------------------------------------------ below a calibration's root
+#: First replication of ABC-SMC's proposals: ``ABC_REPLICATIONS + g *
+#: MAX_REPLICATIONS + i`` for proposal ``i`` of generation ``g`` (at most 50
+#: generations, so they stay below :data:`CHECK_REPLICATIONS`).
+ABC_REPLICATIONS = 100_000_000
+#: First replication of the fit check's simulated exports.
+CHECK_REPLICATIONS = 900_000_000
+#: Keys of a calibration's own streams (above every replication it simulates).
+CAL_BOOTSTRAP, CAL_SOBOL, CAL_PROPOSALS, CAL_POSTERIOR, CAL_CHECK = range(950_000_000, 950_000_005)
 
 # -------------------------------------------------------- below a replication
 #: Keys below a replication's seed: its lead arrivals, its customers' traits,
@@ -276,6 +311,27 @@ def where_seed(root_seed: int) -> int:
     """
     state = child(np.random.SeedSequence(root_seed), WHERE).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+
+
+def calibration_seed(root_seed: int) -> int:
+    """The root seed of a calibration's simulated exports.
+
+    Drawn from ``SeedSequence(root_seed)``'s child :data:`CALIBRATION`, so a
+    calibration never reuses the replications of a run of the same file (a
+    synthetic export written by that run is not among its own draws).
+
+    Examples
+    --------
+    >>> calibration_seed(1) == calibration_seed(1) != where_seed(1)
+    True
+    """
+    state = child(np.random.SeedSequence(root_seed), CALIBRATION).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+
+
+def calibration_generator(calibration_root: int, key: int, *more: int) -> np.random.Generator:
+    """One of a calibration's own streams (``CAL_*`` keys) below its root seed."""
+    return generator(np.random.SeedSequence(calibration_root), key, *more)
 
 
 def bootstrap_generator(seed: int | None) -> np.random.Generator:

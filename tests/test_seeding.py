@@ -24,7 +24,15 @@ import simsales.seeding as seeding
 from simsales.experiment.config import Experiment, Where
 from simsales.model.population import CUSTOMER_TRAITS, STAKEHOLDER_TRAITS
 from simsales.seeding import (
+    ABC_REPLICATIONS,
     ARRIVALS,
+    CAL_BOOTSTRAP,
+    CAL_CHECK,
+    CAL_POSTERIOR,
+    CAL_PROPOSALS,
+    CAL_SOBOL,
+    CALIBRATION,
+    CHECK_REPLICATIONS,
     DECISIONS,
     DESIGN,
     FIRST_BLOCKS,
@@ -174,10 +182,20 @@ def test_keys_below_a_parent_are_distinct():
         "arrivals": [MARKET_CLOCKS, PROSPECTING, MARKET_ORBITS, MARKET_PERIODS],
         "traits": [*TRAIT_KEYS.values(), REFERRAL_TRAITS, OUTBOUND_TRAITS],
         # first elements of keys: marketing leads are 0, 1, ... far below these
-        "decisions": [FIRST_BLOCKS, OWN_NOISE],
+        "decisions": [FIRST_BLOCKS, OWN_NOISE, OUTBOUND_PATH],
+        "root": [DESIGN, WHERE, CALIBRATION],
+        "calibration root": [CAL_BOOTSTRAP, CAL_SOBOL, CAL_PROPOSALS, CAL_POSTERIOR, CAL_CHECK],
     }
     for parent, keys in siblings.items():
         assert len(set(keys)) == len(keys), parent
+    # a calibration's replications (msm below MAX_REPLICATIONS, then up to 50 ABC
+    # generations, then the fit check) stay apart and below its own streams
+    assert MAX_REPLICATIONS <= ABC_REPLICATIONS
+    assert ABC_REPLICATIONS + 51 * MAX_REPLICATIONS <= CHECK_REPLICATIONS
+    assert (
+        min(CAL_BOOTSTRAP, CAL_SOBOL, CAL_PROPOSALS, CAL_POSTERIOR, CAL_CHECK)
+        >= CHECK_REPLICATIONS + MAX_REPLICATIONS
+    )
     assert PROSPECTED == 1  # its parent (PROSPECTING) has no other child
 
 

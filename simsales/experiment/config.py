@@ -35,6 +35,7 @@ from simsales.data.spec import DataSpec
 from simsales.engine.metrics import METRICS
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.budget import budget_problems
+from simsales.experiment.calibrate import Calibrate, search_range
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import ENTRY_POINT_GROUP, MODULE_NAME, advertised_strategies
@@ -436,7 +437,7 @@ class Where(BaseModel):
 
 
 #: Tables that are not parameters of one world: never varied, and left out by ``at``.
-_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where"}
+_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where", "calibrate"}
 
 
 def _default_strategies() -> list[StrategySpec]:
@@ -492,6 +493,9 @@ class Experiment(BaseModel):
         default_factory=dict,
         description="parameters drawn anew for every replication",
         json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
+    )
+    calibrate: Calibrate | None = Field(
+        None, description="parameters fitted to a funnel by `simsales calibrate`"
     )
     compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
         default_factory=list,
@@ -702,6 +706,17 @@ class Experiment(BaseModel):
             hi = math.nextafter(hi, -math.inf) if isinstance(dist, _OPEN_HIGH) else hi
             probes = [v for v in (lo, hi) if math.isfinite(v)] or [dist.mean]
             trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
+        if self.calibrate is not None:
+            cal = self.calibrate
+            for path, prior in cal.parameters.items():
+                where = f"calibrate.parameters[{path!r}]"
+                self._check_leaf(where, path, numbers, numeric=True)
+                trial += [(where, {path: v}) for v in search_range(prior)]
+            if cal.strategy is not None and cal.strategy not in self.strategy_names:
+                raise ValueError(
+                    f"calibrate.strategy: {cal.strategy!r} is not one of the strategies "
+                    f"({', '.join(self.strategy_names)})"
+                )
         if self.sweep is not None and self.compare:
             raise ValueError("compare does not work with [sweep] yet: compare within one point")
         if self.sensitivity is not None:

@@ -54,7 +54,7 @@ class StoreError(ValueError):
 #: Top-level keys that change how results are shown, never a replication's numbers.
 _NOT_NUMBERS = (
     "replications", "description", "compare", "compare_metrics", "chart_metrics", "claims",
-    "where", "data",
+    "where", "data", "calibrate",
 )  # fmt: skip
 
 
@@ -65,8 +65,9 @@ def fingerprint(config: Experiment) -> str:
     the keys that only say how results are shown or compared (``description``,
     ``compare``, ``compare_metrics``, ``chart_metrics``, each strategy's
     ``style``, and ``claims`` and ``[where]``, whose run over the plausible range
-    goes to a folder of its own with a seed of its own, and ``[data]``, a CRM export
-    that is read, not simulated): changing them and running again into the same
+    goes to a folder of its own with a seed of its own, ``[data]``, a CRM export
+    that is read, not simulated, and ``[calibrate]``, which only ``simsales
+    calibrate`` reads): changing them and running again into the same
     folder is a run of the same experiment.
     """
     data = config.model_dump(mode="json")
