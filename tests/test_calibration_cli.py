@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from simsales.cli import app
@@ -126,3 +127,18 @@ def test_calibrate_runs_writes_and_resumes(tmp_path):
     assert again["simulations"] == 0
     assert again["resumed_simulations"] == first["simulations"]
     assert again["findings"] == first["findings"]
+
+
+@pytest.mark.slow
+def test_calibrate_on_a_local_dask_cluster_gives_the_local_numbers(tmp_path):
+    exp = _files(tmp_path)
+    r = RUN.invoke(app, ["synth-crm", str(exp), "--out", str(tmp_path / "crm.csv"),
+                         "--strategy", "push"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    for backend, out in (("dask", "d"), ("local", "l")):
+        r = RUN.invoke(app, ["calibrate", str(exp), "--out", str(tmp_path / out),
+                             "--backend", backend, "--workers", "2"])  # fmt: skip
+        assert r.exit_code == 0, (backend, r.output)
+    a = pd.read_csv(tmp_path / "d" / "calibration" / "estimate.csv")
+    b = pd.read_csv(tmp_path / "l" / "calibration" / "estimate.csv")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
