@@ -192,7 +192,7 @@ def test_select_cli_on_an_experiment_file(tmp_path):
     assert r.exit_code == 0, r.output
     assert "is best on cost_of_sales" in r.output and "after 2 replications" in r.output
     assert json.loads((out / "selection_cost_of_sales.json").read_text())["replications"] == 2
-    assert simsales.load_results(out).manifest["replications"] == 2
+    assert simsales.load_results(out).record.replications == 2
 
 
 def test_select_api_rejects_bad_input_before_running():
@@ -221,7 +221,7 @@ def test_select_on_an_experiment_adds_replications_in_batches(tmp_path):
     )  # fmt: skip
     assert totals == [2, 3, 4]  # 50% more each batch (at least one), then the cap
     stored = simsales.load_results(tmp_path / "hard")
-    assert stored.manifest["replications"] == 4
+    assert stored.record.replications == 4
     assert stored.replications["replication"].nunique() == 4
     assert not sel.decided and sel.survivors == ("push", "insight")
     assert sel.available == 4 and "undecided with the 4 replications" in sel.statement

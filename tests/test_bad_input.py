@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from simsales.cli import app
 from simsales.experiment.loader import ConfigError, load_experiment
+from simsales.store.record import load_record
 
 BASE = 'name = "bad"\nseed = 1\nreplications = 2\nhorizon_days = 20.0\n'
 
@@ -198,8 +199,8 @@ def test_failure_while_running_exits_1_names_the_users_line_and_writes_failures(
     assert "strategy exploded" in res.output
     assert f"(at {mod}, line 5, in act)" in res.output
     assert "Traceback" not in res.output and "--traceback" in res.output
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["failures"]) == manifest["replications"] == 2
+    record = load_record(out)
+    assert len(record.failures) == record.replications == 2
     failures = json.loads((out / "failures.json").read_text())
     assert [f["replication"] for f in failures] == [0, 1]
     assert all("raise RuntimeError('strategy exploded')" in f["traceback"] for f in failures)

@@ -30,6 +30,7 @@ from simsales.experiment.errors import error_lines
 from simsales.experiment.results import Results
 from simsales.experiment.store import fingerprint
 from simsales.seeding import where_seed
+from simsales.store.record import load_record
 
 from worlds import SCALE, small_experiment
 
@@ -173,7 +174,7 @@ def _defaults(diffs: list[float]) -> Results:
     for r, d in enumerate(diffs):
         rows += [{"replication": r, "strategy": "a", "conversion": 0.3 + d},
                  {"replication": r, "strategy": "b", "conversion": 0.3}]  # fmt: skip
-    return Results(pd.DataFrame(rows), {"config": {}})
+    return Results(pd.DataFrame(rows), {"config": {"name": "t", "seed": 0}})
 
 
 def test_the_verdict_at_the_defaults_uses_the_paired_t_interval():
@@ -394,8 +395,7 @@ def test_run_writes_the_where_run_its_analysis_and_the_report_section(tmp_path):
     # resumed: the where-run's worlds are kept, not computed again
     code, text = _invoke("run", str(f), "--out", str(out), "--workers", "1", "--resume")
     assert code == 0, text
-    manifest = json.loads((where / "manifest.json").read_text())
-    assert manifest["resumed_replications"] == worlds
+    assert load_record(where).resumed_replications == worlds
     assert (where / "claims.txt").read_text() == before
 
 

@@ -71,18 +71,18 @@ RESULTS_DAMAGE: dict[str, tuple[Damage, str, str]] = {
                               "not valid JSON"),
     "manifest_list": (_text("manifest.json", "[]"), "manifest.json", "must hold a JSON object"),
     "manifest_empty_object": (_text("manifest.json", "{}"), "manifest.json",
-                              "'experiment' is missing"),
+                              "'config' must be an object"),
     "manifest_empty_file": (_text("manifest.json", ""), "manifest.json", "is empty"),
     "manifest_binary": (_bytes("manifest.json", BINARY), "manifest.json", "is not text"),
     "manifest_wrong_types": (
         _manifest(lambda m: m.update(experiment=5, replications="three")), "manifest.json",
-        "'replications' must be a whole number",
+        "'replications' is 'three' but",
     ),
     "manifest_config_not_object": (_manifest(lambda m: m.update(config=[])), "manifest.json",
-                                   "'config' must be an object"),
+                                   "config: Input should be a valid dictionary"),
     "manifest_config_wrong_types": (
         _manifest(lambda m: m["config"].update(strategies="push", compare=3)), "manifest.json",
-        "'config.strategies' must be a list",
+        "config.strategies: Input should be a valid list",
     ),
     "replications_truncated": (_truncate("replications.parquet"), "replications.parquet",
                                "not a readable Parquet table"),
@@ -199,13 +199,6 @@ def test_names_are_escaped_in_markdown_as_in_html(intact, tmp_path):
     for name in ("replications.parquet", "timeseries.parquet"):
         _table(name, lambda t: t.assign(strategy=t["strategy"].map(bad)))(d)
 
-    def rename(m: dict) -> None:
-        m["experiment"] = f"e{TAMPERED}"
-        m["config"]["name"] = f"e{TAMPERED}"
-        for s in m["config"]["strategies"]:
-            s["name"] = bad[s["name"]]
-
-    _manifest(rename)(d)
     res = runner.invoke(app, ["report", str(d)])
     assert res.exit_code == 0, res.output
     md = (d / "report.md").read_text(encoding="utf-8")
@@ -217,3 +210,14 @@ def test_names_are_escaped_in_markdown_as_in_html(intact, tmp_path):
     assert "](javascript:" not in outside_code
     assert not re.search(r"(?<!\\)\*\[x", outside_code)
     assert "\\*[x]\\(javascript:alert(1))\\*" in outside_code
+
+
+def test_names_in_the_manifest_are_those_the_schema_allows(intact, tmp_path):
+    # the record's names are validated as in an experiment file: no markup gets in
+    d = _copy(intact, tmp_path)
+
+    def rename(m: dict) -> None:
+        m["experiment"] = m["config"]["name"] = f"e{TAMPERED}"
+
+    _manifest(rename)(d)
+    _refused(["report", str(d)], d / "manifest.json", "config.name: String should match")

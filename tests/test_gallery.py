@@ -32,6 +32,7 @@ from PIL import Image
 from scipy import stats
 
 import simsales
+from simsales.experiment.config import Experiment
 from simsales.plots import charts, distributions, forest, regions, sensitivity, sweeps
 from simsales.plots.style import BUILTIN_STYLES, DPI, MARKERS, fit_label, save_figure
 
@@ -525,10 +526,12 @@ def _as_project(res, names: dict[str, str], order: list[str], styles=None):
         out = df.assign(_rank=df["strategy"].map(rank)).sort_values(keys, kind="stable")
         return out.drop(columns="_rank").reset_index(drop=True)
 
-    cfg = dict(res.manifest["config"], compare=[])
-    cfg["strategies"] = [{"name": n, "style": (styles or {}).get(n)} for n in order]
-    manifest = dict(res.manifest, config=cfg)
-    return simsales.Results(renamed(res.replications), manifest, renamed(res.timeseries))
+    strategies = [{"name": n, "style": (styles or {}).get(n)} for n in order]
+    # the project's own strategies come from its module, not imported here
+    config = res.record.config.model_dump(mode="json")
+    config.update(compare=[], strategies=strategies, modules=["gallery_strategies"])
+    record = res.record.model_copy(update={"config": Experiment.model_validate(config)})
+    return simsales.Results(renamed(res.replications), record, renamed(res.timeseries))
 
 
 #: The synthetic strategies as a built-in, a variant of one and a user's own.
@@ -618,9 +621,11 @@ def test_an_unknown_metric_is_named_with_a_guess_and_the_known_ones(res, sweep2)
 
 
 def test_the_experiment_names_the_metrics_charted(res):
-    cfg = dict(res.manifest["config"], chart_metrics=["conversion", "cost_of_sale_share",
-                                                      "cost_per_win"])  # fmt: skip
-    charted = simsales.Results(res.replications, dict(res.manifest, config=cfg), res.timeseries)
+    config = res.record.config.model_copy(
+        update={"chart_metrics": ["conversion", "cost_of_sale_share", "cost_per_win"]}
+    )
+    record = res.record.model_copy(update={"config": config})
+    charted = simsales.Results(res.replications, record, res.timeseries)
     charts_ = charted.chart_list()
     stems = [c.stem for c in charts_]
     assert stems[:6] == [

@@ -64,5 +64,5 @@ def test_finite_market_from_a_file_through_the_command_line(tmp_path):
     )
     res = CliRunner().invoke(app, ["run", str(f), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert res.exit_code == 0, res.output
-    again = simsales.run(simsales.load_results(tmp_path / "o").manifest["config"], workers=1)
+    again = simsales.run(simsales.load_results(tmp_path / "o").record.config, workers=1)
     assert (again.replications["leads"] <= 300).all()

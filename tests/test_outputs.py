@@ -13,6 +13,7 @@ import pytest
 
 import simsales
 from simsales.engine.metrics import METRICS
+from simsales.store.record import load_record
 
 from worlds import small_experiment
 
@@ -73,6 +74,8 @@ def test_save_writes_every_file(results, tmp_path: Path):
     assert not list(out.glob(".*.tmp"))
     m = json.loads((out / "manifest.json").read_text())
     for key in (
+        "format",
+        "experiment",
         "config",
         "seed",
         "replications",
@@ -82,9 +85,11 @@ def test_save_writes_every_file(results, tmp_path: Path):
         "python",
         "simsales_version",
     ):
-        assert key in m
-    assert m["config"]["seed"] == 11
-    assert m["dependencies"]["simpy"]
+        assert key in m  # the file is read by people and other tools too
+    record = load_record(out)
+    assert record == results.record.model_copy(update={"results_id": results.results_id})
+    assert record.config.seed == record.seed == 11
+    assert record.dependencies["simpy"]
     back = simsales.load_results(out)
     pd.testing.assert_frame_equal(back.replications, results.replications)
     img = mpimg.imread(out / "conversion.png")
@@ -93,7 +98,7 @@ def test_save_writes_every_file(results, tmp_path: Path):
 
 
 def test_config_round_trips_through_the_manifest(results):
-    again = simsales.run(results.manifest["config"], workers=1)
+    again = simsales.run(results.record.config, workers=1)
     pd.testing.assert_frame_equal(again.replications, results.replications)
 
 
@@ -128,8 +133,8 @@ def test_real_command_line(tmp_path: Path):
     assert "conversion" in proc.stdout and "insight" in proc.stdout
     for f in FILES:
         assert (out / f).is_file(), f
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["replications"] == 3 and m["seed"] == 4  # overrides applied
+    record = load_record(out)
+    assert record.replications == 3 and record.seed == 4  # overrides applied
     proc = subprocess.run(
         [sys.executable, "-m", "simsales", "validate", str(exp)],
         capture_output=True,
@@ -206,7 +211,7 @@ def test_printed_summary_marks_means_over_fewer_replications():
             if s == "b" and r < 1:
                 row["cost_per_win"] = float("nan")  # b won nothing in replication 0
             rows.append(row)
-    res = Results(pd.DataFrame(rows), {"experiment": "t", "replications": 4})
+    res = Results(pd.DataFrame(rows), {"config": {"name": "t", "seed": 0, "replications": 4}})
     with out.capture() as captured:
         print_summary(res)
     text = captured.get()
@@ -215,7 +220,9 @@ def test_printed_summary_marks_means_over_fewer_replications():
     assert "(3)" in b_row and "(" not in a_row.replace("│", "")
     assert "defined in only n of the replications run" in text
     # a replication that failed (absent for every metric) is not an undefined metric
-    failed = Results(pd.DataFrame(rows[2:]), {"experiment": "t", "replications": 4})
+    failed = Results(
+        pd.DataFrame(rows[2:]), {"config": {"name": "t", "seed": 0, "replications": 4}}
+    )
     with out.capture() as captured:
         print_summary(failed)
     assert "(" not in "".join(line for line in captured.get().splitlines() if "│ a" in line)

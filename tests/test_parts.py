@@ -82,7 +82,7 @@ def test_resume_from_its_own_parts_gives_the_numbers_of_a_clean_run(tmp_path, ex
     for name in ("rep-00000-000001.parquet", "ts-00000-000002.parquet"):
         (out / "parts" / name).unlink()
     resumed = simsales.run(experiment, workers=1, out=out, resume=True)
-    assert resumed.manifest["resumed_replications"] == 1
+    assert resumed.record.resumed_replications == 1
     pd.testing.assert_frame_equal(resumed.replications, clean.replications)
 
 

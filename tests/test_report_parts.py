@@ -187,7 +187,9 @@ def test_summary_marks_a_mean_over_fewer_replications():
                 "replication": r, "strategy": s, "conversion": 0.2 + 0.01 * r,
                 "cost_per_win": float("nan") if (s == "b" and r < 2) else 0.3 + 0.01 * r,
             })  # fmt: skip
-    section = summary(Results(pd.DataFrame(rows), {"experiment": "t", "replications": 5}))
+    section = summary(
+        Results(pd.DataFrame(rows), {"config": {"name": "t", "seed": 0, "replications": 5}})
+    )
     text, table = section.blocks
     assert isinstance(text, str) and isinstance(table, Table)
     cells = {row[0]: row for row in table.rows}
@@ -197,6 +199,8 @@ def test_summary_marks_a_mean_over_fewer_replications():
     assert "defined in only k of the replications" in text
     # a replication missing altogether (it failed) is not an undefined metric
     failed = pd.DataFrame([r for r in rows if r["replication"] >= 2])
-    text, table = summary(Results(failed, {"experiment": "t", "replications": 5})).blocks
+    text, table = summary(
+        Results(failed, {"config": {"name": "t", "seed": 0, "replications": 5}})
+    ).blocks
     assert isinstance(table, Table) and "(n = " not in str(table.rows)
     assert "defined in only k" not in str(text)

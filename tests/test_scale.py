@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import simsales.experiment.runner as runner
 from simsales.cli import app
 from simsales.experiment.api import RunFailed
 from simsales.experiment.store import StoreError
+from simsales.store.record import load_record
 
 from worlds import small_experiment
 
@@ -42,8 +42,7 @@ def test_one_failing_replication_is_isolated(broken_replication_1, tmp_path: Pat
     f = err.failures[0]
     assert f.seed == 11 and f.spawn_key == (1,) and "replication one exploded" in f.error
     assert sorted(err.results.replications["replication"].unique()) == [0, 2]
-    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
-    assert manifest["failures"][0]["replication"] == 1
+    assert load_record(tmp_path / "o").failures[0].replication == 1
 
 
 def test_cli_names_the_failed_replication_and_exits_1(broken_replication_1, tmp_path: Path):
@@ -76,7 +75,7 @@ def test_resume_with_more_replications_computes_only_the_new_ones(tmp_path: Path
         small_experiment(replications=4), workers=1, out=tmp_path / "o", resume=True,
         on_done=seen.append,
     )  # fmt: skip
-    assert res.manifest["resumed_replications"] == 2
+    assert res.record.resumed_replications == 2
     full = simsales.run(small_experiment(replications=4), workers=1)
     pd.testing.assert_frame_equal(res.replications, full.replications, check_exact=True)
 
@@ -103,8 +102,7 @@ def test_killed_run_resumes_to_the_same_results(tmp_path: Path):
     resumed = pd.read_parquet(out / "replications.parquet")
     again = simsales.run(exp, workers=2).replications
     pd.testing.assert_frame_equal(resumed, again, check_exact=True)
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["resumed_replications"] >= killed_at - 1  # a part may land while killed
+    assert load_record(out).resumed_replications >= killed_at - 1  # a part may land while killed
 
 
 def test_dask_local_cluster_gives_the_same_numbers():
@@ -123,22 +121,23 @@ def test_precision_adds_replications_until_the_target():
                 .diff(axis=1).iloc[0, 1]) / 2  # fmt: skip
     target = hw0 / 2
     res = simsales.run(cfg, workers=1, precision=target, max_replications=200)
-    p = res.manifest["precision"]
-    assert p["met"] and p["replications"] > 3
-    assert p["half_widths"]["push"]["conversion"] <= target
+    p = res.record.precision
+    assert p is not None and p.met and p.replications > 3
+    assert p.half_widths["push"]["conversion"] <= target
     # the same numbers as a plain run of that many replications
-    plain = simsales.run({**cfg, "replications": p["replications"]}, workers=1)
+    plain = simsales.run({**cfg, "replications": p.replications}, workers=1)
     pd.testing.assert_frame_equal(res.replications, plain.replications, check_exact=True)
 
 
 def test_precision_stops_at_the_cap_and_says_so():
     cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
     res = simsales.run(cfg, workers=1, precision=1e-6, max_replications=5)
-    p = res.manifest["precision"]
-    assert not p["met"] and p["replications"] == 5 and len(res.replications) == 5
+    p = res.record.precision
+    assert p is not None and not p.met and p.replications == 5 and len(res.replications) == 5
 
 
 def test_loose_precision_adds_nothing():
     cfg = small_experiment(strategies=[{"name": "push"}], replications=3)
     res = simsales.run(cfg, workers=1, precision=0.5)  # a half-width of half the range
-    assert res.manifest["precision"]["met"] and len(res.replications) == 3
+    assert res.record.precision is not None and res.record.precision.met
+    assert len(res.replications) == 3

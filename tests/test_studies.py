@@ -9,7 +9,6 @@ says which study failed.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import simsales
 from simsales.cli import NOT_STUDIES, app
 from simsales.engine.metrics import METRICS
 from simsales.experiment.loader import load_experiment
+from simsales.store.record import load_record
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted((ROOT / "experiments").glob("*.toml"))
@@ -171,8 +171,7 @@ def test_run_all_runs_every_study_but_the_baseline(tmp_path: Path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in res_dir.iterdir()) == ["alpha", "beta"]
     for name, rows in (("alpha", 2), ("beta", 2 * 2)):
-        manifest = json.loads((res_dir / name / "manifest.json").read_text())
-        assert manifest["replications"] == 2  # -n overrides every study
+        assert load_record(res_dir / name).replications == 2  # -n overrides every study
         summary = (res_dir / name / "summary.csv").read_text().splitlines()
         assert len(summary) > 1
         assert len(simsales.load_results(res_dir / name).replications) == rows

@@ -212,10 +212,10 @@ def test_list_strategies_of_an_experiment_loads_its_modules(tmp_path: Path):
 def test_reading_a_stored_config_imports_no_module(tmp_path: Path):
     # a results folder's manifest names the modules it ran with: telling whose
     # results a folder holds must not run them
-    from simsales.experiment.folder import manifest_fingerprint
+    from simsales.store.record import parse_record
 
     name, strategy = _unique("marks"), _unique("strat")
     path = _module(tmp_path, name, strategy)
     config = {"name": "old", "seed": 1, "modules": [str(path)], "strategies": [{"name": strategy}]}
-    assert manifest_fingerprint({"config": config}) is not None
+    assert parse_record({"config": config}).fingerprint
     assert not (tmp_path / f"{name}.imported").exists()

@@ -54,11 +54,12 @@ from simsales.analysis.distribution import wilson_interval
 from simsales.analysis.paired import paired_differences
 from simsales.analysis.prim import Box, prim
 from simsales.analysis.summary import mean_ci
-from simsales.experiment.config import Claim, Experiment
+from simsales.experiment.config import Claim
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import stamp
 from simsales.experiment.results import Results, load_results
 from simsales.experiment.where import WHERE
+from simsales.store.record import MANIFEST
 
 __all__ = [
     "CLAIM_COLUMNS",
@@ -569,13 +570,12 @@ def where_claims(
     first = results if isinstance(results, Results) else load_results(results)
     if defaults is None and not isinstance(results, Results):
         folder = Path(results) / WHERE
-        if (folder / "manifest.json").is_file():
+        if (folder / MANIFEST).is_file():
             defaults, first = first, load_results(folder)
     base = None
     if defaults is not None:
         base = defaults if isinstance(defaults, Results) else load_results(defaults)
-    config = first.manifest.get("config") or {}
-    study = Experiment.model_validate(config, strict=False)
+    study = first.record.config
     if not study.claims or not study.uncertain:
         raise ValueError(
             f"results of {study.name!r} are not those of a run over the plausible range with "

@@ -288,7 +288,7 @@ def robustness_table(
 
 
 def _uncertain(res: Results) -> list[str]:
-    return sorted(res.manifest.get("config", {}).get("uncertain", {}) or {})
+    return sorted(res.record.config.uncertain)
 
 
 def robustness(

@@ -359,15 +359,14 @@ def analyse(
     >>> sa.indices  # doctest: +SKIP
     """
     res = results if isinstance(results, Results) else load_results(results)
-    cfg = res.manifest.get("config", {})
-    if not cfg.get("sensitivity"):
+    spec = res.record.config.sensitivity
+    if spec is None:
         raise ValueError(
             f"results of {res.name!r} have no [sensitivity] design; run an experiment "
             "with a [sensitivity] table (simsales sensitivity FILE)"
         )
-    spec = Sensitivity.model_validate(cfg["sensitivity"])
     found = analyse_table(
-        res.replications, spec, metrics, seed=int(cfg.get("seed", 0)),
+        res.replications, spec, metrics, seed=res.record.seed,
         conf_level=conf_level, warn_share=warn_share,
     )  # fmt: skip
     return replace(found, source=res.results_id)

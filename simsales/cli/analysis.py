@@ -143,8 +143,8 @@ def sensitivity(
         sa = analyse_sensitivity(results, metric)
         sa.save(target)
     print_sensitivity(sa)
-    wall = results.manifest["wall_seconds"]
-    out.print(f"results and sensitivity analysis written to {target}/ ({wall:.1f} s)")
+    took = results.record.took()
+    out.print(f"results and sensitivity analysis written to {target}/ ({took})")
 
 
 @app.command()

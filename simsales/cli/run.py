@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -67,7 +66,7 @@ def print_summary(results: Results) -> None:
     """Print the key metrics per strategy: mean ± half-width of the 95% CI."""
     t = Table(
         title=f"{results.name}: mean ± 95% CI half-width over "
-        f"{results.manifest['replications']} replications",
+        f"{results.record.replications} replications",
         title_justify="left",
     )
     t.add_column("strategy", no_wrap=True)
@@ -298,11 +297,12 @@ def run(
                 raise typer.Exit(1)
         print_summary(results)
         print_comparisons(results)
-        wall = results.manifest["wall_seconds"]
-        resumed = results.manifest.get("resumed_replications", 0)
+        record = results.record
+        resumed = record.resumed_replications
         note = f", {resumed} resumed" if resumed else ""
-        used = results.manifest["workers"]
-        out.print(f"results written to {target}/ ({wall:.1f} s on {used} worker(s){note})")
+        out.print(
+            f"results written to {target}/ ({record.took()} on {record.workers} worker(s){note})"
+        )
         if with_where:
             with running(target, show_traceback=show_traceback):
                 where_failed = run_where_step(
@@ -321,15 +321,12 @@ def run(
 
 
 def _report_precision(results: Results) -> None:
-    p = results.manifest.get("precision")
-    if not p:
+    p = results.record.precision
+    if p is None:
         return
-    worst = max(
-        ((hw, s, m) for s, per in p["half_widths"].items() for m, hw in per.items()),
-        default=(math.nan, "", ""),
-    )
-    verdict = "met" if p["met"] else f"NOT met (cap of {p['max_replications']} replications)"
+    worst = p.widest()
+    verdict = "met" if p.met else f"NOT met (cap of {p.max_replications} replications)"
     out.print(
         f"precision {verdict}: widest 95% CI half-width {worst[0]:.4g} ({worst[1]}, "
-        f"{worst[2]}) against {p['target_half_width']:g}, with {p['replications']} replications"
+        f"{worst[2]}) against {p.target_half_width:g}, with {p.replications} replications"
     )

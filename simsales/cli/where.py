@@ -92,8 +92,8 @@ def run_where_step(
             _report_failures(failed, show_traceback)
             return failed
         results = failed.results
-    wall = results.manifest["wall_seconds"]
-    out.print(f"plausible-range run written to {where_folder(target)}/ ({wall:.1f} s)")
+    took = results.record.took()
+    out.print(f"plausible-range run written to {where_folder(target)}/ ({took})")
     for line in analyse_where(target, results, defaults):
         out.print(line, highlight=False, markup=False)
     if failed is not None:

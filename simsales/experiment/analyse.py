@@ -105,14 +105,14 @@ def compare(
     """
     res = _results(results)
     reps = res.replications
+    config = res.record.config
     if metrics is None:
-        cfg = res.manifest.get("config", {})
-        wanted = dict.fromkeys([*DEFAULT_METRICS, *cfg.get("compare_metrics", [])])
+        wanted = dict.fromkeys([*DEFAULT_METRICS, *config.compare_metrics])
         metrics = [m for m in wanted if m in reps.columns]
     metrics = check_metrics(reps, metrics)
     if pairs is None:
-        pairs = every_pair(reps, res.manifest.get("config", {}).get("compare", []))
-    seed = int(res.manifest.get("seed", 0))
+        pairs = every_pair(reps, config.compare)
+    seed = res.record.seed
     comp = Comparison(
         paired_differences(reps, pairs, metrics, seed=seed, level=level),
         quantiles(reps, metrics),

@@ -16,14 +16,16 @@ import pandas as pd
 from simsales.analysis.summary import half_widths
 from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
+from simsales.experiment.environment import environment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.folder import check_folder, claim_folder, clear_results
 from simsales.experiment.labels import out_of_range
 from simsales.experiment.loader import load_modules, resolve
 from simsales.experiment.lock import folder_lock
-from simsales.experiment.results import Results, build_manifest
+from simsales.experiment.results import Results
 from simsales.experiment.runner import Failure, run_replications
 from simsales.experiment.store import PartStore, fingerprint
+from simsales.store.record import FailedReplication, PrecisionReached, RunRecord, write_record
 
 __all__ = ["FAILURES", "RunFailed", "resolve", "run", "write_failures"]
 
@@ -114,7 +116,8 @@ def run(
         metric's units: 0.01 is one point of conversion), or until
         ``max_replications``. Each batch is sized from the half-widths so far
         (they shrink as one over the square root of the replications); what
-        was reached is in ``manifest["precision"]``.
+        was reached is in the record's ``precision``
+        (:class:`simsales.store.record.PrecisionReached`).
     precision_metrics : sequence of str
         Metrics the precision applies to.
     max_replications : int, optional
@@ -223,37 +226,42 @@ def run(
             if tmp is not None:
                 tmp.cleanup()
         wall = time.perf_counter() - t0
-        manifest = build_manifest(config.model_dump(mode="json"), wall, output.workers)
-        manifest["fingerprint"] = fingerprint(config)
-        manifest["backend"] = backend
-        manifest["resumed_replications"] = resumed or 0
+        reached_precision = None
         if precision is not None:
-            manifest["precision"] = {
-                "target_half_width": precision,
-                "metrics": list(precision_metrics),
-                "replications": config.replications,
-                "max_replications": cap,
-                "met": bool(reached)
+            reached_precision = PrecisionReached(
+                target_half_width=precision,
+                metrics=list(precision_metrics),
+                replications=config.replications,
+                max_replications=cap,
+                met=bool(reached)
                 and all(hw <= precision for per in reached.values() for hw in per.values()),
-                "half_widths": reached,
-            }
-        manifest["failures"] = [
-            {"point": f.point, "replication": f.replication, "seed": f.seed,
-             "spawn_key": list(f.spawn_key), "error": f.error, "where": f.where}
-            for f in output.failures
-        ]  # fmt: skip
+                half_widths=reached,
+            )
+        record = RunRecord(
+            config=config,
+            fingerprint=fingerprint(config),
+            **environment(),
+            backend=backend,
+            workers=output.workers,
+            wall_seconds=round(wall, 3),
+            resumed_replications=resumed or 0,
+            precision=reached_precision,
+            failures=[
+                FailedReplication(**{k: v for k, v in f.record().items() if k != "traceback"})
+                for f in output.failures
+            ],
+        )
         records = pd.DataFrame(output.records)
         results = None
         if out is not None:
             write_failures(Path(out), output.failures)
         if len(records):
-            results = Results(records, manifest, pd.DataFrame(output.series))
+            results = Results(records, record, pd.DataFrame(output.series))
             if out is not None:
                 results.save(out)
         elif out is not None:  # every replication failed: still say what was run, and how
             clear_results(Path(out))
-            text = json.dumps(manifest, indent=2, default=str) + "\n"
-            atomic_write(Path(out) / "manifest.json", lambda p: p.write_text(text))
+            write_record(out, record)
         if output.failures:
             raise RunFailed(results, output.failures)
         assert results is not None  # no failures and no records would mean no replications

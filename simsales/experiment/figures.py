@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from simsales.experiment.results import Results
 
 __all__ = [
-    "DEFAULT_METRICS",
     "Chart",
     "caption_end",
     "chart_metrics",
@@ -41,8 +40,6 @@ __all__ = [
     "swept_parameters",
 ]
 
-#: Metrics charted when the experiment names none (``chart_metrics``; older results).
-DEFAULT_METRICS = ("conversion", "cost_of_sale_share")
 #: File stems that are not the metric's name (kept for the results written before).
 _STEMS = {"cost_of_sale_share": "cost_of_sale"}
 #: Metrics undefined where nothing was won (their denominator is wins or revenue).
@@ -66,8 +63,8 @@ class Chart:
 
 def swept_parameters(results: Results) -> list[str]:
     """Key paths of the swept parameters, in the order of the experiment's ``[sweep]``."""
-    sweep = results.manifest.get("config", {}).get("sweep") or {}
-    params = [str(p) for p in sweep.get("parameters", {})]
+    sweep = results.record.config.sweep
+    params = list(sweep.parameters) if sweep is not None else []
     return [p for p in params if p in results.replications.columns]
 
 
@@ -86,20 +83,23 @@ def metric_stem(metric: str) -> str:
 
 
 def chart_metrics(results: Results) -> list[str]:
-    """The metrics the experiment charts (``chart_metrics``; for older results the default)."""
-    cfg = results.manifest.get("config") or {}
-    return [str(m) for m in cfg.get("chart_metrics", DEFAULT_METRICS)]
+    """The metrics the experiment charts (its ``chart_metrics``)."""
+    return list(results.record.config.chart_metrics)
 
 
 def result_styles(results: Results) -> dict[str, Style]:
     """``{strategy: Style}`` of the experiment's strategies (their ``style`` keys or
     the naming rule), then any other strategy of the tables; see
     :mod:`simsales.plots.style`."""
-    specs = list((results.manifest.get("config") or {}).get("strategies") or [])
-    known = {str(s.get("name")) for s in specs}
+    specs = results.record.config.strategies
+    known = {s.name for s in specs}
     found = [str(s) for s in pd.unique(results.replications["strategy"])]
-    specs += [{"name": s} for s in found if s not in known]
-    return config_styles(specs)
+    return config_styles(
+        [
+            *(s.model_dump(mode="json") for s in specs),
+            *({"name": s} for s in found if s not in known),
+        ]
+    )
 
 
 def caption_end(results: Results, point: int | None = None) -> str:
@@ -300,7 +300,8 @@ def _sweep_charts(results: Results, metrics: Sequence[str]) -> list[Chart]:
     summary = results.summary
     n = reps["replication"].nunique()
     out = []
-    method = ((results.manifest.get("config") or {}).get("sweep") or {}).get("method", "grid")
+    sweep = results.record.config.sweep
+    method = sweep.method if sweep is not None else "grid"
     kind = (
         "line" if len(params) == 1
         else "binned" if method != "grid"

@@ -26,9 +26,8 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -36,6 +35,8 @@ from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.lock import LOCK, FolderBusy, folder_lock, in_use
 from simsales.experiment.store import StoreError, fingerprint
+from simsales.store.errors import ResultsError
+from simsales.store.record import MANIFEST, load_record
 
 __all__ = [
     "PROVENANCE",
@@ -44,7 +45,6 @@ __all__ = [
     "clear_results",
     "folder_owner",
     "foreign_files",
-    "manifest_fingerprint",
     "provenance",
     "results_id",
     "stale_files",
@@ -87,40 +87,20 @@ def foreign_files(directory: Path) -> list[str]:
     return sorted(e.name for e in directory.iterdir() if not _ours(e))
 
 
-def manifest_fingerprint(manifest: Mapping[str, Any]) -> str | None:
-    """The fingerprint of the experiment a manifest records, or None if it cannot tell.
-
-    Manifests record it since this version; for older ones it is computed from
-    the stored config, validated again (which fills keys added since).
-    """
-    key = manifest.get("fingerprint")
-    if isinstance(key, str):
-        return key
-    config = manifest.get("config")
-    if not isinstance(config, dict):
-        return None
-    try:
-        return fingerprint(Experiment.model_validate(config, strict=False))
-    except Exception:  # an old or hand-made config that no longer validates
-        return None
-
-
 def folder_owner(directory: Path) -> tuple[str | None, str] | None:
     """Whose results ``directory`` holds: ``(fingerprint, description)``, or None if
     it holds neither a manifest nor the parts of an interrupted run.
 
     The fingerprint is None when the manifest cannot be read or understood.
     """
-    manifest = directory / "manifest.json"
-    if manifest.is_file():
+    if (directory / MANIFEST).is_file():
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            record = load_record(directory)
+        except ResultsError:
             return None, "a results folder whose manifest.json cannot be read"
-        if not isinstance(data, dict):
-            return None, "a results folder whose manifest.json is not an object"
-        name, seed = data.get("experiment"), data.get("seed")
-        return manifest_fingerprint(data), f"the results of experiment {name!r} (seed {seed})"
+        return record.fingerprint, (
+            f"the results of experiment {record.experiment!r} (seed {record.seed})"
+        )
     stamp_file = directory / "parts" / "experiment.sha256"
     if stamp_file.is_file():
         try:

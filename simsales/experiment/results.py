@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import platform
-import subprocess
-import sys
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,69 +18,19 @@ from simsales.analysis.summary import summarise
 from simsales.experiment import figures
 from simsales.experiment.errors import unknown_names
 from simsales.experiment.files import atomic_write
-from simsales.experiment.folder import check_folder, manifest_fingerprint, results_id
+from simsales.experiment.folder import check_folder, results_id
 from simsales.plots import charts
 from simsales.plots.style import save_figure
+from simsales.store.errors import ResultsError, damaged
+from simsales.store.record import RunRecord, load_record, parse_record, write_record
 
 __all__ = [
     "RESULTS_FILES",
     "Results",
     "ResultsError",
-    "build_manifest",
     "load_results",
     "not_results",
 ]
-
-_DEPENDENCIES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "matplotlib")
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], capture_output=True, text=True, timeout=5, check=True
-    ).stdout.strip()
-
-
-def _git_commit() -> str | None:
-    """Commit of the simsales source tree, if simsales runs from its git checkout.
-
-    None for an installed copy (its version identifies it then), and never
-    the commit of some other repository the environment happens to sit in.
-    """
-    package = Path(__file__).resolve().parents[1]  # the simsales/ folder
-    root = package.parent
-    try:
-        top = _git("-C", str(package), "rev-parse", "--show-toplevel")
-        if Path(top).resolve() != root or not (root / "pyproject.toml").is_file():
-            return None
-        commit = _git("-C", str(package), "rev-parse", "HEAD")
-        dirty = _git("-C", str(package), "status", "--porcelain", "--", ".")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return commit + ("-dirty" if dirty else "") if commit else None
-
-
-def build_manifest(config: dict[str, Any], wall_seconds: float, workers: int) -> dict[str, Any]:
-    """Everything needed to know how a result was made."""
-    return {
-        "experiment": config["name"],
-        "seed": config["seed"],
-        "replications": config["replications"],
-        "config": config,
-        "simsales_version": _version("simsales"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "dependencies": {d: _version(d) for d in _DEPENDENCIES},
-        "git_commit": _git_commit(),
-        "workers": workers,
-        "wall_seconds": round(wall_seconds, 3),
-    }
 
 
 @dataclass
@@ -95,8 +42,10 @@ class Results:
     replications : DataFrame
         One row per replication × strategy: ``replication``, ``strategy``,
         then one column per metric.
-    manifest : dict
-        Config as run, seed, versions, git commit, wall time.
+    record : RunRecord
+        The run: the experiment as run, its seed, versions, git commit, wall
+        time (:class:`simsales.store.record.RunRecord`; given as a mapping, the
+        content of a ``manifest.json``, it is read as one).
     timeseries : DataFrame
         One row per replication × strategy × month: customers in each orbit
         (and churned) at the month's start, revenue and cost booked in it.
@@ -105,12 +54,28 @@ class Results:
     """
 
     replications: pd.DataFrame
-    manifest: dict[str, Any]
+    record: RunRecord
     timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.record, Mapping):
+            self.record = parse_record(self.record)
         self.summary = summarise(self.replications)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The run record as the JSON object of ``manifest.json``.
+
+        .. deprecated:: 0.3.0
+            Read :attr:`record` (typed) instead; removed in the next release.
+        """
+        warnings.warn(
+            "Results.manifest is deprecated: read Results.record (a RunRecord) instead",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.record.model_dump(mode="json")
 
     @cached_property
     def comparisons(self) -> pd.DataFrame:
@@ -118,12 +83,12 @@ class Results:
 
         See :func:`simsales.analysis.paired.paired_differences`.
         """
-        cfg = self.manifest.get("config", {})
-        pairs = [tuple(p) for p in cfg.get("compare", [])]
+        config = self.record.config
+        pairs = [(a, b) for a, b in config.compare]
         if not pairs:
             return pd.DataFrame(columns=PAIRED_COLUMNS)
         return paired_differences(
-            self.replications, pairs, list(cfg["compare_metrics"]), seed=int(cfg["seed"])
+            self.replications, pairs, list(config.compare_metrics), seed=config.seed
         )
 
     @cached_property
@@ -137,7 +102,7 @@ class Results:
     @property
     def name(self) -> str:
         """The experiment's name."""
-        return str(self.manifest["experiment"])
+        return self.record.experiment
 
     def table(self, metrics: list[str] | None = None) -> pd.DataFrame:
         """Wide view of the summary: strategies (per design point) as rows, metric
@@ -231,16 +196,9 @@ class Results:
             :mod:`simsales.experiment.lock`).
         """
         out = Path(directory)
-        key = manifest_fingerprint(self.manifest)
-        check_folder(out, key)
+        check_folder(out, self.record.fingerprint)
         out.mkdir(parents=True, exist_ok=True)
-        manifest = {**self.manifest, "results_id": self.results_id}
-        if key is not None:
-            manifest["fingerprint"] = key
-        atomic_write(
-            out / "manifest.json",
-            lambda p: p.write_text(json.dumps(manifest, indent=2, default=str) + "\n"),
-        )
+        write_record(out, self.record.model_copy(update={"results_id": self.results_id}))
         atomic_write(
             out / "replications.parquet",
             lambda p: self.replications.to_parquet(p, index=False),
@@ -280,141 +238,29 @@ def not_results(directory: str | Path) -> str | None:
     )
 
 
-class ResultsError(ValueError):
-    """A stored results folder that cannot be read: which file, what is wrong with it,
-    and what to do (run the experiment again, or restore the file)."""
-
-
-#: What to do about a damaged results file.
-_FIX = (
-    "it is damaged or was not written by simsales; run the experiment again (or restore "
-    "the file from a copy)"
-)
-
-
-def _damaged(path: Path, what: str) -> ResultsError:
-    return ResultsError(f"{str(path)!r}: {what}; {_FIX}")
-
-
-def _type_name(value: object) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _str_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _pairs(value: object) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
-    )
-
-
-def _strategies(value: object) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(s, dict) and isinstance(s.get("name"), str) for s in value
-    )
-
-
-def _mapping_or_null(value: object) -> bool:
-    return value is None or isinstance(value, dict)
-
-
-#: The manifest's keys that readers use: key -> (required, check, what is allowed).
-_MANIFEST: dict[str, tuple[bool, Any, str]] = {
-    "experiment": (True, lambda v: isinstance(v, str), "a string (the experiment's name)"),
-    "replications": (True, _is_int, "a whole number"),
-    "seed": (False, _is_int, "a whole number"),
-    "config": (False, lambda v: isinstance(v, dict), "an object (the experiment as run)"),
-    "workers": (False, _is_int, "a whole number"),
-    "wall_seconds": (False, _is_number, "a number"),
-    "resumed_replications": (False, _is_int, "a whole number"),
-    "failures": (False, lambda v: isinstance(v, list), "a list"),
-    "dependencies": (False, lambda v: isinstance(v, dict), "an object"),
-    "precision": (False, _mapping_or_null, "an object"),
-}
-#: The same for the keys of the manifest's ``config``.
-_CONFIG: dict[str, tuple[Any, str]] = {
-    "name": (lambda v: isinstance(v, str), "a string"),
-    "seed": (_is_int, "a whole number"),
-    "replications": (_is_int, "a whole number"),
-    "horizon_days": (_is_number, "a number"),
-    "strategies": (_strategies, 'a list of objects with a string "name"'),
-    "compare": (_pairs, "a list of pairs of strategy names"),
-    "compare_metrics": (_str_list, "a list of metric names"),
-    "chart_metrics": (_str_list, "a list of metric names"),
-    "sweep": (_mapping_or_null, "an object or null"),
-    "uncertain": (_mapping_or_null, "an object or null"),
-    "sensitivity": (_mapping_or_null, "an object or null"),
-    "lifecycle": (lambda v: isinstance(v, dict), "an object"),
-    "market": (lambda v: isinstance(v, dict), "an object"),
-    "sellers": (lambda v: isinstance(v, dict), "an object"),
-}
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as e:
-        raise _damaged(path, f"cannot be read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise _damaged(path, "is not text (binary content)") from None
-    if not text.strip():
-        raise _damaged(path, "is empty")
-    try:
-        data = json.loads(text)
-    except ValueError as e:
-        raise _damaged(path, f"is not valid JSON ({e})") from None
-    if not isinstance(data, dict):
-        raise _damaged(path, f"must hold a JSON object, it holds {_type_name(data)}")
-    problems = []
-    for key, (required, ok, allowed) in _MANIFEST.items():
-        if key not in data:
-            if required:
-                problems.append(f"{key!r} is missing (must be {allowed})")
-        elif not ok(data[key]):
-            problems.append(f"{key!r} must be {allowed}, got {data[key]!r:.60}")
-    config = data.get("config")
-    if isinstance(config, dict):
-        for key, (ok, allowed) in _CONFIG.items():
-            if key in config and not ok(config[key]):
-                problems.append(f"'config.{key}' must be {allowed}, got {config[key]!r:.60}")
-    if problems:
-        raise _damaged(path, "; ".join(problems))
-    return data
-
-
 def _read_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except OSError as e:
         if path.is_file() and path.stat().st_size == 0:
-            raise _damaged(path, "is empty (0 bytes)") from None
-        raise _damaged(path, f"cannot be read as a Parquet table ({e})") from None
+            raise damaged(path, "is empty (0 bytes)") from None
+        raise damaged(path, f"cannot be read as a Parquet table ({e})") from None
     except Exception as e:  # truncated or not Parquet: whatever pyarrow raises
         if path.is_file() and path.stat().st_size == 0:
-            raise _damaged(path, "is empty (0 bytes)") from None
-        raise _damaged(path, f"is not a readable Parquet table ({type(e).__name__}: {e})") from None
+            raise damaged(path, "is empty (0 bytes)") from None
+        raise damaged(path, f"is not a readable Parquet table ({type(e).__name__}: {e})") from None
 
 
 def _check_table(path: Path, table: pd.DataFrame, need: tuple[str, ...]) -> None:
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise _damaged(
+        raise damaged(
             path,
             f"lacks the column(s) {', '.join(missing)} (it has "
             f"{', '.join(map(str, table.columns)) or 'none'})",
         )
     if table.empty:
-        raise _damaged(path, "has no rows")
+        raise damaged(path, "has no rows")
     wrong = []
     for c in table.columns:
         col = table[c]
@@ -431,7 +277,7 @@ def _check_table(path: Path, table: pd.DataFrame, need: tuple[str, ...]) -> None
         ):
             wrong.append(f"{c!r} must hold numbers, it holds {col.dtype}")
     if wrong:
-        raise _damaged(path, "; ".join(wrong))
+        raise damaged(path, "; ".join(wrong))
 
 
 def load_results(directory: str | Path) -> Results:
@@ -444,8 +290,9 @@ def load_results(directory: str | Path) -> Results:
     ------
     ResultsError
         If ``directory`` is not a results folder (:func:`not_results`), or
-        ``manifest.json`` is not a JSON object with the keys and types simsales
-        writes, or a table (``replications.parquet``, ``timeseries.parquet``)
+        ``manifest.json`` does not hold a run record
+        (:func:`simsales.store.record.load_record`), or a table
+        (``replications.parquet``, ``timeseries.parquet``)
         cannot be read, lacks a column simsales writes, has no rows or holds
         values of the wrong type.
     """
@@ -453,15 +300,15 @@ def load_results(directory: str | Path) -> Results:
     problem = not_results(d)
     if problem:
         raise ResultsError(problem)
-    manifest = _read_manifest(d / "manifest.json")
+    record = load_record(d)
     reps_path = d / "replications.parquet"
     reps = _read_table(reps_path)
     _check_table(reps_path, reps, ("replication", "strategy"))
     if not [c for c in reps.columns if c not in ("replication", "strategy", "point")]:
-        raise _damaged(reps_path, "has no metric columns")
+        raise damaged(reps_path, "has no metric columns")
     ts = d / "timeseries.parquet"
     series = pd.DataFrame()
     if ts.exists():
         series = _read_table(ts)
         _check_table(ts, series, ("replication", "strategy", "month", "revenue", "cost"))
-    return Results(reps, manifest, series)
+    return Results(reps, record, series)

@@ -34,6 +34,7 @@ import pandas as pd
 from simsales.experiment.config import Experiment
 from simsales.experiment.files import atomic_write
 from simsales.experiment.lock import FolderNote
+from simsales.store.errors import StoreError
 
 __all__ = ["PART", "PartStore", "StoreError", "fingerprint", "part_origin"]
 
@@ -45,10 +46,6 @@ PART = re.compile(r"^(rep|ts)-(\d{5})-(\d{6})\.parquet$")
 _TMP = re.compile(r"^\.((rep|ts)-\d{5}-\d{6}\.parquet|experiment\.sha256)\.\d+\.tmp$")
 #: Keys of a part's Parquet schema metadata.
 _FINGERPRINT, _SEED = b"simsales.fingerprint", b"simsales.seed"
-
-
-class StoreError(ValueError):
-    """An output folder that cannot be resumed (it holds another experiment)."""
 
 
 #: Top-level keys that change how results are shown, never a replication's numbers.

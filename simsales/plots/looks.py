@@ -256,8 +256,8 @@ def styles_for(names: Sequence[str], styles: Mapping[str, Style] | None = None) 
 
 
 def config_styles(strategies: Iterable[Mapping[str, Any]]) -> dict[str, Style]:
-    """The looks of an experiment's strategies, from its config (``manifest["config"]
-    ["strategies"]``: ``name``, optional ``strategy`` and ``style``)."""
+    """The looks of an experiment's strategies, from its ``[[strategies]]`` entries as the
+    file writes them (``name``, optional ``strategy`` and ``style``)."""
     specs = list(strategies)
     names = [str(s["name"]) for s in specs]
     bases = {str(s["name"]): s.get("strategy") for s in specs}

@@ -11,9 +11,6 @@ from simsales.experiment.results import Results
 
 __all__ = ["Comparisons", "report_comparisons"]
 
-#: Metrics compared when the experiment names none.
-FALLBACK_METRICS = ("conversion", "roise", "total_cost_share")
-
 
 @dataclass(frozen=True)
 class Comparisons:
@@ -40,9 +37,9 @@ def report_comparisons(results: Results) -> Comparisons:
     names = [str(s) for s in pd.unique(reps["strategy"])]
     if len(names) < 2 or ("point" in reps.columns and reps["point"].nunique() > 1):
         return Comparisons(pd.DataFrame(columns=COLUMNS), False)
-    cfg = results.manifest.get("config", {})
-    metrics = [m for m in cfg.get("compare_metrics", FALLBACK_METRICS) if m in reps.columns]
+    config = results.record.config
+    metrics = [m for m in config.compare_metrics if m in reps.columns]
     pairs = [(s, names[0]) for s in names[1:]]
     cols = ["replication", "strategy", *metrics]
-    table = paired_differences(reps[cols], pairs, metrics, seed=int(cfg.get("seed", 0)))
+    table = paired_differences(reps[cols], pairs, metrics, seed=config.seed)
     return Comparisons(table, False, names[0])

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from simsales.experiment.config import Experiment
+from simsales.experiment.design import Sweep
 from simsales.experiment.figures import Chart, swept_parameters
 from simsales.experiment.labels import metric_label
 from simsales.experiment.results import Results
@@ -71,10 +73,10 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _changed(config: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+def _changed(config: Experiment) -> list[tuple[str, Any, Any]]:
     """(key path, value, default) of every setting that differs from the defaults."""
     defaults = _flatten(Experiment(name="default", seed=0).model_dump(mode="json"))
-    mine = _flatten({k: v for k, v in config.items() if k not in _OWN_ROWS})
+    mine = _flatten(config.model_dump(mode="json", exclude=_OWN_ROWS))
     return [
         (k, v, defaults.get(k, "– (no such key by default)"))
         for k, v in mine.items()
@@ -82,62 +84,62 @@ def _changed(config: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     ]
 
 
-def _sweep_text(sweep: dict[str, Any] | None, n_points: int) -> str:
-    if not sweep:
+def _sweep_text(sweep: Sweep | None, n_points: int) -> str:
+    if sweep is None:
         return "none"
-    params = "; ".join(f"{p} = {_compact(v)}" for p, v in sweep.get("parameters", {}).items())
-    return f"{sweep.get('method', 'grid')} design, {n_points} points: {params}"
+    params = "; ".join(f"{p} = {_compact(_json(v))}" for p, v in sweep.parameters.items())
+    return f"{sweep.method} design, {n_points} points: {params}"
+
+
+def _json(value: Any) -> Any:
+    """A setting as the experiment file writes it (a model as its table)."""
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 def experiment(results: Results) -> Section:
     """What was run: settings, strategies, versions."""
-    m = results.manifest
-    cfg: dict[str, Any] = m.get("config", {})
-    life = cfg.get("lifecycle", {})
-    market = cfg.get("market", {})
-    sellers = cfg.get("sellers", {})
-    horizon = float(cfg.get("horizon_days", float("nan")))
-    end = life.get("end_days") or horizon
-    reps = str(m.get("replications", cfg.get("replications", "?")))
-    if m.get("resumed_replications"):
-        reps += f" ({m['resumed_replications']} resumed from an interrupted run)"
-    if market.get("size"):
-        market_text = (
-            f"finite, {market['size']} buyers (Bass innovation {market['innovation']}/year)"
-        )
+    record = results.record
+    cfg = record.config
+    horizon = cfg.horizon_days
+    end = cfg.lifecycle.end_days or horizon
+    reps = str(record.replications)
+    if record.resumed_replications:
+        reps += f" ({record.resumed_replications} resumed from an interrupted run)"
+    market = cfg.market
+    if market.size:
+        market_text = f"finite, {market.size} buyers (Bass innovation {market.innovation}/year)"
     else:
-        market_text = f"unlimited, {market.get('lead_rate')} leads per day"
+        market_text = f"unlimited, {market.lead_rate} leads per day"
     reps_df = results.replications
     n_points = int(reps_df["point"].nunique()) if "point" in reps_df.columns else 1
-    deps = m.get("dependencies", {})
-    lifecycle = "on" if life.get("enabled", True) else "off"
-    uncertain = "; ".join(f"{p} ~ {_compact(d)}" for p, d in cfg.get("uncertain", {}).items())
-    pairs = "; ".join(f"{a} vs {b}" for a, b in cfg.get("compare", []))
+    lifecycle = "on" if cfg.lifecycle.enabled else "off"
+    uncertain = "; ".join(f"{p} ~ {_compact(_json(d))}" for p, d in cfg.uncertain.items())
+    pairs = "; ".join(f"{a} vs {b}" for a, b in cfg.compare)
+    sellers = cfg.sellers
     rows = [
-        ["experiment", str(m.get("experiment", cfg.get("name", "")))],
-        ["description", str(cfg.get("description") or "–")],
-        ["root seed", str(m.get("seed", cfg.get("seed")))],
+        ["experiment", record.experiment],
+        ["description", cfg.description or "–"],
+        ["root seed", str(record.seed)],
         ["replications", reps],
         ["leads arrive for", f"{horizon:g} days"],
         ["customers observed for", f"{float(end):g} days (lifecycle {lifecycle})"],
         ["market", market_text],
         [
             "sellers",
-            f"{sellers.get('team_size')} sellers, {sellers.get('hours_per_day')} hours/day, "
-            f"{sellers.get('cost_per_hour')} of the price per hour",
+            f"{sellers.team_size} sellers, {sellers.hours_per_day} hours/day, "
+            f"{sellers.cost_per_hour} of the price per hour",
         ],
-        ["strategies", ", ".join(s["name"] for s in cfg.get("strategies", []))],
-        ["sweep", _sweep_text(cfg.get("sweep"), n_points)],
+        ["strategies", ", ".join(cfg.strategy_names)],
+        ["sweep", _sweep_text(cfg.sweep, n_points)],
         ["uncertain parameters", uncertain or "none"],
         ["paired comparisons", pairs or "none"],
-        ["failed replications", str(len(m.get("failures", [])))],
-        ["simsales", f"{m.get('simsales_version')} (git commit {m.get('git_commit') or '–'})"],
-        ["Python, platform", f"{m.get('python')}, {m.get('platform')}"],
-        ["dependencies", ", ".join(f"{k} {v}" for k, v in deps.items())],
+        ["failed replications", str(len(record.failures))],
+        ["simsales", f"{record.simsales_version} (git commit {record.git_commit or '–'})"],
+        ["Python, platform", f"{record.python}, {record.platform}"],
+        ["dependencies", ", ".join(f"{k} {v}" for k, v in record.dependencies.items())],
         [
             "run",
-            f"{m.get('wall_seconds')} s on {m.get('workers')} worker(s), "
-            f"backend {m.get('backend', 'local')}",
+            f"{record.wall_seconds} s on {record.workers} worker(s), backend {record.backend}",
         ],
     ]
     blocks: list[Any] = [
@@ -146,19 +148,18 @@ def experiment(results: Results) -> Section:
         Table(["setting", "value"], rows),
     ]
     strat_rows = []
-    for s in cfg.get("strategies", []):
-        if s.get("sequence"):
+    for spec in cfg.strategies:
+        if spec.sequence:
             built = " then ".join(
-                f"{p['strategy']}" + (f" until {p['until']}" if p.get("until") else "")
-                for p in s["sequence"]
+                p.strategy + (f" until {p.until}" if p.until else "") for p in spec.sequence
             )
         else:
-            built = s.get("strategy") or s["name"]
-        strat_rows.append([s["name"], built, _compact(s.get("params") or {}) or "{}"])
+            built = spec.strategy or spec.name
+        strat_rows.append([spec.name, built, _compact(spec.params) or "{}"])
     if strat_rows:
         blocks += ["Strategies:", Table(["strategy", "built from", "parameters"], strat_rows)]
     changed = _changed(cfg)
-    swept = set((cfg.get("sweep") or {}).get("parameters", {}))
+    swept = set(cfg.sweep.parameters) if cfg.sweep is not None else set()
     if changed:
         blocks += [
             "Settings that differ from the built-in defaults (every other setting is at its "
@@ -368,7 +369,7 @@ def best_strategy(results: Results, extras: Extras) -> Section:
         for name, sel in extras.selections.items():
             blocks += [str(sel["statement"]), f"(From `{name}`.)"]
         return Section("Best strategy", "best", blocks)
-    seed = int(results.manifest.get("config", {}).get("seed", 0))
+    seed = results.record.seed
     reps = results.replications
     primary = next(h for h in HEADLINE if h[0] == PRIMARY)
     blocks = []
