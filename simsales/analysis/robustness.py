@@ -288,7 +288,12 @@ def robustness_table(
 
 
 def _uncertain(res: Results) -> list[str]:
-    return sorted(res.manifest.get("config", {}).get("uncertain", {}) or {})
+    """The parameters that differ from world to world: ``[uncertain]``'s and a
+    ``[posterior]``'s."""
+    config = res.manifest.get("config", {})
+    names = set(config.get("uncertain", {}) or {})
+    names |= set((config.get("posterior") or {}).get("parameters") or [])
+    return sorted(names)
 
 
 def robustness(
