@@ -38,8 +38,8 @@ from simsales.experiment.budget import budget_problems
 from simsales.experiment.calibrate import Calibrate, search_range
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
-from simsales.experiment.posterior import Posterior
 from simsales.experiment.plugins import ENTRY_POINT_GROUP, MODULE_NAME, advertised_strategies
+from simsales.experiment.posterior import Posterior
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform

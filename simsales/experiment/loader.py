@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from simsales.experiment.config import Experiment, strategies_required
 from simsales.experiment.errors import MAX_PROBLEMS, error_lines
 from simsales.experiment.plausible import implausible_values, warn
-from simsales.experiment.posterior import file_sha256, posterior_columns
 from simsales.experiment.plugins import (
     MODULE_NAME,
     advertised_strategies,
@@ -21,6 +20,7 @@ from simsales.experiment.plugins import (
     import_module,
     missing_module,
 )
+from simsales.experiment.posterior import file_sha256, posterior_columns
 
 __all__ = [
     "MAX_DEPTH",

@@ -73,7 +73,9 @@ def file_sha256(path: Path) -> str:
 
 
 @lru_cache(maxsize=8)
-def _sample(path: str, sha256: str | None, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _sample(
+    path: str, sha256: str | None, columns: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     frame = pd.read_parquet(path)
