@@ -39,6 +39,7 @@ plus ``k`` for its ``k``-th referral; docs/model.md section 6)::
                 OWN_NOISE, *path         the stakeholders' own evidence noise
             UNCERTAIN = 3
                 path_key(key path)       one [uncertain] parameter's draw
+            POSTERIOR_DRAW = 4           which [posterior] draw this replication takes
         DESIGN = 1_000_000               a sweep's LHS/Sobol or SALib design
         WHERE = 2_000_000                the root seed of the where-run (where_seed)
         CALIBRATION = 3_000_000          the root seed of a calibration (calibration_seed)
@@ -102,6 +103,7 @@ __all__ = [
     "OUTBOUND_PATH",
     "OUTBOUND_TRAITS",
     "OWN_NOISE",
+    "POSTERIOR_DRAW",
     "PROSPECTED",
     "PROSPECTING",
     "REFERRAL_TRAITS",
@@ -119,6 +121,7 @@ __all__ = [
     "generator",
     "jitter_generator",
     "path_key",
+    "posterior_generator",
     "replication_seed",
     "replication_seeds",
     "salib_seed",
@@ -152,6 +155,8 @@ CAL_BOOTSTRAP, CAL_SOBOL, CAL_PROPOSALS, CAL_POSTERIOR, CAL_CHECK = range(950_00
 #: Keys below a replication's seed: its lead arrivals, its customers' traits,
 #: its customers' decisions and its ``[uncertain]`` parameters.
 ARRIVALS, TRAITS, DECISIONS, UNCERTAIN = 0, 1, 2, 3
+#: Key below a replication's seed for the draw it takes from a ``[posterior]`` sample.
+POSTERIOR_DRAW = 4
 
 # ------------------------------------------------------------ below ARRIVALS
 #: Key below the arrivals seed of a finite market's members' marketing clocks.
@@ -281,6 +286,16 @@ def path_key(path: str) -> int:
     """A stable 64-bit number naming a key path (BLAKE2b of its text): the same in
     every process and Python version, unlike ``hash``."""
     return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big")
+
+
+def posterior_generator(root_seed: int, replication: int) -> np.random.Generator:
+    """The stream that picks a replication's draw from a ``[posterior]`` sample.
+
+    One stream per replication (:data:`POSTERIOR_DRAW` below it): every
+    parameter of the sample is set from the same draw, so their correlations
+    are kept, and the ``[uncertain]`` parameters' draws are not moved.
+    """
+    return generator(replication_seed(root_seed, replication), POSTERIOR_DRAW)
 
 
 def uncertain_generator(root_seed: int, replication: int, path: str) -> np.random.Generator:

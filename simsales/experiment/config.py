@@ -39,6 +39,7 @@ from simsales.experiment.calibrate import Calibrate, search_range
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_names
 from simsales.experiment.plugins import ENTRY_POINT_GROUP, MODULE_NAME, advertised_strategies
+from simsales.experiment.posterior import Posterior
 from simsales.experiment.sensitivity import Sensitivity, sensitivity_points
 from simsales.model.behaviour import Behaviour
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
@@ -437,7 +438,7 @@ class Where(BaseModel):
 
 
 #: Tables that are not parameters of one world: never varied, and left out by ``at``.
-_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where", "calibrate"}
+_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where", "calibrate", "posterior"}
 
 
 def _default_strategies() -> list[StrategySpec]:
@@ -493,6 +494,10 @@ class Experiment(BaseModel):
         default_factory=dict,
         description="parameters drawn anew for every replication",
         json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
+    )
+    posterior: Posterior | None = Field(
+        None,
+        description="draw parameters for each replication from a calibration's posterior sample",
     )
     calibrate: Calibrate | None = Field(
         None, description="parameters fitted to a funnel by `simsales calibrate`"
@@ -706,6 +711,8 @@ class Experiment(BaseModel):
             hi = math.nextafter(hi, -math.inf) if isinstance(dist, _OPEN_HIGH) else hi
             probes = [v for v in (lo, hi) if math.isfinite(v)] or [dist.mean]
             trial += [(f"uncertain[{path!r}]", {path: v}) for v in probes]
+        if self.posterior is not None:
+            self._check_posterior(self.posterior, numbers)
         if self.calibrate is not None:
             cal = self.calibrate
             for path, prior in cal.parameters.items():
@@ -735,6 +742,28 @@ class Experiment(BaseModel):
                 )
                 raise ValueError(f"{where}: {detail}") from None
         return self
+
+    def _check_posterior(self, post: Posterior, numbers: list[str]) -> None:
+        if post.parameters is None:
+            raise ValueError(
+                "posterior.parameters: name the sample's columns to use, or read the file "
+                "with simsales.load_experiment, which takes them from posterior.path"
+            )
+        if not post.parameters:
+            raise ValueError(f"posterior.path {post.path!r}: the sample has no parameter column")
+        for path in post.parameters:
+            self._check_leaf(f"posterior.parameters[{path!r}]", path, numbers, numeric=True)
+        varied = set(self.uncertain)
+        if self.sweep is not None:
+            varied |= set(self.sweep.parameters)
+        if self.sensitivity is not None:
+            varied |= set(self.sensitivity.parameters)
+        both = sorted(varied & set(post.parameters))
+        if both:
+            raise ValueError(
+                f"posterior.parameters: {both[0]!r} is also varied by [uncertain], [sweep] or "
+                "[sensitivity]; a parameter comes from one of them"
+            )
 
     def _sensitivity_alone(self, sens: Sensitivity) -> None:
         if self.sweep is not None:

@@ -20,6 +20,7 @@ from simsales.experiment.plugins import (
     import_module,
     missing_module,
 )
+from simsales.experiment.posterior import file_sha256, posterior_columns
 
 __all__ = [
     "MAX_DEPTH",
@@ -253,7 +254,33 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
     data = raw.get("data")
     if isinstance(data, dict) and isinstance(data.get("path"), str) and data["path"]:
         raw["data"] = {**data, "path": str((p.parent / data["path"]).resolve())}
+    post = raw.get("posterior")
+    if isinstance(post, dict) and isinstance(post.get("path"), str) and post["path"]:
+        raw["posterior"] = _read_posterior_file(post, p)
     return to_experiment(raw, str(p), module_folder=p.parent, **overrides)
+
+
+def _read_posterior_file(post: dict[str, Any], file: Path) -> dict[str, Any]:
+    """``[posterior]`` with its path resolved, its columns read (when not given) and
+    its SHA-256 recorded; ConfigError naming the key if the file cannot be read."""
+    path = (file.parent / post["path"]).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            [f"posterior.path: {post['path']!r}: no such file (relative to {file.parent}); "
+             "allowed: a posterior.parquet written by simsales calibrate"],
+            str(file),
+        )  # fmt: skip
+    try:
+        columns = posterior_columns(path)
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
+        raise ConfigError(
+            [f"posterior.path: {post['path']!r} is not a Parquet file ({type(e).__name__}: {e})"],
+            str(file),
+        ) from None
+    out = {**post, "path": str(path), "sha256": file_sha256(path)}
+    if out.get("parameters") is None:
+        out["parameters"] = columns
+    return out
 
 
 def load_modules(

@@ -23,6 +23,7 @@ from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
 from simsales.experiment.plugins import import_entry_points, import_modules
+from simsales.experiment.posterior import Posterior, draw_posterior
 from simsales.experiment.store import PartStore
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
@@ -208,11 +209,13 @@ def _task(
     task: Task,
     labels: dict[str, Any],
     uncertain: dict[str, Any],
+    posterior: Posterior | None = None,
 ) -> TaskResult:
     """One replication of one design point in a worker.
 
     ``labels`` (the point and its parameter values) are added to every row;
-    ``uncertain`` parameters are drawn for this replication and added too.
+    ``uncertain`` parameters (and a ``posterior`` draw) are drawn for this
+    replication and added too.
     An exception becomes a Failure, not a crash.
     """
     point, replication = task
@@ -221,8 +224,10 @@ def _task(
         import_modules(config.modules, config.module_folder)  # before at() checks strategies
         import_entry_points(config.unchecked_strategies)
         extra = dict(labels)
-        if uncertain:
-            world = draw_uncertain(uncertain, config.seed, replication)
+        world = draw_uncertain(uncertain, config.seed, replication) if uncertain else {}
+        if posterior is not None:
+            world.update(draw_posterior(posterior, config.seed, replication))
+        if world:
             config = config.at(world)
             extra.update(world)
         records = run_replication(config, replication, series=series)
@@ -384,8 +389,10 @@ def run_replications(
         if on_done:
             on_done(t[1])
 
-    def submit_args(t: Task) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any]]:
-        return point_configs[t[0]], t, labels[t[0]], uncertain
+    def submit_args(
+        t: Task,
+    ) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any], Posterior | None]:
+        return point_configs[t[0]], t, labels[t[0]], uncertain, config.posterior
 
     if workers == 1 and backend == "local":
         for t in todo:
