@@ -312,6 +312,12 @@ def design_generator(root_seed: int) -> np.random.Generator:
     return generator(np.random.SeedSequence(root_seed), DESIGN)
 
 
+def _root_below(root_seed: int, key: int) -> int:
+    """A root seed (63 bits, as the schema allows) drawn from the root's child ``key``."""
+    state = child(np.random.SeedSequence(root_seed), key).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+
+
 def where_seed(root_seed: int) -> int:
     """The root seed of a study's run over the plausible range (``[where]``).
 
@@ -324,8 +330,7 @@ def where_seed(root_seed: int) -> int:
     >>> where_seed(1) == where_seed(1) != where_seed(2)
     True
     """
-    state = child(np.random.SeedSequence(root_seed), WHERE).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+    return _root_below(root_seed, WHERE)
 
 
 def calibration_seed(root_seed: int) -> int:
@@ -340,8 +345,7 @@ def calibration_seed(root_seed: int) -> int:
     >>> calibration_seed(1) == calibration_seed(1) != where_seed(1)
     True
     """
-    state = child(np.random.SeedSequence(root_seed), CALIBRATION).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & (2**63 - 1)
+    return _root_below(root_seed, CALIBRATION)
 
 
 def calibration_generator(calibration_root: int, key: int, *more: int) -> np.random.Generator:
