@@ -10,7 +10,9 @@ from rich.markup import escape
 
 from simsales.cli.common import (
     Backend,
+    BackendOption,
     OutFolder,
+    SchedulerOption,
     ShowTraceback,
     Workers,
     _bad,
@@ -18,10 +20,10 @@ from simsales.cli.common import (
     _load_modules,
     _out_folder,
     app,
-    err,
     holding,
     out,
     progress_bar,
+    running,
 )
 
 if TYPE_CHECKING:
@@ -63,13 +65,8 @@ def calibrate(
     ] = None,
     out_dir: OutFolder = None,
     workers: Workers = None,
-    backend: Annotated[
-        Backend, typer.Option(help="local worker processes, or a Dask cluster")
-    ] = Backend.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
-    ] = None,
+    backend: BackendOption = Backend.local,
+    scheduler: SchedulerOption = None,
     method: Annotated[
         str | None, typer.Option(help="msm or abc \\[default: the file's calibrate.method]")
     ] = None,
@@ -82,7 +79,6 @@ def calibrate(
     An interrupted calibration resumes: run the same command again.
     """
     import os
-    import traceback
 
     from simsales.calibration.fit import calibrate as fit
 
@@ -106,30 +102,18 @@ def calibrate(
         f"{len(frame)} opportunities ({spec.method}, {n_workers} workers)",
         highlight=False, markup=False,
     )  # fmt: skip
+    kept = (
+        f"the simulated exports so far are kept in {target}/evaluations.jsonl; "
+        "run the same command to go on"
+    )
     with holding(target), progress_bar() as bar:
         task = bar.add_task("simulated exports", total=None)
-        try:
+        with running(target, (FileExistsError, ValueError), show_traceback, kept):
             result = fit(
                 config, frame, spec, target, workers=n_workers, backend=backend.value,
                 scheduler=scheduler, on_done=lambda k: bar.update(task, completed=k),
                 on_stage=lambda s: bar.console.print(escape(s), highlight=False),
             )  # fmt: skip
-        except FileExistsError as e:
-            raise _bad(str(e)) from None
-        except ValueError as e:
-            raise _bad(str(e)) from None
-        except KeyboardInterrupt:
-            err.print(
-                "[bold red]interrupted[/]: the simulated exports so far are kept in "
-                f"{escape(str(target))}/evaluations.jsonl; run the same command to go on",
-                highlight=False,
-            )
-            raise typer.Exit(130) from None
-        except Exception as e:
-            if show_traceback:
-                err.print(traceback.format_exc().rstrip(), highlight=False, markup=False)
-            err.print(f"[bold red]error while running:[/] {escape(f'{type(e).__name__}: {e}')}")
-            raise typer.Exit(1) from None
     for line in result.words():
         out.print(f"- {line}", highlight=False, markup=False)
     info = result.info

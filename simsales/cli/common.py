@@ -91,6 +91,16 @@ OutFolder = Annotated[
 ]
 
 
+#: ``--backend`` and ``--scheduler``, of every command that runs simulations.
+BackendOption = Annotated[
+    Backend, typer.Option("--backend", help="local worker processes, or a Dask cluster")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"
+    ),
+]
 #: ``--overwrite``, of every command that runs into a results folder.
 Overwrite = Annotated[
     bool,
@@ -384,7 +394,10 @@ def progress_bar() -> Progress:
 
 @contextmanager
 def running(
-    target: Path, bad: tuple[type[Exception], ...] = (), show_traceback: bool = False
+    target: Path,
+    bad: tuple[type[Exception], ...] = (),
+    show_traceback: bool = False,
+    interrupted: str | None = None,
 ) -> Iterator[None]:
     """A long job writing to ``target``, with the exit statuses of every command.
 
@@ -408,11 +421,10 @@ def running(
     except bad_input as e:
         raise _bad(str(e)) from None
     except KeyboardInterrupt:
-        err.print(
-            "[bold red]interrupted[/]: finished replications are kept in "
-            f"{escape(str(target))}/parts; run again with --resume to finish",
-            highlight=False,
+        kept = interrupted or (
+            f"finished replications are kept in {target}/parts; run again with --resume to finish"
         )
+        err.print(f"[bold red]interrupted[/]: {escape(kept)}", highlight=False)
         raise typer.Exit(130) from None
     except Exception as e:
         if show_traceback:

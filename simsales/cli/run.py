@@ -11,8 +11,10 @@ from rich.table import Table
 from simsales.cli.common import (
     _SHOWN,
     Backend,
+    BackendOption,
     OutFolder,
     Overwrite,
+    SchedulerOption,
     ShowTraceback,
     Workers,
     _bad,
@@ -190,13 +192,8 @@ def run(
         ),
     ] = False,
     overwrite: Overwrite = False,
-    backend: Annotated[
-        Backend, typer.Option(help="local worker processes, or a Dask cluster")
-    ] = Backend.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
-    ] = None,
+    backend: BackendOption = Backend.local,
+    scheduler: SchedulerOption = None,
     precision: Annotated[
         float | None,
         typer.Option(
