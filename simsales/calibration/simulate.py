@@ -26,7 +26,6 @@ from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,13 +122,14 @@ class Evaluations:
         head = {"fingerprint": self.setup.fingerprint(), "parameters": list(self.setup.parameters),
                 "targets": list(self.setup.targets)}  # fmt: skip
         if path.exists() and path.stat().st_size > 0:
-            lines = path.read_text().splitlines()
-            first = json.loads(lines[0])
-            if first != head:
+            text = path.read_text()
+            lines = text.splitlines()
+            if json.loads(lines[0]) != head:
                 raise FileExistsError(
                     f"{path} holds the evaluations of another calibration (other experiment, "
                     "data, parameters or targets); give another --out, or delete the folder"
                 )
+            kept = lines[:1]
             for line in lines[1:]:
                 try:
                     row = json.loads(line)
@@ -138,9 +138,10 @@ class Evaluations:
                 self.known[(tuple(row["values"]), int(row["replication"]))] = np.array(
                     [math.nan if x is None else x for x in row["statistics"]], dtype=float
                 )
+                kept.append(line)
             self.resumed = len(self.known)
-            if lines and not path.read_text().endswith("\n"):
-                path.write_text("\n".join(lines[: 1 + self.resumed]) + "\n")
+            if len(kept) < len(lines) or not text.endswith("\n"):
+                path.write_text("\n".join(kept) + "\n")  # drop the cut line before appending
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(head) + "\n")
@@ -186,8 +187,3 @@ def evaluations(
         return
     with _executor(backend, workers, scheduler) as pool:
         yield Evaluations(setup, path, pool, on_done)
-
-
-def describe_key(setup: Setup, key: Key) -> dict[str, Any]:
-    """A key as a mapping, for messages."""
-    return {**dict(zip(setup.parameters, key[0], strict=True)), "replication": key[1]}

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simsales.data.presets import PRESETS
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
@@ -37,8 +38,6 @@ from simsales.model.orbits import Ending
 __all__ = [
     "LOSS_REASONS",
     "NO_DECISION_REASONS",
-    "OPEN_STAGE",
-    "PLAIN_COLUMNS",
     "STAGES",
     "export_frame",
     "synthetic_export",
@@ -56,7 +55,6 @@ LOSS_REASONS: dict[Ending, str] = {
 NO_DECISION_REASONS: tuple[str, ...] = ("No decision",)
 #: Stage labels of the export: won, lost, and the one stage of open deals.
 STAGES = {"won": "Closed Won", "lost": "Closed Lost", "open": "Open"}
-OPEN_STAGE = STAGES["open"]
 
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
 
@@ -139,13 +137,6 @@ def export_frame(
     return frame
 
 
-#: Column names of a written export (the ``plain`` shape, with loss reasons).
-PLAIN_COLUMNS = {
-    "id": "id", "opened": "created", "closed": "closed", "stage": "stage",
-    "value": "amount", "loss_reason": "loss_reason",
-}  # fmt: skip
-
-
 def synthetic_export(
     config: Experiment,
     values: dict[str, float] | None = None,
@@ -197,13 +188,14 @@ def write_export(frame: pd.DataFrame, path: Path) -> None:
     Dates are written as ``YYYY-MM-DD``; an open deal has no close date and
     the stage ``Open``.
     """
+    name = PRESETS["plain"]["columns"]  # the shape `simsales data` reads back
     outp = pd.DataFrame({
-        "id": frame["id"],
-        "created": frame["opened"].dt.strftime("%Y-%m-%d"),
-        "closed": frame["closed"].dt.strftime("%Y-%m-%d"),
-        "stage": frame["stage"],
-        "amount": frame["value"],
-        "loss_reason": frame["loss_reason"],
+        name["id"]: frame["id"],
+        name["opened"]: frame["opened"].dt.strftime("%Y-%m-%d"),
+        name["closed"]: frame["closed"].dt.strftime("%Y-%m-%d"),
+        name["outcome"]: frame["stage"],
+        name["value"]: frame["value"],
+        name["loss_reason"]: frame["loss_reason"],
     })  # fmt: skip
     if path.suffix == ".parquet":
         outp.to_parquet(path, index=False)
