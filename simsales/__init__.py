@@ -45,6 +45,9 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "compare": ("simsales.analysis.comparison", "compare"),
     "declared_comparisons": ("simsales.analysis.comparison", "declared_comparisons"),
     "mean_table": ("simsales.analysis.summary", "mean_table"),
+    "robustness": ("simsales.analysis.robustness", "robustness"),
+    "win_regions": ("simsales.analysis.robustness", "win_regions"),
+    "sensitivity_indices": ("simsales.analysis.sensitivity_indices", "sensitivity_indices"),
     "summary_table": ("simsales.analysis.summary", "summary_table"),
     "distribution_chart": ("simsales.plots.result_charts", "distribution_chart"),
     "draw_charts": ("simsales.plots.result_charts", "draw_charts"),
@@ -105,12 +108,15 @@ __all__ = [
     "report",
     "result_charts",
     "revenue_cost_chart",
+    "robustness",
     "run",
     "save_results",
     "select_best",
+    "sensitivity_indices",
     "summary_table",
     "value",
     "weight",
+    "win_regions",
 ]
 
 
@@ -133,6 +139,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from simsales.analysis.comparison import compare, declared_comparisons
+    from simsales.analysis.robustness import robustness, win_regions
+    from simsales.analysis.sensitivity_indices import sensitivity_indices
     from simsales.analysis.summary import mean_table, summary_table
     from simsales.experiment.config import Experiment
     from simsales.experiment.loader import ConfigError, load_experiment, load_modules

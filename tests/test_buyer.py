@@ -10,10 +10,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import simsales
-from simsales.model.buyer import OWN_NOISE, Buyer, group_decides
+from simsales.model.buyer import Buyer, group_decides
 from simsales.model.draws import Draws
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
+from simsales.seeding import OWN_NOISE
 
 from worlds import const, exact_behaviour, make_buyer, tiny_population
 

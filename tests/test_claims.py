@@ -27,7 +27,7 @@ from simsales.cli import app
 from simsales.experiment.config import Claim, Experiment
 from simsales.experiment.errors import error_lines
 from simsales.experiment.fingerprint import fingerprint
-from simsales.experiment.seeding import where_seed
+from simsales.seeding import where_seed
 from simsales.store.record import load_record
 from simsales.store.results import Results
 

@@ -5,8 +5,9 @@ The runner itself is checked first on small pages with known answers: what it
 parses, which commands it runs or checks, and that it fails when a block
 fails. Then each page is run, in a process of its own (slow). Last, no tracked
 text file cites the team's design note, which is not in the repository, and
-every relative link of the Markdown pages leads to a file (and heading) that
-exists.
+every relative link of the Markdown pages (the changelog's too) leads to a
+file (and heading) that exists. The papers the package ships with (ODD
+description, citation file, licence) are checked in tests/test_docs_papers.py.
 """
 
 from __future__ import annotations
@@ -366,8 +367,13 @@ def test_link_checker_finds_links_and_anchors_with_known_answers(tmp_path: Path)
     assert anchors(page) == {"0-the-ideas-modelled", "market-keys", "again", "again-1"}
 
 
-# README.md, docs/*.md, and the results' READMEs (the reference results' own pages)
-DOC_PAGES = [*PAGES, *sorted((db.ROOT / "results").glob("**/README.md"))]
+# README.md, docs/*.md, the changelog, and the results' READMEs (the reference
+# results' own pages)
+DOC_PAGES = [
+    *PAGES,
+    db.ROOT / "CHANGELOG.md",
+    *sorted((db.ROOT / "results").glob("**/README.md")),
+]
 
 
 @pytest.mark.parametrize("page", DOC_PAGES, ids=lambda p: str(p.relative_to(db.ROOT)))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from simsales.model.draws import BLOCK, Draws
-from simsales.model.streams import generator
+from simsales.seeding import generator
 
 N = 20_000
 SEED = np.random.SeedSequence(7)

@@ -22,11 +22,15 @@ PACKAGE = ROOT / "simsales"
 #: its longest matching prefix; ``simsales`` alone is the package root.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("version", ("simsales.version",)),
+    # every random stream's key; the only maker of seeds and generators (numpy only)
+    ("seeding", ("simsales.seeding",)),
     # behaviour: traits, prospect theory, strategies; no SimPy, no files
     ("model", ("simsales.model",)),
     # SimPy processes, the metrics of a replication
     ("engine", ("simsales.engine",)),
-    # the experiment file: schema, validation, designs, seeding, fingerprint
+    # CRM exports: presets, parsing, funnel statistics; nothing of the simulator
+    ("data", ("simsales.data",)),
+    # the experiment file: schema, validation, designs, posterior table, fingerprint
     ("experiment", ("simsales.experiment",)),
     # how metrics and parameters read for people (names, units, numbers)
     ("labels", ("simsales.labels",)),
@@ -40,6 +44,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("reporting", ("simsales.reporting",)),
     # running experiments: replications, workers, Dask, resume, KN in batches
     ("runner", ("simsales.runner",)),
+    # fitting an experiment to a CRM export: it runs simulations
+    ("calibration", ("simsales.calibration",)),
     # generating docs/experiments.md from the schema
     ("docs_tool", ("simsales.docs_tool",)),
     # the command line

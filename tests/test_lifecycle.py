@@ -131,6 +131,8 @@ def test_satisfaction_known_answer(rng):
     assert a.satisfaction() == pytest.approx(math.log(4.0) + 2.0 * math.log(0.8) + 0.2)
     a.expectation = 3.0  # expected less than it gets: no disappointment
     assert a.satisfaction() == pytest.approx(math.log(4.0) + 0.2)
+    a.expectation = 0.0  # expected nothing (known_need_share 0, nothing revealed): the limit
+    assert a.satisfaction() == pytest.approx(math.log(4.0) + 0.2)
 
 
 def test_adoption_alone_does_not_disappoint():

@@ -41,7 +41,11 @@ def test_the_committed_results_folders_load(folder: Path) -> None:
         raw["experiment"], raw["seed"], raw["replications"],
     )  # fmt: skip
     assert record.fingerprint == raw["fingerprint"]  # the folder keeps its owner
-    assert record.config.model_dump(mode="json") == raw["config"]
+    dumped = record.config.model_dump(mode="json")
+    # the stored experiment reads back as it was; keys added to the schema since
+    # (such as [data], [calibrate], [posterior]) read back at their empty defaults
+    assert {k: v for k, v in dumped.items() if k in raw["config"]} == raw["config"]
+    assert all(dumped[k] in (None, [], {}) for k in set(dumped) - set(raw["config"]))
     assert record.wall_seconds == raw["wall_seconds"] and record.workers == raw["workers"]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import simsales
 from simsales.experiment.loader import to_experiment
-from simsales.runner.replications import run_replication
+from simsales.runner.replications import run_replication, run_replications
 
 from worlds import small_experiment
 
@@ -73,3 +73,34 @@ def test_switching_one_trait_off_keeps_the_leads(trait):
     assert [r["leads"] for r in run_replication(a, 0)] == [
         r["leads"] for r in run_replication(b, 0)
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_slice_of_a_run_gives_the_full_runs_rows_for_it(workers):
+    # run_replications(only=...) re-runs some (point, replication) pairs alone,
+    # labels and uncertain draws included: what tests/test_committed_results.py
+    # relies on to check a slice of each study against its stored results.
+    cfg = to_experiment(
+        small_experiment(
+            replications=3,
+            sweep={"parameters": {"market.lead_rate": [1.0, 2.0]}},
+            uncertain={"population.urgency.b": {"dist": "uniform", "low": 1.5, "high": 6.0}},
+        )
+    )
+    full = pd.DataFrame(run_replications(cfg, workers=1).records)
+    only = {(1, 2), (0, 1)}
+    part = run_replications(cfg, workers=workers, only=only)
+    got = pd.DataFrame(part.records)
+    pairs = list(zip(got["point"], got["replication"], strict=True))
+    assert set(pairs) == only and pairs == sorted(pairs)  # in (point, replication) order
+    keep = [(p, r) in only for p, r in zip(full["point"], full["replication"], strict=True)]
+    want = full[keep].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)  # NaN == NaN
+    assert {(r["point"], r["replication"]) for r in part.series} == only
+
+
+@pytest.mark.parametrize("only", [{(0, 3)}, {(1, 0)}, set()])
+def test_a_slice_outside_the_experiment_is_refused(only):
+    cfg = to_experiment(small_experiment(replications=3))
+    with pytest.raises(ValueError, match=r"only: .*points 0 to 0, replications 0 to 2"):
+        run_replications(cfg, workers=1, only=only)

@@ -29,6 +29,7 @@ from scipy import stats
 from simsales.analysis.spread import beat_probability
 from simsales.analysis.summary import mean_ci
 from simsales.analysis.tables import check_metrics, check_strategies, per_point, strategies
+from simsales.seeding import bootstrap_generator
 
 __all__ = ["COLUMNS", "bootstrap_mean_ci", "holm", "paired_differences"]
 
@@ -222,7 +223,7 @@ def paired_differences(
     if pairs is None:
         pairs = list(combinations(strategies(replications), 2))
     check_strategies(replications, [s for p in pairs for s in p])
-    rng = np.random.default_rng(seed)
+    rng = bootstrap_generator(seed)
     by_point = "point" in replications.columns
     frames = []
     for point, part in per_point(replications):

@@ -288,7 +288,13 @@ def robustness_table(
 
 
 def _uncertain(res: Results) -> list[str]:
-    return sorted(res.record.config.uncertain)
+    """The parameters that differ from world to world: ``[uncertain]``'s and a
+    ``[posterior]``'s."""
+    config = res.record.config
+    names = set(config.uncertain)
+    if config.posterior is not None:
+        names |= set(config.posterior.parameters or [])
+    return sorted(names)
 
 
 def robustness(

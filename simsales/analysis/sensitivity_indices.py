@@ -38,6 +38,7 @@ from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
 from simsales.experiment.sensitivity_design import Sensitivity, problem
+from simsales.seeding import salib_seed
 from simsales.store.files import atomic_write
 from simsales.store.folder import stamp
 from simsales.store.results import Results, load_results
@@ -121,17 +122,16 @@ def _indices(
     d = len(spec.parameters)
     if not np.isfinite(y).all() or np.ptp(y) == 0:
         return {c: np.full(d, np.nan) for c in names}
-    # SALib seeds its bootstrap only for a truthy seed: make it odd, never 0
-    salib_seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) | 1
+    resample_seed = salib_seed(seed)
     if spec.method == "sobol":
         si = sobol_analyze.analyze(
             problem(spec), y, calc_second_order=False, num_resamples=1000,
-            conf_level=conf_level, seed=salib_seed,
+            conf_level=conf_level, seed=resample_seed,
         )  # fmt: skip
     else:
         si = morris_analyze.analyze(
             problem(spec), x, y, num_resamples=1000, conf_level=conf_level,
-            num_levels=spec.levels, seed=salib_seed,
+            num_levels=spec.levels, seed=resample_seed,
         )  # fmt: skip
     return {c: np.asarray(si[c], dtype=float) for c in names}
 

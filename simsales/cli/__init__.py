@@ -8,7 +8,7 @@ Each command lives in a module of its own; importing them registers them on
 
 # isort: off
 # importing a command module registers its commands, in this (the help's) order
-from simsales.cli import run, where, statistics, studies, report, info  # noqa: F401
+from simsales.cli import run, where, statistics, studies, report, info, data, calibrate  # noqa: F401
 
 # isort: on
 from simsales.cli.common import app

@@ -86,6 +86,16 @@ OutFolder = Annotated[
 ]
 
 
+#: ``--backend`` and ``--scheduler``, of every command that runs simulations.
+BackendOption = Annotated[
+    Backend, typer.Option("--backend", help="local worker processes, or a Dask cluster")
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler", help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"
+    ),
+]
 #: ``--overwrite``, of every command that runs into a results folder.
 Overwrite = Annotated[
     bool,
@@ -150,19 +160,25 @@ def _shown(module: str) -> str:
 
 
 def _load_modules(file: Path, config: Experiment) -> Experiment:
-    """Import the experiment's ``modules`` as a step of its own (it runs their code),
-    and check its strategies; exit 2 if a module fails or a strategy is unknown."""
+    """Import the experiment's ``modules`` and the installed packages' strategies it
+    uses as a step of its own (it runs their code), and check its strategies; exit 2
+    if a module or entry point fails or a strategy is unknown."""
     from simsales.experiment.loader import ConfigError, load_modules
 
-    if not config.modules:
+    if not config.modules and not config.unchecked_strategies:
         return config
-    out.print(
-        f"loading user modules: {', '.join(_shown(m) for m in config.modules)}",
-        highlight=False,
-        markup=False,
-    )
+    if config.modules:
+        out.print(
+            f"loading user modules: {', '.join(_shown(m) for m in config.modules)}",
+            highlight=False,
+            markup=False,
+        )
+
+    def announce(what: str) -> None:
+        out.print(f"loading strategy {what}", highlight=False, markup=False)
+
     try:
-        return load_modules(config, str(file))
+        return load_modules(config, str(file), announce)
     except ConfigError as e:
         _invalid(e)
 

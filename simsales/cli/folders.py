@@ -150,7 +150,10 @@ def holding(target: Path, create: bool = True) -> Iterator[None]:
 
 @contextmanager
 def running(
-    target: Path, bad: tuple[type[Exception], ...] = (), show_traceback: bool = False
+    target: Path,
+    bad: tuple[type[Exception], ...] = (),
+    show_traceback: bool = False,
+    interrupted: str | None = None,
 ) -> Iterator[None]:
     """A long job writing to ``target``, with the exit statuses of every command.
 
@@ -174,11 +177,10 @@ def running(
     except bad_input as e:
         raise _bad(str(e)) from None
     except KeyboardInterrupt:
-        err.print(
-            "[bold red]interrupted[/]: finished replications are kept in "
-            f"{escape(str(target))}/parts; run again with --resume to finish",
-            highlight=False,
+        kept = interrupted or (
+            f"finished replications are kept in {target}/parts; run again with --resume to finish"
         )
+        err.print(f"[bold red]interrupted[/]: {escape(kept)}", highlight=False)
         raise typer.Exit(130) from None
     except Exception as e:
         if show_traceback:

@@ -47,6 +47,7 @@ def _metrics() -> Table:
 
 
 def _strategies() -> Table:
+    from simsales.experiment.plugins import advertised_strategies, distribution
     from simsales.model.strategies import available_strategies, strategy_class
 
     rows = []
@@ -54,6 +55,10 @@ def _strategies() -> Table:
         cls = strategy_class(name)
         source = "built-in" if cls.__module__.startswith("simsales.") else cls.__module__
         rows.append((name, source, _first_line(cls)))
+    for name, eps in sorted(advertised_strategies().items()):  # metadata only: not imported
+        if name not in available_strategies():
+            source = ", ".join(distribution(ep) for ep in eps)
+            rows.append((name, source, "installed package; loaded when an experiment names it"))
     return _table(
         "strategies: names for `name` or `strategy` in [[strategies]]",
         ("strategy", "from", "what it does"),

@@ -11,8 +11,10 @@ from rich.table import Table
 from simsales.cli.common import (
     _SHOWN,
     Backend,
+    BackendOption,
     OutFolder,
     Overwrite,
+    SchedulerOption,
     ShowTraceback,
     Workers,
     _bad,
@@ -161,9 +163,20 @@ def validate(
         f"replications, strategies: {', '.join(config.strategy_names)}"
     )
     if pending and not load_modules:
+        from simsales.experiment.plugins import ENTRY_POINT_GROUP, advertised_strategies
+
+        installed = advertised_strategies()  # metadata only: nothing is imported
+        ours = [n for n in pending if n not in installed]
+        theirs = [n for n in pending if n in installed]
+        whose = [f"{', '.join(ours)}, which the modules must register"] if ours else []
+        if theirs:
+            whose.append(
+                f"{', '.join(theirs)}, which installed packages register (entry-point group "
+                f"{ENTRY_POINT_GROUP})"
+            )
         out.print(
-            f"not checked: {', '.join(pending)}, which the modules must register; "
-            "--load-modules imports them (running their code) and checks",
+            f"not checked: {'; '.join(whose)}; --load-modules imports them (running their "
+            "code) and checks",
             highlight=False,
             markup=False,
         )
@@ -185,13 +198,8 @@ def run(
         ),
     ] = False,
     overwrite: Overwrite = False,
-    backend: Annotated[
-        Backend, typer.Option(help="local worker processes, or a Dask cluster")
-    ] = Backend.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address \\[default: a local cluster on 127.0.0.1]"),
-    ] = None,
+    backend: BackendOption = Backend.local,
+    scheduler: SchedulerOption = None,
     precision: Annotated[
         float | None,
         typer.Option(

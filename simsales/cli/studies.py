@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the rest is imported by the command: a quick --help
 #: are not kept in git, and the two examples of the analysis commands
 #: (``simsales sensitivity experiments/sensitivity.toml``, and ``simsales run``
 #: then ``simsales robustness`` for ``worlds.toml``). Every other file is a study.
-NOT_STUDIES = ("baseline.toml", "sensitivity.toml", "worlds.toml")
+NOT_STUDIES = ("baseline.toml", "calibration.toml", "sensitivity.toml", "worlds.toml")
 
 
 def _studies(folder: Path, only: list[str] | None, replications: int | None) -> list[Experiment]:

@@ -14,6 +14,7 @@ import inspect
 import re
 import types
 from collections.abc import Iterator
+from datetime import date
 from typing import Annotated, Any, Literal, TypeGuard, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -105,7 +106,7 @@ def type_name(ann: Any, top: bool = True) -> str:
     if is_model(ann):  # a small value type shows its keys, e.g. {low, high}
         keys = [f.alias or n for n, f in ann.model_fields.items()]
         return "{" + ", ".join(keys) + "}" if len(keys) <= 2 and not top else "table"
-    names = {float: "float", int: "integer", bool: "boolean", str: "string"}
+    names = {float: "float", int: "integer", bool: "boolean", str: "string", date: "date"}
     return names.get(ann, "any")
 
 

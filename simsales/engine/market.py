@@ -32,7 +32,7 @@ import numpy.typing as npt
 import simpy
 
 from simsales.model.draws import Draws, Random
-from simsales.model.streams import generator
+from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, generator
 
 __all__ = ["YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals"]
 
@@ -181,8 +181,8 @@ def bass_limit(
     """
     env = simpy.Environment()
     horizon = years * YEAR
-    market = FiniteMarket(size, p, horizon, generator(seed, 0))
-    contacts = Draws(seed, (1,))
+    market = FiniteMarket(size, p, horizon, generator(seed, MARKET_CLOCKS))
+    contacts = Draws(seed, (BASS_CONTACTS,))
     adopted: list[float] = []
 
     def advocate() -> Generator[Any, Any, None]:

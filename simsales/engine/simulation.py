@@ -34,34 +34,27 @@ from simsales.model.lifecycle import Account, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 from simsales.model.strategies import Strategy
-from simsales.model.streams import child, generator
+from simsales.seeding import (
+    FIRST_BLOCKS,
+    FIRST_CHUNK,
+    FIRST_WIDTH,
+    MARKET_CLOCKS,
+    MARKET_ORBITS,
+    MARKET_PERIODS,
+    OUTBOUND_PATH,
+    OUTBOUND_TRAITS,
+    PROSPECTED,
+    PROSPECTING,
+    REFERRAL_TRAITS,
+    child,
+    generator,
+)
 
 __all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
 AWARENESS, BENEFIT, ACQUISITION = Orbit.AWARENESS, Orbit.BENEFIT, Orbit.ACQUISITION
 _CODE = {e: k for k, e in enumerate(ENDINGS)}
-#: Key below the trait seed for referral leads' own trait streams.
-REFERRAL_TRAITS = 1000
-#: Key below the trait seed for outbound leads' trait streams (unlimited market).
-OUTBOUND_TRAITS = 1001
-#: First element of an outbound lead's path in an unlimited market: ``(OUTBOUND_PATH,
-#: k)`` for the ``k``-th outbound lead (no marketing lead has so high an index).
-OUTBOUND_PATH = 2**32 - 2
-#: Key below the arrivals seed of the prospecting stream (prospecting hours between
-#: outbound hits); its child 1 draws the members they reach in a finite market.
-PROSPECTING = 1
-#: Keys below the arrivals seed of a finite market's starting orbits and of its
-#: monthly orbit dynamics (two uniforms per member per month).
-MARKET_ORBITS, MARKET_PERIODS = 2, 3
-#: Key below the decision seed for the first uniforms of marketing leads, drawn
-#: ``FIRST_CHUNK`` leads at a time. ``(FIRST_BLOCKS, c)`` hashes like the path
-#: ``(FIRST_BLOCKS, c)`` would, so the streams stay apart as long as there are
-#: fewer than 2**32 - 1 marketing leads.
-FIRST_BLOCKS = 2**32 - 1
-FIRST_CHUNK = 256
-#: First uniforms per lead from its chunk; later ones come from its own stream.
-FIRST_WIDTH = 48
 
 TraceEvent = tuple[float, int, str, str]
 Path = tuple[int, ...]
@@ -116,7 +109,7 @@ class _Simulation:
         if world.market.size is not None:
             self.market = FiniteMarket(
                 world.market.size, world.market.innovation, world.horizon,
-                generator(world.arrival_seed, 0),
+                generator(world.arrival_seed, MARKET_CLOCKS),
             )  # fmt: skip
             self.market.start_orbits(
                 world.market.initial_potential, generator(world.arrival_seed, MARKET_ORBITS)
@@ -228,7 +221,7 @@ class _Simulation:
         rng = generator(world.arrival_seed, PROSPECTING)
         # the members hit (finite market) have a stream of their own, so the k-th
         # hit is the same member however the hits fall into sessions
-        members = generator(world.arrival_seed, PROSPECTING, 1)
+        members = generator(world.arrival_seed, PROSPECTING, PROSPECTED)
         next_hit = float(rng.exponential(mean_gap))
         done = 0.0
         k = 0

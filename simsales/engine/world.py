@@ -51,7 +51,7 @@ class World:
     population, behaviour, lifecycle, market, sellers, success
         The experiment's parameters.
     arrival_seed, trait_seed, decision_seed : numpy.random.SeedSequence
-        The replication's streams (see :mod:`simsales.experiment.seeding`).
+        The replication's streams (see :mod:`simsales.seeding`).
     horizon : float
         Leads (marketing and referral) arrive before this day.
     end : float

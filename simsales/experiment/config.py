@@ -21,14 +21,21 @@ from pydantic import (
     model_validator,
 )
 
+from simsales.data.spec import DataSpec
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.budget import budget_problems
+from simsales.experiment.calibrate import Calibrate, search_range
 from simsales.experiment.claim_specs import Claim, Where
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_metrics
-from simsales.experiment.key_paths import check_varied_paths, design_probes, numeric_leaves
+from simsales.experiment.key_paths import (
+    check_leaf,
+    check_varied_paths,
+    design_probes,
+    numeric_leaves,
+)
 from simsales.experiment.plugins import MODULE_NAME
-from simsales.experiment.seeding import where_seed
+from simsales.experiment.posterior import Posterior
 from simsales.experiment.sensitivity_design import Sensitivity, sensitivity_points
 from simsales.experiment.strategy_specs import (
     DASH_NAMES,
@@ -47,6 +54,7 @@ from simsales.model.distributions import Distribution
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.population import Population
 from simsales.model.strategies import available_strategies
+from simsales.seeding import MAX_REPLICATIONS, where_seed
 
 # The schema's parts are defined in their own modules and named here too: the
 # experiment file's schema has one front door.
@@ -79,7 +87,7 @@ def _module_name(spec: str) -> str:
 
 
 #: Tables that are not parameters of one world: never varied, and left out by ``at``.
-_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where"}
+_NOT_LEAVES = {"sweep", "sensitivity", "uncertain", "claims", "where", "calibrate", "posterior"}
 
 
 class Experiment(BaseModel):
@@ -97,7 +105,7 @@ class Experiment(BaseModel):
     replications: int = Field(
         30,
         ge=1,
-        le=1_000_000,
+        le=MAX_REPLICATIONS,
         description="independent replications; each runs every strategy on the same customers",
     )
     horizon_days: float = Field(
@@ -131,6 +139,13 @@ class Experiment(BaseModel):
         description="parameters drawn anew for every replication",
         json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
     )
+    posterior: Posterior | None = Field(
+        None,
+        description="draw parameters for each replication from a calibration's posterior sample",
+    )
+    calibrate: Calibrate | None = Field(
+        None, description="parameters fitted to a funnel by `simsales calibrate`"
+    )
     compare: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
         default_factory=list,
         max_length=1000,
@@ -163,6 +178,11 @@ class Experiment(BaseModel):
         description="a run over the plausible range of the parameters the claims depend on, "
         "into RESULTS/where/ (needs `claims`)",
     )
+    data: DataSpec | None = Field(
+        None,
+        description="a CRM opportunity export (`simsales data`, docs/calibration.md); "
+        "it changes no simulated number",
+    )
 
     # the folder dotted names in `modules` are also looked up in (the experiment
     # file's); kept by at() and model_copy, not a key of the file
@@ -192,8 +212,8 @@ class Experiment(BaseModel):
     @property
     def unchecked_strategies(self) -> list[str]:
         """Registered-strategy names this experiment uses that are not registered in
-        this process (yet): those its ``modules`` must register, checked only once
-        they are imported."""
+        this process (yet): those its ``modules`` or installed packages (entry-point
+        group ``simsales.strategies``) must register, checked only once they are loaded."""
         known = set(available_strategies())
         used = [
             name
@@ -257,16 +277,31 @@ class Experiment(BaseModel):
         vary switches and choices of the tables (``numeric=False``). Never names,
         modules, lists, ``seed`` or ``replications``.
         """
-        return numeric_leaves(self.model_dump(mode="json", exclude=_NOT_LEAVES), numeric)
+        return numeric_leaves(self.model_dump(mode="json", exclude=_NOT_LEAVES | {"data"}), numeric)
 
     @model_validator(mode="after")
     def _design_paths_valid(self) -> Experiment:
-        check_varied_paths(self, self.leaves(), self.leaves(numeric=False))
+        numbers = self.leaves()
+        check_varied_paths(self, numbers, self.leaves(numeric=False))
+        trial = design_probes(self.sweep, self.uncertain, self.sensitivity)
+        if self.posterior is not None:
+            self._check_posterior(self.posterior, numbers)
+        if self.calibrate is not None:
+            cal = self.calibrate
+            for path, prior in cal.parameters.items():
+                where = f"calibrate.parameters[{path!r}]"
+                check_leaf(self, where, path, numbers, numeric=True)
+                trial += [(where, {path: v}) for v in search_range(prior)]
+            if cal.strategy is not None and cal.strategy not in self.strategy_names:
+                raise ValueError(
+                    f"calibrate.strategy: {cal.strategy!r} is not one of the strategies "
+                    f"({', '.join(self.strategy_names)})"
+                )
         if self.sweep is not None and self.compare:
             raise ValueError("compare does not work with [sweep] yet: compare within one point")
         if self.sensitivity is not None:
             self._sensitivity_alone(self.sensitivity)
-        for where, setting in design_probes(self.sweep, self.uncertain, self.sensitivity):
+        for where, setting in trial:
             try:
                 self.at(setting)
             except (ValueError, ValidationError) as e:
@@ -277,6 +312,28 @@ class Experiment(BaseModel):
                 )
                 raise ValueError(f"{where}: {detail}") from None
         return self
+
+    def _check_posterior(self, post: Posterior, numbers: list[str]) -> None:
+        if post.parameters is None:
+            raise ValueError(
+                "posterior.parameters: name the sample's columns to use, or read the file "
+                "with simsales.load_experiment, which takes them from posterior.path"
+            )
+        if not post.parameters:
+            raise ValueError(f"posterior.path {post.path!r}: the sample has no parameter column")
+        for path in post.parameters:
+            check_leaf(self, f"posterior.parameters[{path!r}]", path, numbers, numeric=True)
+        varied = set(self.uncertain)
+        if self.sweep is not None:
+            varied |= set(self.sweep.parameters)
+        if self.sensitivity is not None:
+            varied |= set(self.sensitivity.parameters)
+        both = sorted(varied & set(post.parameters))
+        if both:
+            raise ValueError(
+                f"posterior.parameters: {both[0]!r} is also varied by [uncertain], [sweep] or "
+                "[sensitivity]; a parameter comes from one of them"
+            )
 
     def _sensitivity_alone(self, sens: Sensitivity) -> None:
         if self.sweep is not None:
@@ -370,7 +427,7 @@ class Experiment(BaseModel):
         the claims name (and the comparisons among them), with ``where.uncertain``
         drawn per world (over the file's own ``uncertain``), ``where.replications``
         worlds and the seed
-        :func:`simsales.experiment.seeding.where_seed` of the root seed.
+        :func:`simsales.seeding.where_seed` of the root seed.
 
         Raises
         ------

@@ -13,22 +13,15 @@ cover plausible worlds rather than one guess.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsales.model.distributions import Distribution
-from simsales.model.streams import child, generator
+from simsales.seeding import design_generator, uncertain_generator
 
 __all__ = ["Range", "Sweep", "apply", "design_points", "draw_uncertain"]
-
-#: Key below a replication's seed for its uncertain-parameter stream.
-UNCERTAIN = 3
-#: Key below the root seed for the design's own stream (LHS, Sobol).
-DESIGN = 1_000_000
 
 
 class Range(BaseModel):
@@ -136,7 +129,7 @@ def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
         values = [sweep.parameters[p] for p in paths]
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*values)]
     ranges = [sweep.parameters[p] for p in paths]
-    rng = generator(np.random.SeedSequence(seed), DESIGN)
+    rng = design_generator(seed)
     from scipy.stats import qmc  # loaded only for designs: `import simsales` stays quick
 
     engine: qmc.QMCEngine
@@ -151,12 +144,6 @@ def design_points(sweep: Sweep | None, seed: int) -> list[dict[str, Any]]:
     return [dict(zip(paths, map(float, row), strict=True)) for row in scaled]
 
 
-def path_key(path: str) -> int:
-    """A stable 64-bit number naming a key path (BLAKE2b of its text): the same in
-    every process and Python version, unlike ``hash``."""
-    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=8).digest(), "big")
-
-
 def draw_uncertain(
     uncertain: dict[str, Distribution], root_seed: int, replication: int
 ) -> dict[str, float]:
@@ -167,8 +154,7 @@ def draw_uncertain(
     the others as they were: two experiment files that share a parameter
     meet the same worlds in it.
     """
-    rep = child(np.random.SeedSequence(root_seed), replication)
     return {
-        path: float(uncertain[path].sample(generator(rep, UNCERTAIN, path_key(path))))
+        path: float(uncertain[path].sample(uncertain_generator(root_seed, replication, path)))
         for path in sorted(uncertain)
     }

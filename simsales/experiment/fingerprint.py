@@ -17,7 +17,7 @@ __all__ = ["fingerprint"]
 #: Top-level keys that change how results are shown, never a replication's numbers.
 _NOT_NUMBERS = (
     "replications", "description", "compare", "compare_metrics", "chart_metrics", "claims",
-    "where",
+    "where", "data", "calibrate",
 )  # fmt: skip
 
 
@@ -28,8 +28,10 @@ def fingerprint(config: Experiment) -> str:
     the keys that only say how results are shown or compared (``description``,
     ``compare``, ``compare_metrics``, ``chart_metrics``, each strategy's
     ``style``, and ``claims`` and ``[where]``, whose run over the plausible range
-    goes to a folder of its own with a seed of its own): changing them and running
-    again into the same folder is a run of the same experiment.
+    goes to a folder of its own with a seed of its own, ``[data]``, a CRM export
+    that is read, not simulated, and ``[calibrate]``, which only ``simsales
+    calibrate`` reads): changing them and running again into the same folder is a
+    run of the same experiment.
     """
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:

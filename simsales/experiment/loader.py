@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from simsales.experiment.config import Experiment, strategies_required
 from simsales.experiment.errors import MAX_PROBLEMS, error_lines
 from simsales.experiment.plausible import implausible_values, warn
-from simsales.experiment.plugins import MODULE_NAME, import_module, missing_module
+from simsales.experiment.plugins import (
+    MODULE_NAME,
+    advertised_strategies,
+    import_entry_point,
+    import_module,
+    missing_module,
+)
+from simsales.experiment.posterior import file_sha256, posterior_columns
 
 __all__ = [
     "MAX_DEPTH",
@@ -215,10 +222,10 @@ def to_experiment(
 def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
     """Read, and fully validate, an experiment file: no code of it runs.
 
-    Module paths ending in ``.py`` are taken relative to the file's folder,
-    and dotted module names are looked up on the import path, then in that
-    folder. They are checked to exist, not imported: :func:`load_modules`
-    imports them (``simsales.run`` does).
+    Module paths ending in ``.py``, and ``[data]``'s ``path``, are taken relative
+    to the file's folder, and dotted module names are looked up on the import
+    path, then in that folder. Modules are checked to exist, not imported:
+    :func:`load_modules` imports them (``simsales.run`` does).
 
     Raises
     ------
@@ -244,16 +251,54 @@ def load_experiment(path: str | Path, **overrides: Any) -> Experiment:
             str((p.parent / m).resolve()) if isinstance(m, str) and m.endswith(".py") else m
             for m in mods
         ]
+    data = raw.get("data")
+    if isinstance(data, dict) and isinstance(data.get("path"), str) and data["path"]:
+        raw["data"] = {**data, "path": str((p.parent / data["path"]).resolve())}
+    post = raw.get("posterior")
+    if isinstance(post, dict) and isinstance(post.get("path"), str) and post["path"]:
+        raw["posterior"] = _read_posterior_file(post, p)
     return to_experiment(raw, str(p), module_folder=p.parent, **overrides)
 
 
-def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
-    """Import the experiment's ``modules`` (this runs their code), then check its
-    strategies against what is registered.
+def _read_posterior_file(post: dict[str, Any], file: Path) -> dict[str, Any]:
+    """``[posterior]`` with its path resolved, its columns read (when not given) and
+    its SHA-256 recorded; ConfigError naming the key if the file cannot be read."""
+    path = (file.parent / post["path"]).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            [f"posterior.path: {post['path']!r}: no such file (relative to {file.parent}); "
+             "allowed: a posterior.parquet written by simsales calibrate"],
+            str(file),
+        )  # fmt: skip
+    try:
+        columns = posterior_columns(path)
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
+        raise ConfigError(
+            [f"posterior.path: {post['path']!r} is not a Parquet file ({type(e).__name__}: {e})"],
+            str(file),
+        ) from None
+    out = {**post, "path": str(path), "sha256": file_sha256(path)}
+    if out.get("parameters") is None:
+        out["parameters"] = columns
+    return out
 
+
+def load_modules(
+    config: Experiment,
+    source: str = "experiment",
+    announce: Callable[[str], None] | None = None,
+) -> Experiment:
+    """Import the experiment's ``modules``, then the installed packages' strategies
+    it uses (this runs their code), then check its strategies against what is
+    registered.
+
+    This is the one step that runs user code: validation
+    (:func:`load_experiment`, ``Experiment.model_validate``) imports nothing.
     A dotted name is looked up on the import path, then in the experiment
     file's folder: the folder is appended to ``sys.path``, never put ahead of
-    installed packages.
+    installed packages. A strategy the modules do not register is then loaded
+    from the installed distribution that advertises it under the entry-point
+    group ``simsales.strategies`` (only the ones the experiment names).
 
     Parameters
     ----------
@@ -261,6 +306,9 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
         A validated experiment (e.g. from :func:`load_experiment`).
     source : str
         Names the experiment in error messages.
+    announce : callable, optional
+        Called with ``"'name' from <distribution> <version>"`` before a
+        distribution's strategy is loaded.
 
     Returns
     -------
@@ -271,8 +319,8 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
     Raises
     ------
     ConfigError
-        If a module cannot be imported (its error is in the message), or a
-        strategy is still unknown once they are.
+        If a module or an entry point cannot be loaded (its error is in the
+        message), or a strategy is still unknown once they are.
     """
     problems = []
     for k, m in enumerate(config.modules):
@@ -282,8 +330,30 @@ def load_modules(config: Experiment, source: str = "experiment") -> Experiment:
             problems.append(f"modules[{k}]: {e}")
     if problems:
         raise ConfigError(problems, source)
+    pending = config.unchecked_strategies  # what the modules did not register
+    advertised = advertised_strategies() if pending else {}
+    for name in pending:
+        if name in advertised:
+            try:
+                import_entry_point(name, announce)
+            except ValueError as e:
+                problems.append(f"{_strategy_key(config, name)}: {e}")
+    if problems:
+        raise ConfigError(problems, source)
     with strategies_required():
         return to_experiment(config, source)
+
+
+def _strategy_key(config: Experiment, name: str) -> str:
+    """The key path where ``config`` first names the registered strategy ``name``."""
+    for k, s in enumerate(config.strategies):
+        if s.sequence:
+            for j, p in enumerate(s.sequence):
+                if p.strategy == name:
+                    return f"strategies[{k}].sequence[{j}].strategy"
+        elif (s.strategy or s.name) == name:
+            return f"strategies[{k}].{'strategy' if s.strategy else 'name'}"
+    return "strategies"
 
 
 def resolve(

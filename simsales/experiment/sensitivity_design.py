@@ -28,9 +28,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsales.engine.metrics import METRICS
-from simsales.experiment.design import DESIGN, Range
+from simsales.experiment.design import Range
 from simsales.experiment.errors import unknown_names
-from simsales.model.streams import generator
+from simsales.seeding import design_generator
 
 __all__ = ["Sensitivity", "problem", "sample", "sensitivity_points"]
 
@@ -108,7 +108,7 @@ def sample(sens: Sensitivity, seed: int) -> np.ndarray:
     The sampler draws from the root seed's design stream, so the same file and
     seed give the same design.
     """
-    rng = generator(np.random.SeedSequence(seed), DESIGN)
+    rng = design_generator(seed)
     if sens.method == "sobol":
         from SALib.sample import sobol as sobol_sample  # loaded only when a design is drawn
 

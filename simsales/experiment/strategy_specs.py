@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simsales.experiment.errors import did_you_mean, error_lines
+from simsales.experiment.plugins import ENTRY_POINT_GROUP, advertised_strategies
 from simsales.model.orbits import Orbit
 from simsales.model.strategies import (
     SequenceStrategy,
@@ -56,7 +57,8 @@ _PARAMS = "keys of the strategy's params (see Strategy params)"
 
 # Set while an Experiment that names `modules` is validated: a strategy that is
 # not registered may be one of theirs, and is checked once they are imported
-# (validation runs no user code).
+# (validation runs no user code). A strategy an installed distribution advertises
+# under the entry-point group is likewise checked once it is loaded.
 MODULES_NOT_LOADED: ContextVar[bool] = ContextVar("simsales_modules_not_loaded", default=False)
 # Set by strategies_required(): after the modules are imported, every name must be known.
 _REQUIRED: ContextVar[bool] = ContextVar("simsales_strategies_required", default=False)
@@ -74,16 +76,22 @@ def strategies_required() -> Iterator[None]:
 
 
 def _build(strategy: str, params: dict[str, Any]) -> Strategy | None:
-    """The strategy, or None if it may come from modules not imported yet."""
+    """The strategy, or None if it may come from modules or entry points not loaded yet
+    (their names are read from metadata: nothing is imported)."""
     known = available_strategies()
     if strategy not in known:
-        if MODULES_NOT_LOADED.get() and not _REQUIRED.get():
+        if not _REQUIRED.get() and (
+            MODULES_NOT_LOADED.get() or strategy in advertised_strategies()
+        ):
             return None
         hint = did_you_mean(strategy, known)
         why = (
-            "it is not built in, and the experiment's modules register no strategy of that name"
+            "it is not built in, the experiment's modules register no strategy of that name, "
+            f"and no installed package registers it under the entry-point group "
+            f"{ENTRY_POINT_GROUP!r}"
             if _REQUIRED.get()
-            else "add your own with modules = [...] and @register_strategy"
+            else "add your own with modules = [...] and @register_strategy, or install a "
+            f"package that registers it under the entry-point group {ENTRY_POINT_GROUP!r}"
         )
         raise ValueError(
             f"unknown strategy {strategy!r}; {hint + ' ' if hint else ''}"

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
 from simsales.model.draws import Draws, Random
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
+from simsales.seeding import OWN_NOISE, spawn_generator
 
-__all__ = ["OWN_NOISE", "Buyer", "correction_rate", "group_decides"]
-
-#: First key of the stakeholders' own evidence-noise stream below a customer's
-#: decision seed: ``(OWN_NOISE, *path)``. No path starts with it (marketing
-#: leads are numbered from 0, and the engine's first-uniform blocks use 2**32 - 1).
-OWN_NOISE = 2**32 - 2
+__all__ = ["Buyer", "correction_rate", "group_decides"]
 
 
 def correction_rate(strength: float, behaviour: Behaviour, precision: float | None = None) -> float:
@@ -472,8 +469,9 @@ class Buyer:
         if self.own_noise is None:
             if isinstance(rng, Draws):
                 self.own_noise = rng.substream(OWN_NOISE)
-            else:
-                self.own_noise = rng.spawn(1)[0]  # type: ignore[attr-defined]
+            else:  # a plain numpy Generator, as in the tests
+                spawned: Any = spawn_generator(rng)  # type: ignore[arg-type]
+                self.own_noise = spawned
         return self.own_noise
 
     # ----------------------------------------------------------- orbits

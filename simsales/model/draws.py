@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from simsales.model.streams import generator
+from simsales.seeding import generator
 
 __all__ = ["BLOCK", "Draws", "Random"]
 
@@ -65,7 +65,7 @@ class Draws:
     seed : numpy.random.SeedSequence
         Parent of the stream.
     key : tuple of int
-        Names the stream below ``seed`` (see :func:`simsales.model.streams.child`);
+        Names the stream below ``seed`` (see :func:`simsales.seeding.child`);
         its ``Generator`` is made only when the first uniforms run out.
     first : list of float, optional
         Uniforms to use before the stream's own (the engine hands each

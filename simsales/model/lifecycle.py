@@ -197,9 +197,13 @@ class Account:
         life = self.life
         value = max(self.buyer.true_value(), 1e-9)
         realised = max(self.adoption * value, 1e-9)
+        # a buyer that expected nothing (E = 0) cannot fall short of it: the limit of
+        # min(0, log(V / E)) as E -> 0 is 0
+        e = self.expectation
+        short = min(0.0, math.log(value / e)) if e > 0 else 0.0
         return (
             math.log(realised / self.contract_value())
-            + life.disappointment_weight * min(0.0, math.log(value / self.expectation))
+            + life.disappointment_weight * short
             + life.internalisation_weight * self.buyer.internalisation
         )
 

@@ -1,7 +1,7 @@
 """Customer traits: their population distributions and how they are drawn.
 
-Every trait has a stream of its own (a child of the replication's
-``SeedSequence``), and customer ``i`` always gets draw ``i`` of each stream.
+Every trait has a stream of its own (a child of the replication's trait
+seed, keyed in :mod:`simsales.seeding`), and customer ``i`` always gets draw ``i`` of each stream.
 So every strategy meets the very same customers, and switching one trait to a
 constant shifts no other trait's draws. Stakeholder traits are drawn in blocks
 of ``STAKEHOLDER_CAP`` per customer (whatever the group-size distribution),
@@ -27,11 +27,10 @@ from simsales.model.distributions import (
     Normal,
     _Dist,
 )
-from simsales.model.streams import generator
+from simsales.seeding import RIVAL_DRAW, TRAIT_KEYS, generator
 
 __all__ = [
     "CUSTOMER_TRAITS",
-    "RIVAL_DRAW",
     "STAKEHOLDER_CAP",
     "STAKEHOLDER_TRAITS",
     "Population",
@@ -51,10 +50,6 @@ CUSTOMER_TRAITS = (
     "stakeholders",
 )
 STAKEHOLDER_TRAITS = ("first_impression_bias", "loss_aversion", "success_probability")
-
-#: Key of the stream of the rival-presence uniforms below the trait seed (after
-#: the traits' own keys 0-10, so adding it shifted none of them).
-RIVAL_DRAW = len(CUSTOMER_TRAITS) + len(STAKEHOLDER_TRAITS)
 
 #: Largest buying group; stakeholder traits are drawn in blocks of this size.
 STAKEHOLDER_CAP = 50
@@ -247,23 +242,22 @@ def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) ->
         Number of customers.
     seed : numpy.random.SeedSequence
         The replication's trait seed; each trait has the child stream named by
-        its position in ``CUSTOMER_TRAITS + STAKEHOLDER_TRAITS``, so the draws
-        of a trait never depend on another; the rival-presence uniforms have
-        the next key, ``RIVAL_DRAW``.
+        its key in :data:`simsales.seeding.TRAIT_KEYS`, so the draws of a trait
+        never depend on another; the rival-presence uniforms have the key
+        :data:`simsales.seeding.RIVAL_DRAW`.
 
     Returns
     -------
     Traits
     """
-    names = CUSTOMER_TRAITS + STAKEHOLDER_TRAITS
     m = population.max_stakeholders
     out: dict[str, np.ndarray] = {}
     for name in CUSTOMER_TRAITS:
-        rng = generator(seed, names.index(name))
+        rng = generator(seed, TRAIT_KEYS[name])
         out[name] = getattr(population, name).sample(rng, n)
     out["stakeholders"] = np.rint(out["stakeholders"]).astype(np.int64)
     for name in STAKEHOLDER_TRAITS:
-        rng = generator(seed, names.index(name))
+        rng = generator(seed, TRAIT_KEYS[name])
         block = getattr(population, name).sample(rng, n * STAKEHOLDER_CAP)
         out[name] = block.reshape(n, STAKEHOLDER_CAP)[:, :m].copy()
     out["rival_draw"] = generator(seed, RIVAL_DRAW).random(n)

@@ -21,6 +21,7 @@ from simsales.plots.style import (
     styled,
     styles_for,
 )
+from simsales.seeding import jitter_generator
 
 __all__ = ["ecdf_chart", "strategies", "title_of", "violin_chart"]
 
@@ -93,7 +94,7 @@ def violin_chart(
             body.set_facecolor(looks[names[k]].colour)
             body.set_edgecolor(looks[names[k]].colour)
             body.set_alpha(0.35)
-    rng = np.random.default_rng(0)  # jitter only; not part of any result
+    rng = jitter_generator()  # jitter only; not part of any result
     for k, (name, vals) in enumerate(zip(names, data, strict=True), start=1):
         if not len(vals):
             continue

@@ -6,7 +6,7 @@ import multiprocessing as mp
 import os
 import sysconfig
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +22,11 @@ from simsales.engine.simulation import TraceEvent, simulate
 from simsales.engine.world import Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
-from simsales.experiment.plugins import import_modules
-from simsales.experiment.seeding import replication_seeds
+from simsales.experiment.plugins import import_entry_points, import_modules
+from simsales.experiment.posterior import Posterior, draw_posterior
 from simsales.model.orbits import Orbit
 from simsales.model.population import draw_traits
-from simsales.model.streams import generator
+from simsales.seeding import generator, replication_seeds
 from simsales.store.parts import PartStore
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Failure",
     "RunOutput",
     "build_world",
+    "executor",
     "failing_frame",
     "run_replication",
     "run_replications",
@@ -103,6 +104,7 @@ def run_replication(
     """
     # a fresh worker process needs the user's strategies (loaded once per process)
     import_modules(config.modules, config.module_folder)
+    import_entry_points(config.unchecked_strategies)
     world = build_world(config, replication)
     records: list[Record] = []
     for spec in config.strategies:
@@ -208,20 +210,25 @@ def _task(
     task: Task,
     labels: dict[str, Any],
     uncertain: dict[str, Any],
+    posterior: Posterior | None = None,
 ) -> TaskResult:
     """One replication of one design point in a worker.
 
     ``labels`` (the point and its parameter values) are added to every row;
-    ``uncertain`` parameters are drawn for this replication and added too.
+    ``uncertain`` parameters (and a ``posterior`` draw) are drawn for this
+    replication and added too.
     An exception becomes a Failure, not a crash.
     """
     point, replication = task
     series: list[Record] = []
     try:
         import_modules(config.modules, config.module_folder)  # before at() checks strategies
+        import_entry_points(config.unchecked_strategies)
         extra = dict(labels)
-        if uncertain:
-            world = draw_uncertain(uncertain, config.seed, replication)
+        world = draw_uncertain(uncertain, config.seed, replication) if uncertain else {}
+        if posterior is not None:
+            world.update(draw_posterior(posterior, config.seed, replication))
+        if world:
             config = config.at(world)
             extra.update(world)
         records = run_replication(config, replication, series=series)
@@ -239,7 +246,9 @@ def _task(
 
 
 @contextmanager
-def _executor(backend: str, workers: int, scheduler: str | None) -> Iterator[Executor]:
+def executor(backend: str, workers: int, scheduler: str | None) -> Iterator[Executor]:
+    """The pool tasks run in: ``workers`` local processes (``backend="local"``) or a
+    Dask cluster (``"dask"``, at ``scheduler`` or a local one); shut down on leaving."""
     if backend == "dask":
         with _dask_executor(workers, scheduler) as ex:
             yield ex
@@ -302,8 +311,9 @@ def run_replications(
     store: PartStore | None = None,
     backend: str = "local",
     scheduler: str | None = None,
+    only: Collection[tuple[int, int]] | None = None,
 ) -> RunOutput:
-    """Run all replications of ``config``, in parallel when ``workers > 1``.
+    """Run the replications of ``config``, in parallel when ``workers > 1``.
 
     Parameters
     ----------
@@ -321,13 +331,26 @@ def run_replications(
         cluster on 127.0.0.1 when None).
     scheduler : str, optional
         Address of a running Dask scheduler.
+    only : collection of (int, int), optional
+        Run just these (design point, replication) pairs instead of all of
+        them; a run without a design has the one point 0. Their rows are
+        those the full run gives them, number for number: a replication's
+        streams come from the root seed and its index only. A slice of a
+        study can so be checked against its stored results
+        (``tests/test_committed_results.py``).
 
     Returns
     -------
     RunOutput
-        Records ordered by replication, then by strategy as in the file; the
-        monthly series in the same order; the replications that failed. The
-        numbers do not depend on ``workers`` or ``backend``.
+        Records ordered by design point and replication, then by strategy as
+        in the file; the monthly series in the same order; the replications
+        that failed. The numbers do not depend on ``workers`` or ``backend``.
+
+    Raises
+    ------
+    ValueError
+        If ``workers`` is below 1, or ``only`` is empty or names a pair the
+        experiment does not have.
     """
     n = config.replications
     points = config.points()
@@ -338,6 +361,15 @@ def run_replications(
     ]
     uncertain = dict(config.uncertain)
     tasks = [(p, r) for p in range(len(points)) for r in range(n)]
+    if only is not None:
+        wanted = set(only)
+        unknown = sorted(wanted - set(tasks))
+        if unknown or not wanted:
+            raise ValueError(
+                f"only: got {unknown[:5] or 'no pairs'}; give (point, replication) pairs of the "
+                f"experiment (points 0 to {len(points) - 1}, replications 0 to {n - 1})"
+            )
+        tasks = [t for t in tasks if t in wanted]
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -360,14 +392,16 @@ def run_replications(
         if on_done:
             on_done(t[1])
 
-    def submit_args(t: Task) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any]]:
-        return point_configs[t[0]], t, labels[t[0]], uncertain
+    def submit_args(
+        t: Task,
+    ) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any], Posterior | None]:
+        return point_configs[t[0]], t, labels[t[0]], uncertain, config.posterior
 
     if workers == 1 and backend == "local":
         for t in todo:
             finish(_task(*submit_args(t)))
     elif todo:
-        with _executor(backend, workers, scheduler) as pool:
+        with executor(backend, workers, scheduler) as pool:
             futures = [pool.submit(_task, *submit_args(t)) for t in todo]
             for fut in as_completed(futures):
                 finish(fut.result())

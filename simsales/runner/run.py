@@ -168,7 +168,7 @@ def run(
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
     config = resolve(experiment, **overrides)
-    if config.modules:
+    if config.modules or config.unchecked_strategies:  # user code: modules, entry points
         source = str(experiment) if isinstance(experiment, (str, Path)) else "experiment"
         config = load_modules(config, source)
     unknown = [m for m in precision_metrics if m not in METRICS]

@@ -6,7 +6,7 @@ the sub-folder :data:`simsales.store.folder.WHERE` of it. The where-run is the e
 :meth:`simsales.experiment.config.Experiment.where_run`: no design, the
 ``[where]`` parameters drawn anew for each replication (one plausible world
 each), and a seed of its own derived from the root seed
-(:func:`simsales.experiment.seeding.where_seed`), so the run at the defaults
+(:func:`simsales.seeding.where_seed`), so the run at the defaults
 keeps its numbers. It is a run like any other (:func:`simsales.runner.run.run`):
 written part by part, resumable, refused in a folder of another experiment,
 and locked while it runs.

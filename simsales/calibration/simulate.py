@@ -1,0 +1,189 @@
+"""Simulated funnel statistics at candidate parameters, cached and in parallel.
+
+One *evaluation* is one simulated export: the experiment with the candidate
+parameter values set, one replication of the calibrated strategy, cut on the
+export date (:func:`simsales.calibration.synthetic.export_frame`), and its
+funnel statistics (:func:`simsales.data.funnel.funnel_statistics`). Every
+evaluation is keyed by its values and its replication; the same key always
+gives the same numbers (its streams come from the calibration's own root seed
+and the replication only), so
+
+- candidates that share a replication meet the same buyers (common random
+  numbers: the objective of the method of simulated moments is smooth in the
+  parameters rather than noisy);
+- an evaluation done once is never done again: each is appended to
+  ``evaluations.jsonl`` as it finishes, so an interrupted calibration resumes
+  where it stopped, and the numbers do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simsales.calibration.synthetic import export_frame
+from simsales.data.funnel import funnel_statistics
+from simsales.engine.simulation import simulate
+from simsales.experiment.config import Experiment
+from simsales.runner.replications import build_world, executor
+
+__all__ = ["Evaluations", "Setup", "evaluations", "statistics_at"]
+
+Key = tuple[tuple[float, ...], int]  # (parameter values in the setup's order, replication)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every evaluation shares: the experiment, the parameters and the export date.
+
+    Attributes
+    ----------
+    config : Experiment
+        The experiment with only the calibrated strategy, its horizon the
+        data's span, and the calibration's root seed.
+    parameters : tuple of str
+        The calibrated key paths, in the order of a key's values.
+    targets : tuple of str
+        The fitted funnel statistics, in the order of a result's entries.
+    start : Timestamp
+        The calendar date of day 0 (the data's first opening).
+    """
+
+    config: Experiment
+    parameters: tuple[str, ...]
+    targets: tuple[str, ...]
+    start: pd.Timestamp
+
+    def fingerprint(self) -> str:
+        """A hash of everything an evaluation's numbers depend on."""
+        blob = json.dumps(
+            [self.config.model_dump(mode="json"), self.parameters, self.targets, str(self.start)],
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def statistics_at(setup: Setup, values: Sequence[float], replication: int) -> np.ndarray:
+    """The fitted statistics of one simulated export (NaN where undefined)."""
+    config = setup.config.at(dict(zip(setup.parameters, (float(v) for v in values), strict=True)))
+    world = build_world(config, replication)
+    journeys, _ = simulate(world, config.strategies[0].build(), None)
+    frame = export_frame(journeys, config.horizon_days, setup.start)
+    stats = funnel_statistics(frame)
+    return np.array([stats[t] for t in setup.targets], dtype=float)
+
+
+def _task(setup: Setup, key: Key) -> tuple[Key, list[float]]:
+    return key, [float(x) for x in statistics_at(setup, key[0], key[1])]
+
+
+class Evaluations:
+    """Every evaluation so far, on disk and in memory, and the pool that makes new ones.
+
+    Parameters
+    ----------
+    setup : Setup
+        What the evaluations share.
+    path : Path or None
+        The ``evaluations.jsonl`` to append to and resume from (None: memory only).
+    pool : Executor or None
+        Worker processes (None: in this process).
+    on_done : callable, optional
+        Called with the number of evaluations finished (for progress).
+    """
+
+    def __init__(
+        self,
+        setup: Setup,
+        path: Path | None = None,
+        pool: Executor | None = None,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        self.setup = setup
+        self.path = path
+        self.pool = pool
+        self.on_done = on_done
+        self.known: dict[Key, np.ndarray] = {}
+        self.resumed = 0
+        self.simulated = 0
+        if path is not None:
+            self._open(path)
+
+    def _open(self, path: Path) -> None:
+        head = {"fingerprint": self.setup.fingerprint(), "parameters": list(self.setup.parameters),
+                "targets": list(self.setup.targets)}  # fmt: skip
+        if path.exists() and path.stat().st_size > 0:
+            text = path.read_text()
+            lines = text.splitlines()
+            if json.loads(lines[0]) != head:
+                raise FileExistsError(
+                    f"{path} holds the evaluations of another calibration (other experiment, "
+                    "data, parameters or targets); give another --out, or delete the folder"
+                )
+            kept = lines[:1]
+            for line in lines[1:]:
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a line cut by an interruption: it is simulated again
+                self.known[(tuple(row["values"]), int(row["replication"]))] = np.array(
+                    [math.nan if x is None else x for x in row["statistics"]], dtype=float
+                )
+                kept.append(line)
+            self.resumed = len(self.known)
+            if len(kept) < len(lines) or not text.endswith("\n"):
+                path.write_text("\n".join(kept) + "\n")  # drop the cut line before appending
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(head) + "\n")
+
+    def _keep(self, key: Key, stats: list[float]) -> None:
+        self.known[key] = np.array(stats, dtype=float)
+        self.simulated += 1
+        if self.path is not None:
+            row = {"values": list(key[0]), "replication": key[1],
+                   "statistics": [None if math.isnan(x) else x for x in stats]}  # fmt: skip
+            with self.path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+        if self.on_done is not None:
+            self.on_done(len(self.known))
+
+    def get(self, keys: Sequence[Key]) -> np.ndarray:
+        """The statistics of ``keys`` (rows in order), simulating those not known yet."""
+        keys = [(tuple(float(v) for v in k[0]), int(k[1])) for k in keys]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.known))
+        if todo and self.pool is None:
+            for k in todo:
+                self._keep(*_task(self.setup, k))
+        elif todo:
+            assert self.pool is not None
+            futures = [self.pool.submit(_task, self.setup, k) for k in todo]
+            for fut in as_completed(futures):
+                self._keep(*fut.result())
+        return np.array([self.known[k] for k in keys])
+
+
+@contextmanager
+def evaluations(
+    setup: Setup,
+    path: Path | None,
+    workers: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Iterator[Evaluations]:
+    """An :class:`Evaluations` with its worker pool open for the duration."""
+    if workers <= 1 and backend == "local":
+        yield Evaluations(setup, path, None, on_done)
+        return
+    with executor(backend, workers, scheduler) as pool:
+        yield Evaluations(setup, path, pool, on_done)
