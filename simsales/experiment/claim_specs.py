@@ -3,14 +3,14 @@ checked over (``[where]``), as an experiment file states them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simsales.experiment.errors import unknown_metrics
 from simsales.model.distributions import Distribution
 
-__all__ = ["Claim", "Where"]
+__all__ = ["Claim", "Where", "where_raw"]
 
 
 class Claim(BaseModel):
@@ -106,3 +106,20 @@ class Where(BaseModel):
         "uncertain draw of the same key)",
         json_schema_extra={"allowed": "key paths of numeric parameters of the tables"},
     )
+
+
+def where_raw(raw: dict[str, Any], where: Where, claims: list[Claim]) -> dict[str, Any]:
+    """``raw`` (an experiment as JSON, without its design and ``[where]``) made the
+    experiment of its run over the plausible range, but for its seed and description:
+    ``where.uncertain`` drawn per world over the file's own ``uncertain``,
+    ``where.replications`` worlds, and only the strategies the claims name (with the
+    comparisons among them)."""
+    drawn = where.model_dump(mode="json")["uncertain"]
+    raw["uncertain"] = {**raw.get("uncertain", {}), **drawn}
+    raw["replications"] = where.replications
+    # only the strategies the claims compare: the others would cost time and,
+    # with common random numbers, change none of their numbers
+    named = {c.a for c in claims} | {c.b for c in claims if c.b is not None}
+    raw["strategies"] = [s for s in raw["strategies"] if s["name"] in named]
+    raw["compare"] = [p for p in raw.get("compare", []) if set(p) <= named]
+    return raw

@@ -24,12 +24,13 @@ from pydantic import (
 from simsales.data.spec import DataSpec
 from simsales.engine.params import Economics, Market, Sellers, SuccessTeam
 from simsales.experiment.budget import budget_problems
-from simsales.experiment.calibrate import Calibrate, search_range
-from simsales.experiment.claim_specs import Claim, Where
+from simsales.experiment.calibrate import Calibrate
+from simsales.experiment.claim_specs import Claim, Where, where_raw
 from simsales.experiment.design import Sweep, apply, design_points
 from simsales.experiment.errors import did_you_mean, error_lines, unknown_metrics
 from simsales.experiment.key_paths import (
-    check_leaf,
+    calibrate_probes,
+    check_posterior,
     check_varied_paths,
     design_probes,
     numeric_leaves,
@@ -45,6 +46,7 @@ from simsales.experiment.strategy_specs import (
     SequencePart,
     StrategySpec,
     StrategyStyle,
+    check_styles_distinct,
     default_strategies,
     line_code,
     strategies_required,
@@ -285,18 +287,9 @@ class Experiment(BaseModel):
         check_varied_paths(self, numbers, self.leaves(numeric=False))
         trial = design_probes(self.sweep, self.uncertain, self.sensitivity)
         if self.posterior is not None:
-            self._check_posterior(self.posterior, numbers)
+            check_posterior(self, self.posterior.path, self.posterior.parameters, numbers)
         if self.calibrate is not None:
-            cal = self.calibrate
-            for path, prior in cal.parameters.items():
-                where = f"calibrate.parameters[{path!r}]"
-                check_leaf(self, where, path, numbers, numeric=True)
-                trial += [(where, {path: v}) for v in search_range(prior)]
-            if cal.strategy is not None and cal.strategy not in self.strategy_names:
-                raise ValueError(
-                    f"calibrate.strategy: {cal.strategy!r} is not one of the strategies "
-                    f"({', '.join(self.strategy_names)})"
-                )
+            trial += calibrate_probes(self, self.calibrate, numbers)
         if self.sweep is not None and self.compare:
             raise ValueError("compare does not work with [sweep] yet: compare within one point")
         if self.sensitivity is not None:
@@ -312,28 +305,6 @@ class Experiment(BaseModel):
                 )
                 raise ValueError(f"{where}: {detail}") from None
         return self
-
-    def _check_posterior(self, post: Posterior, numbers: list[str]) -> None:
-        if post.parameters is None:
-            raise ValueError(
-                "posterior.parameters: name the sample's columns to use, or read the file "
-                "with simsales.load_experiment, which takes them from posterior.path"
-            )
-        if not post.parameters:
-            raise ValueError(f"posterior.path {post.path!r}: the sample has no parameter column")
-        for path in post.parameters:
-            check_leaf(self, f"posterior.parameters[{path!r}]", path, numbers, numeric=True)
-        varied = set(self.uncertain)
-        if self.sweep is not None:
-            varied |= set(self.sweep.parameters)
-        if self.sensitivity is not None:
-            varied |= set(self.sensitivity.parameters)
-        both = sorted(varied & set(post.parameters))
-        if both:
-            raise ValueError(
-                f"posterior.parameters: {both[0]!r} is also varied by [uncertain], [sweep] or "
-                "[sensitivity]; a parameter comes from one of them"
-            )
 
     def _sensitivity_alone(self, sens: Sensitivity) -> None:
         if self.sweep is not None:
@@ -436,15 +407,11 @@ class Experiment(BaseModel):
         """
         if self.where is None:
             raise ValueError(f"experiment {self.name!r} has no [where] table")
-        raw = self.model_dump(mode="json", exclude={"sweep", "sensitivity", "where"})
-        drawn = self.where.model_dump(mode="json")["uncertain"]
-        raw["uncertain"] = {**raw.get("uncertain", {}), **drawn}
-        raw["replications"] = self.where.replications
-        # only the strategies the claims compare: the others would cost time and,
-        # with common random numbers, change none of their numbers
-        named = {c.a for c in self.claims} | {c.b for c in self.claims if c.b is not None}
-        raw["strategies"] = [s for s in raw["strategies"] if s["name"] in named]
-        raw["compare"] = [p for p in raw.get("compare", []) if set(p) <= named]
+        raw = where_raw(
+            self.model_dump(mode="json", exclude={"sweep", "sensitivity", "where"}),
+            self.where,
+            self.claims,
+        )
         raw["seed"] = where_seed(self.seed)
         raw["description"] = f"{self.name}: its claims over the plausible range ([where])"
         exp = Experiment.model_validate(raw, strict=True)
@@ -453,19 +420,7 @@ class Experiment(BaseModel):
 
     @model_validator(mode="after")
     def _styles_distinct(self) -> Experiment:
-        # looks not set in full are made distinct by the charts (simsales.plots.style)
-        seen: dict[tuple[str, str, str], int] = {}
-        for k, s in enumerate(self.strategies):
-            triple = s.style.triple() if s.style is not None else None
-            if triple is None:
-                continue
-            if triple in seen:
-                j = seen[triple]
-                raise ValueError(
-                    f"strategies[{k}].style: {s.name!r} has the colour, line and marker of "
-                    f"strategies[{j}] ({self.strategies[j].name!r}); give it another look"
-                )
-            seen[triple] = k
+        check_styles_distinct(self.strategies)
         return self
 
     @property

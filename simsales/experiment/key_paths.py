@@ -12,6 +12,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from simsales.experiment.calibrate import Calibrate, search_range
 from simsales.experiment.design import Sweep
 from simsales.experiment.sensitivity_design import Sensitivity
 from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, Uniform
@@ -19,7 +20,9 @@ from simsales.model.distributions import Beta, Distribution, Gamma, LogNormal, U
 __all__ = [
     "OPEN_HIGH",
     "OPEN_LOW",
+    "calibrate_probes",
     "check_leaf",
+    "check_posterior",
     "check_support",
     "check_varied_paths",
     "design_probes",
@@ -156,4 +159,52 @@ def design_probes(
         for path, rng in sensitivity.parameters.items():
             trial += [(f"sensitivity.parameters[{path!r}]", {path: rng.low}),
                       (f"sensitivity.parameters[{path!r}]", {path: rng.high})]  # fmt: skip
+    return trial
+
+
+def check_posterior(
+    experiment: Any, path: str, parameters: list[str] | None, numbers: list[str]
+) -> None:
+    """Raise ValueError unless the ``[posterior]`` sample at ``path`` has parameter
+    columns (``parameters``), each a numeric key path (one of ``numbers``) that no
+    ``[uncertain]``, ``[sweep]`` or ``[sensitivity]`` also varies."""
+    if parameters is None:
+        raise ValueError(
+            "posterior.parameters: name the sample's columns to use, or read the file "
+            "with simsales.load_experiment, which takes them from posterior.path"
+        )
+    if not parameters:
+        raise ValueError(f"posterior.path {path!r}: the sample has no parameter column")
+    for key in parameters:
+        check_leaf(experiment, f"posterior.parameters[{key!r}]", key, numbers, numeric=True)
+    varied = set(experiment.uncertain)
+    if experiment.sweep is not None:
+        varied |= set(experiment.sweep.parameters)
+    if experiment.sensitivity is not None:
+        varied |= set(experiment.sensitivity.parameters)
+    both = sorted(varied & set(parameters))
+    if both:
+        raise ValueError(
+            f"posterior.parameters: {both[0]!r} is also varied by [uncertain], [sweep] or "
+            "[sensitivity]; a parameter comes from one of them"
+        )
+
+
+def calibrate_probes(
+    experiment: Any, calibrate: Calibrate, numbers: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """``(where, {path: value})`` of the ends of each ``[calibrate]`` search range, after
+    checking that every calibrated key path is numeric (one of ``numbers``) and that
+    ``calibrate.strategy`` is one of the experiment's strategies."""
+    trial: list[tuple[str, dict[str, Any]]] = []
+    for path, prior in calibrate.parameters.items():
+        where = f"calibrate.parameters[{path!r}]"
+        check_leaf(experiment, where, path, numbers, numeric=True)
+        trial += [(where, {path: v}) for v in search_range(prior)]
+    names = experiment.strategy_names
+    if calibrate.strategy is not None and calibrate.strategy not in names:
+        raise ValueError(
+            f"calibrate.strategy: {calibrate.strategy!r} is not one of the strategies "
+            f"({', '.join(names)})"
+        )
     return trial

@@ -37,6 +37,7 @@ __all__ = [
     "SequencePart",
     "StrategySpec",
     "StrategyStyle",
+    "check_styles_distinct",
     "default_strategies",
     "line_code",
     "strategies_required",
@@ -287,3 +288,20 @@ def default_strategies() -> list[StrategySpec]:
     """The five built-in strategies, each under its own name."""
     names = ("push", "relationship", "need_uncovering", "insight", "decision_coaching")
     return [StrategySpec(name=n) for n in names]
+
+
+def check_styles_distinct(strategies: list[StrategySpec]) -> None:
+    """Raise ValueError if two strategies set the same colour, line and marker in full
+    (looks not set in full are made distinct by the charts, simsales.plots.style)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for k, s in enumerate(strategies):
+        triple = s.style.triple() if s.style is not None else None
+        if triple is None:
+            continue
+        if triple in seen:
+            j = seen[triple]
+            raise ValueError(
+                f"strategies[{k}].style: {s.name!r} has the colour, line and marker of "
+                f"strategies[{j}] ({strategies[j].name!r}); give it another look"
+            )
+        seen[triple] = k
