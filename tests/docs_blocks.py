@@ -213,8 +213,14 @@ def _extras() -> set[str]:
     return set(data["project"].get("optional-dependencies", {}))
 
 
-def check(argv: list[str]) -> None:
+def check(argv: list[str]) -> str:
     """Check a command that is not run: it must be one we know how to check, and valid.
+
+    Returns
+    -------
+    str
+        What kind of command it was found to be: ``"pip"``, ``"pytest"``,
+        ``"module"``, ``"script"`` or ``"shell"`` (a builtin or git).
 
     Raises
     ------
@@ -231,7 +237,8 @@ def check(argv: list[str]) -> None:
             assert m, f"{shlex.join(argv)}: installs {spec!r}, not this package"
             unknown = set((m["extras"] or "").split(",")) - _extras() - {""}
             assert not unknown, f"{shlex.join(argv)}: no extra {unknown} in pyproject.toml"
-    elif py and a[1:3] == ["-m", "pytest"]:
+        return "pip"
+    if py and a[1:3] == ["-m", "pytest"]:
         skip_next = False
         for x in a[3:]:
             if skip_next or x.startswith("-"):
@@ -239,25 +246,27 @@ def check(argv: list[str]) -> None:
                 continue
             path = x.split("::")[0]
             assert (ROOT / path).exists(), f"{shlex.join(argv)}: no {path} in the repository"
-    elif py and a[1:2] == ["-m"] and len(a) > 2:
+        return "pytest"
+    if py and a[1:2] == ["-m"] and len(a) > 2:
         import importlib.util
 
         assert importlib.util.find_spec(a[2]) is not None, f"no module {a[2]!r}"
         if a[2] not in ("venv",):
             assert a[2].startswith("simsales."), f"{shlex.join(argv)}: unknown module"
-    elif py and len(a) > 1 and a[1].endswith(".py"):
+        return "module"
+    if py and len(a) > 1 and a[1].endswith(".py"):
         script = ROOT / a[1]
         assert script.is_file(), f"{shlex.join(argv)}: no {a[1]} in the repository"
         text = script.read_text()
         for opt in (x.split("=")[0] for x in a[2:] if x.startswith("--")):
             assert opt in text, f"{shlex.join(argv)}: {a[1]} has no option {opt}"
-    elif a[:1] in ([":"], ["."], ["source"], ["git"], ["cd"]):
-        pass
-    else:
-        raise AssertionError(
-            f"{shlex.join(argv)}: not a command the docs test can check; run it through "
-            "the CLI, or mark the block <!-- skip-test: why -->"
-        )
+        return "script"
+    if a[:1] in ([":"], ["."], ["source"], ["git"], ["cd"]):
+        return "shell"
+    raise AssertionError(
+        f"{shlex.join(argv)}: not a command the docs test can check; run it through "
+        "the CLI, or mark the block <!-- skip-test: why -->"
+    )
 
 
 def _output_matches(expected: list[str], actual: str) -> bool:

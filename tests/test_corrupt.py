@@ -135,13 +135,16 @@ def _copy(intact: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(intact, tmp_path / "results"))
 
 
-def _refused(args: list[str], file: Path, words: str) -> None:
+def _refused(args: list[str], file: Path, words: str) -> str:
+    """The output of a command that must refuse ``file`` (exit 2, no traceback),
+    naming it by its path and saying ``words``."""
     res = runner.invoke(app, args)
     assert res.exit_code == 2, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     assert "Traceback" not in res.output
     assert str(file) in res.output, res.output  # the file, by its path
     assert words in res.output, res.output
+    return res.output
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -221,4 +224,5 @@ def test_names_in_the_manifest_are_those_the_schema_allows(intact, tmp_path):
         m["experiment"] = m["config"]["name"] = f"e{TAMPERED}"
 
     _manifest(rename)(d)
-    _refused(["report", str(d)], d / "manifest.json", "config.name: String should match")
+    said = _refused(["report", str(d)], d / "manifest.json", "config.name: String should match")
+    assert f"e{TAMPERED}" not in said.replace(repr(f"e{TAMPERED}"), "")  # named only quoted

@@ -144,19 +144,19 @@ def test_experiment_copies_are_shrunk():
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("command", "kind"),
     [
-        'python -m pip install ".[test]"',
-        "pip install .",
-        'python -m pytest tests/test_docs.py -m "not slow"',
-        "SIMSALES_TEST_SCALE=0.5 python -m pytest tests/test_docs.py::test_x",
-        "python benchmarks/run.py --quick",
-        "python -m simsales.docs_tool.reference docs/experiments.md",
-        "git status",
+        ('python -m pip install ".[test]"', "pip"),
+        ("pip install .", "pip"),
+        ('python -m pytest tests/test_docs.py -m "not slow"', "pytest"),
+        ("SIMSALES_TEST_SCALE=0.5 python -m pytest tests/test_docs.py::test_x", "pytest"),
+        ("python benchmarks/run.py --quick", "script"),
+        ("python -m simsales.docs_tool.reference docs/experiments.md", "module"),
+        ("git status", "shell"),
     ],
 )
-def test_commands_that_are_not_run_are_checked(command: str):
-    db.check(db.commands(Block("p", 1, "sh", command))[0].argv)
+def test_commands_that_are_not_run_are_checked(command: str, kind: str):
+    assert db.check(db.commands(Block("p", 1, "sh", command))[0].argv) == kind
 
 
 @pytest.mark.parametrize(
@@ -228,11 +228,15 @@ def test_skipped_blocks_do_not_run_and_file_blocks_are_written(tmp_path: Path):
 # ------------------------------------------------------------------ the pages
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_parses_and_its_other_commands_check(page: Path):
-    for block in db.parse(page.read_text(), page.name):
-        if block.lang in db.SHELL and "skip-test" not in block.markers:
-            for cmd in db.commands(block):
-                if db.cli_args(cmd.argv) is None and db.python_c(cmd.argv) is None:
-                    db.check(cmd.argv)
+    kinds = [
+        db.check(cmd.argv)
+        for block in db.parse(page.read_text(), page.name)
+        if block.lang in db.SHELL and "skip-test" not in block.markers
+        for cmd in db.commands(block)
+        if db.cli_args(cmd.argv) is None and db.python_c(cmd.argv) is None
+    ]
+    # every command the page shows but the docs test does not run was recognised
+    assert set(kinds) <= {"pip", "pytest", "module", "script", "shell"}
 
 
 def _runs_something(page: Path) -> bool:
