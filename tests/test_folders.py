@@ -84,6 +84,7 @@ def test_overwrite_moves_the_old_folder_aside_whole(tmp_path):
     assert "insight" not in report and "relationship" in report
 
 
+@pytest.mark.slow
 def test_same_experiment_may_run_again_and_stale_analyses_are_left_out(tmp_path):
     sa = _write(tmp_path, "sa", "insight")
     out = tmp_path / "o"

@@ -81,6 +81,7 @@ def test_resume_with_more_replications_computes_only_the_new_ones(tmp_path: Path
     pd.testing.assert_frame_equal(res.replications, full.replications, check_exact=True)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_results(tmp_path: Path):
     exp = tmp_path / "exp.toml"
     exp.write_text('name = "k"\nseed = 5\nreplications = 16\nhorizon_days = 60.0\n')
