@@ -162,7 +162,10 @@ class _Simulation:
     def source(self) -> Proc:
         world = self.world
         if self.market is None:
-            for i, t in enumerate(world.arrivals):
+            # as Python floats: a numpy scalar here would make the clock, and so all
+            # the time arithmetic of every later event, numpy scalar arithmetic
+            # (the same IEEE doubles, several times slower)
+            for i, t in enumerate(world.arrivals.tolist()):
                 yield self.env.timeout(t - self.env.now)
                 self.start_lead((i,), world.traits, i, INBOUND)
         else:
