@@ -235,3 +235,22 @@ def test_buyer_noise_has_a_floor():
     assert "greater than or equal to 0.000000001" in _errors(
         {**BASE, "behaviour": {"evidence_noise": 1e-300}}
     )
+
+
+@pytest.mark.parametrize("replications", [0, -3, 10**9])
+def test_a_batch_of_replications_outside_the_schema_is_refused(replications: int):
+    # the batches of a precision run change replications through the schema, not
+    # around it: a value outside its bounds is refused, naming the key
+    config = load_experiment(Path(__file__).resolve().parents[1] / "experiments/baseline.toml")
+    with pytest.raises(ValueError, match=r"^replications: "):
+        config.with_replications(replications)
+    assert config.with_replications(7).replications == 7
+
+
+def test_the_cap_of_a_batched_run_is_never_above_the_schema():
+    from simsales.runner.batches import Batches
+    from simsales.seeding import MAX_REPLICATIONS
+
+    assert Batches(20, precision=0.01).cap == 200
+    assert Batches(MAX_REPLICATIONS // 2, precision=0.01).cap == MAX_REPLICATIONS
+    assert Batches(20, precision=0.01, cap=50).cap == 50

@@ -329,6 +329,24 @@ class Experiment(BaseModel):
         exp._module_folder = self._module_folder
         return exp
 
+    def with_replications(self, replications: int) -> Experiment:
+        """This experiment with ``replications`` replications, validated as a file's
+        value is (a copy with the key replaced would skip its bounds).
+
+        Raises
+        ------
+        ValueError
+            If ``replications`` is not a whole number from 1 to the schema's most.
+        """
+        raw = self.model_dump(mode="json")
+        raw["replications"] = replications
+        try:
+            exp = Experiment.model_validate(raw, strict=True)
+        except ValidationError as e:
+            raise ValueError("; ".join(error_lines(e, model=Experiment))) from None
+        exp._module_folder = self._module_folder
+        return exp
+
     @property
     def has_design(self) -> bool:
         """Whether a ``[sweep]`` or ``[sensitivity]`` design varies parameters."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,13 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from simsales.analysis.summary import half_widths
-from simsales.engine.metrics import METRICS
 from simsales.experiment.config import Experiment
 from simsales.experiment.fingerprint import fingerprint
 from simsales.experiment.loader import load_modules, resolve
-from simsales.labels import out_of_range
 from simsales.reporting.outputs import save_results
+from simsales.runner.batches import Batches
 from simsales.runner.environment import environment
 from simsales.runner.replications import Failure, run_replications
 from simsales.store.files import atomic_write
@@ -171,19 +168,7 @@ def run(
     if config.modules or config.unchecked_strategies:  # user code: modules, entry points
         source = str(experiment) if isinstance(experiment, (str, Path)) else "experiment"
         config = load_modules(config, source)
-    unknown = [m for m in precision_metrics if m not in METRICS]
-    if precision is not None and (precision <= 0 or unknown):
-        raise ValueError(
-            f"precision must be > 0 and precision_metrics known metrics; got {precision!r}, "
-            f"unknown {unknown}"
-        )
-    if precision is not None and more is not None:
-        raise ValueError("give precision or more, not both")
-    if precision is not None:
-        for m in precision_metrics:
-            problem = out_of_range(m, precision, "precision")
-            if problem:
-                raise ValueError(problem)
+    batches = Batches(config.replications, precision, precision_metrics, max_replications, more)
     held = ExitStack()
     if out is not None:
         claim_folder(out, config, overwrite=overwrite)
@@ -192,14 +177,12 @@ def run(
         if out is not None:  # checked again under the lock: no other run changed it since
             check_folder(out, config)
         tmp = None
-        if out is None and (precision is not None or more is not None):  # batches resume from parts
+        if out is None and batches.batched:  # batches resume from parts
             tmp = tempfile.TemporaryDirectory(prefix="simsales-")
         folder = Path(out) if out is not None else (Path(tmp.name) if tmp else None)
         store = PartStore(folder, config, resume) if folder is not None else None
-        cap = max_replications or 10 * config.replications
         t0 = time.perf_counter()
         resumed: int | None = None
-        reached: dict[str, dict[str, float]] = {}
         try:
             while True:
                 if on_batch:
@@ -209,36 +192,26 @@ def run(
                     scheduler=scheduler,
                 )  # fmt: skip
                 resumed = output.resumed if resumed is None else resumed
-                if more is not None and not output.failures:
-                    n = config.replications
-                    want = more(pd.DataFrame(output.records))
-                    if want is None or want <= n or n >= cap:
-                        break
-                    config = config.model_copy(update={"replications": min(cap, want)})
-                    continue
-                if precision is None or output.failures:
+                if output.failures:
                     break
-                reached = half_widths(pd.DataFrame(output.records), list(precision_metrics))
-                worst = max(hw for per in reached.values() for hw in per.values())
-                n = config.replications
-                if worst <= precision or n >= cap:
+                wanted = batches.after(config.replications, pd.DataFrame(output.records))
+                if wanted is None:
                     break
-                grow = math.ceil(n * (worst / precision) ** 2) if math.isfinite(worst) else 2 * n
-                config = config.model_copy(update={"replications": min(cap, max(n + 1, grow))})
+                config = config.with_replications(wanted)
         finally:
             if tmp is not None:
                 tmp.cleanup()
         wall = time.perf_counter() - t0
         reached_precision = None
         if precision is not None:
+            assert batches.cap is not None
             reached_precision = PrecisionReached(
                 target_half_width=precision,
                 metrics=list(precision_metrics),
                 replications=config.replications,
-                max_replications=cap,
-                met=bool(reached)
-                and all(hw <= precision for per in reached.values() for hw in per.values()),
-                half_widths=reached,
+                max_replications=batches.cap,
+                met=batches.met(),
+                half_widths=batches.reached,
             )
         record = RunRecord(
             config=config,

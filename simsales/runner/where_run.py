@@ -69,7 +69,7 @@ def run_where(
 
     exp = config.where_run()
     if replications is not None:
-        exp = exp.model_copy(update={"replications": replications})
+        exp = exp.with_replications(replications)
     return run(
         exp, workers=workers, out=where_folder(target), resume=resume, overwrite=overwrite,
         on_done=on_done,
