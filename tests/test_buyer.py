@@ -10,8 +10,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import simsales
-from simsales.model.buyer import Buyer, group_decides
+from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
+from simsales.model.group import group_decides
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 from simsales.seeding import OWN_NOISE
@@ -281,7 +282,7 @@ def test_correction_rates_of_the_built_in_actions_are_the_documented_ones():
 
     from simsales.model.actions import Action
     from simsales.model.behaviour import Behaviour
-    from simsales.model.buyer import correction_rate
+    from simsales.model.group import correction_rate
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
     table = {

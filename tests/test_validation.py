@@ -58,7 +58,8 @@ from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.actions import Action, SellerView
 from simsales.model.behaviour import Behaviour
 from simsales.model.beliefs import conservative_log_odds
-from simsales.model.buyer import Buyer, group_decides
+from simsales.model.buyer import Buyer
+from simsales.model.group import group_decides
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Population, Traits
 from simsales.model.prospect import TK1992

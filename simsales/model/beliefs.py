@@ -14,12 +14,17 @@ References
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["conservative_log_odds", "conservative_normal_update"]
+if TYPE_CHECKING:
+    from simsales.model.behaviour import Behaviour
+    from simsales.model.draws import Random
+
+__all__ = ["conservative_log_odds", "conservative_normal_update", "group_evidence_update"]
 
 
 def _check_c(conservatism: float) -> None:
@@ -108,3 +113,55 @@ def conservative_normal_update(
     if new_m.ndim == 0:
         return float(new_m), float(new_tau)
     return new_m, new_tau
+
+
+def group_evidence_update(
+    bias: list[float],
+    precision: list[float],
+    strength: float,
+    claim_bias: float,
+    shared: float,
+    own: Random | None,
+    behaviour: Behaviour,
+) -> tuple[list[float], list[float]]:
+    """A buying group's impression biases and precisions after one action's evidence.
+
+    Stakeholder ``j`` sees the signal ``claim_bias + sqrt(rho) e_0 + sqrt(1 - rho)
+    e_j`` of its bias, with ``e ~ Normal(0, noise^2 / strength)`` and ``rho =``
+    ``evidence_correlation``, and updates conservatively
+    (:func:`conservative_normal_update`, element by element, in scalar arithmetic:
+    groups are small).
+
+    Parameters
+    ----------
+    bias, precision : list of float
+        Each stakeholder's impression bias and its precision, before.
+    strength : float
+        The action's ``evidence`` (> 0).
+    claim_bias : float
+        What the action claims beyond the truth, in log value.
+    shared : float
+        ``e_0``, the group's common noise, drawn by the caller.
+    own : Random or None
+        The stream of the stakeholders' own noise ``e_j`` (drawn in stakeholder
+        order); None when ``rho >= 1`` (no own noise).
+    behaviour : Behaviour
+        Gives ``evidence_noise``, ``conservatism`` and ``evidence_correlation``.
+    """
+    b = behaviour
+    sd = b.evidence_noise / math.sqrt(strength)
+    ts = strength / b.evidence_noise**2
+    cts = b.conservatism * ts
+    rho = b.evidence_correlation
+    if rho >= 1.0:
+        signal = claim_bias + shared
+        new = [m + cts / (tau + cts) * (signal - m) for m, tau in zip(bias, precision, strict=True)]
+    else:
+        assert own is not None
+        common = claim_bias + math.sqrt(rho) * shared
+        spread = math.sqrt(1.0 - rho)
+        new = [
+            m + cts / (tau + cts) * (common + spread * own.normal(0.0, sd) - m)
+            for m, tau in zip(bias, precision, strict=True)
+        ]
+    return new, [tau + cts for tau in precision]

@@ -18,75 +18,17 @@ from typing import Any
 
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
+from simsales.model.beliefs import group_evidence_update
 from simsales.model.draws import Draws, Random
+from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
 from simsales.seeding import OWN_NOISE, spawn_generator
 
-__all__ = ["Buyer", "correction_rate", "group_decides"]
-
-
-def correction_rate(strength: float, behaviour: Behaviour, precision: float | None = None) -> float:
-    """Share of a stakeholder's impression error one action's evidence corrects.
-
-    ``c tau_s / (tau + c tau_s)`` with ``tau_s = strength / evidence_noise^2``,
-    ``c = conservatism`` and ``tau`` the stakeholder's precision (by default
-    its first one, ``1 / impression_sd^2``): the expected share, since the
-    signal's noise moves the bias on either side (docs/model.md 2.3).
-
-    Parameters
-    ----------
-    strength : float
-        The action's ``evidence`` (0: none, rate 0).
-    behaviour : Behaviour
-        Gives ``conservatism``, ``evidence_noise`` and ``impression_sd``.
-    precision : float, optional
-        The stakeholder's precision before the action.
-    """
-    if strength <= 0:
-        return 0.0
-    tau = 1.0 / behaviour.impression_sd**2 if precision is None else precision
-    cts = behaviour.conservatism * strength / behaviour.evidence_noise**2
-    return cts / (tau + cts)
+__all__ = ["Buyer"]
 
 
 _POTENTIAL, _ACQUISITION = int(Orbit.POTENTIAL), int(Orbit.ACQUISITION)
-
-
-def _logistic(x: float, temperature: float) -> float:
-    """Choice probability of a logit rule; a step function at temperature 0."""
-    if temperature == 0:
-        return 1.0 if x > 0 else 0.0
-    z = x / temperature
-    return 1.0 / (1.0 + math.exp(-(500.0 if z > 500.0 else -500.0 if z < -500.0 else z)))
-
-
-def _weight(p: float, gamma: float) -> float:
-    """Tversky-Kahneman (1992) probability weight (scalar form of ``prospect.weight``)."""
-    pg = math.pow(p, gamma)
-    return pg / math.pow(pg + math.pow(1.0 - p, gamma), 1.0 / gamma)
-
-
-def group_decides(prefers: Sequence[bool], rule: str) -> bool:
-    """Whether a buying group chooses change.
-
-    Parameters
-    ----------
-    prefers : sequence of bool
-        Each stakeholder's preference for change.
-    rule : {"consensus", "majority", "champion"}
-        ``consensus``: all must prefer change; ``majority``: more than half;
-        ``champion``: one advocate is enough.
-    """
-    k = sum(1 for x in prefers if x)
-    n = len(prefers)
-    if rule == "consensus":
-        return k == n
-    if rule == "majority":
-        return 2 * k > n
-    if rule == "champion":
-        return k >= 1
-    raise ValueError(f"unknown decision rule {rule!r}; allowed: consensus, majority, champion")
 
 
 class Buyer:
@@ -170,7 +112,7 @@ class Buyer:
         self.lam = list(row.loss_aversion) if b.loss_aversion else [1.0] * n
         self.p_success = list(row.success_probability)
         #: decision weights w(p) of success, for the rival's offer (no halo) and ours
-        self.w_rival = [_weight(p, b.gamma) for p in self.p_success]
+        self.w_rival = [tk_weight(p, b.gamma) for p in self.p_success]
         self.w_ours = self.w_rival
         #: the price plus switching cost, as a loss: ``(1 + c)^beta``
         self.loss_term = (1.0 + b.switching_cost) ** b.beta
@@ -398,7 +340,7 @@ class Buyer:
         if action.halo:
             self._halo += action.halo * (1.0 - self._halo)
             h, g = self._halo, self.b.gamma
-            self.w_ours = [_weight(1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success]
+            self.w_ours = [tk_weight(1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success]
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
             self.tailor = action.tailor_gain
@@ -437,25 +379,10 @@ class Buyer:
         b = self.b
         sd = b.evidence_noise / math.sqrt(strength)
         shared = rng.normal(0.0, sd)
-        ts = strength / b.evidence_noise**2
-        cts = b.conservatism * ts
-        rho = b.evidence_correlation
-        if rho >= 1.0:
-            signal = claim_bias + shared
-            # conservative_normal_update (beliefs.py), element by element
-            self._bias = [
-                m + cts / (tau + cts) * (signal - m)
-                for m, tau in zip(self._bias, self.precision, strict=True)
-            ]
-        else:
-            own = self._own_noise(rng)
-            common = claim_bias + math.sqrt(rho) * shared
-            spread = math.sqrt(1.0 - rho)
-            self._bias = [
-                m + cts / (tau + cts) * (common + spread * own.normal(0.0, sd) - m)
-                for m, tau in zip(self._bias, self.precision, strict=True)
-            ]
-        self.precision = [tau + cts for tau in self.precision]
+        own = self._own_noise(rng) if b.evidence_correlation < 1.0 else None
+        self._bias, self.precision = group_evidence_update(
+            self._bias, self.precision, strength, claim_bias, shared, own, b
+        )
         self._biased()
 
     def _own_noise(self, rng: Random) -> Random:
@@ -482,7 +409,7 @@ class Buyer:
         otherwise back one orbit (never below POTENTIAL) with
         ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
         """
-        p_fwd = _logistic(self.mean_utility(), self.b.temperature)
+        p_fwd = logistic(self.mean_utility(), self.b.temperature)
         x = rng.random()
         if x < p_fwd:
             self.orbit = Orbit(self.orbit + 1)
@@ -512,7 +439,7 @@ class Buyer:
         b = self.b
         u = self.utilities()
         t = b.temperature
-        prefers = [rng.random() < _logistic(x, t) for x in u]
+        prefers = [rng.random() < logistic(x, t) for x in u]
         if not group_decides(prefers, b.decision_rule):
             self.rejections += 1
             if self.rejections >= b.max_rejections:
@@ -521,7 +448,7 @@ class Buyer:
             return None
         if self.rival and not self.chose_us:
             diff = self.mean_utility(rival=True) - sum(u) / len(u)
-            if rng.random() < _logistic(diff, t):
+            if rng.random() < logistic(diff, t):
                 return Ending.RIVAL
             self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
         if rng.random() < self.indecision:
