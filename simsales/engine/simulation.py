@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simsales.engine.lead_sources import LeadSources
 from simsales.engine.market import YEAR, FiniteMarket
 from simsales.engine.teams import Team
-from simsales.engine.world import INBOUND, MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
+from simsales.engine.world import MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
@@ -40,11 +41,6 @@ from simsales.seeding import (
     FIRST_WIDTH,
     MARKET_CLOCKS,
     MARKET_ORBITS,
-    MARKET_PERIODS,
-    OUTBOUND_PATH,
-    OUTBOUND_TRAITS,
-    PROSPECTED,
-    PROSPECTING,
     REFERRAL_TRAITS,
     child,
     generator,
@@ -86,9 +82,9 @@ def simulate(
     return _Simulation(world, strategy, trace).run()
 
 
-class _Simulation:
+class _Simulation(LeadSources):
     """The processes of one simulation of a strategy, sharing its environment, teams and
-    books."""
+    books (the processes that bring leads are those of :class:`LeadSources`)."""
 
     def __init__(self, world: World, strategy: Strategy, trace: list[TraceEvent] | None):
         self.world = world
@@ -159,107 +155,6 @@ class _Simulation:
             occ[-1] = self.churned
 
     # ------------------------------------------------------------ leads
-    def source(self) -> Proc:
-        world = self.world
-        if self.market is None:
-            # as Python floats: a numpy scalar here would make the clock, and so all
-            # the time arithmetic of every later event, numpy scalar arithmetic
-            # (the same IEEE doubles, several times slower)
-            for i, t in enumerate(world.arrivals.tolist()):
-                yield self.env.timeout(t - self.env.now)
-                self.start_lead((i,), world.traits, i, INBOUND)
-        else:
-            for t, m in self.market.marketing():
-                yield self.env.timeout(t - self.env.now)
-                if self.market.take(m):
-                    self.start_lead((m,), world.traits, m, INBOUND, self.market.orbit_of(m))
-
-    def market_orbits(self) -> Proc:
-        """A finite market's members move inward month by month (docs/model.md 4.9).
-
-        At the start of each month before the horizon the market programme is
-        paid for and every member's move is drawn at once (numpy, no process per
-        member); members that reached BENEFIT then come as inbound leads, at
-        BENEFIT, at their times within the month.
-        """
-        world, env, market = self.world, self.env, self.market
-        assert market is not None
-        mk = world.market
-        rng = generator(world.arrival_seed, MARKET_PERIODS)
-        reach = min(1.0, self.reach / market.size)
-        start = 0.0
-        while start < world.horizon:
-            yield env.timeout(start - env.now)
-            length = min(MONTH, world.horizon - start)
-            rate = mk.inward_rate + mk.inward_imitation * self.won / market.size
-            own = -np.expm1(-rate * length / YEAR)
-            period = market.period(rng, own, reach * length / MONTH, mk.programme_effect)
-            if period.reached:
-                cost = period.reached * mk.programme_cost
-                self.ledger.programme_cost += cost
-                self.ledger.programme_reached += period.reached
-                self.ledger.add_cost(start, cost)
-            for f, m in zip(period.fractions.tolist(), period.members.tolist(), strict=True):
-                yield env.timeout(max(0.0, start + f * length - env.now))
-                if market.take(m):
-                    self.start_lead((m,), world.traits, m, INBOUND, BENEFIT)
-            start += MONTH
-
-    def prospect(self) -> Proc:
-        """Outbound leads from the sellers' idle hours (docs/model.md 4.8).
-
-        Every ``prospecting_block_hours`` the sellers free at that moment (no
-        opportunity or post-sale work booked) each book one prospecting session;
-        sessions that would end after the horizon are not started. The hits are
-        a Poisson process in cumulative prospecting hours (rate
-        ``prospecting_leads_per_hour``), drawn from their own stream, so the
-        same prospecting effort finds the same leads under every strategy; a
-        session's hits become leads when it ends.
-        """
-        world, env, team = self.world, self.env, self.sellers
-        s = world.sellers
-        mean_gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per lead
-        block_hours = s.prospecting_block_hours
-        block = block_hours / s.hours_per_day
-        rng = generator(world.arrival_seed, PROSPECTING)
-        # the members hit (finite market) have a stream of their own, so the k-th
-        # hit is the same member however the hits fall into sessions
-        members = generator(world.arrival_seed, PROSPECTING, PROSPECTED)
-        next_hit = float(rng.exponential(mean_gap))
-        done = 0.0
-        k = 0
-        while env.now + block <= world.horizon:
-            now = env.now
-            idle = sum(1 for f in team.free if f <= now)
-            hits = 0
-            if idle:
-                for _ in range(idle):
-                    team.book(now, block)
-                hours = idle * block_hours
-                self.ledger.prospecting_hours += hours
-                self.ledger.add_cost(now + block, hours * s.cost_per_hour)
-                done += hours
-                while next_hit <= done:
-                    hits += 1
-                    next_hit += float(rng.exponential(mean_gap))
-            yield env.timeout(block)
-            for _ in range(hits):
-                self.outbound(k, members)
-                k += 1
-
-    def outbound(self, k: int, rng: np.random.Generator) -> None:
-        """The ``k``-th prospecting hit: a cold lead (a finite market: a random
-        member, lost if it already is a lead)."""
-        world = self.world
-        if self.market is None:
-            path = (OUTBOUND_PATH, k)
-            traits = draw_traits(world.population, 1, child(world.trait_seed, OUTBOUND_TRAITS, k))
-            self.start_lead(path, traits, 0, OUTBOUND)
-        else:
-            m = int(rng.integers(self.market.size))
-            if self.market.take(m):
-                self.start_lead((m,), world.traits, m, OUTBOUND, self.market.orbit_of(m))
-
     def refer(self, referrer: Path, k: int, rng: Draws) -> None:
         """The ``k``-th referral contact of ``referrer``."""
         world = self.world
