@@ -46,6 +46,8 @@ from simsales.experiment.strategy_specs import (
     SequencePart,
     StrategySpec,
     StrategyStyle,
+    check_no_programme,
+    check_strategy_names,
     check_styles_distinct,
     default_strategies,
     line_code,
@@ -240,29 +242,10 @@ class Experiment(BaseModel):
         return self.lifecycle.end_days if self.lifecycle.end_days is not None else self.horizon_days
 
     @model_validator(mode="after")
-    def _programme_needs_a_market(self) -> Experiment:
-        if self.market.size is not None:
-            return self
-        for i, s in enumerate(self.strategies):
-            for reach in s.given("programme_reach"):
-                if isinstance(reach, int | float) and reach > 0:
-                    raise ValueError(
-                        f"strategies[{i}] ({s.name!r}): params.programme_reach = {reach:g} "
-                        "is a market programme, which moves a finite market's members "
-                        "before they are leads; give [market] size (or leave it out)"
-                    )
-        return self
-
-    @model_validator(mode="after")
-    def _unique_labels(self) -> Experiment:
-        seen: set[str] = set()
-        for s in self.strategies:
-            if s.name in seen:
-                raise ValueError(
-                    f"strategies: the name {s.name!r} is used twice; names label results, "
-                    "so give each strategy a name of its own"
-                )
-            seen.add(s.name)
+    def _strategies_fit(self) -> Experiment:
+        check_strategy_names(self.strategies)
+        if self.market.size is None:
+            check_no_programme(self.strategies)
         return self
 
     @model_validator(mode="after")

@@ -37,6 +37,8 @@ __all__ = [
     "SequencePart",
     "StrategySpec",
     "StrategyStyle",
+    "check_no_programme",
+    "check_strategy_names",
     "check_styles_distinct",
     "default_strategies",
     "line_code",
@@ -305,3 +307,28 @@ def check_styles_distinct(strategies: list[StrategySpec]) -> None:
                 f"strategies[{j}] ({strategies[j].name!r}); give it another look"
             )
         seen[triple] = k
+
+
+def check_strategy_names(strategies: list[StrategySpec]) -> None:
+    """Raise ValueError if two strategies share a name (names label results)."""
+    seen: set[str] = set()
+    for s in strategies:
+        if s.name in seen:
+            raise ValueError(
+                f"strategies: the name {s.name!r} is used twice; names label results, "
+                "so give each strategy a name of its own"
+            )
+        seen.add(s.name)
+
+
+def check_no_programme(strategies: list[StrategySpec]) -> None:
+    """Raise ValueError if a strategy runs a market programme (``programme_reach > 0``),
+    which needs a finite market: call it for an experiment without ``[market] size``."""
+    for i, s in enumerate(strategies):
+        for reach in s.given("programme_reach"):
+            if isinstance(reach, int | float) and reach > 0:
+                raise ValueError(
+                    f"strategies[{i}] ({s.name!r}): params.programme_reach = {reach:g} "
+                    "is a market programme, which moves a finite market's members "
+                    "before they are leads; give [market] size (or leave it out)"
+                )
