@@ -68,6 +68,7 @@ def test_another_experiment_into_the_same_folder_is_refused_and_loses_nothing(tm
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_overwrite_moves_the_old_folder_aside_whole(tmp_path):
     sa, sb = _write(tmp_path, "sa", "insight"), _write(tmp_path, "sb", "relationship")
     out = tmp_path / "out_x"
