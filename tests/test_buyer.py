@@ -31,15 +31,20 @@ from worlds import const, exact_behaviour, make_buyer, tiny_population
     ],
 )
 def test_group_rules(prefers, consensus, majority, champion):
-    p = np.array(prefers)
-    assert group_decides(p, "consensus") is consensus
-    assert group_decides(p, "majority") is majority
-    assert group_decides(p, "champion") is champion
+    k, n = sum(prefers), len(prefers)
+    assert group_decides(k, n, "consensus") is consensus
+    assert group_decides(k, n, "majority") is majority
+    assert group_decides(k, n, "champion") is champion
+    # the same rule on arrays of groups, as the array engine asks it
+    ks, ns = np.array([k, 0, n]), np.array([n, n, n])
+    for rule, want in (("consensus", consensus), ("majority", majority), ("champion", champion)):
+        got = group_decides(ks, ns, rule)
+        assert got.tolist() == [want, group_decides(0, n, rule), group_decides(n, n, rule)]
 
 
 def test_unknown_rule_is_an_error():
     with pytest.raises(ValueError, match="consensus, majority, champion"):
-        group_decides(np.array([True]), "dictator")
+        group_decides(1, 1, "dictator")
 
 
 def test_utility_is_the_prospect_theory_utility_plus_urgency_framing():

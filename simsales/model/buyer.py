@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from simsales.model import valuation
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
 from simsales.model.beliefs import group_evidence_update
@@ -23,6 +24,7 @@ from simsales.model.draws import Draws, Random
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
+from simsales.model.xp import SCALAR
 from simsales.seeding import OWN_NOISE, spawn_generator
 
 __all__ = ["Buyer"]
@@ -112,7 +114,7 @@ class Buyer:
         self.lam = list(row.loss_aversion) if b.loss_aversion else [1.0] * n
         self.p_success = list(row.success_probability)
         #: decision weights w(p) of success, for the rival's offer (no halo) and ours
-        self.w_rival = [tk_weight(p, b.gamma) for p in self.p_success]
+        self.w_rival = [tk_weight(SCALAR, p, b.gamma) for p in self.p_success]
         self.w_ours = self.w_rival
         #: the price plus switching cost, as a loss: ``(1 + c)^beta``
         self.loss_term = (1.0 + b.switching_cost) ** b.beta
@@ -161,53 +163,24 @@ class Buyer:
 
     # ----------------------------------------------------------- valuation
     def visible_value(self, tailored: bool = True) -> float:
-        """True value of the needs the buyer knows of, in units of the price."""
-        t = self.tailor if tailored else 0.0
-        return self.r * (self.k * (1.0 + t) + self.revealed * (1.0 - self.k))
+        """True value of the needs the buyer knows of, in units of the price
+        (:func:`simsales.model.valuation.visible_value`)."""
+        return float(valuation.visible_value(self, tailored))
 
     def true_value(self) -> float:
         """True value of the (tailored) offer, latent needs included."""
-        return self.r * (self.k * (1.0 + self.tailor) + (1.0 - self.k))
+        return float(valuation.true_value(self))
 
     def utilities(self, rival: bool = False) -> list[float]:
-        r"""Each stakeholder's utility of change over the status quo.
-
-        ``U = w(p) G^alpha - lam L^beta + [framing] lam (u N)^beta`` with the
-        perceived gain ``G = exp(bias) * visible value`` (docs/model.md 2.2-2.3).
-        The last term is the status quo felt as a sure loss: urgency times the
-        perceived value of the needs left unmet, ``N = exp(bias) * untailored
-        visible value``. It belongs to the status quo, so it is the same
-        whichever offer is weighed against it.
-        For the rival's offer, ``G`` is scaled by ``exp(rival_edge)``, untailored,
-        and the success probability carries no halo.
-        Equal to :func:`simsales.model.prospect.change_utility` plus the framing
-        term (a test holds them equal).
-        """
-        b = self.b
-        plain = self.visible_value(tailored=False)
-        if rival:
-            offered = plain * math.exp(self.rival_edge)
-            weights = self.w_rival
-        else:
-            offered = self.visible_value()
-            weights = self.w_ours
-        # (e G)^alpha = e^alpha G^alpha: one power per group, not per stakeholder
-        ga = offered**b.alpha
-        loss = self.loss_term
-        if b.urgency_framing and self.urgency * plain > 0:
-            fb = (self.urgency * plain) ** b.beta
-            return [
-                w * ea * ga - lam * (loss - fb * eb)
-                for w, ea, eb, lam in zip(weights, self.ea, self.eb, self.lam, strict=True)
-            ]
-        return [
-            w * ea * ga - lam * loss for w, ea, lam in zip(weights, self.ea, self.lam, strict=True)
-        ]
+        """Each stakeholder's utility of change over the status quo
+        (:func:`simsales.model.valuation.utilities`)."""
+        u: list[float] = valuation.utilities(SCALAR, self, self.b, rival)
+        return u
 
     def mean_utility(self, rival: bool = False) -> float:
         """The group's mean utility of change (see :meth:`utilities`)."""
-        u = self.utilities(rival)
-        return sum(u) / len(u)
+        m: float = valuation.mean_utility(SCALAR, self, self.b, rival)
+        return m
 
     # ----------------------------------------------------------- pace
     def pace(self) -> float:
@@ -340,7 +313,9 @@ class Buyer:
         if action.halo:
             self._halo += action.halo * (1.0 - self._halo)
             h, g = self._halo, self.b.gamma
-            self.w_ours = [tk_weight(1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success]
+            self.w_ours = [
+                tk_weight(SCALAR, 1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success
+            ]
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
             self.tailor = action.tailor_gain
@@ -409,7 +384,7 @@ class Buyer:
         otherwise back one orbit (never below POTENTIAL) with
         ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
         """
-        p_fwd = logistic(self.mean_utility(), self.b.temperature)
+        p_fwd = logistic(SCALAR, self.mean_utility(), self.b.temperature)
         x = rng.random()
         if x < p_fwd:
             self.orbit = Orbit(self.orbit + 1)
@@ -439,8 +414,8 @@ class Buyer:
         b = self.b
         u = self.utilities()
         t = b.temperature
-        prefers = [rng.random() < logistic(x, t) for x in u]
-        if not group_decides(prefers, b.decision_rule):
+        k = sum(1 for x in u if rng.random() < logistic(SCALAR, x, t))
+        if not group_decides(k, len(u), b.decision_rule):
             self.rejections += 1
             if self.rejections >= b.max_rejections:
                 return Ending.STATUS_QUO
@@ -448,7 +423,7 @@ class Buyer:
             return None
         if self.rival and not self.chose_us:
             diff = self.mean_utility(rival=True) - sum(u) / len(u)
-            if rng.random() < logistic(diff, t):
+            if rng.random() < logistic(SCALAR, diff, t):
                 return Ending.RIVAL
             self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
         if rng.random() < self.indecision:

@@ -1,15 +1,16 @@
 """The rules of a buying group that are plain functions of numbers: how much one
 action's evidence corrects a stakeholder's impression, the logit choice, the
 Tversky-Kahneman weight, and how a group's preferences make its decision
-(docs/model.md 2.3-2.7). :class:`~simsales.model.buyer.Buyer` applies them.
+(docs/model.md 2.3-2.7). :class:`~simsales.model.buyer.Buyer` applies them; those
+that take ``xp`` run on one buyer or on arrays of buyers (:mod:`simsales.model.xp`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from typing import Any
 
 from simsales.model.behaviour import Behaviour
+from simsales.model.xp import Namespace
 
 __all__ = ["correction_rate", "group_decides", "logistic", "tk_weight"]
 
@@ -38,33 +39,37 @@ def correction_rate(strength: float, behaviour: Behaviour, precision: float | No
     return cts / (tau + cts)
 
 
-def logistic(x: float, temperature: float) -> float:
-    """Choice probability of a logit rule; a step function at temperature 0."""
+def logistic(xp: Namespace, x: Any, temperature: float) -> Any:
+    """Choice probability of a logit rule; a step function at temperature 0.
+
+    ``xp`` is :data:`~simsales.model.xp.SCALAR` for one value,
+    :data:`~simsales.model.xp.ARRAY` for an array of them.
+    """
     if temperature == 0:
-        return 1.0 if x > 0 else 0.0
-    z = x / temperature
-    return 1.0 / (1.0 + math.exp(-(500.0 if z > 500.0 else -500.0 if z < -500.0 else z)))
+        return xp.where(x > 0, 1.0, 0.0)
+    return 1.0 / (1.0 + xp.exp(-xp.clip(x / temperature, -500.0, 500.0)))
 
 
-def tk_weight(p: float, gamma: float) -> float:
-    """Tversky-Kahneman (1992) probability weight (scalar form of ``prospect.weight``)."""
-    pg = math.pow(p, gamma)
-    return pg / math.pow(pg + math.pow(1.0 - p, gamma), 1.0 / gamma)
+def tk_weight(xp: Namespace, p: Any, gamma: float) -> Any:
+    """Tversky-Kahneman (1992) probability weight of ``p`` (one form of ``prospect.weight``
+    for both namespaces)."""
+    pg = xp.pow(p, gamma)
+    return pg / xp.pow(pg + xp.pow(1.0 - p, gamma), 1.0 / gamma)
 
 
-def group_decides(prefers: Sequence[bool], rule: str) -> bool:
-    """Whether a buying group chooses change.
+def group_decides(k: Any, n: Any, rule: str) -> Any:
+    """Whether a buying group chooses change, from its count of stakeholders who prefer it.
 
     Parameters
     ----------
-    prefers : sequence of bool
-        Each stakeholder's preference for change.
+    k : int or array of int
+        Stakeholders who prefer change.
+    n : int or array of int
+        Stakeholders in the group.
     rule : {"consensus", "majority", "champion"}
         ``consensus``: all must prefer change; ``majority``: more than half;
         ``champion``: one advocate is enough.
     """
-    k = sum(1 for x in prefers if x)
-    n = len(prefers)
     if rule == "consensus":
         return k == n
     if rule == "majority":

@@ -1,0 +1,122 @@
+"""Array namespaces: one source for the behavioural rules, on one buyer or on many.
+
+A rule of the model written as a function of a namespace ``xp`` runs on one
+buyer's numbers (:data:`SCALAR`: Python floats, the stakeholders as lists,
+:mod:`math`), which is what the SimPy engine steps, one process per buyer, and on
+many buyers at once (:data:`ARRAY`: numpy, buyers as ``(B,)`` arrays and their
+stakeholders as ``(B, S)`` arrays padded to the largest group), so the behaviour
+is written once whichever way it is stepped.
+
+Python's arithmetic operators already work on floats and arrays alike; the
+namespace supplies only what does not: functions (``exp``, ``pow``, ``clip``),
+choices (``where``, ``any``), a map over the stakeholders (``each``), a
+buyer's value broadcast to its stakeholders (``col``) and the group's mean
+(``group_mean``). On :data:`SCALAR` each is the plain Python expression the
+scalar rule used before, so a rule moved onto a namespace gives the same IEEE
+numbers there (the committed results check it). On :data:`ARRAY` the numbers
+agree to rounding, not bit for bit (numpy's ``exp`` and ``power`` may differ
+from :mod:`math`'s in the last place).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ARRAY", "SCALAR", "ArrayXP", "Namespace", "ScalarXP"]
+
+
+class ScalarXP:
+    """The namespace of one buyer: floats, its stakeholders as lists."""
+
+    exp = staticmethod(math.exp)
+    pow = staticmethod(math.pow)
+
+    @staticmethod
+    def clip(x: float, low: float, high: float) -> float:
+        """``x`` within ``[low, high]`` (NaN stays NaN)."""
+        return high if x > high else low if x < low else x
+
+    @staticmethod
+    def where(condition: bool, a: Any, b: Any) -> Any:
+        """``a`` if ``condition`` else ``b``."""
+        return a if condition else b
+
+    @staticmethod
+    def any(condition: bool) -> bool:
+        """Whether ``condition`` holds."""
+        return bool(condition)
+
+    @staticmethod
+    def each(f: Callable[..., float], *stakeholders: list[float]) -> list[float]:
+        """``f`` of each stakeholder's values, in stakeholder order."""
+        return list(map(f, *stakeholders))
+
+    @staticmethod
+    def col(x: float) -> float:
+        """A buyer's value, as seen by each of its stakeholders."""
+        return x
+
+    @staticmethod
+    def group_mean(values: list[float], n: int) -> float:
+        """The mean over the buyer's ``n`` stakeholders (a sum in stakeholder order)."""
+        return sum(values) / len(values)
+
+
+class ArrayXP:
+    """The namespace of many buyers: ``(B,)`` arrays, stakeholders as ``(B, S)``
+    arrays padded beyond each buyer's ``n`` stakeholders."""
+
+    @staticmethod
+    def exp(x: Any) -> Any:
+        """``exp`` element by element."""
+        return np.exp(x)
+
+    @staticmethod
+    def pow(x: Any, y: Any) -> Any:
+        """``x ** y`` element by element."""
+        return np.power(x, y)
+
+    @staticmethod
+    def clip(x: Any, low: float, high: float) -> Any:
+        """``x`` within ``[low, high]`` element by element."""
+        return np.clip(x, low, high)
+
+    @staticmethod
+    def where(condition: Any, a: Any, b: Any) -> Any:
+        """``a`` where ``condition``, else ``b``."""
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def any(condition: Any) -> bool:
+        """Whether ``condition`` holds anywhere."""
+        return bool(np.any(condition))
+
+    @staticmethod
+    def each(f: Callable[..., Any], *stakeholders: Any) -> Any:
+        """``f`` of the ``(B, S)`` arrays, element by element."""
+        return f(*stakeholders)
+
+    @staticmethod
+    def col(x: Any) -> Any:
+        """``(B,)`` as ``(B, 1)``, to broadcast over the stakeholders."""
+        return np.asarray(x)[:, None]
+
+    @staticmethod
+    def group_mean(values: Any, n: Any) -> Any:
+        """The mean of each row over its first ``n`` stakeholders (padding ignored)."""
+        values = np.asarray(values)
+        n = np.asarray(n)
+        inside = np.arange(values.shape[1])[None, :] < n[:, None]
+        return np.where(inside, values, 0.0).sum(axis=1) / n
+
+
+#: The namespaces the rules are called with.
+SCALAR = ScalarXP()
+ARRAY = ArrayXP()
+
+#: What a rule's ``xp`` is.
+Namespace = ScalarXP | ArrayXP

@@ -1,0 +1,107 @@
+"""One source for the behavioural rules: the same rule on one buyer (``SCALAR``, what
+the SimPy engine steps) and on arrays of buyers (``ARRAY``) gives the same numbers.
+
+Property tests (Hypothesis): buyers drawn from the default population, with their
+state moved as a journey moves it (needs revealed, offer tailored, urgency,
+a halo), are stacked into padded ``(B,)`` and ``(B, S)`` arrays; every rule on the
+arrays equals the rule on each buyer to rounding (numpy's ``exp`` and ``power`` may
+differ from :mod:`math`'s in the last place, so the bound is relative, 1e-12).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simsales.model import valuation
+from simsales.model.behaviour import Behaviour
+from simsales.model.buyer import Buyer
+from simsales.model.group import group_decides, logistic, tk_weight
+from simsales.model.population import Population, draw_traits
+from simsales.model.xp import ARRAY, SCALAR
+
+#: The per-buyer and per-stakeholder fields the valuation rules read.
+BUYER_FIELDS = ("r", "k", "revealed", "tailor", "urgency", "rival_edge", "loss_term", "n")
+STAKEHOLDER_FIELDS = ("w_ours", "w_rival", "ea", "eb", "lam")
+
+unit = st.floats(0.0, 1.0)
+
+
+def _buyers(seed: int, count: int, behaviour: Behaviour, states: list[tuple]) -> list[Buyer]:
+    traits = draw_traits(Population(), count, np.random.SeedSequence(seed))
+    buyers = []
+    for i, (revealed, tailor, urgency, halo) in enumerate(states[:count]):
+        b = Buyer(traits, i, behaviour, arrival=0.0)
+        b.revealed, b.tailor, b.urgency = revealed * (1.0 - b.k), tailor, urgency
+        # a halo raises the weights of our offer's success (as Buyer.apply does)
+        b.w_ours = [
+            tk_weight(SCALAR, 1.0 - (1.0 - q) * (1.0 - halo), behaviour.gamma) for q in b.p_success
+        ]
+        buyers.append(b)
+    return buyers
+
+
+def _stacked(buyers: list[Buyer]) -> SimpleNamespace:
+    """The buyers as arrays: ``(B,)`` per buyer, ``(B, S)`` per stakeholder, padded with 0."""
+    width = max(b.n for b in buyers)
+    fields: dict[str, Any] = {f: np.array([getattr(b, f) for b in buyers]) for f in BUYER_FIELDS}
+    for f in STAKEHOLDER_FIELDS:
+        rows = np.zeros((len(buyers), width))
+        for j, b in enumerate(buyers):
+            values = getattr(b, f)
+            rows[j, : len(values)] = values
+        fields[f] = rows
+    return SimpleNamespace(**fields)
+
+
+states = st.lists(st.tuples(unit, unit, st.floats(0.0, 3.0), unit), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(states=states, seed=st.integers(0, 2**32 - 1), framing=st.booleans(), rival=st.booleans())
+def test_utilities_of_many_buyers_are_those_of_each(states, seed, framing, rival):
+    behaviour = Behaviour(urgency_framing=framing)
+    buyers = _buyers(seed, len(states), behaviour, states)
+    arrays = _stacked(buyers)
+    got = valuation.utilities(ARRAY, arrays, behaviour, rival)
+    means = valuation.mean_utility(ARRAY, arrays, behaviour, rival)
+    for j, b in enumerate(buyers):
+        one = valuation.utilities(SCALAR, b, behaviour, rival)
+        assert one == b.utilities(rival)  # the Buyer's method is the rule on one buyer
+        np.testing.assert_allclose(got[j, : b.n], one, rtol=1e-12, atol=1e-12)
+        assert means[j] == pytest.approx(b.mean_utility(rival), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(
+        valuation.visible_value(arrays), [b.visible_value() for b in buyers], rtol=1e-15
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.lists(st.floats(-1e4, 1e4), min_size=1, max_size=20),
+    temperature=st.sampled_from([0.0, 0.01, 0.3, 1.0, 50.0]),
+)
+def test_logistic_of_an_array_is_that_of_each_value(x, temperature):
+    got = logistic(ARRAY, np.array(x), temperature)
+    want = [logistic(SCALAR, v, temperature) for v in x]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    assert all(0.0 <= v <= 1.0 for v in want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=st.lists(unit, min_size=1, max_size=20), gamma=st.floats(0.3, 1.0))
+def test_probability_weight_of_an_array_is_that_of_each_value(p, gamma):
+    got = tk_weight(ARRAY, np.array(p), gamma)
+    np.testing.assert_allclose(got, [tk_weight(SCALAR, q, gamma) for q in p], rtol=1e-12)
+
+
+@given(n=st.lists(st.integers(1, 50), min_size=1, max_size=20), data=st.data())
+def test_group_rules_of_an_array_are_those_of_each_group(n, data):
+    k = [data.draw(st.integers(0, m)) for m in n]
+    for rule in ("consensus", "majority", "champion"):
+        got = group_decides(np.array(k), np.array(n), rule)
+        assert got.tolist() == [group_decides(a, b, rule) for a, b in zip(k, n, strict=True)]
