@@ -48,6 +48,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "robustness": ("simsales.analysis.robustness", "robustness"),
     "win_regions": ("simsales.analysis.robustness", "win_regions"),
     "sensitivity_indices": ("simsales.analysis.sensitivity_indices", "sensitivity_indices"),
+    "where_claims": ("simsales.analysis.where_claims", "where_claims"),
     "summary_table": ("simsales.analysis.summary", "summary_table"),
     "distribution_chart": ("simsales.plots.result_charts", "distribution_chart"),
     "draw_charts": ("simsales.plots.result_charts", "draw_charts"),
@@ -116,6 +117,7 @@ __all__ = [
     "summary_table",
     "value",
     "weight",
+    "where_claims",
     "win_regions",
 ]
 
@@ -142,6 +144,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from simsales.analysis.robustness import robustness, win_regions
     from simsales.analysis.sensitivity_indices import sensitivity_indices
     from simsales.analysis.summary import mean_table, summary_table
+    from simsales.analysis.where_claims import where_claims
     from simsales.experiment.config import Experiment
     from simsales.experiment.loader import ConfigError, load_experiment, load_modules
     from simsales.model.actions import Action, SellerView
