@@ -37,6 +37,9 @@ plus ``k`` for its ``k``-th referral; docs/model.md section 6)::
                 OUTBOUND_PATH, k         (the path of the k-th outbound lead)
                 FIRST_BLOCKS, c          first uniforms of marketing leads, in chunks
                 OWN_NOISE, *path         the stakeholders' own evidence noise
+                COUNTER_STREAMS          the root key of the customers' counter-based
+                                         streams (simsales.counter_streams), for an
+                                         engine that steps customers in arrays
             UNCERTAIN = 3
                 path_key(key path)       one [uncertain] parameter's draw
             POSTERIOR_DRAW = 4           which [posterior] draw this replication takes
@@ -90,6 +93,7 @@ __all__ = [
     "CAL_PROPOSALS",
     "CAL_SOBOL",
     "CHECK_REPLICATIONS",
+    "COUNTER_STREAMS",
     "DECISIONS",
     "DESIGN",
     "FIRST_BLOCKS",
@@ -117,6 +121,7 @@ __all__ = [
     "calibration_generator",
     "calibration_seed",
     "child",
+    "counter_root",
     "design_generator",
     "generator",
     "jitter_generator",
@@ -222,6 +227,9 @@ FIRST_WIDTH = 48
 #: decision seed: ``(OWN_NOISE, *path)``. No lead's path starts with it, and the
 #: first-uniform blocks use ``2**32 - 1``.
 OWN_NOISE = 2**32 - 2
+#: Key below a decision seed of the root key of its counter-based streams
+#: (:func:`counter_root`, :mod:`simsales.counter_streams`); no lead's path starts with it.
+COUNTER_STREAMS = 2**32 - 4
 
 # -------------------------------------------------------------------- others
 #: Seed of the jitter of the distribution chart's points (no result depends on it).
@@ -248,6 +256,12 @@ def child(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
         spawn_key=tuple(seed.spawn_key) + tuple(int(k) for k in key),
         pool_size=seed.pool_size,
     )
+
+
+def counter_root(seed: np.random.SeedSequence) -> np.ndarray:
+    """The root key (two 32-bit words, as uint64) of the counter-based streams below a
+    decision seed: the state of its child :data:`COUNTER_STREAMS`."""
+    return child(seed, COUNTER_STREAMS).generate_state(2, np.uint32).astype(np.uint64)
 
 
 def generator(seed: np.random.SeedSequence, *key: int) -> np.random.Generator:

@@ -134,7 +134,7 @@ def test_citation_file_has_what_cff_requires_and_says_what_the_package_says():
     assert keys["cff-version"] == "1.2.0"
     assert keys["title"] == PYPROJECT["name"] == "simsales"
     assert keys["version"] == simsales.__version__ == PYPROJECT["version"]
-    assert keys["license"] == PYPROJECT["license"]["text"] == "MIT"
+    assert keys["license"] == PYPROJECT["license"] == "MIT"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", keys["date-released"])
     assert re.search(r"^authors:\n  - name: \S", text, flags=re.MULTILINE)
     assert keys["abstract"] in {">-", ">", "|", "|-"} or len(keys["abstract"]) > 40
@@ -151,7 +151,8 @@ def test_citation_file_is_valid_yaml_when_a_parser_is_at_hand():
 
 def test_licence_is_the_mit_licence_pyproject_names():
     text = LICENSE.read_text()
-    assert PYPROJECT["license"]["text"] == "MIT"
+    assert PYPROJECT["license"] == "MIT"  # an SPDX expression
+    assert PYPROJECT["license-files"] == ["LICENSE"]
     assert text.startswith("MIT License\n")
     assert re.search(r"^Copyright \(c\) \d{4} The simsales developers$", text, re.MULTILINE)
     assert "Permission is hereby granted, free of charge" in text

@@ -23,7 +23,7 @@ PACKAGE = ROOT / "simsales"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("version", ("simsales.version",)),
     # every random stream's key; the only maker of seeds and generators (numpy only)
-    ("seeding", ("simsales.seeding",)),
+    ("seeding", ("simsales.seeding", "simsales.counter_streams")),
     # behaviour: traits, prospect theory, strategies; no SimPy, no files
     ("model", ("simsales.model",)),
     # SimPy processes, the metrics of a replication

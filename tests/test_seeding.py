@@ -33,6 +33,7 @@ from simsales.seeding import (
     CAL_SOBOL,
     CALIBRATION,
     CHECK_REPLICATIONS,
+    COUNTER_STREAMS,
     DECISIONS,
     DESIGN,
     FIRST_BLOCKS,
@@ -182,7 +183,7 @@ def test_keys_below_a_parent_are_distinct():
         "arrivals": [MARKET_CLOCKS, PROSPECTING, MARKET_ORBITS, MARKET_PERIODS],
         "traits": [*TRAIT_KEYS.values(), REFERRAL_TRAITS, OUTBOUND_TRAITS],
         # first elements of keys: marketing leads are 0, 1, ... far below these
-        "decisions": [FIRST_BLOCKS, OWN_NOISE, OUTBOUND_PATH],
+        "decisions": [FIRST_BLOCKS, OWN_NOISE, OUTBOUND_PATH, COUNTER_STREAMS],
         "root": [DESIGN, WHERE, CALIBRATION],
         "calibration root": [CAL_BOOTSTRAP, CAL_SOBOL, CAL_PROPOSALS, CAL_POSTERIOR, CAL_CHECK],
     }
