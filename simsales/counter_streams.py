@@ -126,7 +126,7 @@ def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tupl
     return k0, k1
 
 
-def uniforms(k0: Words, k1: Words, start: int, count: int) -> npt.NDArray[np.float64]:
+def uniforms(k0: Words, k1: Words, start: npt.ArrayLike, count: int) -> npt.NDArray[np.float64]:
     """Uniforms ``start .. start + count - 1`` of each key's stream, as 53-bit doubles
     in [0, 1).
 
@@ -134,8 +134,10 @@ def uniforms(k0: Words, k1: Words, start: int, count: int) -> npt.NDArray[np.flo
     ----------
     k0, k1 : (B,) arrays of uint64
         The streams' keys (:func:`path_keys`).
-    start, count : int
-        The first uniform's index in each stream, and how many.
+    start : int or (B,) array of int
+        The first uniform's index in each stream (one for all, or one per stream).
+    count : int
+        How many uniforms of each stream.
 
     Returns
     -------
@@ -143,10 +145,13 @@ def uniforms(k0: Words, k1: Words, start: int, count: int) -> npt.NDArray[np.flo
         Row ``i`` holds stream ``i``'s uniforms; uniform ``j`` is the same whatever
         ``start`` and ``count`` reach it, and whatever the other keys are.
     """
-    if start < 0 or count < 0:
-        raise ValueError(f"start and count must be >= 0, got {start}, {count}")
-    first, last = start // 2, (start + count + 1) // 2  # two uniforms per block
-    blocks = np.arange(first, last, dtype=np.uint64)[None, :]
+    first_index = np.broadcast_to(np.asarray(start, dtype=np.int64), np.shape(k0))
+    if count < 0 or (first_index < 0).any():
+        raise ValueError(f"start and count must be >= 0, got {start!r}, {count!r}")
+    first = first_index // 2  # two uniforms per block
+    skip = first_index - 2 * first
+    n_blocks = (count + 2) // 2
+    blocks = (first[:, None] + np.arange(n_blocks)[None, :]).astype(np.uint64)
     zero = np.zeros_like(blocks)
     w = philox4x32((blocks & _MASK, blocks >> _SHIFT, zero, zero), (k0[:, None], k1[:, None]))
     # 53 bits from two 32-bit words (27 from the first, 26 from the second)
@@ -154,5 +159,5 @@ def uniforms(k0: Words, k1: Words, start: int, count: int) -> npt.NDArray[np.flo
     b = np.stack([w[1], w[3]], axis=2) >> np.uint64(6)
     u = (a * np.uint64(67108864) + b).astype(np.float64) / 9007199254740992.0
     u = u.reshape(len(k0), -1)
-    skip = start - 2 * first
-    return u[:, skip : skip + count]
+    cols = skip[:, None] + np.arange(count)[None, :]
+    return np.take_along_axis(u, cols, axis=1)
