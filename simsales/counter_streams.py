@@ -104,11 +104,17 @@ def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tupl
         on the other paths of the batch), and paths that differ in an element or
         in length have different keys (up to a 64-bit collision).
     """
-    p = np.asarray(paths, dtype=np.uint64)
-    n = np.asarray(lengths, dtype=np.uint64)
+    p = np.asarray(paths, dtype=np.int64)
+    n = np.asarray(lengths, dtype=np.int64)
     if p.ndim != 2 or n.shape != p.shape[:1]:
         raise ValueError(f"paths must be (B, L) and lengths (B,), got {p.shape}, {n.shape}")
     width = p.shape[1]
+    inside = np.arange(width)[None, :] < n[:, None]
+    if ((n < 1) | (n > width)).any() or ((p < 0) | (p >= 2**32))[inside].any():
+        raise ValueError(
+            "each path needs a length from 1 to its row's width and elements in 0 .. 2**32 - 1"
+        )
+    p, n = p.astype(np.uint64), n.astype(np.uint64)  # 32-bit words, as Philox takes them
     k0 = np.full(p.shape[0], root[0], dtype=np.uint64)
     k1 = np.full(p.shape[0], root[1], dtype=np.uint64)
     for start in range(0, max(width, 1), 3):
@@ -158,6 +164,6 @@ def uniforms(k0: Words, k1: Words, start: npt.ArrayLike, count: int) -> npt.NDAr
     a = np.stack([w[0], w[2]], axis=2) >> np.uint64(5)
     b = np.stack([w[1], w[3]], axis=2) >> np.uint64(6)
     u = (a * np.uint64(67108864) + b).astype(np.float64) / 9007199254740992.0
-    u = u.reshape(len(k0), -1)
+    u = u.reshape(len(k0), 2 * n_blocks)
     cols = skip[:, None] + np.arange(count)[None, :]
     return np.take_along_axis(u, cols, axis=1)

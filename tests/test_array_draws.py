@@ -92,3 +92,7 @@ def test_a_mask_that_selects_nobody_draws_nothing():
     assert (draws.used == 0).all()
     with pytest.raises(ValueError, match="width"):
         ArrayDraws(k0, k1, width=0)
+    with pytest.raises(ValueError, match="n >= 0"):
+        draws.group([2, -1], np.ones(2, dtype=bool))
+    none = np.zeros(0, dtype=np.uint64)
+    assert ArrayDraws(none, none).random(np.zeros(0, dtype=bool)).shape == (0,)

@@ -78,6 +78,11 @@ def test_paths_that_differ_have_different_keys():
 def test_bad_shapes_and_slices_are_refused():
     with pytest.raises(ValueError, match="paths must be"):
         path_keys(ROOT, np.array([1, 2]), [2])
+    for paths, lengths in (([[1]], [0]), ([[1]], [3]), ([[-1]], [1]), ([[2**32]], [1])):
+        with pytest.raises(ValueError, match="length from 1"):
+            path_keys(ROOT, np.array(paths), lengths)
+    none = np.zeros(0, dtype=np.uint64)
+    assert uniforms(none, none, 0, 4).shape == (0, 4)  # no stream: nothing
     k0, k1 = _keys([[1]])
     with pytest.raises(ValueError, match="start and count"):
         uniforms(k0, k1, -1, 3)

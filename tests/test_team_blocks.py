@@ -8,6 +8,8 @@ requests made at the same instant and teams of one member.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -65,8 +67,36 @@ def test_an_unsaturated_team_serves_at_once_and_a_saturated_one_queues():
     assert free.tolist() == [[3.0, 5.0], [5.0, np.inf]]
 
 
+@settings(max_examples=100, deadline=None)
+@given(case=bookings(), cuts=st.lists(st.floats(0.0, 30.0), max_size=3))
+def test_booking_in_several_calls_is_booking_in_one(case, cuts):
+    # a simulation books a step's requests at a time: the free times carried from
+    # call to call give the delays of one call with every request
+    sizes, start, team, now, duration = case
+    one, several = free_times(sizes), free_times(sizes)
+    for g, row in enumerate(start):
+        one[g, : len(row)] = row
+        several[g, : len(row)] = row
+    want = book_blocks(one, team, now, duration)
+    got = np.empty(len(now))
+    edges = [-1.0, *sorted(cuts), np.inf]
+    for lo, hi in itertools.pairwise(edges):
+        part = [i for i, t in enumerate(now) if lo < t <= hi]
+        if part:
+            got[part] = book_blocks(
+                several, [team[i] for i in part], [now[i] for i in part],
+                [duration[i] for i in part],
+            )  # fmt: skip
+    assert np.array_equal(got, want)
+    assert np.array_equal(several, one)
+
+
 def test_bad_teams_are_refused():
     with pytest.raises(ValueError, match="team sizes >= 1"):
         free_times([2, 0])
     with pytest.raises(ValueError, match=r"team must be in 0 \.\. 1"):
         book_blocks(free_times([1, 1]), [2], [0.0], [1.0])
+    with pytest.raises(ValueError, match="finite"):
+        book_blocks(free_times([1]), [0], [0.0], [np.inf])
+    with pytest.raises(ValueError, match="no member with a finite free time"):
+        book_blocks(np.full((1, 1), np.inf), [0], [0.0], [1.0])

@@ -47,11 +47,12 @@ def _buyers(seed: int, count: int, behaviour: Behaviour, states: list[tuple]) ->
 
 
 def _stacked(buyers: list[Buyer]) -> SimpleNamespace:
-    """The buyers as arrays: ``(B,)`` per buyer, ``(B, S)`` per stakeholder, padded with 0."""
+    """The buyers as arrays: ``(B,)`` per buyer, ``(B, S)`` per stakeholder, padded with
+    NaN (no rule may read beyond a buyer's stakeholders)."""
     width = max(b.n for b in buyers)
     fields: dict[str, Any] = {f: np.array([getattr(b, f) for b in buyers]) for f in BUYER_FIELDS}
     for f in STAKEHOLDER_FIELDS:
-        rows = np.zeros((len(buyers), width))
+        rows = np.full((len(buyers), width), np.nan)
         for j, b in enumerate(buyers):
             values = getattr(b, f)
             rows[j, : len(values)] = values

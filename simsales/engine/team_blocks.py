@@ -68,6 +68,8 @@ def book_blocks(
         return out
     if team.min() < 0 or team.max() >= n_teams:
         raise ValueError(f"team must be in 0 .. {n_teams - 1}, got {team.min()} .. {team.max()}")
+    if not (np.isfinite(now).all() and np.isfinite(duration).all() and (duration >= 0).all()):
+        raise ValueError("now must be finite and duration finite and >= 0")
     order = np.lexsort((now, team))  # by team, then time (stable: ties as given)
     t_sorted, d_sorted, g_sorted = now[order], duration[order], team[order]
     counts = np.bincount(g_sorted, minlength=n_teams)
@@ -96,6 +98,8 @@ def book_blocks(
         )
         stop = valid & (before < f)
         taken = np.where(stop.any(axis=1), stop.argmax(axis=1), block)
+        if (taken < 1).any():  # a team with no finite free time left: it would never advance
+            raise ValueError("a team with requests has no member with a finite free time")
         accept = cols < taken[:, None]
         result[idx[accept]] = delay[accept]
         row = np.where(accept, end, f)  # the taken members are free again at their ends

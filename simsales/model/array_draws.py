@@ -84,7 +84,10 @@ class ArrayDraws:
     def group(self, n: npt.ArrayLike, m: Mask) -> Floats:
         """The next ``n[i]`` uniforms of each stream ``i`` where ``m`` (one per
         stakeholder, in stakeholder order), as ``(B, max n)``; NaN beyond."""
-        return self._take(np.asarray(m, dtype=bool), np.asarray(n, dtype=np.int64))
+        count = np.broadcast_to(np.asarray(n, dtype=np.int64), self.used.shape)
+        if (count < 0).any():
+            raise ValueError("a group draws n >= 0 uniforms")
+        return self._take(np.asarray(m, dtype=bool), count)
 
     def exponential(self, scale: npt.ArrayLike, m: Mask) -> Floats:
         """Exponential with mean ``scale``, by inversion of one uniform, where ``m``."""

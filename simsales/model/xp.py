@@ -53,7 +53,7 @@ class ScalarXP:
     @staticmethod
     def each(f: Callable[..., float], *stakeholders: list[float]) -> list[float]:
         """``f`` of each stakeholder's values, in stakeholder order."""
-        return list(map(f, *stakeholders))
+        return [f(*values) for values in zip(*stakeholders, strict=True)]
 
     @staticmethod
     def col(x: float) -> float:

@@ -9,6 +9,7 @@ kept in the folder's parts, so a batch adds only what is missing).
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -84,9 +85,9 @@ class Batches:
         assert self.cap is not None
         if self.more is not None:
             want = self.more(records)
-            if want is None or want <= done or done >= self.cap:
+            if want is None or operator.index(want) <= done or done >= self.cap:
                 return None
-            return min(self.cap, want)
+            return min(self.cap, operator.index(want))
         if self.precision is None:
             return None
         self.reached = half_widths(records, list(self.metrics))

@@ -192,7 +192,7 @@ def run(
                     scheduler=scheduler,
                 )  # fmt: skip
                 resumed = output.resumed if resumed is None else resumed
-                if output.failures:
+                if output.failures or not batches.batched:
                     break
                 wanted = batches.after(config.replications, pd.DataFrame(output.records))
                 if wanted is None:
