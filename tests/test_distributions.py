@@ -507,3 +507,38 @@ class TestPropertyDistributions:
     @given(d=distributions())
     def test_round_trips_through_dump(self, d):
         assert DIST.validate_python(d.model_dump()) == d
+
+
+# ---------------------------------------------------------------- quantiles
+QUANTILE_CASES = [
+    (Normal(mean=1.0, sd=2.0), "norm", (1.0, 2.0)),
+    (LogNormal(median=2.25, sigma=0.3), "lognorm", (0.3, 0.0, 2.25)),
+    (Beta(a=2.0, b=5.0), "beta", (2.0, 5.0)),
+    (Gamma(shape=3.0, scale=0.5), "gamma", (3.0, 0.0, 0.5)),
+    (Uniform(low=-1.0, high=4.0), "uniform", (-1.0, 5.0)),
+]
+
+
+@pytest.mark.parametrize(("dist", "name", "args"), QUANTILE_CASES, ids=lambda x: str(x)[:12])
+def test_quantile_is_scipys_inverse_distribution_function(dist, name, args):
+    # known answers: scipy.stats' percent-point functions of the same distributions
+    u = np.array([1e-9, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1 - 1e-9])
+    want = getattr(stats, name).ppf(u, *args)
+    np.testing.assert_allclose(dist.quantile(u), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("dist", "name", "args"), QUANTILE_CASES, ids=lambda x: str(x)[:12])
+def test_quantiles_of_uniforms_are_draws_of_the_distribution(dist, name, args):
+    # statistical: quantile(U) against the distribution's own sample (two-sample KS)
+    rng = np.random.default_rng(20261206)
+    via_u = dist.quantile(rng.random(20_000))
+    drawn = dist.sample(rng, 20_000)
+    assert stats.ks_2samp(via_u, drawn).pvalue > 1e-3
+
+
+def test_quantile_ends_integers_and_constants():
+    assert np.isfinite(Normal(mean=0.0, sd=1.0).quantile([0.0, 1.0])).all()  # kept inside (0, 1)
+    ints = Integers(low=2, high=5).quantile(np.arange(4000) / 4000)
+    assert np.array_equal(np.unique(ints, return_counts=True)[1], [1000, 1000, 1000, 1000])
+    assert Integers(low=2, high=5).quantile(1.0) == 5
+    assert Constant(value=3.5).quantile(np.zeros((2, 3))).tolist() == [[3.5] * 3] * 2

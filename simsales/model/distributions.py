@@ -2,8 +2,10 @@
 
 Each distribution is a small frozen, validated object written in experiment
 files as an inline table, e.g. ``{dist = "lognormal", median = 2.25, sigma = 0.3}``.
-Every one has ``sample(rng, size)``, exact ``mean`` and ``variance``, and its
-``support`` so that a trait can check that its distribution fits its range.
+Every one has ``sample(rng, size)``, exact ``mean`` and ``variance``, its
+``support`` so that a trait can check that its distribution fits its range, and
+``quantile(u)``, its inverse distribution function, which turns uniforms drawn
+elsewhere (e.g. a customer's counter-based stream) into draws.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 from typing import Annotated, Literal, Union, get_args
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
@@ -32,6 +35,14 @@ __all__ = [
 #: of the model, small enough that sums and squares of draws stay finite.
 _BIG = 1e6
 _BIG_INT = 1_000_000
+#: The ends of (0, 1) a quantile's argument is kept within (1 - 2**-53 is the
+#: largest float below 1).
+_LOW, _HIGH = 2.0**-54, 1.0 - 2.0**-53
+
+
+def _inside(u: npt.ArrayLike) -> np.ndarray:
+    """``u`` as floats kept inside (0, 1)."""
+    return np.asarray(np.clip(np.asarray(u, dtype=float), _LOW, _HIGH))
 
 
 class _Dist(BaseModel):
@@ -43,6 +54,13 @@ class _Dist(BaseModel):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         """Draw ``size`` values (a 0-d array when ``size`` is None)."""
+        raise NotImplementedError
+
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        """The inverse distribution function at ``u`` in (0, 1): ``quantile(U)`` with
+        ``U`` uniform is a draw of this distribution. ``u`` is kept inside (0, 1)
+        (``2**-54`` at least, ``1 - 2**-53`` at most), so a uniform of exactly 0
+        or 1 gives a finite value."""
         raise NotImplementedError
 
     @property
@@ -71,6 +89,11 @@ class Normal(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.normal(self.mean_, self.sd, size))
 
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        from scipy.special import ndtri  # scipy loads only when used
+
+        return np.asarray(self.mean_ + self.sd * ndtri(_inside(u)))
+
     @property
     def mean(self) -> float:
         return self.mean_
@@ -93,6 +116,11 @@ class LogNormal(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.lognormal(math.log(self.median), self.sigma, size))
+
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return np.asarray(self.median * np.exp(self.sigma * ndtri(_inside(u))))
 
     @property
     def mean(self) -> float:
@@ -118,6 +146,11 @@ class Beta(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.beta(self.a, self.b, size))
 
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        from scipy.special import betaincinv
+
+        return np.asarray(betaincinv(self.a, self.b, _inside(u)))
+
     @property
     def mean(self) -> float:
         return self.a / (self.a + self.b)
@@ -141,6 +174,11 @@ class Gamma(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.gamma(self.shape, self.scale, size))
+
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        from scipy.special import gammaincinv
+
+        return np.asarray(self.scale * gammaincinv(self.shape, _inside(u)))
 
     @property
     def mean(self) -> float:
@@ -170,6 +208,9 @@ class Uniform(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.uniform(self.low, self.high, size))
+
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        return self.low + (self.high - self.low) * _inside(u)
 
     @property
     def mean(self) -> float:
@@ -202,6 +243,10 @@ class Integers(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         return np.asarray(rng.integers(self.low, self.high, size, endpoint=True))
 
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        k = np.floor(_inside(u) * (self.high - self.low + 1))
+        return np.asarray(np.minimum(self.low + k, self.high))
+
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -225,6 +270,9 @@ class Constant(_Dist):
     def sample(self, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
         # Draw nothing: a constant consumes no randomness.
         return np.full(() if size is None else size, self.value, dtype=float)
+
+    def quantile(self, u: npt.ArrayLike) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
 
     @property
     def mean(self) -> float:
