@@ -422,7 +422,7 @@ class Buyer:
             self.orbit = Orbit.OBSERVATION
             return None
         if self.rival and not self.chose_us:
-            diff = self.mean_utility(rival=True) - sum(u) / len(u)
+            diff = self.mean_utility(rival=True) - SCALAR.group_mean(u, self.n)
             if rng.random() < logistic(SCALAR, diff, t):
                 return Ending.RIVAL
             self.chose_us = True  # the vendor choice is made once; stalls do not reopen it

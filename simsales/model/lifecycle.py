@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from simsales.model.actions import Action
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Random
+from simsales.model.group import logistic
 from simsales.model.orbits import Orbit
+from simsales.model.xp import SCALAR
 
 __all__ = ["Account", "Lifecycle", "referral_start", "warm_referral"]
 
@@ -130,10 +132,6 @@ def referral_start(buyer: Buyer, life: Lifecycle, rng: Random, now: float) -> in
     buyer.max_orbit = max(buyer.max_orbit, buyer.orbit)
     buyer.last_progress = now
     return moved
-
-
-def _logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(min(x, 500.0), -500.0)))
 
 
 class Account:
@@ -260,7 +258,7 @@ class Account:
         # BELIEF and beyond: adoption keeps growing slowly with use
         self.adoption += life.adoption_rate * (1.0 - self.adoption)
         s = self.satisfaction()
-        satisfied = rng.random() < _logistic(s / life.temperature)
+        satisfied = rng.random() < logistic(SCALAR, s, life.temperature)
         if not satisfied:
             if rng.random() < life.back_probability:
                 self._move(Orbit(o - 1))
@@ -322,7 +320,7 @@ class Account:
         x = self.satisfaction() / life.temperature + life.renewal_bias
         if self.referred:
             x += life.referred_loyalty
-        ok = rng.random() < _logistic(x)
+        ok = bool(rng.random() < logistic(SCALAR, x, 1.0))
         if ok:
             self.terms += 1
         else:
