@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ROUNDS", "path_keys", "philox4x32", "uniforms"]
+__all__ = ["ROUNDS", "child_keys", "path_keys", "philox4x32", "uniforms"]
 
 #: Rounds of Philox4x32 (10: the variant Random123 recommends and tests).
 ROUNDS = 10
@@ -130,6 +130,26 @@ def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tupl
         k0 = np.where(more, out[0], k0)
         k1 = np.where(more, out[1], k1)
     return k0, k1
+
+
+def child_keys(k0: Words, k1: Words, index: npt.ArrayLike) -> tuple[Words, Words]:
+    """The keys of child ``index`` of each stream ``(k0, k1)``: the key of the path
+    extended by ``index``, without the whole path (an engine that makes streams as
+    customers appear, such as a referral below its referrer, keeps only keys).
+
+    A child's key depends only on its parent's key and ``index`` (below 2**32);
+    different indices, or different parents, give different keys (up to a 64-bit
+    collision). Child keys form a family of their own: ``child_keys(path_keys(root,
+    p), i)`` is not ``path_keys(root, p + (i,))``.
+    """
+    i = np.broadcast_to(np.asarray(index, dtype=np.int64), np.shape(k0))
+    if ((i < 0) | (i >= 2**32)).any():
+        raise ValueError("child indices must be in 0 .. 2**32 - 1")
+    iu = i.astype(np.uint64)
+    tag = np.full_like(iu, np.uint64(0xC41D))  # the counter word that marks a child key
+    zero = np.zeros_like(iu)
+    out = philox4x32((iu, tag, zero, zero), (k0, k1))
+    return out[0], out[1]
 
 
 def uniforms(k0: Words, k1: Words, start: npt.ArrayLike, count: int) -> npt.NDArray[np.float64]:

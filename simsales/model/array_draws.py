@@ -24,6 +24,7 @@ __all__ = ["ArrayDraws"]
 
 Floats = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
+Rows = npt.NDArray[np.int64]
 _TAU = 2.0 * np.pi
 
 
@@ -36,58 +37,156 @@ class ArrayDraws:
         The customers' stream keys (:func:`simsales.counter_streams.path_keys`).
     width : int
         Uniforms of each stream held at a time; a row refills when it runs out.
+
+    Notes
+    -----
+    The methods named ``*_at`` draw for the customers a row index selects (an
+    engine stepping a few of many customers pays for those only); the others
+    for those a mask over all ``B`` selects. :meth:`extend` adds customers.
     """
 
     def __init__(self, k0: npt.NDArray[np.uint64], k1: npt.NDArray[np.uint64], width: int = 16):
         if width < 1:
             raise ValueError(f"width must be >= 1, got {width}")
-        self.k0, self.k1, self.width = k0, k1, width
-        #: index in each stream of its next uniform
-        self.used = np.zeros(len(k0), dtype=np.int64)
-        self._base = np.zeros(len(k0), dtype=np.int64)  # stream index of _held[:, 0]
-        self._held = uniforms(k0, k1, 0, width)
+        self.width = width
+        self._size = 0
+        self._k0 = np.zeros(0, dtype=np.uint64)
+        self._k1 = np.zeros(0, dtype=np.uint64)
+        self._used = np.zeros(0, dtype=np.int64)
+        self._base = np.zeros(0, dtype=np.int64)  # stream index of _held[:, 0]
+        self._held = np.zeros((0, width))
+        self.extend(k0, k1)
 
-    def _take(self, m: Mask, count: npt.NDArray[np.int64]) -> Floats:
-        """The next ``count[i]`` uniforms of each stream ``i`` where ``m`` (NaN beyond),
-        as a ``(B, max count)`` array."""
-        rows = np.flatnonzero(m)
-        most = int(count[rows].max()) if rows.size else 0
-        out = np.full((len(self.used), most), np.nan)
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def k0(self) -> npt.NDArray[np.uint64]:
+        """The streams' first key words."""
+        return self._k0[: self._size]
+
+    @property
+    def k1(self) -> npt.NDArray[np.uint64]:
+        """The streams' second key words."""
+        return self._k1[: self._size]
+
+    @property
+    def used(self) -> npt.NDArray[np.int64]:
+        """Index in each stream of its next uniform."""
+        return self._used[: self._size]
+
+    def reserve(self, size: int) -> None:
+        """Make room for ``size`` streams in all (rows added later are then not copied)."""
+        if size > len(self._k0):
+            self._k0 = _grown(self._k0, size)
+            self._k1 = _grown(self._k1, size)
+            self._used = _grown(self._used, size)
+            self._base = _grown(self._base, size)
+            self._held = _grown(self._held, size)
+
+    def extend(self, k0: npt.ArrayLike, k1: npt.ArrayLike) -> None:
+        """Add the streams of more customers (rows ``B ..``), at their starts."""
+        k0 = np.asarray(k0, dtype=np.uint64)
+        k1 = np.asarray(k1, dtype=np.uint64)
+        new = len(k0)
+        size = self._size + new
+        if size > len(self._k0):  # grow the capacity by doubling: amortised O(1) a row
+            self.reserve(max(size, 2 * len(self._k0), 16))
+        rows = slice(self._size, size)
+        self._k0[rows], self._k1[rows] = k0, k1
+        self._used[rows] = 0
+        self._base[rows] = 0
+        if new:
+            self._held[rows] = uniforms(k0, k1, 0, self._held.shape[1])
+        self._size = size
+
+    def _take(self, rows: Rows, count: npt.NDArray[np.int64]) -> Floats:
+        """The next ``count[i]`` uniforms of each stream ``rows[i]`` (NaN beyond), as a
+        ``(len(rows), max count)`` array; ``rows`` must not repeat."""
+        most = int(count.max()) if rows.size else 0
         if not rows.size or most == 0:
-            return out
-        if most > self.width:  # wider rows: refill every stream from its position
+            return np.full((len(rows), most), np.nan)
+        if most > self._held.shape[1]:  # wider rows: refill every stream from its position
             self.width = most
-            short = np.arange(len(self.used))
+            self._held = np.empty((len(self._k0), most))
+            short = np.arange(self._size)
         else:
-            short = rows[self.used[rows] + count[rows] > self._base[rows] + self.width]
+            short = rows[self._used[rows] + count > self._base[rows] + self._held.shape[1]]
         if short.size:  # refill those rows from their own positions
-            if self._held.shape[1] != self.width:
-                self._held = np.empty((len(self.used), self.width))
             self._held[short] = uniforms(
-                self.k0[short], self.k1[short], self.used[short], self.width
+                self._k0[short], self._k1[short], self._used[short], self._held.shape[1]
             )
-            self._base[short] = self.used[short]
-        cols = self.used[rows, None] - self._base[rows, None] + np.arange(most)[None, :]
-        got = np.take_along_axis(self._held[rows], np.minimum(cols, self.width - 1), axis=1)
-        out[rows] = np.where(np.arange(most)[None, :] < count[rows, None], got, np.nan)
-        self.used[rows] += count[rows]
+            self._base[short] = self._used[short]
+        cols = self._used[rows, None] - self._base[rows, None] + np.arange(most)[None, :]
+        got = np.take_along_axis(
+            self._held[rows], np.minimum(cols, self._held.shape[1] - 1), axis=1
+        )
+        self._used[rows] += count
+        out: Floats = np.where(np.arange(most)[None, :] < count[:, None], got, np.nan)
         return out
 
+    # ------------------------------------------------------------ by rows
+    def random_at(self, rows: Rows) -> Floats:
+        """The next uniform of each stream of ``rows`` (distinct row indices)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not rows.size:
+            return np.zeros(0)
+        width = self._held.shape[1]
+        col = self._used[rows] - self._base[rows]
+        short = rows[col >= width]
+        if short.size:  # refill those rows from their own positions, and with them the
+            # rows near their ends (one call for many rows, not one for each few)
+            short = rows[col >= width - width // 4]
+            self._held[short] = uniforms(self._k0[short], self._k1[short], self._used[short], width)
+            self._base[short] = self._used[short]
+            col = self._used[rows] - self._base[rows]
+        one: Floats = self._held[rows, col]
+        self._used[rows] += 1
+        return one
+
+    def group_at(self, rows: Rows, n: npt.ArrayLike) -> Floats:
+        """The next ``n[i]`` uniforms of each stream ``rows[i]`` (one per stakeholder,
+        in stakeholder order), as ``(len(rows), max n)``; NaN beyond."""
+        rows = np.asarray(rows, dtype=np.int64)
+        count = np.broadcast_to(np.asarray(n, dtype=np.int64), rows.shape)
+        if (count < 0).any():
+            raise ValueError("a group draws n >= 0 uniforms")
+        return self._take(rows, count)
+
+    def exponential_at(self, rows: Rows, scale: npt.ArrayLike) -> Floats:
+        """Exponential with mean ``scale``, by inversion of one uniform, for ``rows``."""
+        draws: Floats = -np.asarray(scale) * np.log(1.0 - self.random_at(rows))
+        return draws
+
+    def normal_at(self, rows: Rows, loc: npt.ArrayLike, scale: npt.ArrayLike) -> Floats:
+        """Normal, by the Box-Muller transform of two uniforms (the cosine branch), for ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not rows.size:
+            return np.zeros(0)
+        two = self._take(rows, np.full(len(rows), 2, dtype=np.int64))
+        r = np.sqrt(-2.0 * np.log(1.0 - two[:, 0]))
+        draws: Floats = np.asarray(loc) + np.asarray(scale) * r * np.cos(_TAU * two[:, 1])
+        return draws
+
+    # ------------------------------------------------------------ by masks
     def random(self, m: Mask) -> Floats:
         """The next uniform of each stream where ``m``; NaN elsewhere (nothing drawn)."""
-        m = np.asarray(m, dtype=bool)
-        if not m.any():
-            return np.full(len(self.used), np.nan)
-        one: Floats = self._take(m, np.ones(len(self.used), dtype=np.int64))[:, 0]
-        return one
+        out = np.full(self._size, np.nan)
+        rows = np.flatnonzero(np.asarray(m, dtype=bool))
+        out[rows] = self.random_at(rows)
+        return out
 
     def group(self, n: npt.ArrayLike, m: Mask) -> Floats:
         """The next ``n[i]`` uniforms of each stream ``i`` where ``m`` (one per
         stakeholder, in stakeholder order), as ``(B, max n)``; NaN beyond."""
-        count = np.broadcast_to(np.asarray(n, dtype=np.int64), self.used.shape)
+        count = np.broadcast_to(np.asarray(n, dtype=np.int64), (self._size,))
         if (count < 0).any():
             raise ValueError("a group draws n >= 0 uniforms")
-        return self._take(np.asarray(m, dtype=bool), count)
+        rows = np.flatnonzero(np.asarray(m, dtype=bool))
+        got = self._take(rows, count[rows])
+        out = np.full((self._size, got.shape[1]), np.nan)
+        out[rows] = got
+        return out
 
     def exponential(self, scale: npt.ArrayLike, m: Mask) -> Floats:
         """Exponential with mean ``scale``, by inversion of one uniform, where ``m``."""
@@ -96,9 +195,17 @@ class ArrayDraws:
 
     def normal(self, loc: npt.ArrayLike, scale: npt.ArrayLike, m: Mask) -> Floats:
         """Normal, by the Box-Muller transform of two uniforms (the cosine branch), where ``m``."""
-        two = self._take(np.asarray(m, dtype=bool), np.full(len(self.used), 2, dtype=np.int64))
-        if two.shape[1] < 2:
-            return np.full(len(self.used), np.nan)
-        r = np.sqrt(-2.0 * np.log(1.0 - two[:, 0]))
-        draws: Floats = np.asarray(loc) + np.asarray(scale) * r * np.cos(_TAU * two[:, 1])
-        return draws
+        out = np.full(self._size, np.nan)
+        rows = np.flatnonzero(np.asarray(m, dtype=bool))
+        if rows.size:
+            loc_ = np.broadcast_to(np.asarray(loc, dtype=float), (self._size,))[rows]
+            scale_ = np.broadcast_to(np.asarray(scale, dtype=float), (self._size,))[rows]
+            out[rows] = self.normal_at(rows, loc_, scale_)
+        return out
+
+
+def _grown(a: np.ndarray, cap: int) -> np.ndarray:
+    """``a`` in a larger array of ``cap`` rows (the new rows zero)."""
+    out = np.zeros((cap, *a.shape[1:]), dtype=a.dtype)
+    out[: len(a)] = a
+    return out

@@ -262,3 +262,37 @@ def draw_traits(population: Population, n: int, seed: np.random.SeedSequence) ->
         out[name] = block.reshape(n, STAKEHOLDER_CAP)[:, :m].copy()
     out["rival_draw"] = generator(seed, RIVAL_DRAW).random(n)
     return Traits(**out)
+
+
+def trait_uniform_count(population: Population) -> int:
+    """Uniforms :func:`traits_from_uniforms` needs per customer."""
+    return len(CUSTOMER_TRAITS) + len(STAKEHOLDER_TRAITS) * population.max_stakeholders + 1
+
+
+def traits_from_uniforms(population: Population, u: np.ndarray) -> Traits:
+    """The traits of ``len(u)`` customers from their uniforms, by inversion.
+
+    Each row of ``u`` (``(n, trait_uniform_count(population))``, in (0, 1)) gives
+    one customer its customer traits (one uniform each, in
+    :data:`CUSTOMER_TRAITS` order), its stakeholder traits (a block of
+    ``max_stakeholders`` per trait, of which the first ``n_i`` are used) and its
+    rival draw (the last). Each trait has its population distribution, as in
+    :func:`draw_traits`; an engine that draws customers from counter-based streams
+    uses it (each distribution's ``quantile``).
+    """
+    m = population.max_stakeholders
+    u = np.asarray(u, dtype=float)
+    if u.ndim != 2 or u.shape[1] != trait_uniform_count(population):
+        raise ValueError(
+            f"u must be (n, {trait_uniform_count(population)}) uniforms, got shape {u.shape}"
+        )
+    out: dict[str, np.ndarray] = {}
+    for j, name in enumerate(CUSTOMER_TRAITS):
+        out[name] = getattr(population, name).quantile(u[:, j])
+    out["stakeholders"] = np.rint(out["stakeholders"]).astype(np.int64)
+    first = len(CUSTOMER_TRAITS)
+    for j, name in enumerate(STAKEHOLDER_TRAITS):
+        block = u[:, first + j * m : first + (j + 1) * m]
+        out[name] = getattr(population, name).quantile(block).reshape(len(u), m)
+    out["rival_draw"] = u[:, -1].copy()
+    return Traits(**out)

@@ -333,6 +333,9 @@ class NeedUncovering(PhasedStrategy):
             description="the middle meeting once the buyer has shared its needs",
         )
 
+    #: its middle() looks at the orbit and needs_shared only: an array engine tabulates it
+    tabular_methods = ("middle",)
+
     def middle(self, view: SellerView) -> Action:
         return self.params.tailored if view.needs_shared else self.params.middle  # type: ignore[no-any-return]
 
