@@ -43,9 +43,12 @@ def test_the_committed_results_folders_load(folder: Path) -> None:
     assert record.fingerprint == raw["fingerprint"]  # the folder keeps its owner
     dumped = record.config.model_dump(mode="json")
     # the stored experiment reads back as it was; keys added to the schema since
-    # (such as [data], [calibrate], [posterior]) read back at their empty defaults
+    # (such as [data], [calibrate], [posterior], engine) read back at their defaults:
+    # empty, or the engine the folder's numbers came from
     assert {k: v for k, v in dumped.items() if k in raw["config"]} == raw["config"]
-    assert all(dumped[k] in (None, [], {}) for k in set(dumped) - set(raw["config"]))
+    added = {k: dumped[k] for k in set(dumped) - set(raw["config"])}
+    assert all(v in (None, [], {}) for k, v in added.items() if k != "engine")
+    assert added.get("engine", "simpy") == "simpy"
     assert record.wall_seconds == raw["wall_seconds"] and record.workers == raw["workers"]
 
 

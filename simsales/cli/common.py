@@ -245,6 +245,42 @@ def _report_failures(failed: RunFailed, show_traceback: bool = False) -> None:
         )
 
 
+class Engine(StrEnum):
+    """The engines an experiment can run on."""
+
+    simpy = "simpy"
+    array = "array"
+
+
+EngineOption = Annotated[
+    Engine | None,
+    typer.Option(
+        help="override the file's engine: simpy (exact event order) or array (many buyers at "
+        "once, equal in distribution, faster; docs/performance.md)",
+        show_default=False,
+    ),
+]
+
+
+def _engine(engine: Engine | None) -> dict[str, str]:
+    """The override of ``--engine``: none unless given."""
+    return {} if engine is None else {"engine": engine.value}
+
+
+def _check_engine(config: Experiment) -> None:
+    """Exit 2 if the experiment's engine cannot run it, saying why (its strategy
+    modules must be imported first)."""
+    from simsales.runner.replications import engine_problems
+
+    problems = engine_problems(config)
+    if problems:
+        raise _bad(
+            f"engine = {config.engine!r} cannot run {config.name!r}: "
+            + "; ".join(problems)
+            + ' (engine = "simpy", or --engine simpy, runs it)'
+        )
+
+
 def _bad(message: str) -> typer.Exit:
     _say(message)
     return typer.Exit(2)

@@ -12,6 +12,7 @@ from simsales.cli.common import (
     _SHOWN,
     Backend,
     BackendOption,
+    EngineOption,
     OutFolder,
     Overwrite,
     SchedulerOption,
@@ -19,8 +20,10 @@ from simsales.cli.common import (
     Workers,
     _bad,
     _check_budget,
+    _check_engine,
     _check_metrics,
     _difference,
+    _engine,
     _fmt,
     _interval,
     _load,
@@ -233,6 +236,7 @@ def run(
         int | None,
         typer.Option(help="plausible worlds instead of the file's where.replications", min=1),
     ] = None,
+    engine: EngineOption = None,
     show_traceback: ShowTraceback = False,
 ) -> None:
     """Run every strategy of an experiment on the same customers and write results.
@@ -253,8 +257,9 @@ def run(
     from simsales.runner.run import RunFailed
     from simsales.runner.run import run as run_experiment
 
-    config = _load(file, replications=replications, seed=seed)
+    config = _load(file, replications=replications, seed=seed, **_engine(engine))
     config = _load_modules(file, config)
+    _check_engine(config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]
     _check_metrics(metrics, "--precision-metric")

@@ -8,7 +8,7 @@ every bad value is reported with its key path and what is allowed.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -114,6 +114,12 @@ class Experiment(BaseModel):
     )
     horizon_days: float = Field(
         365.0, gt=0, le=36_500, description="days during which leads arrive"
+    )
+    engine: Literal["simpy", "array"] = Field(
+        "simpy",
+        description='how replications are stepped: "simpy", one process per buyer (exact '
+        'event order, the reference), or "array", many buyers, replications and strategies '
+        "at once in numpy arrays (equal in distribution; docs/performance.md)",
     )
     modules: list[Annotated[str, AfterValidator(_module_name)]] = Field(
         default_factory=list,

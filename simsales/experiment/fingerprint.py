@@ -36,6 +36,8 @@ def fingerprint(config: Experiment) -> str:
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:
         data.pop(key, None)
+    if data.get("engine") == "simpy":  # the default: fingerprints from before the key hold
+        data.pop("engine")
     for strategy in data.get("strategies", []):
         if isinstance(strategy, dict):
             strategy.pop("style", None)

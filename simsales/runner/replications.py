@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simsales.engine.array import array_unsupported, simulate_batch
 from simsales.engine.market import draw_arrivals
 from simsales.engine.metrics import journey_metrics
 from simsales.engine.simulation import TraceEvent, simulate
-from simsales.engine.world import Ledger, World
+from simsales.engine.world import Journeys, Ledger, World
 from simsales.experiment.config import Experiment
 from simsales.experiment.design import draw_uncertain
 from simsales.experiment.plugins import import_entry_points, import_modules
@@ -34,10 +35,13 @@ __all__ = [
     "Failure",
     "RunOutput",
     "build_world",
+    "engine_problems",
     "executor",
     "failing_frame",
+    "run_block",
     "run_replication",
     "run_replications",
+    "strategy_record",
 ]
 
 Record = dict[str, Any]
@@ -105,6 +109,10 @@ def run_replication(
     # a fresh worker process needs the user's strategies (loaded once per process)
     import_modules(config.modules, config.module_folder)
     import_entry_points(config.unchecked_strategies)
+    if config.engine == "array":
+        if trace is not None:
+            raise ValueError('an event log needs the SimPy engine (engine = "simpy")')
+        return run_block(config, [replication], series)
     world = build_world(config, replication)
     records: list[Record] = []
     for spec in config.strategies:
@@ -112,15 +120,53 @@ def run_replication(
         journeys, ledger = simulate(world, spec.build(), log)
         if trace is not None and log is not None:
             trace[spec.name] = log
-        metrics = journey_metrics(
-            journeys, config.sellers.cost_per_hour, world.post_sale_rate,
-            config.economics.gross_margin, prospecting_hours=ledger.prospecting_hours,
-            programme_cost=ledger.programme_cost, team_cost=world.team_cost,
-        )  # fmt: skip
-        records.append({"replication": replication, "strategy": spec.name, **metrics})
+        records.append(strategy_record(config, world, replication, spec.name, journeys, ledger))
         if series is not None:
             series.extend(monthly_rows(ledger, replication, spec.name))
     return records
+
+
+def strategy_record(
+    config: Experiment, world: World, replication: int, strategy: str, journeys: Journeys,
+    ledger: Ledger,
+) -> Record:  # fmt: skip
+    """The record of one strategy in one replication: its name and every metric."""
+    metrics = journey_metrics(
+        journeys, config.sellers.cost_per_hour, world.post_sale_rate,
+        config.economics.gross_margin, prospecting_hours=ledger.prospecting_hours,
+        programme_cost=ledger.programme_cost, team_cost=world.team_cost,
+    )  # fmt: skip
+    return {"replication": replication, "strategy": strategy, **metrics}
+
+
+def run_block(
+    config: Experiment, replications: list[int], series: list[Record] | None = None
+) -> list[Record]:
+    """Run every strategy of ``config`` on several replications at once, on the array
+    engine (:func:`simsales.engine.array.simulate_batch`): the records (and monthly
+    rows) of :func:`run_replication` for each, in replication order."""
+    import_modules(config.modules, config.module_folder)
+    import_entry_points(config.unchecked_strategies)
+    worlds = [build_world(config, r) for r in replications]
+    out = simulate_batch(worlds, [spec.build() for spec in config.strategies])
+    records: list[Record] = []
+    for r, world, runs in zip(replications, worlds, out, strict=True):
+        for spec, (journeys, ledger) in zip(config.strategies, runs, strict=True):
+            records.append(strategy_record(config, world, r, spec.name, journeys, ledger))
+            if series is not None:
+                series.extend(monthly_rows(ledger, r, spec.name))
+    return records
+
+
+def engine_problems(config: Experiment) -> list[str]:
+    """Why ``config`` cannot run on its engine (empty: it can). The SimPy engine runs
+    everything; the array engine what :func:`simsales.engine.array.array_unsupported`
+    allows. The user's strategy modules must be imported first."""
+    if config.engine == "simpy":
+        return []
+    return array_unsupported(
+        config.market, config.sellers, [spec.build() for spec in config.strategies]
+    )
 
 
 def monthly_rows(ledger: Ledger, replication: int, strategy: str) -> list[Record]:
@@ -243,6 +289,72 @@ def _task(
         records = [{**extra, **r} for r in records]
         series = [{**extra, **r} for r in series]
     return task, records, series, None
+
+
+def _block_task(
+    config: Experiment,
+    tasks: list[Task],
+    labels: dict[str, Any],
+    uncertain: dict[str, Any],
+    posterior: Posterior | None = None,
+) -> list[TaskResult]:
+    """Replications of one design point on the array engine, stepped together.
+
+    Replications whose parameters are drawn (``uncertain``, a ``posterior``) differ
+    in their parameters, so only those with equal parameters share a batch. If a
+    batch raises, each of its replications is a Failure.
+    """
+    try:
+        import_modules(config.modules, config.module_folder)
+        import_entry_points(config.unchecked_strategies)
+    except Exception:
+        return [_task(config, t, labels, uncertain, posterior) for t in tasks]
+    groups: list[tuple[Experiment, list[tuple[Task, dict[str, Any]]]]] = []
+    for t in tasks:
+        world = draw_uncertain(uncertain, config.seed, t[1]) if uncertain else {}
+        if posterior is not None:
+            world.update(draw_posterior(posterior, config.seed, t[1]))
+        at = config.at(world) if world else config
+        same = next((g for g in groups if g[0] == at), None)
+        if same is None:
+            groups.append((at, [(t, world)]))
+        else:
+            same[1].append((t, world))
+    results: list[TaskResult] = []
+    for at, members in groups:
+        reps = [t[1] for t, _ in members]
+        series: list[Record] = []
+        try:
+            records = run_block(at, reps, series)
+        except Exception as e:
+            for t, _ in members:
+                key = replication_seeds(config.seed, t[1]).arrivals.spawn_key[:-1]
+                failure = Failure(
+                    t[1], config.seed, tuple(key), f"{type(e).__name__}: {e}",
+                    traceback.format_exc(), t[0], failing_frame(e),
+                )  # fmt: skip
+                results.append((t, [], [], failure))
+            continue
+        for t, world in members:
+            extra = {**labels, **world}
+            mine = [{**extra, **r} for r in records if r["replication"] == t[1]]
+            rows = [{**extra, **r} for r in series if r["replication"] == t[1]]
+            results.append((t, mine, rows, None))
+    return results
+
+
+#: Replications the array engine steps together in one task at most.
+BLOCK = 100
+
+
+def _blocks(todo: list[Task], workers: int) -> list[list[Task]]:
+    """The tasks in blocks of one design point each, at most :data:`BLOCK` long and
+    split so that every worker has one."""
+    by_point: dict[int, list[Task]] = {}
+    for t in todo:
+        by_point.setdefault(t[0], []).append(t)
+    size = max(1, min(BLOCK, -(-len(todo) // workers)))
+    return [ts[i : i + size] for ts in by_point.values() for i in range(0, len(ts), size)]
 
 
 @contextmanager
@@ -397,7 +509,25 @@ def run_replications(
     ) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any], Posterior | None]:
         return point_configs[t[0]], t, labels[t[0]], uncertain, config.posterior
 
-    if workers == 1 and backend == "local":
+    if config.engine == "array":  # replications stepped together, a block per task
+        blocks = _blocks(todo, workers)
+        workers = min(workers, max(1, len(blocks)))
+
+        def block_args(ts: list[Task]) -> tuple[Any, ...]:
+            config_, _, label, unc, post = submit_args(ts[0])
+            return config_, ts, label, unc, post
+
+        if (workers == 1 and backend == "local") or len(blocks) <= 1:
+            for ts in blocks:
+                for result in _block_task(*block_args(ts)):
+                    finish(result)
+        else:
+            with executor(backend, workers, scheduler) as pool:
+                pending = [pool.submit(_block_task, *block_args(ts)) for ts in blocks]
+                for done_block in as_completed(pending):
+                    for result in done_block.result():
+                        finish(result)
+    elif workers == 1 and backend == "local":
         for t in todo:
             finish(_task(*submit_args(t)))
     elif todo:

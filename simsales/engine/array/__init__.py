@@ -1,0 +1,9 @@
+"""The array engine: many buyers, replications and strategies stepped together in numpy.
+
+See :mod:`simsales.engine.array.batch`; the SimPy engine
+(:mod:`simsales.engine.simulation`) stays the exact reference.
+"""
+
+from simsales.engine.array.batch import STEP_DAYS, array_unsupported, simulate_batch
+
+__all__ = ["STEP_DAYS", "array_unsupported", "simulate_batch"]

@@ -1,0 +1,599 @@
+"""The array engine: many replications and strategies stepped together in numpy arrays.
+
+:func:`simulate_batch` runs every strategy on every world of a batch at once.
+Each (world, strategy) pair is a *cell*
+with its own seller team (and success team); all of a batch's buyers are rows
+of one :class:`~simsales.engine.array.buyers.Buyers`. Each buyer waits for its
+next event (a seller meeting's end, the end of a wait, a post-sale step, a
+renewal, a referral contact) at its own time ``t``; times are never rounded.
+The engine steps in windows of ``step_days`` on a fixed grid (cut at each
+month's start so that the monthly snapshots see every earlier event; after
+the horizon, when few events are due, wider): a pass moves every buyer whose
+event falls within the window, in array operations, and passes repeat until no
+event before the window's end is left.
+
+Buyers meet only in the teams' queues. The requests of a pass are booked at its
+end, each team's in the order of their times
+(:func:`~simsales.engine.team_blocks.book_blocks`, the recursion of
+:class:`~simsales.engine.teams.Team`). That is first come, first served, as in
+the SimPy engine, except across passes: a request made in a later pass of a
+window (say, the meeting a buyer grants at the end of a follow-up booked in
+the first) is served after the requests of earlier passes, even those made
+later in the window. That is the engine's one approximation; its effect on
+waits grows with the window (measured in docs/performance.md: at the default
+half day it moves the median cycle by about 1%, within the equivalence tests'
+power; at 2 days by about 5%).
+
+Each buyer draws from its own counter-based stream (its path below the
+replication's decision seed), so the same buyer meets the same numbers under
+every strategy and in any batch: common random numbers survive batching. The
+numbers are not the SimPy engine's (whose streams are PCG64); the outcomes are
+equal in distribution, which the equivalence tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from simsales.counter_streams import child_keys, path_keys, uniforms
+from simsales.engine.array import rules
+from simsales.engine.array.buyers import Buyers, Rows
+from simsales.engine.market import YEAR
+from simsales.engine.params import Market, Sellers
+from simsales.engine.team_blocks import book_blocks, free_times
+from simsales.engine.world import INBOUND, MONTH, N_STATES, REFERRAL, Journeys, Ledger, World
+from simsales.model.action_tables import (
+    action_table,
+    after_sale_slot,
+    follow_up_slot,
+    meeting_slot,
+    tabular_reason,
+)
+from simsales.model.array_draws import ArrayDraws
+from simsales.model.orbits import Ending, Orbit
+from simsales.model.population import trait_uniform_count, traits_from_uniforms
+from simsales.model.strategies import Strategy
+from simsales.model.valuation import true_value
+from simsales.seeding import counter_root
+
+__all__ = ["STEP_DAYS", "array_unsupported", "simulate_batch"]
+
+#: Default window of the engine's steps (days).
+STEP_DAYS = 0.5
+#: The child index of a referral's stream that holds its traits' uniforms.
+_TRAIT_STREAM = 2**32 - 1
+# what each buyer waits for
+START, FOLLOWED, MET, WAITED, RENEW, POST_STEP, POST_WORK, FINISH, DONE = range(9)
+_WON = rules.CODE[Ending.WON]
+_UNQUALIFIED, _DARK = rules.CODE[Ending.UNQUALIFIED], rules.CODE[Ending.WENT_DARK]
+Floats = npt.NDArray[np.float64]
+
+
+def array_unsupported(
+    market: Market, sellers: Sellers, strategies: Sequence[Strategy]
+) -> list[str]:
+    """What of an experiment (its ``[market]``, ``[sellers]`` and strategies) the array
+    engine cannot run; empty: all of it."""
+    why = []
+    if market.size is not None:
+        why.append("a finite market ([market] size) is not in the array engine yet")
+    if sellers.prospecting_leads_per_hour > 0:
+        why.append(
+            "prospecting (sellers.prospecting_leads_per_hour > 0) is not in the array engine yet"
+        )
+    for s in strategies:
+        reason = tabular_reason(s)
+        if reason is not None:
+            why.append(reason)
+        elif s.programme_reach() not in (None, 0.0):
+            why.append(f"strategy {s.name!r} runs a market programme (a finite market's)")
+    return why
+
+
+def _same_parameters(worlds: Sequence[World]) -> None:
+    first = worlds[0]
+    keys = ("population", "behaviour", "lifecycle", "market", "sellers", "success", "horizon",
+            "end")  # fmt: skip
+    for w in worlds[1:]:
+        for k in keys:
+            if getattr(w, k) != getattr(first, k):
+                raise ValueError(f"a batch's worlds must share their parameters; {k} differs")
+
+
+def simulate_batch(
+    worlds: Sequence[World], strategies: Sequence[Strategy], step_days: float = STEP_DAYS
+) -> list[list[tuple[Journeys, Ledger]]]:
+    """Run every strategy in every world, all at once.
+
+    Parameters
+    ----------
+    worlds : sequence of World
+        Replications with the same parameters (their leads, traits and seeds differ).
+    strategies : sequence of Strategy
+        Tabular strategies (:func:`simsales.model.action_tables.tabular_reason`).
+    step_days : float
+        The window of a step (> 0): events within it of the earliest are stepped together.
+
+    Returns
+    -------
+    list of list of (Journeys, Ledger)
+        ``out[w][k]``: strategy ``k`` in world ``w``, as
+        :func:`simsales.engine.simulation.simulate` gives them.
+
+    Raises
+    ------
+    ValueError
+        If the worlds' parameters differ, or something is not in the array engine
+        (:func:`array_unsupported` says what).
+    """
+    if not worlds or not strategies:
+        raise ValueError("a batch needs at least one world and one strategy")
+    if not step_days > 0:
+        raise ValueError(f"step_days must be > 0, got {step_days!r}")
+    _same_parameters(worlds)
+    why = array_unsupported(worlds[0].market, worlds[0].sellers, strategies)
+    if why:
+        raise ValueError("; ".join(why))
+    return _Batch(worlds, strategies, step_days).run()
+
+
+@dataclass
+class _Requests:
+    """Requests for a team's time made in a pass, not yet booked."""
+
+    rows: list[Rows] = field(default_factory=list)
+    now: list[Floats] = field(default_factory=list)
+    days: list[Floats] = field(default_factory=list)
+
+    def take(self, before: float) -> tuple[Rows, Floats, Floats]:
+        """The requests made before ``before`` (removed from here)."""
+        if not self.rows:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        rows: Rows = np.concatenate(self.rows)
+        now: Floats = np.concatenate(self.now)
+        days: Floats = np.concatenate(self.days)
+        early = now < before
+        self.rows, self.now, self.days = [rows[~early]], [now[~early]], [days[~early]]
+        return rows[early], now[early], days[early]
+
+
+class _Batch:
+    def __init__(self, worlds: Sequence[World], strategies: Sequence[Strategy], step: float):
+        w0 = worlds[0]
+        self.worlds, self.step = worlds, step
+        self.k = len(strategies)
+        self.cells = len(worlds) * self.k
+        #: events a window holds at least: a quiet time's (the tail's) handful of events,
+        #: scattered over cells whose queues are empty, take one pass, not one each
+        self.few = 64
+        self.b, self.life, self.sellers = w0.behaviour, w0.lifecycle, w0.sellers
+        self.horizon, self.end, self.months = w0.horizon, w0.end, w0.months
+        self.population = w0.population
+        self.table = action_table(strategies)
+        self.s = Buyers(w0.behaviour, w0.population.max_stakeholders)
+        self.draws = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=64)
+        self.seller_free = free_times(np.full(self.cells, w0.sellers.team_size))
+        self.seller_dph = 1.0 / w0.sellers.hours_per_day
+        if w0.lifecycle.resource == "sellers":
+            self.post_free, self.post_dph = self.seller_free, self.seller_dph
+        else:
+            self.post_free = free_times(np.full(self.cells, w0.success.team_size))
+            self.post_dph = 1.0 / w0.success.hours_per_day
+        self.seller_rate, self.post_rate = w0.sellers.cost_per_hour, w0.post_sale_rate
+        self.churned = np.zeros(self.cells, dtype=np.int64)
+        self.occupancy = np.zeros((self.cells, self.months, N_STATES), dtype=np.int64)
+        self.money: dict[str, list[tuple[Rows, Floats, Floats]]] = {"cost": [], "revenue": []}
+        self.requests = {"sellers": _Requests(), "post": _Requests()}
+        leads = sum(len(w.arrivals) for w in worlds) * self.k
+        self.s.reserve(leads + leads // 8)  # the inbound leads, and room for referrals
+        self.draws.reserve(leads + leads // 8)
+        for w, world in enumerate(worlds):
+            self._inbound(w, world)
+
+    # ------------------------------------------------------------ set-up and books
+    def _inbound(self, w: int, world: World) -> None:
+        n = len(world.arrivals)
+        paths = np.arange(n, dtype=np.int64)[:, None]
+        k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.ones(n, np.int64))
+        for k in range(self.k):
+            rows = self.s.add(
+                world.traits, np.arange(n), w * self.k + k, k, world.arrivals, INBOUND,
+                world.market.lead_cost,
+            )  # fmt: skip
+            self.draws.extend(k0, k1)
+            self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
+
+    def book(self, kind: str, rows: Rows, day: Floats, amount: Floats | float) -> None:
+        """Revenue or cost of ``rows``' cells on ``day``."""
+        if rows.size:
+            amounts = np.broadcast_to(np.asarray(amount, dtype=float), rows.shape)
+            self.money[kind].append((self.s.cell[rows], day.copy(), amounts.copy()))
+
+    def request(self, team: str, rows: Rows, now: Floats, days: Floats, phase: int) -> None:
+        """Ask for ``days`` of the team's time for each of ``rows``, at ``now``; the buyer
+        waits (``t`` infinite) until the request is booked at the pass's end, then for
+        the work's end."""
+        if rows.size:
+            if self.post_free is self.seller_free:  # one team: one queue, in time order
+                team = "sellers"
+            r = self.requests[team]
+            r.rows.append(rows)
+            r.now.append(now)
+            r.days.append(days)
+            self.s.t[rows] = np.inf
+            self.s.phase[rows] = phase
+
+    def book_requests(self) -> None:
+        """Book a pass's requests, each team's in the order of their times (first come,
+        first served); the buyers then wait for their ends."""
+        s = self.s
+        for team, free in (("sellers", self.seller_free), ("post", self.post_free)):
+            rows, now, days = self.requests[team].take(np.inf)
+            if rows.size:
+                s.t[rows] = now + book_blocks(free, s.cell[rows], now, days)
+
+    def wait(self, rows: Rows, until: Floats, phase: int) -> None:
+        self.s.t[rows] = until
+        self.s.phase[rows] = phase
+
+    # ------------------------------------------------------------ the loop
+    def run(self) -> list[list[tuple[Journeys, Ledger]]]:
+        s = self.s
+        order = np.argsort(s.column("arrival"), kind="stable")
+        arrivals = s.arrival[order]
+        ptr, month = 0, 0
+        # Which buyers are due is found without scanning them all every pass: `queue`
+        # holds buyers sorted by their next event's time as it was when the queue was
+        # built (`keys`), from `head` on; a buyer taken from it (or arrived, or new)
+        # is in `moved`, scanned every pass, until the queue is built again from both.
+        queue, keys, head = np.zeros(0, np.int64), np.zeros(0), 0
+        moved = np.zeros(0, np.int64)
+        while True:
+            soon = np.minimum(s.t[moved], s.t_advocate[moved])
+            arrival = arrivals[ptr] if ptr < len(order) else np.inf
+            t_next = min(
+                keys[head] if head < len(keys) else np.inf,
+                soon.min() if moved.size else np.inf,
+                arrival,
+            )
+            if month < self.months and month * MONTH <= t_next:
+                self.snapshot(np.concatenate((queue[head:], moved)), month)
+                month += 1
+                continue
+            if t_next == np.inf:
+                break
+            # the window: up to the grid's next line (passes repeat within it until no
+            # event before its end is left), cut at the next month's start; after the
+            # horizon, when few events are due (the tail: queues nearly empty), wider,
+            # up to the `few`-th next event
+            hi = (np.floor(t_next / self.step) + 1.0) * self.step
+            end = int(np.searchsorted(keys, hi, side="left")) if head < len(keys) else head
+            if t_next > self.horizon and end - head + int((soon < hi).sum()) < self.few:
+                near = np.concatenate((keys[head : head + self.few], soon))
+                if near.size > self.few:
+                    hi = max(hi, float(np.partition(near, self.few)[self.few]))
+                elif near.size:
+                    hi = max(hi, float(near.max()) + 1e-9)
+            if month < self.months:
+                hi = min(hi, month * MONTH)
+            end = max(head, int(np.searchsorted(keys, hi, side="left")))
+            upto = int(np.searchsorted(arrivals, hi, side="left"))
+            taken = queue[head:end]
+            head = end
+            moved = np.concatenate((moved, taken, order[ptr:upto]))
+            ptr = max(ptr, upto)
+            due = moved[s.t[moved] < hi]
+            calls = moved[s.t_advocate[moved] < hi]
+            self.events(due)
+            self.advocate(calls)
+            self.book_requests()
+            if self.fresh.size:
+                moved = np.concatenate((moved, self.fresh))
+                self.fresh = np.zeros(0, dtype=np.int64)
+            if moved.size > max(2048, (len(queue) - head) // 8):  # build the queue again
+                rest = np.concatenate((queue[head:], moved))
+                rest = rest[(s.phase[rest] != DONE) | (s.t_advocate[rest] < np.inf)]
+                key = np.minimum(s.t[rest], s.t_advocate[rest])
+                by = np.argsort(key, kind="stable")
+                queue, keys, head = rest[by], key[by], 0
+                moved = np.zeros(0, np.int64)
+        return self.outputs()
+
+    fresh: Rows = np.zeros(0, dtype=np.int64)
+
+    def snapshot(self, live: Rows, month: int) -> None:
+        """Where the cells' customers are at the start of ``month``."""
+        s = self.s
+        on = live[(s.phase[live] != START) & (s.phase[live] != DONE)]
+        np.add.at(self.occupancy, (s.cell[on], month, s.orbit[on]), 1)
+        self.occupancy[:, month, -1] = self.churned
+
+    def events(self, due: Rows) -> None:
+        s = self.s
+        phase = s.phase[due]
+        now_all = s.t[due]
+
+        def pick(p: int) -> tuple[Rows, Floats]:
+            m = phase == p
+            return due[m], now_all[m]
+
+        steps: list[tuple[Rows, Floats]] = []
+        tops: list[tuple[Rows, Floats]] = []
+        rows, now = pick(START)
+        if rows.size:
+            ref = s.source[rows] == REFERRAL
+            rules.referral_start(s, rows[ref], now[ref], self.life.referral_orbits, self.draws)
+            steps.append((rows, now))
+        rows, now = pick(FOLLOWED)
+        if rows.size:
+            self.followed(rows, now)
+        rows, now = pick(MET)
+        if rows.size:
+            self.met(rows, now)
+        rows, now = pick(WAITED)
+        if rows.size:
+            code = rules.after_wait(s, rows, now, self.draws)
+            go = code == rules.NONE
+            steps.append((rows[go], now[go]))
+            self.ended(rows[~go], now[~go], code[~go])
+        for rows, now in steps:
+            self.step_presale(rows, now)
+        rows, now = pick(RENEW)
+        if rows.size:
+            tops.append(self.renew(rows, now))
+        rows, now = pick(POST_STEP)
+        if rows.size:
+            slot = after_sale_slot(s.orbit[rows])
+            invest = self.table.invests[s.strategy[rows], slot]
+            ir, inow, islot = rows[invest], now[invest], slot[invest]
+            hours = self.table.effects["hours"][s.strategy[ir], islot]
+            s.slot[ir] = islot
+            s.pending_hours[ir] = hours
+            self.request("post", ir, inow, hours * self.post_dph, POST_WORK)
+            tops.append(
+                self.account_step(rows[~invest], now[~invest], np.full((~invest).sum(), -1))
+            )
+        rows, now = pick(POST_WORK)
+        if rows.size:
+            h = s.pending_hours[rows]
+            s.post_hours[rows] += h
+            self.book("cost", rows, now, h * self.post_rate)
+            past = now >= self.end
+            self.finish(rows[past])
+            on = ~past
+            tops.append(self.account_step(rows[on], now[on], s.slot[rows[on]]))
+        rows, now = pick(FINISH)
+        self.finish(rows)
+        for rows, now in tops:
+            self.post_top(rows, now)
+
+    # ------------------------------------------------------------ before the sale
+    def step_presale(self, rows: Rows, now: Floats) -> None:
+        """A step: the buyer asks for a meeting itself, or the seller follows up."""
+        s = self.s
+        pulled = rules.pulls(s, rows, self.draws)
+        chase, cnow = rows[~pulled], now[~pulled]
+        slot = follow_up_slot(s.orbit[chase], s.needs_shared[chase])
+        hours = self.table.effects["hours"][s.strategy[chase], slot]
+        s.slot[chase] = slot
+        s.pending_hours[chase] = hours
+        self.request("sellers", chase, cnow, hours * self.seller_dph, FOLLOWED)
+        asked = rows[pulled]
+        s.refusals[asked] = 0
+        self.meeting(asked, now[pulled], pulled=True)
+
+    def meeting(self, rows: Rows, now: Floats, pulled: bool) -> None:
+        s = self.s
+        slot = meeting_slot(s.orbit[rows], s.needs_shared[rows])
+        hours = self.table.effects["hours"][s.strategy[rows], slot] * s.hour_factor[rows]
+        if pulled:
+            hours = hours * self.b.pulled_hours_factor
+        s.slot[rows] = slot
+        s.pending_hours[rows] = hours
+        self.request("sellers", rows, now, hours * self.seller_dph, MET)
+
+    def followed(self, rows: Rows, now: Floats) -> None:
+        s = self.s
+        h = s.pending_hours[rows]
+        s.hours[rows] += h
+        self.book("cost", rows, now, h * self.seller_rate)
+        rules.apply(s, rows, s.slot[rows], self.table, self.draws)
+        granted = rules.grants_meeting(s, rows, self.draws)
+        no, nnow = rows[~granted], now[~granted]
+        s.refusals[no] += 1
+        dark = s.refusals[no] >= self.b.max_refusals
+        code = np.where(s.orbit[no[dark]] == int(Orbit.AWARENESS), _UNQUALIFIED, _DARK)
+        self.ended(no[dark], nnow[dark], code)
+        self.gap(no[~dark], nnow[~dark])
+        yes = rows[granted]
+        s.refusals[yes] = 0
+        self.meeting(yes, now[granted], pulled=False)
+
+    def met(self, rows: Rows, now: Floats) -> None:
+        s = self.s
+        h = s.pending_hours[rows]
+        self.book("cost", rows, now, h * self.seller_rate)
+        s.interactions[rows] += 1
+        s.hours[rows] += h
+        rules.apply(s, rows, s.slot[rows], self.table, self.draws)
+        orbit = s.orbit[rows]
+        first = orbit == int(Orbit.AWARENESS)
+        fr = rows[first]
+        s.orbit[fr] = s.max_orbit[fr] = int(Orbit.POTENTIAL)
+        s.last_progress[fr] = now[first]
+        deciding = np.flatnonzero(orbit == int(Orbit.ACQUISITION))
+        code = rules.decide(s, rows[deciding], self.draws)
+        over = code != rules.NONE
+        self.ended(rows[deciding[over]], now[deciding[over]], code[over])
+        middle = ~first & (orbit != int(Orbit.ACQUISITION))
+        rules.move(s, rows[middle], now[middle], self.draws)
+        going = np.ones(len(rows), dtype=bool)
+        going[deciding[over]] = False
+        self.gap(rows[going], now[going])
+
+    def gap(self, rows: Rows, now: Floats) -> None:
+        gap = rules.gap_days(self.s, rows, self.draws)
+        self.s.gap[rows] = gap
+        self.wait(rows, now + gap, WAITED)
+
+    def ended(self, rows: Rows, now: Floats, code: npt.NDArray[np.int64]) -> None:
+        """Pre-sale journeys that end now with ``code``."""
+        if not rows.size:
+            return
+        s = self.s
+        s.ending[rows] = code
+        s.end[rows] = now
+        s.internalisation_end[rows] = s.internalisation[rows]
+        won = code == _WON
+        wr, wnow = rows[won], now[won]
+        s.won_at[wr] = wnow
+        self.book("revenue", wr, wnow, 1.0)
+        on = self.life.enabled & (wnow < self.end)
+        self.finish(rows[~won])
+        self.finish(wr[~on])
+        ar, anow = wr[on], wnow[on]
+        if ar.size:
+            rules.open_accounts(s, ar)
+            s.renewal_due[ar] = anow + self.life.contract_days
+            self.post_top(ar, anow)
+
+    def finish(self, rows: Rows) -> None:
+        if rows.size:
+            self.s.phase[rows] = DONE
+            self.s.t[rows] = np.inf
+            self.s.t_advocate[rows] = np.inf
+
+    # ------------------------------------------------------------ after the sale
+    def post_top(self, rows: Rows, now: Floats) -> None:
+        """The account waits for its next post-sale step, its renewal, or the end."""
+        if not rows.size:
+            return
+        s, life = self.s, self.life
+        if self.b.pace_noise:
+            gap = self.draws.exponential_at(rows, life.step_days)
+        else:
+            gap = np.full(len(rows), life.step_days)
+        due = s.renewal_due[rows]
+        nxt = now + gap
+        over = np.minimum(due, nxt) >= self.end
+        renew = ~over & (due <= nxt)
+        stepping = ~over & ~renew
+        self.wait(rows[over], np.maximum(now[over], self.end), FINISH)
+        self.wait(rows[renew], np.maximum(now[renew], due[renew]), RENEW)
+        self.wait(rows[stepping], nxt[stepping], POST_STEP)
+
+    def renew(self, rows: Rows, now: Floats) -> tuple[Rows, Floats]:
+        s, life = self.s, self.life
+        ok = rules.renews(s, rows, life, s.source[rows] == REFERRAL, self.draws)
+        gone = rows[~ok]
+        s.churned[gone] = True
+        np.add.at(self.churned, s.cell[gone], 1)
+        self.finish(gone)
+        kept, know = rows[ok], now[ok]
+        value = 1.0 + np.where(s.expanded[kept], life.expansion_size, 0.0)
+        s.revenue_renewal[kept] += value
+        s.renewals[kept] += 1
+        self.book("revenue", kept, know, value)
+        s.renewal_due[kept] += life.contract_days
+        return kept, know
+
+    def account_step(
+        self, rows: Rows, now: Floats, slot: npt.NDArray[np.int64]
+    ) -> tuple[Rows, Floats]:
+        s, life = self.s, self.life
+        grew = rules.post_step(s, rows, slot, self.table, life, self.draws)
+        gr = rows[grew]
+        s.revenue_expansion[gr] += life.expansion_size
+        self.book("revenue", gr, now[grew], life.expansion_size)
+        rate = rules.referral_rate(s, rows, life)
+        start = (rate > 0) & ~s.referring[rows] & (now < self.horizon)
+        sr = rows[start]
+        s.referring[sr] = True
+        s.t_advocate[sr] = now[start] + self.draws.exponential_at(sr, YEAR / rate[start])
+        return rows, now
+
+    def advocate(self, rows: Rows) -> None:
+        """Advocates' referral contacts that fall due (docs/model.md 4.5)."""
+        if not rows.size:
+            return
+        s, life = self.s, self.life
+        now = s.t_advocate[rows].copy()
+        rate = rules.referral_rate(s, rows, life)
+        refer = (now < min(self.horizon, self.end)) & (rate > 0)
+        self.refer(rows[refer], now[refer])
+        go = (rate > 0) & (now < self.horizon)
+        gr = rows[go]
+        s.t_advocate[gr] = now[go] + self.draws.exponential_at(gr, YEAR / rate[go])
+        stop = rows[~go]
+        s.referring[stop] = False
+        s.t_advocate[stop] = np.inf
+
+    def refer(self, rows: Rows, now: Floats) -> None:
+        """One new referral lead of each of ``rows`` (its ``referrals``-th)."""
+        if not rows.size:
+            return
+        s, life = self.s, self.life
+        k = s.referrals[rows].copy()
+        s.referrals[rows] += 1
+        k0, k1 = child_keys(self.draws.k0[rows], self.draws.k1[rows], k)
+        t0, t1 = child_keys(k0, k1, np.full(len(rows), _TRAIT_STREAM))
+        traits = traits_from_uniforms(
+            self.population, uniforms(t0, t1, 0, trait_uniform_count(self.population))
+        )
+        new = s.add(
+            traits, np.arange(len(rows)), s.cell[rows], s.strategy[rows], now, REFERRAL,
+            life.referral_lead_cost,
+        )  # fmt: skip
+        self.draws.extend(k0, k1)
+        s.trust[new] += life.referral_trust * (1.0 - s.trust[new])
+        s.bias[new] *= life.referral_bias
+        s.biased(new)
+        self.book("cost", new, now, life.referral_lead_cost)
+        self.fresh = np.concatenate((self.fresh, new))
+
+    # ------------------------------------------------------------ results
+    def outputs(self) -> list[list[tuple[Journeys, Ledger]]]:
+        s = self.s
+        n = s.size
+        col = s.column
+        cell = col("cell")
+        by_cell = np.argsort(cell, kind="stable")
+        bounds = np.searchsorted(cell[by_cell], np.arange(self.cells + 1))
+        won = col("ending") == _WON
+        names = ("arrival", "end", "ending", "max_orbit", "hours", "timed_out", "lead_cost",
+                 "won_at", "churned", "post_hours", "revenue_expansion", "revenue_renewal",
+                 "referrals", "renewals", "source")  # fmt: skip
+        cols = {name: col(name) for name in names}
+        cols["true_value"] = true_value(s.view(np.arange(n)))
+        cols["internalisation"] = col("internalisation_end")
+        cols["referred"] = col("source") == REFERRAL
+        cols["revenue_first"] = np.where(won, 1.0, 0.0)
+        money = {}
+        for kind, parts in self.money.items():
+            total = np.zeros((self.cells, self.months))
+            if parts:
+                c = np.concatenate([p[0] for p in parts])
+                day = np.concatenate([p[1] for p in parts])
+                amount = np.concatenate([p[2] for p in parts])
+                inside = (day >= 0) & (day < self.end)
+                m = np.minimum((day[inside] // MONTH).astype(np.int64), self.months - 1)
+                np.add.at(total, (c[inside], m), amount[inside])
+            money[kind] = total
+        out: list[list[tuple[Journeys, Ledger]]] = []
+        for w in range(len(self.worlds)):
+            row = []
+            for k in range(self.k):
+                cell_ = w * self.k + k
+                idx = by_cell[bounds[cell_] : bounds[cell_ + 1]]
+                journeys = Journeys(**{name: np.array(v[idx]) for name, v in cols.items()})
+                ledger = Ledger(self.months, self.end)
+                ledger.occupancy[:] = self.occupancy[cell_]
+                ledger.revenue = money["revenue"][cell_].tolist()
+                ledger.cost = money["cost"][cell_].tolist()
+                row.append((journeys, ledger))
+            out.append(row)
+        return out

@@ -1,0 +1,169 @@
+"""The buyers of an array engine's batch: one row each, struct of arrays.
+
+Every field of a :class:`~simsales.model.buyer.Buyer` (and of its account after
+the sale) is an array over the batch's buyers; per-stakeholder fields are
+``(B, S)`` arrays padded to the largest group. Rows are added as leads appear
+(referrals), so the arrays grow by doubling. :meth:`Buyers.view` gathers the
+fields the valuation rules read (:mod:`simsales.model.valuation`) for some rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simsales.model.behaviour import Behaviour
+from simsales.model.group import tk_weight
+from simsales.model.population import Traits
+from simsales.model.xp import ARRAY
+
+__all__ = ["Buyers", "Rows"]
+
+Rows = npt.NDArray[np.int64]
+
+_INT = (
+    "cell", "strategy", "phase", "orbit", "max_orbit", "refusals", "rejections", "stalls",
+    "interactions", "n", "source", "ending", "referrals", "renewals", "slot",
+)  # fmt: skip
+_FLOAT = (
+    "t", "t_advocate", "r", "k", "trust", "urgency", "indecision", "patience", "rival_edge",
+    "hour_factor", "halo", "revealed", "tailor", "internalisation", "hours", "arrival",
+    "last_progress", "lead_cost", "gap", "pending_hours", "end", "won_at", "post_hours",
+    "revenue_expansion", "revenue_renewal", "adoption", "expectation", "renewal_due",
+    "internalisation_end",
+)  # fmt: skip
+_BOOL = (
+    "rival", "needs_shared", "chose_us", "timed_out", "churned", "expanded", "referring",
+)  # fmt: skip
+_GROUP = ("bias", "ea", "eb", "precision", "lam", "p_success", "w_rival", "w_ours")
+#: The fields the valuation rules read, gathered by :meth:`Buyers.view`.
+_VALUED = (
+    "r", "k", "tailor", "revealed", "rival_edge", "urgency", "n", "w_rival", "w_ours", "ea",
+    "eb", "lam",
+)  # fmt: skip
+
+
+class Buyers:
+    """The rows of a batch's buyers.
+
+    Parameters
+    ----------
+    behaviour : Behaviour
+        The mechanisms' parameters (one for the batch).
+    width : int
+        Stakeholder columns (the population's largest group).
+    """
+
+    def __init__(self, behaviour: Behaviour, width: int) -> None:
+        self.b = behaviour
+        self.width = width
+        self.size = 0
+        self.cap = 0
+        #: ``(1 + c)^beta``: the price plus switching cost, as a loss (the same for all)
+        self.loss_term = (1.0 + behaviour.switching_cost) ** behaviour.beta
+        self.a: dict[str, np.ndarray] = {}
+        for name in _INT:
+            self.a[name] = np.zeros(0, dtype=np.int64)
+        for name in _FLOAT:
+            self.a[name] = np.zeros(0)
+        for name in _BOOL:
+            self.a[name] = np.zeros(0, dtype=bool)
+        for name in _GROUP:
+            self.a[name] = np.zeros((0, width))
+
+    # Each field is also an attribute: the whole capacity (rows beyond ``size`` unused;
+    # indexing by rows reads and writes in place, with no slicing on every access).
+    def __getattr__(self, name: str) -> np.ndarray:
+        raise AttributeError(name)
+
+    def column(self, name: str) -> np.ndarray:
+        """Field ``name`` of the ``size`` rows in use."""
+        return self.a[name][: self.size]
+
+    def add(
+        self, traits: Traits, rows: npt.ArrayLike, cell: npt.ArrayLike, strategy: npt.ArrayLike,
+        arrival: npt.ArrayLike, source: npt.ArrayLike, lead_cost: npt.ArrayLike,
+    ) -> Rows:  # fmt: skip
+        """Add buyers with traits ``traits`` rows ``rows``; return their indices."""
+        rows = np.asarray(rows, dtype=np.int64)
+        m = len(rows)
+        first = self.size
+        self._reserve(first + m)
+        self.size = first + m
+        new = np.arange(first, first + m)
+        a, b = self.a, self.b
+        a["cell"][new] = cell
+        a["strategy"][new] = strategy
+        a["arrival"][new] = arrival
+        a["last_progress"][new] = arrival
+        a["t"][new] = arrival
+        a["t_advocate"][new] = np.inf
+        a["source"][new] = source
+        a["lead_cost"][new] = lead_cost
+        a["won_at"][new] = np.nan
+        n = traits.stakeholders[rows]
+        a["n"][new] = n
+        a["r"][new] = traits.value_ratio[rows]
+        a["k"][new] = traits.known_need_share[rows] if b.latent_needs else 1.0
+        a["trust"][new] = traits.trust[rows]
+        a["urgency"][new] = traits.urgency[rows]
+        a["indecision"][new] = traits.indecision[rows] if b.indecision else 0.0
+        a["patience"][new] = traits.patience_days[rows]
+        a["rival_edge"][new] = traits.rival_edge[rows]
+        a["rival"][new] = b.rivals & (traits.rival_draw[rows] < b.rival_presence)
+        a["hour_factor"][new] = 1.0 + b.group_hours * (n - 1)
+        w = self.width
+        bias = traits.first_impression_bias[rows, :w] if b.first_impressions else 0.0
+        a["bias"][new] = bias
+        a["precision"][new] = 1.0 / b.impression_sd**2
+        a["lam"][new] = traits.loss_aversion[rows, :w] if b.loss_aversion else 1.0
+        p = traits.success_probability[rows, :w]
+        a["p_success"][new] = p
+        a["w_rival"][new] = tk_weight(ARRAY, p, b.gamma)
+        a["w_ours"][new] = a["w_rival"][new]
+        self.biased(new)
+        return new
+
+    def biased(self, rows: Rows) -> None:
+        """Refresh ``exp(alpha bias)`` and ``exp(beta bias)`` of ``rows``."""
+        bias = self.a["bias"][rows]
+        self.a["ea"][rows] = np.exp(self.b.alpha * bias)
+        self.a["eb"][rows] = np.exp(self.b.beta * bias)
+
+    def view(self, rows: Rows) -> _View:
+        """The valuation fields of ``rows`` (:mod:`simsales.model.valuation` reads them)."""
+        return _View(self, rows)
+
+    def reserve(self, size: int) -> None:
+        """Make room for ``size`` rows in all."""
+        self._reserve(size)
+
+    def _reserve(self, size: int) -> None:
+        if size <= self.cap:
+            return
+        cap = max(size, 2 * self.cap, 64)
+        for name, arr in self.a.items():
+            grown = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+            grown[: len(arr)] = arr
+            self.a[name] = grown
+        self.__dict__.update(self.a)
+        self.cap = cap
+
+
+class _View:
+    """Some rows' valuation fields, as a buyer's state for :mod:`simsales.model.valuation`;
+    each field is gathered when first read (the rival's fields only for the rival's offer)."""
+
+    def __init__(self, buyers: Buyers, rows: Rows) -> None:
+        self._a = buyers.a
+        self._rows = rows
+        self.loss_term = np.full(len(rows), buyers.loss_term)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _VALUED:
+            raise AttributeError(name)
+        value = self._a[name][self._rows]
+        setattr(self, name, value)
+        return value

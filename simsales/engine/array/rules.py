@@ -1,0 +1,424 @@
+"""The behavioural rules of docs/model.md 2-4 on many buyers at once.
+
+Each function applies one rule of :class:`~simsales.model.buyer.Buyer` (or of
+:class:`~simsales.model.lifecycle.Account`) to the rows ``rows`` of a
+:class:`~simsales.engine.array.buyers.Buyers`, drawing each row's randomness
+from its own stream (:class:`~simsales.model.array_draws.ArrayDraws`). The
+valuation, the logit, the probability weight and the group's decision are the
+model's own functions (:mod:`simsales.model.valuation`, :mod:`simsales.model.group`),
+called on arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from simsales.engine.array.buyers import Buyers, Rows
+from simsales.model.action_tables import ActionTable
+from simsales.model.array_draws import ArrayDraws
+from simsales.model.group import group_decides, logistic, tk_weight
+from simsales.model.lifecycle import Lifecycle
+from simsales.model.orbits import Ending, Orbit
+from simsales.model.valuation import mean_utility, true_value, utilities, visible_value
+from simsales.model.xp import ARRAY
+
+__all__ = [
+    "after_wait",
+    "apply",
+    "decide",
+    "gap_days",
+    "grants_meeting",
+    "move",
+    "poisson",
+    "post_step",
+    "pulls",
+    "renews",
+    "satisfaction",
+]
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+_TAU = 2.0 * math.pi
+AWARENESS, POTENTIAL, OBSERVATION = (
+    int(Orbit.AWARENESS),
+    int(Orbit.POTENTIAL),
+    int(Orbit.OBSERVATION),
+)
+ACQUISITION, INSTALLATION = int(Orbit.ACQUISITION), int(Orbit.INSTALLATION)
+ADAPTATION, BELIEF, EXPANSION = int(Orbit.ADAPTATION), int(Orbit.BELIEF), int(Orbit.EXPANSION)
+REFER, ZEALOT = int(Orbit.REFER), int(Orbit.ZEALOT)
+#: Codes of the endings (indices into :data:`simsales.engine.simulation.ENDINGS`).
+CODE = {e: k for k, e in enumerate(Ending)}
+NONE = -1
+
+
+def poisson(u: Floats, lam: npt.ArrayLike) -> Ints:
+    """Poisson counts with means ``lam`` by inversion of the uniforms ``u`` (element by element)."""
+    lam = np.broadcast_to(np.asarray(lam, dtype=float), u.shape)
+    k = np.zeros(u.shape, dtype=np.int64)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    go = u >= cdf
+    while go.any():
+        k[go] += 1
+        p = np.where(go, p * lam / np.maximum(k, 1), p)
+        grown = cdf + p
+        go &= grown != cdf  # the CDF stopped growing: u sat in its last ulps
+        cdf = np.where(go, grown, cdf)
+        go &= u >= cdf
+    return k
+
+
+def _between(orbit: Ints) -> Bools:
+    out: Bools = (orbit >= POTENTIAL) & (orbit < ACQUISITION)
+    return out
+
+
+def pace_mean(s: Buyers, rows: Rows) -> Floats:
+    """Mean days to the next step: ``step_days / pace``."""
+    b = s.b
+    if not b.urgency_pace:
+        return np.full(len(rows), b.step_days)
+    mean: Floats = b.step_days / (b.pace_floor + s.urgency[rows])
+    return mean
+
+
+def gap_days(s: Buyers, rows: Rows, draws: ArrayDraws) -> Floats:
+    """Days to each buyer's next step (exponential, or exactly the mean without pace noise)."""
+    mean = pace_mean(s, rows)
+    return draws.exponential_at(rows, mean) if s.b.pace_noise else mean
+
+
+def pulls(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
+    """Whether each buyer past AWARENESS asks for the next step itself (chance = urgency)."""
+    out = np.zeros(len(rows), dtype=bool)
+    past = s.orbit[rows] > AWARENESS
+    asked = rows[past]
+    out[past] = draws.random_at(asked) < s.urgency[asked]
+    return out
+
+
+def grants_meeting(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
+    """Whether each buyer accepts a meeting the seller asks for."""
+    b = s.b
+    p = b.access_base + b.access_trust * s.trust[rows] + b.access_urgency * s.urgency[rows]
+    out: Bools = draws.random_at(rows) < np.minimum(1.0, p)
+    return out
+
+
+def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDraws) -> Bools:
+    """Apply each row's action (its strategy's ``slot``); return whether it was accepted.
+
+    The effects of :meth:`simsales.model.buyer.Buyer.apply`, in its order.
+    """
+    b = s.b
+    e = table.effects
+    k = s.strategy[rows]
+
+    def eff(name: str) -> Floats:
+        out: Floats = e[name][k, slot]
+        return out
+
+    accepted = np.ones(len(rows), dtype=bool)
+    risk = eff("skeptic_risk")
+    risky = np.flatnonzero(risk > 0)
+    if risky.size:
+        rr = rows[risky]
+        no = draws.random_at(rr) < risk[risky] * (1.0 - s.trust[rr])
+        s.trust[rr[no]] *= 2.0 / 3.0
+        accepted[risky[no]] = False
+    rows, slot, k = rows[accepted], slot[accepted], k[accepted]
+    if not rows.size:
+        return accepted
+    pressure = eff("pressure")
+    s.trust[rows] *= 1.0 - pressure
+    s.internalisation[rows] *= 1.0 - pressure
+    gain = eff("trust_gain")
+    s.trust[rows] += gain * (1.0 - s.trust[rows])
+    halo = eff("halo")
+    lit = np.flatnonzero(halo > 0)
+    if lit.size:
+        hr = rows[lit]
+        s.halo[hr] += halo[lit] * (1.0 - s.halo[hr])
+        h = s.halo[hr][:, None]
+        s.w_ours[hr] = tk_weight(ARRAY, 1.0 - (1.0 - s.p_success[hr]) * (1.0 - h), b.gamma)
+    share = (eff("discovery") > 0) & ~s.needs_shared[rows] & (s.trust[rows] >= b.trust_to_share)
+    if share.any():
+        s.needs_shared[rows[share]] = True
+        s.tailor[rows[share]] = eff("tailor_gain")[share]
+    reveal = eff("reveal")
+    s.revealed[rows] += reveal * (1.0 - s.revealed[rows])
+    ug = eff("urgency_gain")
+    warrant = np.clip(s.r[rows] - 1.0, 0.0, 1.0)
+    s.urgency[rows] += ug * (1.0 - s.urgency[rows]) * warrant
+    strength = eff("evidence")
+    taught = np.flatnonzero(strength > 0)
+    if taught.size:
+        _learn(s, rows[taught], strength[taught], eff("claim_bias")[taught], draws)
+    s.indecision[rows] *= 1.0 - eff("coaching")
+    inner = eff("internalise")
+    s.internalisation[rows] += inner * (1.0 - s.internalisation[rows])
+    return accepted
+
+
+def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayDraws) -> None:
+    """Conservative update of each stakeholder's impression bias after evidence
+    (:func:`simsales.model.beliefs.group_evidence_update`, on arrays)."""
+    b = s.b
+    sd = b.evidence_noise / np.sqrt(strength)
+    shared = draws.normal_at(rows, 0.0, sd)
+    cts = (b.conservatism * strength / b.evidence_noise**2)[:, None]
+    rho = b.evidence_correlation
+    bias, tau = s.bias[rows], s.precision[rows]
+    if rho >= 1.0:
+        signal = (claim + shared)[:, None]
+    else:
+        n = s.n[rows]
+        two = draws.group_at(rows, 2 * n)
+        width = s.width
+        two = np.pad(two, ((0, 0), (0, max(0, 2 * width - two.shape[1]))), constant_values=0.5)
+        z = np.sqrt(-2.0 * np.log(1.0 - two[:, 0 : 2 * width : 2])) * np.cos(
+            _TAU * two[:, 1 : 2 * width : 2]
+        )
+        inside = np.arange(width)[None, :] < n[:, None]
+        own = np.where(inside, np.nan_to_num(z) * sd[:, None], 0.0)
+        signal = (claim + math.sqrt(rho) * shared)[:, None] + math.sqrt(1.0 - rho) * own
+    s.bias[rows] = bias + cts / (tau + cts) * (signal - bias)
+    s.precision[rows] = tau + cts
+    s.biased(rows)
+
+
+def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
+    """Forward with the logit of the group's mean utility, else back with
+    ``back_probability`` (never below POTENTIAL), else stay."""
+    b = s.b
+    p_fwd = logistic(ARRAY, mean_utility(ARRAY, s.view(rows), b), b.temperature)
+    fwd = draws.random_at(rows) < p_fwd
+    f = rows[fwd]
+    s.orbit[f] += 1
+    s.max_orbit[f] = np.maximum(s.max_orbit[f], s.orbit[f])
+    s.last_progress[f] = now[fwd]
+    may = ~fwd & (s.orbit[rows] > POTENTIAL)
+    back = rows[may]
+    fell = draws.random_at(back) < b.back_probability
+    s.orbit[back[fell]] -= 1
+
+
+def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
+    """The purchase decision at ACQUISITION: each row's ending code, or :data:`NONE`."""
+    b = s.b
+    t = b.temperature
+    view = s.view(rows)
+    u = utilities(ARRAY, view, b)
+    n = s.n[rows]
+    votes = draws.group_at(rows, n)
+    p = logistic(ARRAY, u[:, : votes.shape[1]], t)
+    k = (votes < p).sum(axis=1)
+    out = np.full(len(rows), NONE)
+    yes = np.asarray(group_decides(k, n, b.decision_rule), dtype=bool)
+    no = rows[~yes]
+    s.rejections[no] += 1
+    lost = s.rejections[no] >= b.max_rejections
+    out[np.flatnonzero(~yes)[lost]] = CODE[Ending.STATUS_QUO]
+    s.orbit[no[~lost]] = OBSERVATION
+    asks = yes & s.rival[rows] & ~s.chose_us[rows]
+    ai = np.flatnonzero(asks)
+    if ai.size:
+        sub = s.view(rows[ai])
+        diff = mean_utility(ARRAY, sub, b, rival=True) - ARRAY.group_mean(u[ai], n[ai])
+        to_rival = draws.random_at(rows[ai]) < logistic(ARRAY, diff, t)
+        out[ai[to_rival]] = CODE[Ending.RIVAL]
+        s.chose_us[rows[ai[~to_rival]]] = True
+    on = np.flatnonzero(yes & (out == NONE))
+    stall = draws.random_at(rows[on]) < s.indecision[rows[on]]
+    st = rows[on[stall]]
+    s.stalls[st] += 1
+    out[on[stall][s.stalls[st] >= b.max_stalls]] = CODE[Ending.INDECISION]
+    out[on[~stall]] = CODE[Ending.WON]
+    return out
+
+
+def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
+    """After each row's wait ``s.gap``: compelling events and the jump they cause,
+    self-education, then patience. Returns the ending code, or :data:`NONE`."""
+    b = s.b
+    gap = s.gap[rows]
+    events = np.zeros(len(rows), dtype=np.int64)
+    if b.compelling_event_rate > 0:
+        w = np.flatnonzero(gap > 0)
+        events[w] = poisson(draws.random_at(rows[w]), b.compelling_event_rate * gap[w] / 365.0)
+        hit = np.flatnonzero(events > 0)
+        hr = rows[hit]
+        s.urgency[hr] = 1.0 - (1.0 - s.urgency[hr]) * (1.0 - b.compelling_event_jump) ** events[hit]
+        if b.event_orbits > 0 and hit.size:
+            may = hit[_between(s.orbit[hr])]
+            if may.size:
+                favour = mean_utility(ARRAY, s.view(rows[may]), b) > 0
+                may = may[favour]
+                mr = rows[may]
+                mean = events[may] * b.event_orbits * s.urgency[mr]
+                pos = mean > 0
+                mr, mean, when = mr[pos], mean[pos], now[may[pos]]
+                j = poisson(draws.random_at(mr), mean)
+                to = np.minimum(s.orbit[mr] + j, ACQUISITION)
+                moved = to > s.orbit[mr]
+                m2 = mr[moved]
+                s.orbit[m2] = to[moved]
+                s.max_orbit[m2] = np.maximum(s.max_orbit[m2], to[moved])
+                s.last_progress[m2] = when[moved]
+    rate = b.self_education_rate
+    if rate > 0:
+        c = np.flatnonzero(_between(s.orbit[rows]) & (gap > 0))
+        cr = rows[c]
+        chance = -np.expm1(-rate * s.urgency[cr] * gap[c] / 365.0)
+        lucky = c[draws.random_at(cr) < chance]
+        if lucky.size:
+            lucky = lucky[mean_utility(ARRAY, s.view(rows[lucky]), b) > 0]
+            lr = rows[lucky]
+            s.orbit[lr] += 1
+            s.max_orbit[lr] = np.maximum(s.max_orbit[lr], s.orbit[lr])
+            s.last_progress[lr] = now[lucky]
+    left = now - s.last_progress[rows] <= s.patience[rows] * (0.5 + s.urgency[rows])
+    out = np.full(len(rows), NONE)
+    gone = np.flatnonzero(~left)
+    gr = rows[gone]
+    s.timed_out[gr] = True
+    out[gone] = np.where(
+        s.orbit[gr] == AWARENESS, CODE[Ending.UNQUALIFIED],
+        np.where(s.stalls[gr] > 0, CODE[Ending.INDECISION], CODE[Ending.STATUS_QUO]),
+    )  # fmt: skip
+    return out
+
+
+def referral_start(s: Buyers, rows: Rows, now: Floats, mean: float, draws: ArrayDraws) -> None:
+    """Referral leads start ``Poisson(mean)`` orbits inward of AWARENESS, at most BENEFIT."""
+    if mean <= 0 or not rows.size:
+        return
+    to = np.minimum(poisson(draws.random_at(rows), mean), int(Orbit.BENEFIT))
+    up = to > s.orbit[rows]
+    r = rows[up]
+    s.orbit[r] = to[up]
+    s.max_orbit[r] = np.maximum(s.max_orbit[r], to[up])
+    s.last_progress[r] = now[up]
+
+
+# ------------------------------------------------------------------ after the sale
+def open_accounts(s: Buyers, rows: Rows) -> None:
+    """Won buyers become accounts at INSTALLATION (their expectation at purchase)."""
+    view = s.view(rows)
+    vv = visible_value(view)
+    n = s.n[rows]
+    s.expectation[rows] = ARRAY.group_mean(np.exp(s.bias[rows]) * vv[:, None], n)
+    s.adoption[rows] = 0.0
+    s.orbit[rows] = INSTALLATION
+    s.max_orbit[rows] = np.maximum(s.max_orbit[rows], INSTALLATION)
+
+
+def satisfaction(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
+    """How each account judges the purchase so far (:meth:`Account.satisfaction`)."""
+    value = np.maximum(true_value(s.view(rows)), 1e-9)
+    realised = np.maximum(s.adoption[rows] * value, 1e-9)
+    e = s.expectation[rows]
+    with np.errstate(divide="ignore"):
+        short = np.where(e > 0, np.minimum(0.0, np.log(value / np.where(e > 0, e, 1.0))), 0.0)
+    contract = 1.0 + np.where(s.expanded[rows], life.expansion_size, 0.0)
+    out: Floats = (
+        np.log(realised / contract)
+        + life.disappointment_weight * short
+        + life.internalisation_weight * s.internalisation[rows]
+    )
+    return out
+
+
+def renews(s: Buyers, rows: Rows, life: Lifecycle, referred: Bools, draws: ArrayDraws) -> Bools:
+    """The renewal decision at the end of a term (:meth:`Account.renews`)."""
+    x = satisfaction(s, rows, life) / life.temperature + life.renewal_bias
+    x = x + np.where(referred, life.referred_loyalty, 0.0)
+    ok: Bools = draws.random_at(rows) < logistic(ARRAY, x, 1.0)
+    return ok
+
+
+def referral_rate(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
+    """Referral contacts per year of each account: advocates in REFER, more as ZEALOTs."""
+    o = s.orbit[rows]
+    rate = np.where(o == REFER, life.referral_rate, 0.0)
+    rate = np.where(o == ZEALOT, life.referral_rate * life.zealot_multiplier, rate)
+    out: Floats = np.where(s.churned[rows], 0.0, rate)
+    return out
+
+
+def post_step(
+    s: Buyers, rows: Rows, slot: Ints, table: ActionTable, life: Lifecycle, draws: ArrayDraws
+) -> Bools:
+    """One post-sale step after each row's action (``slot``, -1 for none); returns
+    whether the account expanded in it (:meth:`Account.step`)."""
+    boost = np.zeros(len(rows))
+    acted = np.flatnonzero(slot >= 0)
+    if acted.size:
+        ok = apply(s, rows[acted], slot[acted], table, draws)
+        gain = table.effects["adoption_gain"][s.strategy[rows[acted]], slot[acted]]
+        boost[acted] = np.where(ok, gain, 0.0)
+    expanded = np.zeros(len(rows), dtype=bool)
+    o = s.orbit[rows].copy()
+    inst = np.flatnonzero(o == INSTALLATION)
+    if inst.size:
+        ir = rows[inst]
+        done = draws.random_at(ir) < np.minimum(1.0, life.install_success + boost[inst])
+        d = ir[done]
+        s.adoption[d] = np.maximum(s.adoption[d], life.install_adoption)
+        _up(s, d, ADAPTATION)
+    ad = np.flatnonzero(o == ADAPTATION)
+    if ad.size:
+        ar = rows[ad]
+        rate = np.minimum(
+            1.0, life.adoption_rate + life.adoption_internalised * s.internalisation[ar] + boost[ad]
+        )
+        s.adoption[ar] += rate * (1.0 - s.adoption[ar])
+        _up(s, ar[s.adoption[ar] >= life.belief_adoption], BELIEF)
+    late = np.flatnonzero(o >= BELIEF)
+    if not late.size:
+        return expanded
+    lr = rows[late]
+    s.adoption[lr] += life.adoption_rate * (1.0 - s.adoption[lr])
+    sat = draws.random_at(lr) < logistic(ARRAY, satisfaction(s, lr, life), life.temperature)
+    unhappy = lr[~sat]
+    fell = draws.random_at(unhappy) < life.back_probability
+    s.orbit[unhappy[fell]] -= 1
+    happy = late[sat]
+    hr, ho = rows[happy], o[happy]
+    _up(s, hr[ho == BELIEF], EXPANSION)
+    on = ho > BELIEF
+    hr, ho, happy = hr[on], ho[on], happy[on]
+    iota = s.internalisation[hr]
+    if life.advocacy == "satisfaction":
+        may = ~s.expanded[hr]
+        grew = np.zeros(len(hr), dtype=bool)
+        grew[may] = draws.random_at(hr[may]) < life.expansion_probability
+        s.expanded[hr[grew]] = True
+        expanded[happy[grew]] = True
+        ex = ho == EXPANSION
+        p = np.minimum(1.0, life.advocacy_probability + life.advocacy_internalised * iota[ex])
+        _up(s, hr[ex][draws.random_at(hr[ex]) < p], REFER)
+    else:
+        ex = ho == EXPANSION
+        er = hr[ex]
+        again = s.expanded[er]
+        _up(s, er[again], REFER)
+        fresh = er[~again]
+        grew = draws.random_at(fresh) < life.expansion_probability
+        s.expanded[fresh[grew]] = True
+        _up(s, fresh[grew], REFER)
+        expanded[happy[ex][~again][grew]] = True
+    rf = ho == REFER
+    zr = hr[rf]
+    _up(s, zr[draws.random_at(zr) < life.zealot_probability * iota[rf]], ZEALOT)
+    return expanded
+
+
+def _up(s: Buyers, rows: Rows, to: int) -> None:
+    s.orbit[rows] = to
+    s.max_orbit[rows] = np.maximum(s.max_orbit[rows], to)

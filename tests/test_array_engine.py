@@ -1,0 +1,298 @@
+"""The array engine against the SimPy engine.
+
+Three kinds, kept apart:
+
+* known answer: the booking of a window's requests, the capability check, and the
+  array engine run through the command line and the runner (the same files as
+  the SimPy engine's);
+* property: a buyer's draws do not depend on the batch it is stepped in
+  (common random numbers survive batching);
+* statistical: the equivalence battery. Over the shipped experiments the array
+  engine can run and ten parameter points drawn at random (three where one
+  seller serves many leads, so the queue binds), each strategy's replication
+  distribution of every metric in :data:`METRICS` is compared between the
+  engines with Welch's t-test (means) and the two-sample Cramér-von Mises test
+  (whole distributions), and each strategy's pooled endings with a chi-square
+  test; all p-values together under Holm's correction at a family-wise 1%.
+  A planted fault (buyers granting meetings 15 points more often, on the
+  array engine only) must be caught by the same battery.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simsales.engine.array import array_unsupported, simulate_batch
+from simsales.engine.simulation import ENDINGS, simulate
+from simsales.experiment.config import Experiment
+from simsales.experiment.loader import load_experiment
+from simsales.experiment.plugins import import_modules
+from simsales.model.action_tables import action_table, tabular_reason
+from simsales.model.actions import Action, SellerView
+from simsales.model.strategies import PhasedStrategy, make_strategy
+from simsales.runner.replications import build_world, engine_problems, strategy_record
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALE = float(__import__("os").environ.get("SIMSALES_TEST_SCALE", "1"))
+#: The metrics compared, replication by replication.
+METRICS = (
+    "conversion", "win_rate_all_leads", "no_decision_share", "unqualified", "cycle_median",
+    "seller_hours", "cost_of_sale_share", "revenue_total", "referral_leads", "post_sale_hours",
+)  # fmt: skip
+#: Family-wise error rate of the battery.
+ALPHA = 0.01
+#: Every shipped experiment the array engine runs (orbits has a finite market).
+SHIPPED = (
+    "baseline", "calibration", "complex_sales", "decision_coaching", "first_impressions",
+    "harajuku", "need_uncovering", "relationship", "sensitivity", "urgency", "worlds",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- #
+# known answers
+# --------------------------------------------------------------------------- #
+class _Chooser(PhasedStrategy):
+    """Overrides middle() in Python: not a table."""
+
+    def middle(self, view: SellerView) -> Action:
+        return self.params.middle if view.interactions < 3 else self.params.closing
+
+
+def test_builtins_are_tables_and_a_python_override_is_not():
+    for name in ("push", "relationship", "need_uncovering", "insight", "decision_coaching"):
+        assert tabular_reason(make_strategy(name)) is None
+    why = tabular_reason(_Chooser())
+    assert why is not None and "middle()" in why and "SimPy" in why
+    with pytest.raises(ValueError, match="middle"):
+        action_table([_Chooser()])
+
+
+def test_need_uncoverings_table_switches_on_shared_needs():
+    from simsales.model.action_tables import meeting_slot
+    from simsales.model.orbits import Orbit
+
+    t = action_table([make_strategy("need_uncovering")])
+    names = t.names[0]
+    assert names[int(meeting_slot(Orbit.BENEFIT, False))] == "discovery"
+    assert names[int(meeting_slot(Orbit.BENEFIT, True))] == "tailored_presentation"
+    assert names[int(meeting_slot(Orbit.ACQUISITION, True))] == "proposal"
+
+
+def test_unsupported_features_are_named():
+    config = load_experiment(ROOT / "experiments" / "orbits.toml")
+    import_modules(config.modules, config.module_folder)
+    why = engine_problems(config.model_copy(update={"engine": "array"}))
+    assert any("finite market" in w for w in why)
+    assert any("prospecting" in w for w in why)
+    assert engine_problems(config) == []  # the SimPy engine runs everything
+    w = build_world(load_experiment(ROOT / "experiments" / "baseline.toml"), 0)
+    assert array_unsupported(w.market, w.sellers, [_Chooser()])
+
+
+def test_a_batch_refuses_worlds_of_different_parameters():
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 30.0)
+    other = config.at({"behaviour.access_base": 0.5})
+    with pytest.raises(ValueError, match="behaviour differs"):
+        simulate_batch([build_world(config, 0), build_world(other, 1)], [make_strategy("push")])
+
+
+def test_every_lead_ends_once_and_the_books_add_up():
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 120.0)
+    worlds = [build_world(config, r) for r in range(3)]
+    strategies = [s.build() for s in config.strategies]
+    out = simulate_batch(worlds, strategies)
+    for world, runs in zip(worlds, out, strict=True):
+        for journeys, ledger in runs:
+            inbound = journeys.source == 1
+            assert inbound.sum() == len(world.arrivals)  # every inbound lead, once
+            np.testing.assert_array_equal(np.sort(journeys.arrival[inbound]), world.arrivals)
+            assert np.all(journeys.end >= journeys.arrival)
+            assert set(np.unique(journeys.ending)) <= set(range(len(ENDINGS)))
+            won = journeys.ending == ENDINGS.index(ENDINGS[0])
+            assert np.all(np.isfinite(journeys.won_at[won]))
+            assert np.all(np.isnan(journeys.won_at[~won]))
+            in_window = (journeys.won_at >= 0) & (journeys.won_at < world.end)
+            booked = journeys.revenue_first[won & in_window].sum()
+            assert sum(ledger.revenue) >= booked - 1e-9
+            assert journeys.referrals.sum() == journeys.referred.sum()
+
+
+# --------------------------------------------------------------------------- #
+# property: common random numbers survive batching
+# --------------------------------------------------------------------------- #
+def test_a_replication_is_the_same_alone_or_in_a_batch_without_a_queue():
+    # With a team so large nobody waits, a buyer's journey depends only on its own
+    # stream: replication 1 alone and in a batch with others is the same, lead by lead.
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 90.0)
+    config = config.at({"sellers.team_size": 500, "success.team_size": 500})
+    strategies = [make_strategy("insight")]
+    alone = simulate_batch([build_world(config, 1)], strategies)[0][0][0]
+    batch = simulate_batch([build_world(config, r) for r in range(3)], strategies)[1][0][0]
+    for name in ("arrival", "end", "ending", "hours", "max_orbit"):
+        a, b = getattr(alone, name), getattr(batch, name)
+        order_a, order_b = np.argsort(alone.arrival), np.argsort(batch.arrival)
+        np.testing.assert_array_equal(a[order_a], b[order_b])
+
+
+# --------------------------------------------------------------------------- #
+# statistical: the equivalence battery
+# --------------------------------------------------------------------------- #
+def _small(config: Experiment, horizon: float) -> Experiment:
+    """The experiment at its defaults (no design, no drawn parameters), over ``horizon`` days."""
+    left_out = {"sweep", "sensitivity", "uncertain", "where", "claims", "posterior", "calibrate",
+                "data"}  # fmt: skip
+    data = config.model_dump(mode="json", exclude=left_out)
+    data["horizon_days"] = horizon
+    data["lifecycle"]["end_days"] = None
+    out = Experiment.model_validate(data)
+    object.__setattr__(out, "_module_folder", config.module_folder)
+    return out
+
+
+def _random_points(n: int, binding: int) -> list[tuple[str, dict[str, float]]]:
+    """``n`` parameter points of the baseline, drawn from plausible ranges; the first
+    ``binding`` with one seller and many leads (the queue binds)."""
+    rng = np.random.default_rng(20261206)
+    points = []
+    for i in range(n):
+        p = {
+            "behaviour.access_base": float(rng.uniform(0.2, 0.6)),
+            "behaviour.temperature": float(rng.uniform(0.2, 1.0)),
+            "behaviour.step_days": float(rng.uniform(4.0, 12.0)),
+            "behaviour.back_probability": float(rng.uniform(0.1, 0.5)),
+            "behaviour.rival_presence": float(rng.uniform(0.3, 0.9)),
+            "behaviour.evidence_correlation": float(rng.choice([1.0, 0.5])),
+            "behaviour.self_education_rate": float(rng.uniform(0.0, 8.0)),
+            "lifecycle.step_days": float(rng.uniform(15.0, 45.0)),
+            "lifecycle.referral_rate": float(rng.uniform(1.0, 6.0)),
+            "market.lead_rate": float(rng.uniform(1.0, 2.0)),
+        }
+        if i < binding:
+            p.update({"sellers.team_size": 1, "market.lead_rate": float(rng.uniform(2.0, 3.0))})
+        points.append((f"random{i}{'-binding' if i < binding else ''}", p))
+    return points
+
+
+def _configs() -> list[tuple[str, Experiment]]:
+    out = []
+    for name in SHIPPED:
+        config = load_experiment(ROOT / "experiments" / f"{name}.toml")
+        import_modules(config.modules, config.module_folder)
+        out.append((name, _small(config, 120.0)))
+    base = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 120.0)
+    for name, values in _random_points(10, 3):
+        out.append((name, base.at(values)))
+    return out
+
+
+def _metrics(config: Experiment, reps: int, array: bool, fault: float = 0.0):
+    """Per strategy: the metric values over replications, and the pooled ending counts."""
+    worlds = [build_world(config, r) for r in range(reps)]
+    strategies = [s.build() for s in config.strategies]
+    if array:
+        if fault:
+            b = config.behaviour.model_copy(
+                update={"access_base": config.behaviour.access_base + fault}
+            )
+            worlds = [w.__class__(**{**w.__dict__, "behaviour": b}) for w in worlds]
+        runs = simulate_batch(worlds, strategies)
+    else:
+        runs = [[simulate(w, s) for s in strategies] for w in worlds]
+    values = {s.name: {m: [] for m in METRICS} for s in config.strategies}
+    endings = {s.name: np.zeros(len(ENDINGS)) for s in config.strategies}
+    for r, (w, row) in enumerate(zip(worlds, runs, strict=True)):
+        for spec, (journeys, ledger) in zip(config.strategies, row, strict=True):
+            record = strategy_record(config, w, r, spec.name, journeys, ledger)
+            for m in METRICS:
+                values[spec.name][m].append(record[m])
+            endings[spec.name] += np.bincount(journeys.ending, minlength=len(ENDINGS))
+    return values, endings
+
+
+def _p_values(a, b) -> list[tuple[str, float]]:
+    """Welch and Cramér-von Mises p-values of every metric, chi-square of the endings."""
+    out = []
+    for strategy, metrics in a[0].items():
+        for m, x in metrics.items():
+            x, y = np.asarray(x, float), np.asarray(b[0][strategy][m], float)
+            x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+            if len(x) < 5 or len(y) < 5 or (np.ptp(x) == 0 and np.ptp(y) == 0):
+                continue  # a constant metric (say, no referrals at all) tests nothing
+            out.append(
+                (f"{strategy} {m} welch", float(stats.ttest_ind(x, y, equal_var=False).pvalue))
+            )
+            out.append((f"{strategy} {m} cvm", float(stats.cramervonmises_2samp(x, y).pvalue)))
+        table = np.vstack([a[1][strategy], b[1][strategy]])
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[1] > 1:
+            out.append((f"{strategy} endings chi2", float(stats.chi2_contingency(table)[1])))
+    return out
+
+
+def holm(p: list[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control)."""
+    p_arr = np.asarray(p)
+    order = np.argsort(p_arr)
+    m = len(p_arr)
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p_arr[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def test_holm_known_answer():
+    # Holm (1979): p = (0.01, 0.04, 0.03, 0.005), m = 4 -> 4*0.005, 3*0.01, 2*0.03, 1*0.04
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+
+
+REPS = max(20, round(40 * SCALE))
+
+
+def minimum_detectable_shift(tests: int, reps: int = REPS, power: float = 0.8) -> float:
+    """The shift of a metric's mean, in its replication standard deviations, that Welch's
+    test at Holm's strictest level (``ALPHA / tests``) detects with ``power``."""
+    z = stats.norm.ppf(1 - ALPHA / (2 * tests)) + stats.norm.ppf(power)
+    return float(z * math.sqrt(2.0 / reps))
+
+
+CONFIGS = _configs()
+
+
+def test_the_battery_is_large_enough():
+    assert len(CONFIGS) >= 20
+    assert sum("binding" in name for name, _ in CONFIGS) >= 3
+    # the power stated in docs/performance.md: at the full size (40 replications), 21
+    # configurations of about 105 tests each, an 80% chance to catch a shift of a
+    # metric's mean by 1.21 of its replication standard deviations
+    assert minimum_detectable_shift(21 * 105, reps=40) == pytest.approx(1.21, abs=0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [name for name, _ in CONFIGS])
+def test_the_engines_agree_in_distribution(name: str):
+    # each configuration at a family-wise ALPHA / len(CONFIGS) (Holm within it), so the
+    # whole battery at ALPHA (Bonferroni across configurations)
+    config = dict(CONFIGS)[name]
+    found = _p_values(_metrics(config, REPS, False), _metrics(config, REPS, True))
+    assert found
+    adjusted = holm([p for _, p in found])
+    level = ALPHA / len(CONFIGS)
+    failed = [(label, p) for (label, _), p in zip(found, adjusted, strict=True) if p < level]
+    assert not failed, failed
+
+
+@pytest.mark.slow
+def test_the_battery_catches_a_planted_fault():
+    # the same battery on three of its configurations, the array engine's buyers granting
+    # meetings 15 points more often: it must reject
+    configs = [c for c in CONFIGS if c[0] in ("baseline", "random0-binding", "urgency")]
+    pvalues = []
+    for _, config in configs:
+        fair = _metrics(config, REPS, False)
+        pvalues += [p for _, p in _p_values(fair, _metrics(config, REPS, True, fault=0.15))]
+    assert (holm(pvalues) < ALPHA / len(CONFIGS)).any()
