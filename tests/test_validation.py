@@ -53,6 +53,7 @@ import pytest
 from scipy import optimize, stats
 
 from simsales import value, weight
+from simsales.engine.array import simulate_batch
 from simsales.engine.market import bass_cdf, bass_limit, draw_arrivals
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.actions import Action, SellerView
@@ -63,7 +64,7 @@ from simsales.model.group import group_decides
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Population, Traits
 from simsales.model.prospect import TK1992
-from simsales.model.strategies import Strategy
+from simsales.model.strategies import PhasedStrategy, Strategy
 
 from worlds import SCALE, const, exact_behaviour, tiny_population, tiny_world
 
@@ -396,18 +397,30 @@ class TestKnownAnswerBuyingGroup:
             np.testing.assert_allclose(buyer.utilities(rival=True), u_rival, rtol=1e-12)
 
 
+def _plain_table() -> PhasedStrategy:
+    """``_PlainMeetings`` as a table of actions (the array engine's form): a one-hour
+    meeting in every orbit, the default half-hour follow-up, nothing after the sale."""
+    # (parameters merge into the defaults: the default middle and closing carry evidence)
+    meeting = {"name": "meeting", "hours": 1.0, "evidence": 0.0}
+    return PhasedStrategy({"opening": meeting, "middle": meeting, "closing": meeting})
+
+
 @pytest.mark.slow
 class TestStatisticalBuyingGroup:
+    @pytest.mark.parametrize("engine", ["simpy", "array"])
     @pytest.mark.parametrize("rule", RULES)
-    def test_engine_endings_follow_the_closed_form(self, rule):
-        # Through the engine: each lead meets the sellers until it reaches
+    def test_engine_endings_follow_the_closed_form(self, rule, engine):
+        # Through each engine: each lead meets the sellers until it reaches
         # ACQUISITION and ends at its first decision. Lead i ends in outcome k
         # with the closed-form probability P_ik, so the count of outcome k has
         # mean sum_i P_ik and variance sum_i P_ik (1 - P_ik).
         n_leads = max(600, round(1500 * SCALE))
         beh = one_decision_behaviour(rule)
         world = tiny_world(GROUPS, beh, list(np.linspace(0.0, 1000.0, n_leads)), team=50)
-        journeys, _ = simulate(world, _PlainMeetings())
+        if engine == "simpy":
+            journeys, _ = simulate(world, _PlainMeetings())
+        else:
+            journeys = simulate_batch([world], [_plain_table()])[0][0][0]
         assert len(journeys) == n_leads
         # closed form under every rule: the one simulated, and the others to
         # show the band would catch an engine that applied the wrong rule
