@@ -296,3 +296,46 @@ def test_the_battery_catches_a_planted_fault():
         fair = _metrics(config, REPS, False)
         pvalues += [p for _, p in _p_values(fair, _metrics(config, REPS, True, fault=0.15))]
     assert (holm(pvalues) < ALPHA / len(CONFIGS)).any()
+
+
+# --------------------------------------------------------------------------- #
+# the command line
+# --------------------------------------------------------------------------- #
+def _write(tmp_path: Path, text: str) -> Path:
+    f = tmp_path / "e.toml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_run_engine_array_from_the_command_line_writes_the_usual_folder(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+    from simsales.store.results import load_results
+
+    f = _write(tmp_path, 'name = "small"\nseed = 3\nreplications = 3\nhorizon_days = 40.0\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", str(f), "--engine", "array", "--out", str(out),
+                                   "--workers", "1", "--no-report"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    results = load_results(out)
+    assert results.record.config.engine == "array"  # the manifest says which engine
+    assert len(results.replications) == 3 * 5
+
+
+def test_an_experiment_the_array_engine_cannot_run_exits_2_and_writes_nothing(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    f = _write(
+        tmp_path,
+        'name = "finite"\nseed = 3\nreplications = 2\nengine = "array"\n[market]\nsize = 500\n',
+    )
+    out = tmp_path / "out"
+    for command in (["run", str(f)], ["sensitivity", str(f)]):
+        res = CliRunner().invoke(app, [*command, "--out", str(out)])
+        assert res.exit_code == 2
+        if command[0] == "run":
+            assert "finite market" in res.output and "--engine simpy" in res.output
+    assert not out.exists()

@@ -11,14 +11,17 @@ import typer
 from rich.table import Table
 
 from simsales.cli.common import (
+    EngineOption,
     OutFolder,
     Overwrite,
     ShowTraceback,
     Workers,
     _bad,
     _check_budget,
+    _check_engine,
     _check_metrics,
     _difference,
+    _engine,
     _interval,
     _load,
     _load_modules,
@@ -91,6 +94,7 @@ def sensitivity(
         typer.Option(help="metric to analyse (repeatable) \\[default: the table's metrics]"),
     ] = None,
     overwrite: Overwrite = False,
+    engine: EngineOption = None,
     show_traceback: ShowTraceback = False,
 ) -> None:
     """Run a \\[sensitivity] design and compute Sobol' or Morris indices with their noise.
@@ -119,11 +123,12 @@ def sensitivity(
         print_sensitivity(sa)
         out.print(f"sensitivity analysis written to {target}/")
         return
-    config = _load(file, replications=replications, seed=seed)
+    config = _load(file, replications=replications, seed=seed, **_engine(engine))
     sensitivity = config.sensitivity
     if sensitivity is None:
         raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
     config = _load_modules(file, config)
+    _check_engine(config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     claim_out_folder(target, config, overwrite)
     make_out_folder(target)
