@@ -112,11 +112,8 @@ class ArrayDraws:
             short = np.arange(self._size)
         else:
             short = rows[self._used[rows] + count > self._base[rows] + self._held.shape[1]]
-        if short.size:  # refill those rows from their own positions
-            self._held[short] = uniforms(
-                self._k0[short], self._k1[short], self._used[short], self._held.shape[1]
-            )
-            self._base[short] = self._used[short]
+        if short.size:
+            self._refill(short)
         cols = self._used[rows, None] - self._base[rows, None] + np.arange(most)[None, :]
         got = np.take_along_axis(
             self._held[rows], np.minimum(cols, self._held.shape[1] - 1), axis=1
@@ -124,6 +121,13 @@ class ArrayDraws:
         self._used[rows] += count
         out: Floats = np.where(np.arange(most)[None, :] < count[:, None], got, np.nan)
         return out
+
+    def _refill(self, rows: Rows) -> None:
+        """Hold the next uniforms of each stream of ``rows``, from its own position."""
+        self._held[rows] = uniforms(
+            self._k0[rows], self._k1[rows], self._used[rows], self._held.shape[1]
+        )
+        self._base[rows] = self._used[rows]
 
     # ------------------------------------------------------------ by rows
     def random_at(self, rows: Rows) -> Floats:
@@ -134,11 +138,9 @@ class ArrayDraws:
         width = self._held.shape[1]
         col = self._used[rows] - self._base[rows]
         short = rows[col >= width]
-        if short.size:  # refill those rows from their own positions, and with them the
-            # rows near their ends (one call for many rows, not one for each few)
-            short = rows[col >= width - width // 4]
-            self._held[short] = uniforms(self._k0[short], self._k1[short], self._used[short], width)
-            self._base[short] = self._used[short]
+        if short.size:  # refill those rows, and with them the rows near their ends
+            # (one call for many rows, not one for each few)
+            self._refill(rows[col >= width - width // 4])
             col = self._used[rows] - self._base[rows]
         one: Floats = self._held[rows, col]
         self._used[rows] += 1
@@ -166,6 +168,16 @@ class ArrayDraws:
         two = self._take(rows, np.full(len(rows), 2, dtype=np.int64))
         r = np.sqrt(-2.0 * np.log(1.0 - two[:, 0]))
         draws: Floats = np.asarray(loc) + np.asarray(scale) * r * np.cos(_TAU * two[:, 1])
+        return draws
+
+    def normals_at(self, rows: Rows, n: npt.ArrayLike, scale: npt.ArrayLike) -> Floats:
+        """``n[i]`` normals of mean 0 and sd ``scale[i]`` for each stream ``rows[i]`` (one per
+        stakeholder, each from two uniforms as :meth:`normal_at`), as ``(len(rows), max n)``;
+        NaN beyond."""
+        rows = np.asarray(rows, dtype=np.int64)
+        two = self.group_at(rows, 2 * np.asarray(n, dtype=np.int64))
+        r = np.sqrt(-2.0 * np.log(1.0 - two[:, 0::2]))
+        draws: Floats = np.asarray(scale)[:, None] * r * np.cos(_TAU * two[:, 1::2])
         return draws
 
     # ------------------------------------------------------------ by masks

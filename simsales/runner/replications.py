@@ -144,9 +144,8 @@ def run_block(
 ) -> list[Record]:
     """Run every strategy of ``config`` on several replications at once, on the array
     engine (:func:`simsales.engine.array.simulate_batch`): the records (and monthly
-    rows) of :func:`run_replication` for each, in replication order."""
-    import_modules(config.modules, config.module_folder)
-    import_entry_points(config.unchecked_strategies)
+    rows) of :func:`run_replication` for each, in replication order. The user's
+    strategy modules must be imported (as :func:`run_replication` does)."""
     worlds = [build_world(config, r) for r in replications]
     out = simulate_batch(worlds, [spec.build() for spec in config.strategies])
     records: list[Record] = []
@@ -265,7 +264,7 @@ def _task(
     replication and added too.
     An exception becomes a Failure, not a crash.
     """
-    point, replication = task
+    replication = task[1]
     series: list[Record] = []
     try:
         import_modules(config.modules, config.module_folder)  # before at() checks strategies
@@ -279,16 +278,21 @@ def _task(
             extra.update(world)
         records = run_replication(config, replication, series=series)
     except Exception as e:
-        key = replication_seeds(config.seed, replication).arrivals.spawn_key[:-1]
-        failure = Failure(
-            replication, config.seed, tuple(key), f"{type(e).__name__}: {e}",
-            traceback.format_exc(), point, failing_frame(e),
-        )  # fmt: skip
-        return task, [], [], failure
+        return task, [], [], _failure(config, task, e)
     if extra:
         records = [{**extra, **r} for r in records]
         series = [{**extra, **r} for r in series]
     return task, records, series, None
+
+
+def _failure(config: Experiment, task: Task, error: Exception) -> Failure:
+    """The Failure of ``task`` that raised ``error`` (called in its except block)."""
+    point, replication = task
+    key = replication_seeds(config.seed, replication).arrivals.spawn_key[:-1]
+    return Failure(
+        replication, config.seed, tuple(key), f"{type(error).__name__}: {error}",
+        traceback.format_exc(), point, failing_frame(error),
+    )  # fmt: skip
 
 
 def _block_task(
@@ -327,13 +331,7 @@ def _block_task(
         try:
             records = run_block(at, reps, series)
         except Exception as e:
-            for t, _ in members:
-                key = replication_seeds(config.seed, t[1]).arrivals.spawn_key[:-1]
-                failure = Failure(
-                    t[1], config.seed, tuple(key), f"{type(e).__name__}: {e}",
-                    traceback.format_exc(), t[0], failing_frame(e),
-                )  # fmt: skip
-                results.append((t, [], [], failure))
+            results.extend((t, [], [], _failure(config, t, e)) for t, _ in members)
             continue
         for t, world in members:
             extra = {**labels, **world}

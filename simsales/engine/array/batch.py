@@ -149,16 +149,15 @@ class _Requests:
     now: list[Floats] = field(default_factory=list)
     days: list[Floats] = field(default_factory=list)
 
-    def take(self, before: float) -> tuple[Rows, Floats, Floats]:
-        """The requests made before ``before`` (removed from here)."""
+    def take(self) -> tuple[Rows, Floats, Floats]:
+        """The requests, their times and days of work (removed from here)."""
         if not self.rows:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         rows: Rows = np.concatenate(self.rows)
         now: Floats = np.concatenate(self.now)
         days: Floats = np.concatenate(self.days)
-        early = now < before
-        self.rows, self.now, self.days = [rows[~early]], [now[~early]], [days[~early]]
-        return rows[early], now[early], days[early]
+        self.rows, self.now, self.days = [], [], []
+        return rows, now, days
 
 
 class _Batch:
@@ -232,7 +231,7 @@ class _Batch:
         first served); the buyers then wait for their ends."""
         s = self.s
         for team, free in (("sellers", self.seller_free), ("post", self.post_free)):
-            rows, now, days = self.requests[team].take(np.inf)
+            rows, now, days = self.requests[team].take()
             if rows.size:
                 s.t[rows] = now + book_blocks(free, s.cell[rows], now, days)
 

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
+from simsales.model.beliefs import conservative_normal_update
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Ending, Orbit
@@ -42,7 +43,6 @@ __all__ = [
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
-_TAU = 2.0 * math.pi
 AWARENESS, POTENTIAL, OBSERVATION = (
     int(Orbit.AWARENESS),
     int(Orbit.POTENTIAL),
@@ -167,28 +167,24 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
 
 def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayDraws) -> None:
     """Conservative update of each stakeholder's impression bias after evidence
-    (:func:`simsales.model.beliefs.group_evidence_update`, on arrays)."""
+    (:func:`simsales.model.beliefs.group_evidence_update`, on arrays: the update is
+    :func:`~simsales.model.beliefs.conservative_normal_update`)."""
     b = s.b
     sd = b.evidence_noise / np.sqrt(strength)
     shared = draws.normal_at(rows, 0.0, sd)
-    cts = (b.conservatism * strength / b.evidence_noise**2)[:, None]
     rho = b.evidence_correlation
-    bias, tau = s.bias[rows], s.precision[rows]
+    bias = s.bias[rows]
     if rho >= 1.0:
         signal = (claim + shared)[:, None]
     else:
-        n = s.n[rows]
-        two = draws.group_at(rows, 2 * n)
-        width = s.width
-        two = np.pad(two, ((0, 0), (0, max(0, 2 * width - two.shape[1]))), constant_values=0.5)
-        z = np.sqrt(-2.0 * np.log(1.0 - two[:, 0 : 2 * width : 2])) * np.cos(
-            _TAU * two[:, 1 : 2 * width : 2]
-        )
-        inside = np.arange(width)[None, :] < n[:, None]
-        own = np.where(inside, np.nan_to_num(z) * sd[:, None], 0.0)
+        own = np.zeros_like(bias)
+        noise = draws.normals_at(rows, s.n[rows], sd)
+        own[:, : noise.shape[1]] = np.nan_to_num(noise)  # (beyond a group: unused)
         signal = (claim + math.sqrt(rho) * shared)[:, None] + math.sqrt(1.0 - rho) * own
-    s.bias[rows] = bias + cts / (tau + cts) * (signal - bias)
-    s.precision[rows] = tau + cts
+    ts = (strength / b.evidence_noise**2)[:, None]
+    s.bias[rows], s.precision[rows] = conservative_normal_update(
+        bias, s.precision[rows], signal, ts, b.conservatism
+    )
     s.biased(rows)
 
 
