@@ -91,7 +91,7 @@ def array_unsupported(
             why.append(reason)
         elif s.programme_reach() not in (None, 0.0):
             why.append(f"strategy {s.name!r} runs a market programme (a finite market's)")
-    return why
+    return list(dict.fromkeys(why))  # each reason once (variants of a strategy share it)
 
 
 def _same_parameters(worlds: Sequence[World]) -> None:
