@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -82,6 +83,11 @@ class ActionTable:
     effects: dict[str, npt.NDArray[np.float64]]
     invests: npt.NDArray[np.bool_]
     names: list[list[str]]
+
+    @cached_property
+    def active(self) -> frozenset[str]:
+        """The effects some action of the table has (nonzero): an engine skips the others."""
+        return frozenset(f for f, v in self.effects.items() if v.any())
 
 
 def tabular_reason(strategy: Strategy) -> str | None:

@@ -137,9 +137,8 @@ class ArrayDraws:
             return np.zeros(0)
         width = self._held.shape[1]
         col = self._used[rows] - self._base[rows]
-        short = rows[col >= width]
-        if short.size:  # refill those rows, and with them the rows near their ends
-            # (one call for many rows, not one for each few)
+        if col.max() >= width:  # refill the rows that ran out, and with them the rows
+            # near their ends (one call for many rows, not one for each few)
             self._refill(rows[col >= width - width // 4])
             col = self._used[rows] - self._base[rows]
         one: Floats = self._held[rows, col]

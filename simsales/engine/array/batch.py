@@ -166,9 +166,11 @@ class _Batch:
         self.worlds, self.step = worlds, step
         self.k = len(strategies)
         self.cells = len(worlds) * self.k
-        #: events a window holds at least: a quiet time's (the tail's) handful of events,
-        #: scattered over cells whose queues are empty, take one pass, not one each
-        self.few = 64
+        #: events a window after the horizon holds at least: the tail's few events,
+        #: scattered over cells whose queues are nearly empty, take one pass, not one
+        #: each; about half a team's worth of events a cell, so that a request rarely
+        #: finds its team busy with a request of a later pass
+        self.few = max(64, self.cells * max(1, w0.sellers.team_size // 2))
         self.b, self.life, self.sellers = w0.behaviour, w0.lifecycle, w0.sellers
         self.horizon, self.end, self.months = w0.horizon, w0.end, w0.months
         self.population = w0.population
@@ -313,12 +315,13 @@ class _Batch:
 
     def events(self, due: Rows) -> None:
         s = self.s
-        phase = s.phase[due]
+        by = np.argsort(s.phase[due], kind="stable")  # each phase's rows, in their order
+        due = due[by]
         now_all = s.t[due]
+        bounds = np.searchsorted(s.phase[due], np.arange(DONE + 2)).tolist()
 
         def pick(p: int) -> tuple[Rows, Floats]:
-            m = phase == p
-            return due[m], now_all[m]
+            return due[bounds[p] : bounds[p + 1]], now_all[bounds[p] : bounds[p + 1]]
 
         steps: list[tuple[Rows, Floats]] = []
         tops: list[tuple[Rows, Floats]] = []
@@ -373,6 +376,8 @@ class _Batch:
     # ------------------------------------------------------------ before the sale
     def step_presale(self, rows: Rows, now: Floats) -> None:
         """A step: the buyer asks for a meeting itself, or the seller follows up."""
+        if not rows.size:
+            return
         s = self.s
         pulled = rules.pulls(s, rows, self.draws)
         chase, cnow = rows[~pulled], now[~pulled]
@@ -386,6 +391,8 @@ class _Batch:
         self.meeting(asked, now[pulled], pulled=True)
 
     def meeting(self, rows: Rows, now: Floats, pulled: bool) -> None:
+        if not rows.size:
+            return
         s = self.s
         slot = meeting_slot(s.orbit[rows], s.needs_shared[rows])
         hours = self.table.effects["hours"][s.strategy[rows], slot] * s.hour_factor[rows]
@@ -396,6 +403,8 @@ class _Batch:
         self.request("sellers", rows, now, hours * self.seller_dph, MET)
 
     def followed(self, rows: Rows, now: Floats) -> None:
+        if not rows.size:
+            return
         s = self.s
         h = s.pending_hours[rows]
         s.hours[rows] += h
@@ -413,6 +422,8 @@ class _Batch:
         self.meeting(yes, now[granted], pulled=False)
 
     def met(self, rows: Rows, now: Floats) -> None:
+        if not rows.size:
+            return
         s = self.s
         h = s.pending_hours[rows]
         self.book("cost", rows, now, h * self.seller_rate)
@@ -435,6 +446,8 @@ class _Batch:
         self.gap(rows[going], now[going])
 
     def gap(self, rows: Rows, now: Floats) -> None:
+        if not rows.size:
+            return
         gap = rules.gap_days(self.s, rows, self.draws)
         self.s.gap[rows] = gap
         self.wait(rows, now + gap, WAITED)
@@ -503,6 +516,8 @@ class _Batch:
     def account_step(
         self, rows: Rows, now: Floats, slot: npt.NDArray[np.int64]
     ) -> tuple[Rows, Floats]:
+        if not rows.size:
+            return rows, now
         s, life = self.s, self.life
         grew = rules.post_step(s, rows, slot, self.table, life, self.draws)
         gr = rows[grew]

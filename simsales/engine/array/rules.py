@@ -95,6 +95,8 @@ def gap_days(s: Buyers, rows: Rows, draws: ArrayDraws) -> Floats:
 
 def pulls(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
     """Whether each buyer past AWARENESS asks for the next step itself (chance = urgency)."""
+    if not rows.size:
+        return np.zeros(0, dtype=bool)
     out = np.zeros(len(rows), dtype=bool)
     past = s.orbit[rows] > AWARENESS
     asked = rows[past]
@@ -104,6 +106,8 @@ def pulls(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
 
 def grants_meeting(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
     """Whether each buyer accepts a meeting the seller asks for."""
+    if not rows.size:
+        return np.zeros(0, dtype=bool)
     b = s.b
     p = b.access_base + b.access_trust * s.trust[rows] + b.access_urgency * s.urgency[rows]
     out: Bools = draws.random_at(rows) < np.minimum(1.0, p)
@@ -113,10 +117,12 @@ def grants_meeting(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
 def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDraws) -> Bools:
     """Apply each row's action (its strategy's ``slot``); return whether it was accepted.
 
-    The effects of :meth:`simsales.model.buyer.Buyer.apply`, in its order.
+    The effects of :meth:`simsales.model.buyer.Buyer.apply`, in its order; an effect
+    no action of the table has is skipped (it would change nothing).
     """
     b = s.b
     e = table.effects
+    on = table.active
     k = s.strategy[rows]
 
     def eff(name: str) -> Floats:
@@ -124,44 +130,56 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         return out
 
     accepted = np.ones(len(rows), dtype=bool)
-    risk = eff("skeptic_risk")
-    risky = np.flatnonzero(risk > 0)
-    if risky.size:
-        rr = rows[risky]
-        no = draws.random_at(rr) < risk[risky] * (1.0 - s.trust[rr])
-        s.trust[rr[no]] *= 2.0 / 3.0
-        accepted[risky[no]] = False
-    rows, slot, k = rows[accepted], slot[accepted], k[accepted]
     if not rows.size:
         return accepted
-    pressure = eff("pressure")
-    s.trust[rows] *= 1.0 - pressure
-    s.internalisation[rows] *= 1.0 - pressure
-    gain = eff("trust_gain")
-    s.trust[rows] += gain * (1.0 - s.trust[rows])
-    halo = eff("halo")
-    lit = np.flatnonzero(halo > 0)
-    if lit.size:
-        hr = rows[lit]
-        s.halo[hr] += halo[lit] * (1.0 - s.halo[hr])
-        h = s.halo[hr][:, None]
-        s.w_ours[hr] = tk_weight(ARRAY, 1.0 - (1.0 - s.p_success[hr]) * (1.0 - h), b.gamma)
-    share = (eff("discovery") > 0) & ~s.needs_shared[rows] & (s.trust[rows] >= b.trust_to_share)
-    if share.any():
-        s.needs_shared[rows[share]] = True
-        s.tailor[rows[share]] = eff("tailor_gain")[share]
-    reveal = eff("reveal")
-    s.revealed[rows] += reveal * (1.0 - s.revealed[rows])
-    ug = eff("urgency_gain")
-    warrant = np.clip(s.r[rows] - 1.0, 0.0, 1.0)
-    s.urgency[rows] += ug * (1.0 - s.urgency[rows]) * warrant
-    strength = eff("evidence")
-    taught = np.flatnonzero(strength > 0)
-    if taught.size:
-        _learn(s, rows[taught], strength[taught], eff("claim_bias")[taught], draws)
-    s.indecision[rows] *= 1.0 - eff("coaching")
-    inner = eff("internalise")
-    s.internalisation[rows] += inner * (1.0 - s.internalisation[rows])
+    if "skeptic_risk" in on:
+        risk = eff("skeptic_risk")
+        risky = np.flatnonzero(risk > 0)
+        if risky.size:
+            rr = rows[risky]
+            no = draws.random_at(rr) < risk[risky] * (1.0 - s.trust[rr])
+            s.trust[rr[no]] *= 2.0 / 3.0
+            accepted[risky[no]] = False
+            rows, slot, k = rows[accepted], slot[accepted], k[accepted]
+            if not rows.size:
+                return accepted
+    if "pressure" in on:
+        pressure = eff("pressure")
+        s.trust[rows] *= 1.0 - pressure
+        s.internalisation[rows] *= 1.0 - pressure
+    if "trust_gain" in on:
+        gain = eff("trust_gain")
+        s.trust[rows] += gain * (1.0 - s.trust[rows])
+    if "halo" in on:
+        halo = eff("halo")
+        lit = np.flatnonzero(halo > 0)
+        if lit.size:
+            hr = rows[lit]
+            s.halo[hr] += halo[lit] * (1.0 - s.halo[hr])
+            h = s.halo[hr][:, None]
+            s.w_ours[hr] = tk_weight(ARRAY, 1.0 - (1.0 - s.p_success[hr]) * (1.0 - h), b.gamma)
+    if "discovery" in on:
+        share = (eff("discovery") > 0) & ~s.needs_shared[rows] & (s.trust[rows] >= b.trust_to_share)
+        if share.any():
+            s.needs_shared[rows[share]] = True
+            s.tailor[rows[share]] = eff("tailor_gain")[share]
+    if "reveal" in on:
+        reveal = eff("reveal")
+        s.revealed[rows] += reveal * (1.0 - s.revealed[rows])
+    if "urgency_gain" in on:
+        ug = eff("urgency_gain")
+        warrant = np.clip(s.r[rows] - 1.0, 0.0, 1.0)
+        s.urgency[rows] += ug * (1.0 - s.urgency[rows]) * warrant
+    if "evidence" in on:
+        strength = eff("evidence")
+        taught = np.flatnonzero(strength > 0)
+        if taught.size:
+            _learn(s, rows[taught], strength[taught], eff("claim_bias")[taught], draws)
+    if "coaching" in on:
+        s.indecision[rows] *= 1.0 - eff("coaching")
+    if "internalise" in on:
+        inner = eff("internalise")
+        s.internalisation[rows] += inner * (1.0 - s.internalisation[rows])
     return accepted
 
 
@@ -191,6 +209,8 @@ def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayD
 def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
     """Forward with the logit of the group's mean utility, else back with
     ``back_probability`` (never below POTENTIAL), else stay."""
+    if not rows.size:
+        return
     b = s.b
     p_fwd = logistic(ARRAY, mean_utility(ARRAY, s.view(rows), b), b.temperature)
     fwd = draws.random_at(rows) < p_fwd
@@ -206,6 +226,8 @@ def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
 
 def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
     """The purchase decision at ACQUISITION: each row's ending code, or :data:`NONE`."""
+    if not rows.size:
+        return np.zeros(0, dtype=np.int64)
     b = s.b
     t = b.temperature
     view = s.view(rows)
@@ -241,6 +263,8 @@ def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
 def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
     """After each row's wait ``s.gap``: compelling events and the jump they cause,
     self-education, then patience. Returns the ending code, or :data:`NONE`."""
+    if not rows.size:
+        return np.zeros(0, dtype=np.int64)
     b = s.b
     gap = s.gap[rows]
     events = np.zeros(len(rows), dtype=np.int64)
@@ -352,6 +376,8 @@ def post_step(
 ) -> Bools:
     """One post-sale step after each row's action (``slot``, -1 for none); returns
     whether the account expanded in it (:meth:`Account.step`)."""
+    if not rows.size:
+        return np.zeros(0, dtype=bool)
     boost = np.zeros(len(rows))
     acted = np.flatnonzero(slot >= 0)
     if acted.size:
