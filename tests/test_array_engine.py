@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -35,7 +36,12 @@ from simsales.experiment.plugins import import_modules
 from simsales.model.action_tables import action_table, tabular_reason
 from simsales.model.actions import Action, SellerView
 from simsales.model.strategies import PhasedStrategy, make_strategy
-from simsales.runner.replications import build_world, engine_problems, strategy_record
+from simsales.runner.replications import (
+    build_world,
+    engine_problems,
+    run_replications,
+    strategy_record,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = float(__import__("os").environ.get("SIMSALES_TEST_SCALE", "1"))
@@ -137,6 +143,37 @@ def test_a_replication_is_the_same_alone_or_in_a_batch_without_a_queue():
         a, b = getattr(alone, name), getattr(batch, name)
         order_a, order_b = np.argsort(alone.arrival), np.argsort(batch.arrival)
         np.testing.assert_array_equal(a[order_a], b[order_b])
+
+
+def test_a_replication_is_the_same_alone_or_in_a_batch_when_its_queue_binds():
+    # Teams are per cell and the windows a fixed grid (and, after the horizon, each
+    # cell's own), so a cell's numbers do not depend on the batch: here one seller
+    # faces the baseline's leads (the queue binds, and journeys run long after the
+    # horizon), alone and beside three other replications.
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 60.0)
+    config = config.at({"sellers.team_size": 1})
+    strategies = [s.build() for s in config.strategies[:2]]
+    alone = simulate_batch([build_world(config, 1)], strategies)[0]
+    batch = simulate_batch([build_world(config, r) for r in range(4)], strategies)[1]
+    ran_on = 0
+    for (a, ledger_a), (b, ledger_b) in zip(alone, batch, strict=True):
+        order_a, order_b = np.argsort(a.arrival), np.argsort(b.arrival)
+        for name in ("arrival", "end", "ending", "hours", "max_orbit", "post_hours"):
+            np.testing.assert_array_equal(getattr(a, name)[order_a], getattr(b, name)[order_b])
+        assert ledger_a.revenue == ledger_b.revenue and ledger_a.cost == ledger_b.cost
+        ran_on += int((a.end > 60.0).sum())
+    assert ran_on > 0  # the tail (each cell on its own) was exercised
+
+
+def test_the_runner_gives_the_same_numbers_whatever_the_workers(tmp_path: Path):
+    # The runner splits replications into blocks by the number of workers; the
+    # numbers must not change with it.
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 60.0)
+    config = config.at({"replications": 4, "engine": "array", "sellers.team_size": 2})
+    one = run_replications(config, workers=1)
+    two = run_replications(config, workers=2)
+    assert len(one.records) == 4 * len(config.strategies) and not one.failures
+    assert pd.DataFrame(one.records).equals(pd.DataFrame(two.records))  # NaN where NaN
 
 
 # --------------------------------------------------------------------------- #

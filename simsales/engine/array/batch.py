@@ -7,10 +7,14 @@ of one :class:`~simsales.engine.array.buyers.Buyers`. Each buyer waits for its
 next event (a seller meeting's end, the end of a wait, a post-sale step, a
 renewal, a referral contact) at its own time ``t``; times are never rounded.
 The engine steps in windows of ``step_days`` on a fixed grid (cut at each
-month's start so that the monthly snapshots see every earlier event; after
-the horizon, when few events are due, wider): a pass moves every buyer whose
-event falls within the window, in array operations, and passes repeat until no
-event before the window's end is left.
+month's start so that the monthly snapshots see every earlier event): a pass
+moves every buyer whose event falls within the window, in array operations, and
+passes repeat until no event before the window's end is left. After the horizon,
+the end and the last snapshot, when nothing joins a cell and nothing is counted
+at a fixed time, each cell steps through its own windows, so that no cell waits
+on another's stragglers. A cell's numbers depend only on its own world and
+strategy, not on what else is in its batch: the same seed gives the same numbers
+whatever the number of workers.
 
 Buyers meet only in the teams' queues. The requests of a pass are booked at its
 end, each team's in the order of their times
@@ -166,13 +170,10 @@ class _Batch:
         self.worlds, self.step = worlds, step
         self.k = len(strategies)
         self.cells = len(worlds) * self.k
-        #: events a window after the horizon holds at least: the tail's few events,
-        #: scattered over cells whose queues are nearly empty, take one pass, not one
-        #: each; about half a team's worth of events a cell, so that a request rarely
-        #: finds its team busy with a request of a later pass
-        self.few = max(64, self.cells * max(1, w0.sellers.team_size // 2))
         self.b, self.life, self.sellers = w0.behaviour, w0.lifecycle, w0.sellers
         self.horizon, self.end, self.months = w0.horizon, w0.end, w0.months
+        #: from here no lead arrives, no account steps and no month starts
+        self.tail = max(self.horizon, self.end)
         self.population = w0.population
         self.table = action_table(strategies)
         self.s = Buyers(w0.behaviour, w0.population.max_stakeholders)
@@ -267,18 +268,12 @@ class _Batch:
                 continue
             if t_next == np.inf:
                 break
+            if t_next >= self.tail and month >= self.months:  # each cell on its own from here
+                self.run_tail(np.concatenate((queue[head:], moved)))
+                break
             # the window: up to the grid's next line (passes repeat within it until no
-            # event before its end is left), cut at the next month's start; after the
-            # horizon, when few events are due (the tail: queues nearly empty), wider,
-            # up to the `few`-th next event
+            # event before its end is left), cut at the next month's start
             hi = (np.floor(t_next / self.step) + 1.0) * self.step
-            end = int(np.searchsorted(keys, hi, side="left")) if head < len(keys) else head
-            if t_next > self.horizon and end - head + int((soon < hi).sum()) < self.few:
-                near = np.concatenate((keys[head : head + self.few], soon))
-                if near.size > self.few:
-                    hi = max(hi, float(np.partition(near, self.few)[self.few]))
-                elif near.size:
-                    hi = max(hi, float(near.max()) + 1e-9)
             if month < self.months:
                 hi = min(hi, month * MONTH)
             end = max(head, int(np.searchsorted(keys, hi, side="left")))
@@ -305,6 +300,31 @@ class _Batch:
         return self.outputs()
 
     fresh: Rows = np.zeros(0, dtype=np.int64)
+
+    def run_tail(self, live: Rows) -> None:
+        """The journeys still open after the horizon, the end and the last snapshot.
+
+        Nothing joins a cell from here and nothing is counted at a fixed time, so each
+        cell steps through its own windows (the grid's, from its own next event):
+        cells do not wait for each other's stragglers, and a cell's numbers do not
+        depend on what else is in its batch.
+        """
+        s = self.s
+        hi = np.full(self.cells, -np.inf)
+        while True:
+            live = live[(s.phase[live] != DONE) | (s.t_advocate[live] < np.inf)]
+            if not live.size:
+                return
+            t = np.minimum(s.t[live], s.t_advocate[live])
+            cell = s.cell[live]
+            first = np.full(self.cells, np.inf)
+            np.minimum.at(first, cell, t)
+            done = first >= hi  # the cell's window holds no event: its next window
+            hi[done] = (np.floor(first[done] / self.step) + 1.0) * self.step
+            edge = hi[cell]
+            self.events(live[s.t[live] < edge])
+            self.advocate(live[s.t_advocate[live] < edge])
+            self.book_requests()
 
     def snapshot(self, live: Rows, month: int) -> None:
         """Where the cells' customers are at the start of ``month``."""
