@@ -30,6 +30,7 @@ from scipy import stats
 
 from simsales.engine.array import array_unsupported, simulate_batch
 from simsales.engine.simulation import ENDINGS, simulate
+from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import load_experiment
 from simsales.experiment.plugins import import_modules
@@ -37,6 +38,7 @@ from simsales.model.action_tables import action_table, tabular_reason
 from simsales.model.actions import Action, SellerView
 from simsales.model.strategies import PhasedStrategy, make_strategy
 from simsales.runner.replications import (
+    batch_key,
     build_world,
     engine_problems,
     run_replications,
@@ -103,7 +105,7 @@ def test_unsupported_features_are_named():
 def test_a_batch_refuses_worlds_of_different_parameters():
     config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 30.0)
     other = config.at({"behaviour.access_base": 0.5})
-    with pytest.raises(ValueError, match="behaviour differs"):
+    with pytest.raises(ValueError, match="behaviour differs otherwise"):
         simulate_batch([build_world(config, 0), build_world(other, 1)], [make_strategy("push")])
 
 
@@ -165,6 +167,47 @@ def test_a_replication_is_the_same_alone_or_in_a_batch_when_its_queue_binds():
     assert ran_on > 0  # the tail (each cell on its own) was exercised
 
 
+#: Design points that differ in everything a batch may mix (simsales.engine.array.PER_CELL,
+#: the population, the market): different groups' widths, a lead rate, the conservatism
+#: of updating, the rivals' presence and team sizes (one seller: the queue binds).
+_POINTS = [
+    {},
+    {"population.stakeholders": {"dist": "constant", "value": 1}, "sellers.team_size": 1},
+    {"population.urgency.b": 6.0, "market.lead_rate": 3.0, "behaviour.conservatism": 0.6},
+    {"behaviour.rival_presence": 0.2, "population.known_need_share.a": 9.0,
+     "success.team_size": 1},
+]  # fmt: skip
+
+
+def _same_journeys(a: Journeys, b: Journeys) -> None:
+    order_a, order_b = np.argsort(a.arrival, kind="stable"), np.argsort(b.arrival, kind="stable")
+    for name, value in vars(a).items():
+        np.testing.assert_array_equal(value[order_a], getattr(b, name)[order_b], err_msg=name)
+
+
+def test_design_points_stepped_together_give_each_points_own_numbers():
+    # A batch may mix worlds of different populations, markets and per-cell
+    # parameters; each cell's numbers must be those it has alone.
+    base = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 300.0)
+    base = base.at({"lifecycle.referral_rate": 24.0, "lifecycle.resource": "success",
+                    "market.lead_rate": 1.0})  # fmt: skip
+    configs = [base.at(p) for p in _POINTS]
+    strategies = [s.build() for s in base.strategies[:2]]
+    worlds = [build_world(c, r) for r, c in enumerate(configs)]
+    together = simulate_batch(worlds, strategies)
+    referred = 0
+    for world, cells in zip(worlds, together, strict=True):
+        for (a, ledger_a), (b, ledger_b) in zip(
+            simulate_batch([world], strategies)[0], cells, strict=True
+        ):
+            _same_journeys(a, b)
+            assert ledger_a.revenue == ledger_b.revenue and ledger_a.cost == ledger_b.cost
+            np.testing.assert_array_equal(ledger_a.occupancy, ledger_b.occupancy)
+            referred += int(a.referred.sum())
+    assert referred > 0  # referrals (each with its own world's population) were exercised
+    assert len({w.population.max_stakeholders for w in worlds}) > 1
+
+
 def test_the_runner_gives_the_same_numbers_whatever_the_workers(tmp_path: Path):
     # The runner splits replications into blocks by the number of workers; the
     # numbers must not change with it.
@@ -174,6 +217,26 @@ def test_the_runner_gives_the_same_numbers_whatever_the_workers(tmp_path: Path):
     two = run_replications(config, workers=2)
     assert len(one.records) == 4 * len(config.strategies) and not one.failures
     assert pd.DataFrame(one.records).equals(pd.DataFrame(two.records))  # NaN where NaN
+
+
+def test_a_sweeps_points_share_blocks_and_keep_their_own_numbers(tmp_path: Path):
+    # Points that differ only in what a batch may mix are stepped together; each
+    # point's rows are those it has run on its own, whatever the workers.
+    head = 'name = "sweep"\nseed = 5\nreplications = 2\nhorizon_days = 30.0\nengine = "array"\n'
+    sweep = """[sweep]\nmethod = "grid"\n[sweep.parameters]
+"population.urgency.b" = [2.0, 5.0]\n"sellers.team_size" = [1, 3]
+"behaviour.conservatism" = [0.2, 0.5]\n"""
+    plain = load_experiment(_write(tmp_path, head))
+    config = load_experiment(_write(tmp_path, head + sweep))
+    keys = [batch_key(config.at(values)) for values in config.points()]
+    assert all(k == keys[0] for k in keys)  # one block on one worker
+    one = pd.DataFrame(run_replications(config, workers=1).records)
+    three = pd.DataFrame(run_replications(config, workers=3).records)
+    assert one.equals(three) and len(one) == 8 * 2 * len(config.strategies)
+    for point, values in enumerate(config.points()):
+        alone = pd.DataFrame(run_replications(plain.at(values), workers=1).records)
+        mine = one[one["point"] == point].drop(columns=["point", *values])
+        assert alone.reset_index(drop=True).equals(mine.reset_index(drop=True))
 
 
 # --------------------------------------------------------------------------- #

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["conservative_log_odds", "conservative_normal_update", "group_evidence_update"]
 
 
-def _check_c(conservatism: float) -> None:
-    if not 0 < conservatism <= 1:
+def _check_c(conservatism: npt.ArrayLike) -> None:
+    c = np.asarray(conservatism, float)
+    if not np.all((c > 0) & (c <= 1)):  # also rejects NaN
         raise ValueError(f"conservatism must be in (0, 1], got {conservatism!r}")
 
 
@@ -73,7 +74,7 @@ def conservative_normal_update(
     precision: npt.ArrayLike,
     signal: npt.ArrayLike,
     signal_precision: npt.ArrayLike,
-    conservatism: float,
+    conservatism: npt.ArrayLike,
 ) -> tuple[Any, Any]:
     """Conservative update of a normal belief after one normal signal.
 
@@ -93,8 +94,8 @@ def conservative_normal_update(
         Current belief (mean, and precision = 1 / variance > 0).
     signal, signal_precision : array_like
         The evidence and its precision (> 0).
-    conservatism : float
-        In (0, 1]; 1 is Bayes.
+    conservatism : array_like
+        In (0, 1]; 1 is Bayes (broadcast with the signal's precision).
 
     Returns
     -------
@@ -107,7 +108,7 @@ def conservative_normal_update(
     ts = np.asarray(signal_precision, float)
     if not (np.all(tau > 0) and np.all(ts > 0)):  # also rejects NaN
         raise ValueError("precisions must be > 0")
-    cts = conservatism * ts
+    cts = np.asarray(conservatism, float) * ts
     new_m = m + cts / (tau + cts) * (np.asarray(signal, float) - m)
     new_tau = tau + cts
     if new_m.ndim == 0:

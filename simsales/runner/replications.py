@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsales.engine.array import array_unsupported, simulate_batch
+from simsales.engine.array import array_unsupported, batch_structure, simulate_batch
 from simsales.engine.market import draw_arrivals
 from simsales.engine.metrics import journey_metrics
 from simsales.engine.simulation import TraceEvent, simulate
@@ -34,11 +34,13 @@ __all__ = [
     "STATE_COLUMNS",
     "Failure",
     "RunOutput",
+    "batch_key",
     "build_world",
     "engine_problems",
     "executor",
     "failing_frame",
     "run_block",
+    "run_cells",
     "run_replication",
     "run_replications",
     "strategy_record",
@@ -146,15 +148,43 @@ def run_block(
     engine (:func:`simsales.engine.array.simulate_batch`): the records (and monthly
     rows) of :func:`run_replication` for each, in replication order. The user's
     strategy modules must be imported (as :func:`run_replication` does)."""
-    worlds = [build_world(config, r) for r in replications]
-    out = simulate_batch(worlds, [spec.build() for spec in config.strategies])
     records: list[Record] = []
-    for r, world, runs in zip(replications, worlds, out, strict=True):
+    for recs, rows in run_cells([(config, r) for r in replications]):
+        records.extend(recs)
+        if series is not None:
+            series.extend(rows)
+    return records
+
+
+def batch_key(config: Experiment) -> tuple[Any, ...]:
+    """What replications must share to be stepped together on the array engine: its
+    :func:`~simsales.engine.array.batch_structure` and the strategies. Design points
+    that differ only in their population, market or the engine's per-cell parameters
+    (:data:`~simsales.engine.array.PER_CELL`) have the same key."""
+    structure = batch_structure(
+        config.behaviour, config.lifecycle, config.sellers, config.success,
+        config.horizon_days, config.end_days,
+    )  # fmt: skip
+    return structure, config.strategies
+
+
+def run_cells(
+    cells: list[tuple[Experiment, int]],
+) -> list[tuple[list[Record], list[Record]]]:
+    """Replications of one or several design points (each ``(config, replication)``,
+    all of one :func:`batch_key`) stepped together on the array engine: for each,
+    its records and monthly rows, as :func:`run_replication` gives them."""
+    worlds = [build_world(c, r) for c, r in cells]
+    out = simulate_batch(worlds, [spec.build() for spec in cells[0][0].strategies])
+    results = []
+    for (config, r), world, runs in zip(cells, worlds, out, strict=True):
+        records: list[Record] = []
+        rows: list[Record] = []
         for spec, (journeys, ledger) in zip(config.strategies, runs, strict=True):
             records.append(strategy_record(config, world, r, spec.name, journeys, ledger))
-            if series is not None:
-                series.extend(monthly_rows(ledger, r, spec.name))
-    return records
+            rows.extend(monthly_rows(ledger, r, spec.name))
+        results.append((records, rows))
+    return results
 
 
 def engine_problems(config: Experiment) -> list[str]:
@@ -295,49 +325,55 @@ def _failure(config: Experiment, task: Task, error: Exception) -> Failure:
     )  # fmt: skip
 
 
+#: One replication of a block: its design point's config, the task and the point's labels.
+BlockItem = tuple[Experiment, Task, dict[str, Any]]
+
+
 def _block_task(
-    config: Experiment,
-    tasks: list[Task],
-    labels: dict[str, Any],
+    items: list[BlockItem],
     uncertain: dict[str, Any],
     posterior: Posterior | None = None,
 ) -> list[TaskResult]:
-    """Replications of one design point on the array engine, stepped together.
+    """Replications on the array engine, stepped together.
 
-    Replications whose parameters are drawn (``uncertain``, a ``posterior``) differ
-    in their parameters, so only those with equal parameters share a batch. If a
-    batch raises, each of its replications is a Failure.
+    They may be of several design points (of one :func:`batch_key`). Replications
+    whose parameters are drawn (``uncertain``, a ``posterior``) are grouped again
+    by the key of their drawn parameters. If a batch raises, each of its
+    replications is a Failure.
     """
+    config = items[0][0]
     try:
         import_modules(config.modules, config.module_folder)
         import_entry_points(config.unchecked_strategies)
     except Exception:
-        return [_task(config, t, labels, uncertain, posterior) for t in tasks]
-    groups: list[tuple[Experiment, list[tuple[Task, dict[str, Any]]]]] = []
-    for t in tasks:
-        world = draw_uncertain(uncertain, config.seed, t[1]) if uncertain else {}
-        if posterior is not None:
-            world.update(draw_posterior(posterior, config.seed, t[1]))
-        at = config.at(world) if world else config
-        same = next((g for g in groups if g[0] == at), None)
-        if same is None:
-            groups.append((at, [(t, world)]))
-        else:
-            same[1].append((t, world))
+        return [_task(c, t, label, uncertain, posterior) for c, t, label in items]
+    groups: list[tuple[tuple[Any, ...], list[tuple[Experiment, Task, dict[str, Any]]]]] = []
     results: list[TaskResult] = []
-    for at, members in groups:
-        reps = [t[1] for t, _ in members]
-        series: list[Record] = []
+    for c, t, label in items:
         try:
-            records = run_block(at, reps, series)
+            world = draw_uncertain(uncertain, c.seed, t[1]) if uncertain else {}
+            if posterior is not None:
+                world.update(draw_posterior(posterior, c.seed, t[1]))
+            at = c.at(world) if world else c
+            key = batch_key(at)
         except Exception as e:
-            results.extend((t, [], [], _failure(config, t, e)) for t, _ in members)
+            results.append((t, [], [], _failure(c, t, e)))
             continue
-        for t, world in members:
-            extra = {**labels, **world}
-            mine = [{**extra, **r} for r in records if r["replication"] == t[1]]
-            rows = [{**extra, **r} for r in series if r["replication"] == t[1]]
-            results.append((t, mine, rows, None))
+        same = next((g for g in groups if g[0] == key), None)
+        member = (at, t, {**label, **world})
+        if same is None:
+            groups.append((key, [member]))
+        else:
+            same[1].append(member)
+    for _, members in groups:
+        try:
+            out = run_cells([(at, t[1]) for at, t, _ in members])
+        except Exception as e:
+            results.extend((t, [], [], _failure(at, t, e)) for at, t, _ in members)
+            continue
+        for (_, t, extra), (records, rows) in zip(members, out, strict=True):
+            mine = [{**extra, **r} for r in records]
+            results.append((t, mine, [{**extra, **r} for r in rows], None))
     return results
 
 
@@ -345,14 +381,19 @@ def _block_task(
 BLOCK = 100
 
 
-def _blocks(todo: list[Task], workers: int) -> list[list[Task]]:
-    """The tasks in blocks of one design point each, at most :data:`BLOCK` long and
-    split so that every worker has one."""
-    by_point: dict[int, list[Task]] = {}
+def _blocks(todo: list[Task], workers: int, keys: list[Any]) -> list[list[Task]]:
+    """The tasks in blocks that can be stepped together (design points of equal
+    ``keys[point]``, :func:`batch_key`), at most :data:`BLOCK` long and split so
+    that every worker has one."""
+    groups: list[tuple[Any, list[Task]]] = []
     for t in todo:
-        by_point.setdefault(t[0], []).append(t)
+        same = next((g for g in groups if g[0] == keys[t[0]]), None)
+        if same is None:
+            groups.append((keys[t[0]], [t]))
+        else:
+            same[1].append(t)
     size = max(1, min(BLOCK, -(-len(todo) // workers)))
-    return [ts[i : i + size] for ts in by_point.values() for i in range(0, len(ts), size)]
+    return [ts[i : i + size] for _, ts in groups for i in range(0, len(ts), size)]
 
 
 @contextmanager
@@ -507,13 +548,15 @@ def run_replications(
     ) -> tuple[Experiment, Task, dict[str, Any], dict[str, Any], Posterior | None]:
         return point_configs[t[0]], t, labels[t[0]], uncertain, config.posterior
 
-    if config.engine == "array":  # replications stepped together, a block per task
-        blocks = _blocks(todo, workers)
+    if config.engine == "array":  # replications (of design points) stepped together
+        point_keys = [batch_key(c) for c in point_configs]
+        keys = [next(i for i, k in enumerate(point_keys) if k == key) for key in point_keys]
+        blocks = _blocks(todo, workers, keys)
         workers = min(workers, max(1, len(blocks)))
 
         def block_args(ts: list[Task]) -> tuple[Any, ...]:
-            config_, _, label, unc, post = submit_args(ts[0])
-            return config_, ts, label, unc, post
+            items = [(point_configs[t[0]], t, labels[t[0]]) for t in ts]
+            return items, uncertain, config.posterior
 
         if (workers == 1 and backend == "local") or len(blocks) <= 1:
             for ts in blocks:

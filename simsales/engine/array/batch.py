@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +48,7 @@ from simsales.counter_streams import child_keys, path_keys, uniforms
 from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.market import YEAR
-from simsales.engine.params import Market, Sellers
+from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import INBOUND, MONTH, N_STATES, REFERRAL, Journeys, Ledger, World
 from simsales.model.action_tables import (
@@ -58,13 +59,15 @@ from simsales.model.action_tables import (
     tabular_reason,
 )
 from simsales.model.array_draws import ArrayDraws
+from simsales.model.behaviour import Behaviour
+from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Ending, Orbit
-from simsales.model.population import trait_uniform_count, traits_from_uniforms
+from simsales.model.population import Population, trait_uniform_count, traits_from_uniforms
 from simsales.model.strategies import Strategy
 from simsales.model.valuation import true_value
 from simsales.seeding import counter_root
 
-__all__ = ["STEP_DAYS", "array_unsupported", "simulate_batch"]
+__all__ = ["PER_CELL", "STEP_DAYS", "array_unsupported", "batch_structure", "simulate_batch"]
 
 #: Default window of the engine's steps (days).
 STEP_DAYS = 0.5
@@ -98,14 +101,44 @@ def array_unsupported(
     return list(dict.fromkeys(why))  # each reason once (variants of a strategy share it)
 
 
+#: The parameters a batch's worlds may differ in beyond their population and market
+#: (which only shape each world's leads and traits): each is read per cell.
+PER_CELL = {
+    "behaviour": ("conservatism", "rival_presence"),
+    "sellers": ("team_size",),
+    "success": ("team_size",),
+}
+
+
+def batch_structure(
+    behaviour: Behaviour, lifecycle: Lifecycle, sellers: Sellers, success: Team,
+    horizon: float, end: float,
+) -> tuple[Any, ...]:  # fmt: skip
+    """What the worlds of one batch must share: every parameter but their population,
+    their market and the :data:`PER_CELL` ones. Worlds (design points, replications)
+    whose structures are equal can be stepped together."""
+    parts = {"behaviour": behaviour, "sellers": sellers, "success": success}
+    blank = {k: m.model_copy(update=dict.fromkeys(PER_CELL[k])) for k, m in parts.items()}
+    return blank["behaviour"], lifecycle, blank["sellers"], blank["success"], horizon, end
+
+
+def _structure(world: World) -> tuple[Any, ...]:
+    return batch_structure(
+        world.behaviour, world.lifecycle, world.sellers, world.success, world.horizon, world.end
+    )
+
+
 def _same_parameters(worlds: Sequence[World]) -> None:
-    first = worlds[0]
-    keys = ("population", "behaviour", "lifecycle", "market", "sellers", "success", "horizon",
-            "end")  # fmt: skip
+    names = ("behaviour", "lifecycle", "sellers", "success", "horizon", "end")
+    first = _structure(worlds[0])
     for w in worlds[1:]:
-        for k in keys:
-            if getattr(w, k) != getattr(first, k):
-                raise ValueError(f"a batch's worlds must share their parameters; {k} differs")
+        for name, a, b in zip(names, _structure(w), first, strict=True):
+            if a != b:
+                raise ValueError(
+                    f"a batch's worlds may differ only in their population, market and "
+                    f"{', '.join(f'{k}.{f}' for k, fs in PER_CELL.items() for f in fs)}; "
+                    f"{name} differs otherwise"
+                )
 
 
 def simulate_batch(
@@ -116,7 +149,9 @@ def simulate_batch(
     Parameters
     ----------
     worlds : sequence of World
-        Replications with the same parameters (their leads, traits and seeds differ).
+        Replications, of one or several design points: their populations, markets
+        and :data:`PER_CELL` parameters may differ, nothing else
+        (:func:`batch_structure`).
     strategies : sequence of Strategy
         Tabular strategies (:func:`simsales.model.action_tables.tabular_reason`).
     step_days : float
@@ -139,9 +174,9 @@ def simulate_batch(
     if not step_days > 0:
         raise ValueError(f"step_days must be > 0, got {step_days!r}")
     _same_parameters(worlds)
-    why = array_unsupported(worlds[0].market, worlds[0].sellers, strategies)
+    why = [r for w in worlds for r in array_unsupported(w.market, w.sellers, strategies)]
     if why:
-        raise ValueError("; ".join(why))
+        raise ValueError("; ".join(dict.fromkeys(why)))
     return _Batch(worlds, strategies, step_days).run()
 
 
@@ -174,16 +209,29 @@ class _Batch:
         self.horizon, self.end, self.months = w0.horizon, w0.end, w0.months
         #: from here no lead arrives, no account steps and no month starts
         self.tail = max(self.horizon, self.end)
-        self.population = w0.population
         self.table = action_table(strategies)
-        self.s = Buyers(w0.behaviour, w0.population.max_stakeholders)
+        #: the batch's distinct populations, and each world's
+        self.populations: list[Population] = []
+        of = []
+        for world in worlds:
+            if world.population not in self.populations:
+                self.populations.append(world.population)
+            of.append(self.populations.index(world.population))
+        self.population_of = np.array(of, dtype=np.int64)
+        width = max(p.max_stakeholders for p in self.populations)
+        per_cell = {}
+        for name in PER_CELL["behaviour"]:
+            values = np.repeat([getattr(x.behaviour, name) for x in worlds], self.k)
+            if (values != values[0]).any():
+                per_cell[name] = values
+        self.s = Buyers(w0.behaviour, width, per_cell)
         self.draws = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=64)
-        self.seller_free = free_times(np.full(self.cells, w0.sellers.team_size))
+        self.seller_free = free_times(np.repeat([x.sellers.team_size for x in worlds], self.k))
         self.seller_dph = 1.0 / w0.sellers.hours_per_day
         if w0.lifecycle.resource == "sellers":
             self.post_free, self.post_dph = self.seller_free, self.seller_dph
         else:
-            self.post_free = free_times(np.full(self.cells, w0.success.team_size))
+            self.post_free = free_times(np.repeat([x.success.team_size for x in worlds], self.k))
             self.post_dph = 1.0 / w0.success.hours_per_day
         self.seller_rate, self.post_rate = w0.sellers.cost_per_hour, w0.post_sale_rate
         self.churned = np.zeros(self.cells, dtype=np.int64)
@@ -575,18 +623,22 @@ class _Batch:
         s.referrals[rows] += 1
         k0, k1 = child_keys(self.draws.k0[rows], self.draws.k1[rows], k)
         t0, t1 = child_keys(k0, k1, np.full(len(rows), _TRAIT_STREAM))
-        traits = traits_from_uniforms(
-            self.population, uniforms(t0, t1, 0, trait_uniform_count(self.population))
-        )
-        new = s.add(
-            traits, np.arange(len(rows)), s.cell[rows], s.strategy[rows], now, REFERRAL,
-            life.referral_lead_cost,
-        )  # fmt: skip
-        self.draws.extend(k0, k1)
+        group = self.population_of[s.cell[rows] // self.k]
+        parts = []
+        for g in np.unique(group):  # a referral has its referrer's world's population
+            at = np.flatnonzero(group == g)
+            population = self.populations[g]
+            u = uniforms(t0[at], t1[at], 0, trait_uniform_count(population))
+            parts.append(s.add(
+                traits_from_uniforms(population, u), np.arange(len(at)), s.cell[rows[at]],
+                s.strategy[rows[at]], now[at], REFERRAL, life.referral_lead_cost,
+            ))  # fmt: skip
+            self.draws.extend(k0[at], k1[at])
+        new = np.concatenate(parts)
         s.trust[new] += life.referral_trust * (1.0 - s.trust[new])
         s.bias[new] *= life.referral_bias
         s.biased(new)
-        self.book("cost", new, now, life.referral_lead_cost)
+        self.book("cost", new, s.arrival[new], life.referral_lead_cost)
         self.fresh = np.concatenate((self.fresh, new))
 
     # ------------------------------------------------------------ results
@@ -595,7 +647,9 @@ class _Batch:
         n = s.size
         col = s.column
         cell = col("cell")
-        by_cell = np.argsort(cell, kind="stable")
+        # each cell's journeys in arrival order (ties by stream key): the order of a
+        # batch's rows depends on the batch, a cell's sums must not
+        by_cell = np.lexsort((self.draws.k1[:n], self.draws.k0[:n], col("arrival"), cell))
         bounds = np.searchsorted(cell[by_cell], np.arange(self.cells + 1))
         won = col("ending") == _WON
         names = ("arrival", "end", "ending", "max_orbit", "hours", "timed_out", "lead_cost",
@@ -613,6 +667,8 @@ class _Batch:
                 c = np.concatenate([p[0] for p in parts])
                 day = np.concatenate([p[1] for p in parts])
                 amount = np.concatenate([p[2] for p in parts])
+                by = np.lexsort((amount, day, c))  # summed in an order the batch cannot change
+                c, day, amount = c[by], day[by], amount[by]
                 inside = (day >= 0) & (day < self.end)
                 m = np.minimum((day[inside] // MONTH).astype(np.int64), self.months - 1)
                 np.add.at(total, (c[inside], m), amount[inside])

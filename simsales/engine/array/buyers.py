@@ -51,14 +51,20 @@ class Buyers:
     Parameters
     ----------
     behaviour : Behaviour
-        The mechanisms' parameters (one for the batch).
+        The mechanisms' parameters (the batch's; see ``per_cell``).
     width : int
-        Stakeholder columns (the population's largest group).
+        Stakeholder columns (the largest group of the batch's populations).
+    per_cell : dict, optional
+        Fields of ``behaviour`` whose value differs between the batch's cells: each
+        an array of one value per cell (:meth:`par` reads them).
     """
 
-    def __init__(self, behaviour: Behaviour, width: int) -> None:
+    def __init__(
+        self, behaviour: Behaviour, width: int, per_cell: dict[str, np.ndarray] | None = None
+    ) -> None:
         self.b = behaviour
         self.width = width
+        self.per_cell = dict(per_cell or {})
         self.size = 0
         self.cap = 0
         #: ``(1 + c)^beta``: the price plus switching cost, as a loss (the same for all)
@@ -77,6 +83,14 @@ class Buyers:
     # indexing by rows reads and writes in place, with no slicing on every access).
     def __getattr__(self, name: str) -> np.ndarray:
         raise AttributeError(name)
+
+    def par(self, name: str, rows: Rows) -> Any:
+        """Behaviour parameter ``name`` of ``rows``: the batch's value, or an array of
+        each row's cell's value if it differs between cells."""
+        values = self.per_cell.get(name)
+        if values is None:
+            return getattr(self.b, name)
+        return values[self.a["cell"][rows]]
 
     def column(self, name: str) -> np.ndarray:
         """Field ``name`` of the ``size`` rows in use."""
@@ -112,16 +126,18 @@ class Buyers:
         a["indecision"][new] = traits.indecision[rows] if b.indecision else 0.0
         a["patience"][new] = traits.patience_days[rows]
         a["rival_edge"][new] = traits.rival_edge[rows]
-        a["rival"][new] = b.rivals & (traits.rival_draw[rows] < b.rival_presence)
+        a["rival"][new] = b.rivals & (traits.rival_draw[rows] < self.par("rival_presence", new))
         a["hour_factor"][new] = 1.0 + b.group_hours * (n - 1)
-        w = self.width
+        # a population with smaller groups than the batch's widest fills the first
+        # columns; the rest are beyond every one of its groups, so never read
+        w = min(self.width, traits.success_probability.shape[1])
         bias = traits.first_impression_bias[rows, :w] if b.first_impressions else 0.0
-        a["bias"][new] = bias
+        a["bias"][new, :w] = bias
         a["precision"][new] = 1.0 / b.impression_sd**2
-        a["lam"][new] = traits.loss_aversion[rows, :w] if b.loss_aversion else 1.0
+        a["lam"][new, :w] = traits.loss_aversion[rows, :w] if b.loss_aversion else 1.0
         p = traits.success_probability[rows, :w]
-        a["p_success"][new] = p
-        a["w_rival"][new] = tk_weight(ARRAY, p, b.gamma)
+        a["p_success"][new, :w] = p
+        a["w_rival"][new, :w] = tk_weight(ARRAY, p, b.gamma)
         a["w_ours"][new] = a["w_rival"][new]
         self.biased(new)
         return new

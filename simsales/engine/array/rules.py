@@ -200,8 +200,9 @@ def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayD
         own[:, : noise.shape[1]] = np.nan_to_num(noise)  # (beyond a group: unused)
         signal = (claim + math.sqrt(rho) * shared)[:, None] + math.sqrt(1.0 - rho) * own
     ts = (strength / b.evidence_noise**2)[:, None]
+    c = s.par("conservatism", rows)
     s.bias[rows], s.precision[rows] = conservative_normal_update(
-        bias, s.precision[rows], signal, ts, b.conservatism
+        bias, s.precision[rows], signal, ts, c if np.isscalar(c) else c[:, None]
     )
     s.biased(rows)
 
