@@ -38,8 +38,10 @@ from simsales.model.action_tables import action_table, tabular_reason
 from simsales.model.actions import Action, SellerView
 from simsales.model.strategies import PhasedStrategy, make_strategy
 from simsales.runner.replications import (
+    DEFAULT_ARRAY,
     batch_key,
     build_world,
+    choose_engine,
     engine_problems,
     run_replications,
     strategy_record,
@@ -439,3 +441,44 @@ def test_an_experiment_the_array_engine_cannot_run_exits_2_and_writes_nothing(tm
         if command[0] == "run":
             assert "finite market" in res.output and "--engine simpy" in res.output
     assert not out.exists()
+
+
+_SWEEP = """name = "sweep"\nseed = 3\nreplications = 2\nhorizon_days = 30.0
+[sweep]\nmethod = "grid"\n[sweep.parameters]\n"population.urgency.b" = [2.0, 5.0]\n"""
+
+
+def test_a_design_naming_no_engine_runs_on_the_array_engine_and_says_so(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+    from simsales.store.results import load_results
+
+    f = _write(tmp_path, _SWEEP)
+    res = CliRunner().invoke(app, ["run", str(f), "--out", str(tmp_path / "a"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "engine: array, the default for a design" in res.output
+    record = load_results(tmp_path / "a").record
+    assert record.config.engine == "array" and record.engine_note == DEFAULT_ARRAY
+    report = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
+    assert "array: many buyers" in report and "--engine simpy runs the exact engine" in report
+    # --engine simpy forces the exact engine, and nothing says it was a default
+    exact = ["run", str(f), "--engine", "simpy", "--out", str(tmp_path / "s"), "--no-report"]
+    res = CliRunner().invoke(app, exact)
+    assert res.exit_code == 0, res.output
+    record = load_results(tmp_path / "s").record
+    assert record.config.engine == "simpy" and record.engine_note is None
+
+
+def test_the_default_engine_is_the_exact_one_unless_a_design_can_run_on_arrays(tmp_path: Path):
+    design = load_experiment(_write(tmp_path, _SWEEP))
+    assert choose_engine(design).engine == "array"
+    assert choose_engine(design, named=True).engine == "simpy"  # the file named it
+    plain = load_experiment(_write(tmp_path, 'name = "p"\nseed = 3\n'))
+    assert choose_engine(plain).engine == "simpy"  # no design
+    finite = load_experiment(_write(tmp_path, _SWEEP + "[market]\nsize = 300\n"))
+    chosen = choose_engine(finite)  # the array engine cannot run it: the exact one does
+    assert chosen.engine == "simpy" and chosen.engine_note is None
+    named = load_experiment(
+        _write(tmp_path, _SWEEP.replace("seed = 3\n", 'seed = 3\nengine = "simpy"\n'))
+    )
+    assert choose_engine(named).engine == "simpy"

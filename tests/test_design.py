@@ -70,13 +70,15 @@ def test_sweep_results_are_tidy_and_points_share_customers():
     assert {"point", "strategy"} <= set(summary_table(res).columns)
 
 
-def test_sweep_equals_separate_runs():
-    swept = simsales.run(
-        small_experiment(sweep={"method": "grid", "parameters": {"market.lead_rate": [1.0, 3.0]}}),
-        workers=1,
-    ).replications
+@pytest.mark.parametrize("engine", ["simpy", "array"])
+def test_sweep_equals_separate_runs(engine: str):
+    # on either engine, named (a design naming none runs on the array engine)
+    sweep = {"method": "grid", "parameters": {"market.lead_rate": [1.0, 3.0]}}
+    swept = simsales.run(small_experiment(sweep=sweep, engine=engine), workers=1).replications
     for k, rate in enumerate((1.0, 3.0)):
-        alone = simsales.run(small_experiment(market={"lead_rate": rate}), workers=1).replications
+        alone = simsales.run(
+            small_experiment(market={"lead_rate": rate}, engine=engine), workers=1
+        ).replications
         got = swept[swept["point"] == k].drop(columns=["point", "market.lead_rate"])
         pd.testing.assert_frame_equal(got.reset_index(drop=True), alone, check_exact=True)
 

@@ -267,6 +267,18 @@ def _engine(engine: Engine | None) -> dict[str, str]:
     return {} if engine is None else {"engine": engine.value}
 
 
+def _chosen_engine(config: Experiment, named: bool) -> Experiment:
+    """The experiment on its engine (a design the file gives no engine runs on the
+    array engine when it can, :func:`simsales.runner.replications.choose_engine`);
+    says so when the default chose it."""
+    from simsales.runner.replications import choose_engine
+
+    config = choose_engine(config, named)
+    if config.engine_note:
+        out.print(f"engine: {config.engine}, {config.engine_note}", highlight=False, markup=False)
+    return config
+
+
 def _check_engine(config: Experiment) -> None:
     """Exit 2 if the experiment's engine cannot run it, saying why (its strategy
     modules must be imported first)."""

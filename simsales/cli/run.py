@@ -22,6 +22,7 @@ from simsales.cli.common import (
     _check_budget,
     _check_engine,
     _check_metrics,
+    _chosen_engine,
     _difference,
     _engine,
     _fmt,
@@ -258,7 +259,8 @@ def run(
     from simsales.runner.run import run as run_experiment
 
     config = _load(file, replications=replications, seed=seed, **_engine(engine))
-    config = _load_modules(file, config)
+    named = "engine" in config.model_fields_set
+    config = _chosen_engine(_load_modules(file, config), named)
     _check_engine(config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]

@@ -20,6 +20,7 @@ from simsales.cli.common import (
     _check_budget,
     _check_engine,
     _check_metrics,
+    _chosen_engine,
     _difference,
     _engine,
     _interval,
@@ -127,7 +128,7 @@ def sensitivity(
     sensitivity = config.sensitivity
     if sensitivity is None:
         raise _bad(f"{file}: no [sensitivity] table (see docs/sensitivity.md)")
-    config = _load_modules(file, config)
+    config = _chosen_engine(_load_modules(file, config), "engine" in config.model_fields_set)
     _check_engine(config)
     target = out_dir if out_dir is not None else Path("results") / config.name
     claim_out_folder(target, config, overwrite)

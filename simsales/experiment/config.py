@@ -119,7 +119,9 @@ class Experiment(BaseModel):
         "simpy",
         description='how replications are stepped: "simpy", one process per buyer (exact '
         'event order, the reference), or "array", many buyers, replications and strategies '
-        "at once in numpy arrays (equal in distribution; docs/performance.md)",
+        "at once in numpy arrays (equal in distribution; docs/performance.md). A file that "
+        'does not name one runs a design ([sweep], [sensitivity]) on "array" when the '
+        'array engine can run it, and anything else on "simpy"',
     )
     modules: list[Annotated[str, AfterValidator(_module_name)]] = Field(
         default_factory=list,
@@ -197,6 +199,9 @@ class Experiment(BaseModel):
     # the folder dotted names in `modules` are also looked up in (the experiment
     # file's); kept by at() and model_copy, not a key of the file
     _module_folder: str | None = PrivateAttr(None)
+    # why the engine is the one it is, when no file or option chose it (kept by
+    # model_copy): a design runs on the array engine by default
+    _engine_note: str | None = PrivateAttr(None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -211,6 +216,12 @@ class Experiment(BaseModel):
             return handler(data)
         finally:
             MODULES_NOT_LOADED.reset(token)
+
+    @property
+    def engine_note(self) -> str | None:
+        """Why :attr:`engine` is the one it is when the default chose it
+        (:func:`simsales.runner.replications.choose_engine`); None otherwise."""
+        return self._engine_note
 
     @property
     def module_folder(self) -> str | None:

@@ -212,6 +212,8 @@ def to_experiment(
     if missing:
         raise ConfigError(missing, source)
     exp._module_folder = folder
+    if isinstance(data, Experiment) and exp.engine == data.engine:
+        exp._engine_note = data.engine_note  # the default's reason, if it chose the engine
     lines = implausible_values(exp)
     if isinstance(data, Experiment):  # warned about when it was read; only what is new
         lines = [ln for ln in lines if ln not in implausible_values(data)]

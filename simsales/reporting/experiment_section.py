@@ -55,6 +55,17 @@ def _changed(config: Experiment) -> list[tuple[str, Any, Any]]:
     ]
 
 
+def _engine_text(engine: str, note: str | None) -> str:
+    """The engine the replications ran on, and why when the default chose it."""
+    text = (
+        "array: many buyers, replications and strategies at once in numpy arrays, equal in "
+        "distribution to the SimPy engine (docs/performance.md)"
+        if engine == "array"
+        else "simpy: one process per buyer, exact event order (the reference)"
+    )
+    return f"{text}; {note}" if note else text
+
+
 def _sweep_text(sweep: Sweep | None, n_points: int) -> str:
     if sweep is None:
         return "none"
@@ -100,6 +111,7 @@ def experiment(results: Results) -> Section:
             f"{sellers.team_size} sellers, {sellers.hours_per_day} hours/day, "
             f"{sellers.cost_per_hour} of the price per hour",
         ],
+        ["engine", _engine_text(cfg.engine, record.engine_note)],
         ["strategies", ", ".join(cfg.strategy_names)],
         ["sweep", _sweep_text(cfg.sweep, n_points)],
         ["uncertain parameters", uncertain or "none"],

@@ -31,11 +31,13 @@ from simsales.seeding import generator, replication_seeds
 from simsales.store.parts import PartStore
 
 __all__ = [
+    "DEFAULT_ARRAY",
     "STATE_COLUMNS",
     "Failure",
     "RunOutput",
     "batch_key",
     "build_world",
+    "choose_engine",
     "engine_problems",
     "executor",
     "failing_frame",
@@ -185,6 +187,47 @@ def run_cells(
             rows.extend(monthly_rows(ledger, r, spec.name))
         results.append((records, rows))
     return results
+
+
+#: What the record and the report say when a design ran on the array engine by default.
+DEFAULT_ARRAY = (
+    "the default for a design the array engine can run (the file names no engine); "
+    'engine = "simpy" or --engine simpy runs the exact engine'
+)
+
+
+def choose_engine(config: Experiment, named: bool | None = None) -> Experiment:
+    """``config`` on the engine it runs on by default.
+
+    An experiment that names its engine (in the file, or as an override) keeps it;
+    so does one without a design. A design (``[sweep]``, ``[sensitivity]``) that
+    names none runs on the array engine when the array engine can run it: many
+    design points of few replications each are where it gains most (they share
+    its batches). The user's strategy modules must be imported first.
+
+    Parameters
+    ----------
+    config : Experiment
+        The experiment as read.
+    named : bool, optional
+        Whether its engine was named; default: whether ``engine`` was set when
+        it was read (``model_fields_set``).
+
+    Returns
+    -------
+    Experiment
+        ``config``, or a copy on the array engine whose
+        :attr:`~simsales.experiment.config.Experiment.engine_note` says why.
+    """
+    if named is None:
+        named = "engine" in config.model_fields_set
+    if named or not config.has_design or config.engine == "array":
+        return config
+    array = config.model_copy(update={"engine": "array"})
+    if engine_problems(array):
+        return config
+    array._engine_note = DEFAULT_ARRAY
+    return array
 
 
 def engine_problems(config: Experiment) -> list[str]:

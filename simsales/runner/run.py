@@ -18,7 +18,7 @@ from simsales.experiment.loader import load_modules, resolve
 from simsales.reporting.outputs import save_results
 from simsales.runner.batches import Batches
 from simsales.runner.environment import environment
-from simsales.runner.replications import Failure, run_replications
+from simsales.runner.replications import Failure, choose_engine, run_replications
 from simsales.store.files import atomic_write
 from simsales.store.folder import check_folder, claim_folder, clear_results
 from simsales.store.lock import folder_lock
@@ -165,9 +165,12 @@ def run(
     if backend not in ("local", "dask"):
         raise ValueError(f"backend must be 'local' or 'dask', got {backend!r}")
     config = resolve(experiment, **overrides)
+    named = "engine" in config.model_fields_set  # (load_modules validates again)
     if config.modules or config.unchecked_strategies:  # user code: modules, entry points
         source = str(experiment) if isinstance(experiment, (str, Path)) else "experiment"
         config = load_modules(config, source)
+    config = choose_engine(config, named)
+    engine_note = config.engine_note
     batches = Batches(config.replications, precision, precision_metrics, max_replications, more)
     held = ExitStack()
     if out is not None:
@@ -222,6 +225,7 @@ def run(
             wall_seconds=round(wall, 3),
             resumed_replications=resumed or 0,
             precision=reached_precision,
+            engine_note=engine_note,
             failures=[
                 FailedReplication(**{k: v for k, v in f.record().items() if k != "traceback"})
                 for f in output.failures

@@ -128,6 +128,10 @@ class RunRecord(BaseModel):
         Replications taken from an interrupted run's parts.
     precision : PrecisionReached or None
         With ``--precision``: what was reached.
+    engine_note : str or None
+        Why the run's engine (``config.engine``) is the one it is when no file or
+        option named it (a design runs on the array engine by default); None when
+        it was named.
     failures : list of FailedReplication
         Replications that raised.
     """
@@ -148,6 +152,7 @@ class RunRecord(BaseModel):
     wall_seconds: float | None = Field(None, ge=0)
     resumed_replications: int = Field(0, ge=0)
     precision: PrecisionReached | None = None
+    engine_note: str | None = None
     failures: list[FailedReplication] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
