@@ -1,12 +1,13 @@
 """Benchmark: a four-parameter calibration on the shipped example export.
 
-Run:  python benchmarks/calibration.py [--workers 2] [--method msm|abc]
+Run:  python benchmarks/calibration.py [--workers 2] [--method msm|abc] [--engine simpy|array]
 
 Calibrates experiments/calibration.toml (four parameters, its default
 settings) to experiments/data/example_crm.csv into a temporary folder, and
 prints the number of simulated exports, the wall time, the time per
 simulation (wall × workers / simulations: core-seconds each) and whether the
-whole calibration took under 10 minutes. Nothing is asserted; the figures are
+whole calibration took under 10 minutes, on the file's engine (the SimPy
+engine) or ``--engine``. Nothing is asserted; the figures are
 recorded in docs/performance.md and docs/calibration.md.
 """
 
@@ -31,8 +32,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--method", choices=["msm", "abc"], default=None)
+    ap.add_argument("--engine", choices=["simpy", "array"], default=None)
     args = ap.parse_args()
-    config = load_experiment(FILE)
+    config = load_experiment(FILE, **({"engine": args.engine} if args.engine else {}))
     assert config.calibrate is not None and config.data is not None
     spec = config.calibrate
     if args.method:
@@ -44,7 +46,8 @@ def main() -> None:
         wall = time.perf_counter() - t0
     n = result.info["simulations"]
     print(json.dumps({
-        "method": spec.method, "parameters": len(spec.parameters), "opportunities": len(frame),
+        "method": spec.method, "engine": result.info["engine"],
+        "parameters": len(spec.parameters), "opportunities": len(frame),
         "workers": args.workers, "cpus": os.cpu_count(), "simulations": n,
         "wall_seconds": round(wall, 1),
         "core_seconds_per_simulation": round(wall * args.workers / max(n, 1), 4),

@@ -456,7 +456,7 @@ def test_a_design_naming_no_engine_runs_on_the_array_engine_and_says_so(tmp_path
     f = _write(tmp_path, _SWEEP)
     res = CliRunner().invoke(app, ["run", str(f), "--out", str(tmp_path / "a"), "--workers", "1"])
     assert res.exit_code == 0, res.output
-    assert "engine: array, the default for a design" in res.output
+    assert "engine: array, the default for a design the array" in res.output
     record = load_results(tmp_path / "a").record
     assert record.config.engine == "array" and record.engine_note == DEFAULT_ARRAY
     report = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")

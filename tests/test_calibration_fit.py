@@ -65,9 +65,10 @@ def test_export_holds_what_a_crm_holds_on_the_export_date():
     assert f.attrs["as_of"] == pd.Timestamp("2025-04-11")
 
 
-def _two_parameter_experiment(horizon: float = 180.0, **calibrate_over):
+def _two_parameter_experiment(horizon: float = 180.0, engine: str = "simpy", **calibrate_over):
     cfg = simsales.load_experiment(ROOT / "experiments" / "baseline.toml")
     raw = cfg.model_dump(mode="json")
+    raw["engine"] = engine
     raw["strategies"] = [{"name": "push"}]
     raw["horizon_days"] = horizon
     raw["calibrate"] = {
@@ -84,8 +85,9 @@ def _two_parameter_experiment(horizon: float = 180.0, **calibrate_over):
 TRUTH = {"population.urgency.a": 2.0, "behaviour.rival_presence": 0.7}
 
 
-def test_same_fit_whatever_the_workers_and_after_a_resume(tmp_path):
-    cfg = _two_parameter_experiment(120.0, evaluations=8)
+@pytest.mark.parametrize("engine", ["simpy", "array"])
+def test_same_fit_whatever_the_workers_and_after_a_resume(tmp_path, engine):
+    cfg = _two_parameter_experiment(120.0, engine, evaluations=8)
     data = synthetic_export(cfg, TRUTH)
     one = calibrate(cfg, data, folder=tmp_path / "a", workers=1)
     two = calibrate(cfg, data, folder=tmp_path / "b", workers=2)
@@ -98,6 +100,7 @@ def test_same_fit_whatever_the_workers_and_after_a_resume(tmp_path):
     path.write_text("\n".join(lines[:keep]) + "\n" + lines[keep][:20])
     again = calibrate(cfg, data, folder=tmp_path / "a", workers=1)
     assert again.info["resumed_simulations"] == keep - 1
+    assert one.info["engine"] == two.info["engine"] == engine
     pd.testing.assert_frame_equal(one.estimate, again.estimate, check_exact=True)
 
 
@@ -161,12 +164,15 @@ def test_abc_smc_finds_a_known_posterior():
 
 
 @pytest.mark.slow
-def test_simulated_moments_cover_known_parameters():
+@pytest.mark.parametrize("engine", ["simpy", "array"])
+def test_simulated_moments_cover_known_parameters(engine):
     """On synthetic exports from known values, the 90% intervals hold the truth
     about 90% of the time (a one-sided binomial test at 1%: coverage may not be
-    far below its stated rate)."""
+    far below its stated rate). The exports are the SimPy engine's
+    (:func:`synthetic_export`), so on the array engine this also checks that
+    its fit finds the exact engine's truth."""
     trials = max(3, round(6 * SCALE))
-    cfg = _two_parameter_experiment(180.0)
+    cfg = _two_parameter_experiment(180.0, engine)
     hits = []
     for k in range(trials):
         data = synthetic_export(cfg, TRUTH, replication=k)

@@ -150,6 +150,14 @@ def calibrate(
     Returns
     -------
     Calibration
+
+    Notes
+    -----
+    The candidates run on the experiment's engine (``engine``; the SimPy engine
+    unless the file or ``--engine`` names the array engine, which steps each
+    round's simulated exports together but is slower here: Nelder-Mead's rounds
+    are a candidate or two, too few to fill a batch; docs/performance.md);
+    ``info["engine"]`` says which ran.
     """
     spec = spec if spec is not None else config.calibrate
     if spec is None:
@@ -159,6 +167,7 @@ def calibrate(
     names = _targets(spec, frame)
     setup = make_setup(config, spec, frame, names)
     root = setup.config.seed
+    say(f"engine: {config.engine}")
     say(f"targets from {len(frame)} opportunities ({spec.bootstrap} bootstrap resamples)")
     targets = data_targets(frame, names, spec.bootstrap, calibration_generator(root, CAL_BOOTSTRAP))
     priors = [spec.parameters[p] for p in setup.parameters]
@@ -222,7 +231,7 @@ def calibrate(
         "span_days": setup.config.horizon_days,
         "simulations": simulated, "resumed_simulations": resumed,
         "wall_seconds": round(time.perf_counter() - began, 3), "workers": workers,
-        "backend": backend, **info,
+        "backend": backend, "engine": setup.config.engine, **info,
     }  # fmt: skip
     out = Calibration(spec.method, targets, estimate, posterior, check, info)
     if folder is not None:

@@ -32,9 +32,12 @@ import pandas as pd
 
 from simsales.calibration.synthetic import export_frame
 from simsales.data.funnel import funnel_statistics
+from simsales.engine.array import simulate_batch
 from simsales.engine.simulation import simulate
+from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
-from simsales.runner.replications import build_world, executor
+from simsales.experiment.plugins import import_modules
+from simsales.runner.replications import BLOCK, batch_key, build_world, executor
 
 __all__ = ["Evaluations", "Setup", "evaluations", "statistics_at"]
 
@@ -72,18 +75,50 @@ class Setup:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def statistics_at(setup: Setup, values: Sequence[float], replication: int) -> np.ndarray:
-    """The fitted statistics of one simulated export (NaN where undefined)."""
-    config = setup.config.at(dict(zip(setup.parameters, (float(v) for v in values), strict=True)))
-    world = build_world(config, replication)
-    journeys, _ = simulate(world, config.strategies[0].build(), None)
-    frame = export_frame(journeys, config.horizon_days, setup.start)
+def _config_at(setup: Setup, values: Sequence[float]) -> Experiment:
+    return setup.config.at(dict(zip(setup.parameters, (float(v) for v in values), strict=True)))
+
+
+def _statistics(setup: Setup, journeys: Journeys) -> np.ndarray:
+    frame = export_frame(journeys, setup.config.horizon_days, setup.start)
     stats = funnel_statistics(frame)
     return np.array([stats[t] for t in setup.targets], dtype=float)
 
 
+def statistics_at(setup: Setup, values: Sequence[float], replication: int) -> np.ndarray:
+    """The fitted statistics of one simulated export (NaN where undefined), on the
+    setup's engine."""
+    if setup.config.engine == "array":
+        return np.array(_array_task(setup, [(tuple(values), replication)])[0][1])
+    config = _config_at(setup, values)
+    journeys, _ = simulate(build_world(config, replication), config.strategies[0].build(), None)
+    return _statistics(setup, journeys)
+
+
 def _task(setup: Setup, key: Key) -> tuple[Key, list[float]]:
     return key, [float(x) for x in statistics_at(setup, key[0], key[1])]
+
+
+def _array_task(setup: Setup, keys: Sequence[Key]) -> list[tuple[Key, list[float]]]:
+    """Several simulated exports stepped together on the array engine (those whose
+    candidates can share a batch, :func:`simsales.runner.replications.batch_key`)."""
+    import_modules(setup.config.modules, setup.config.module_folder)
+    configs = [_config_at(setup, k[0]) for k in keys]
+    groups: list[tuple[tuple[object, ...], list[int]]] = []
+    for i, c in enumerate(configs):
+        key = batch_key(c)
+        same = next((g for g in groups if g[0] == key), None)
+        if same is None:
+            groups.append((key, [i]))
+        else:
+            same[1].append(i)
+    out: dict[int, list[float]] = {}
+    for _, members in groups:
+        strategy = configs[members[0]].strategies[0].build()
+        worlds = [build_world(configs[i], keys[i][1]) for i in members]
+        for i, runs in zip(members, simulate_batch(worlds, [strategy]), strict=True):
+            out[i] = [float(x) for x in _statistics(setup, runs[0][0])]
+    return [(k, out[i]) for i, k in enumerate(keys)]
 
 
 class Evaluations:
@@ -99,6 +134,9 @@ class Evaluations:
         Worker processes (None: in this process).
     on_done : callable, optional
         Called with the number of evaluations finished (for progress).
+    workers : int
+        The pool's workers: on the array engine, new evaluations are stepped
+        together in one block per worker (at most ``BLOCK`` each).
     """
 
     def __init__(
@@ -107,8 +145,10 @@ class Evaluations:
         path: Path | None = None,
         pool: Executor | None = None,
         on_done: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> None:
         self.setup = setup
+        self.workers = max(1, workers)
         self.path = path
         self.pool = pool
         self.on_done = on_done
@@ -161,7 +201,19 @@ class Evaluations:
         """The statistics of ``keys`` (rows in order), simulating those not known yet."""
         keys = [(tuple(float(v) for v in k[0]), int(k[1])) for k in keys]
         todo = list(dict.fromkeys(k for k in keys if k not in self.known))
-        if todo and self.pool is None:
+        if todo and self.setup.config.engine == "array":  # stepped together, a block a worker
+            size = max(1, min(BLOCK, -(-len(todo) // self.workers)))
+            blocks = [todo[i : i + size] for i in range(0, len(todo), size)]
+            if self.pool is None or len(blocks) == 1:
+                for block in blocks:
+                    for done in _array_task(self.setup, block):
+                        self._keep(*done)
+            else:
+                pending = [self.pool.submit(_array_task, self.setup, b) for b in blocks]
+                for block_done in as_completed(pending):
+                    for done in block_done.result():
+                        self._keep(*done)
+        elif todo and self.pool is None:
             for k in todo:
                 self._keep(*_task(self.setup, k))
         elif todo:
@@ -186,4 +238,4 @@ def evaluations(
         yield Evaluations(setup, path, None, on_done)
         return
     with executor(backend, workers, scheduler) as pool:
-        yield Evaluations(setup, path, pool, on_done)
+        yield Evaluations(setup, path, pool, on_done, workers)

@@ -11,11 +11,14 @@ from rich.markup import escape
 from simsales.cli.common import (
     Backend,
     BackendOption,
+    EngineOption,
     OutFolder,
     SchedulerOption,
     ShowTraceback,
     Workers,
     _bad,
+    _check_engine,
+    _engine,
     _load,
     _load_modules,
     app,
@@ -68,6 +71,7 @@ def calibrate(
     method: Annotated[
         str | None, typer.Option(help="msm or abc \\[default: the file's calibrate.method]")
     ] = None,
+    engine: EngineOption = None,
     show_traceback: ShowTraceback = False,
 ) -> None:
     """Fit the parameters named in \\[calibrate] so that the experiment's strategy
@@ -80,7 +84,7 @@ def calibrate(
 
     from simsales.calibration.fit import calibrate as fit
 
-    config = _load(file)
+    config = _load(file, **_engine(engine))
     if config.calibrate is None:
         raise _bad(
             f"{file}: no [calibrate] table: name the parameters to fit (docs/calibration.md)"
@@ -91,6 +95,7 @@ def calibrate(
             raise _bad(f"--method {method!r}: allowed: msm, abc")
         spec = spec.model_copy(update={"method": method})
     config = _load_modules(file, config)
+    _check_engine(config)
     frame = _read_data(file, config, data)
     target = (out_dir or Path("results") / config.name) / "calibration"
     make_out_folder(target)

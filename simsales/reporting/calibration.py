@@ -49,7 +49,8 @@ def calibration_document(folder: Path) -> Document:
         f"{info['experiment']}, fitted by {_METHODS[info['method']]} to "
         f"{info['opportunities']} opportunities ({info['data_source']}, as of "
         f"{info['as_of']}); {info['simulations']} simulated exports "
-        f"({info['resumed_simulations']} resumed) in {info['wall_seconds']:.0f} s."
+        f"({info['resumed_simulations']} resumed) in {info['wall_seconds']:.0f} s on the "
+        f"{info.get('engine', 'simpy')} engine."
     )
     findings = Section("Findings", "findings", [*info["findings"]])
     params = Section(

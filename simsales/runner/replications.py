@@ -196,7 +196,9 @@ DEFAULT_ARRAY = (
 )
 
 
-def choose_engine(config: Experiment, named: bool | None = None) -> Experiment:
+def choose_engine(
+    config: Experiment, named: bool | None = None, design: bool | None = None
+) -> Experiment:
     """``config`` on the engine it runs on by default.
 
     An experiment that names its engine (in the file, or as an override) keeps it;
@@ -212,6 +214,9 @@ def choose_engine(config: Experiment, named: bool | None = None) -> Experiment:
     named : bool, optional
         Whether its engine was named; default: whether ``engine`` was set when
         it was read (``model_fields_set``).
+    design : bool, optional
+        Whether it runs many parameter points (default: whether it has a
+        ``[sweep]`` or ``[sensitivity]``).
 
     Returns
     -------
@@ -221,7 +226,9 @@ def choose_engine(config: Experiment, named: bool | None = None) -> Experiment:
     """
     if named is None:
         named = "engine" in config.model_fields_set
-    if named or not config.has_design or config.engine == "array":
+    if design is None:
+        design = config.has_design
+    if named or not design or config.engine == "array":
         return config
     array = config.model_copy(update={"engine": "array"})
     if engine_problems(array):
