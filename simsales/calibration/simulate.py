@@ -37,7 +37,7 @@ from simsales.engine.simulation import simulate
 from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
 from simsales.experiment.plugins import import_modules
-from simsales.runner.replications import BLOCK, batch_key, build_world, executor
+from simsales.runner.replications import BLOCK, batch_key, build_world, executor, grouped
 
 __all__ = ["Evaluations", "Setup", "evaluations", "statistics_at"]
 
@@ -104,16 +104,8 @@ def _array_task(setup: Setup, keys: Sequence[Key]) -> list[tuple[Key, list[float
     candidates can share a batch, :func:`simsales.runner.replications.batch_key`)."""
     import_modules(setup.config.modules, setup.config.module_folder)
     configs = [_config_at(setup, k[0]) for k in keys]
-    groups: list[tuple[tuple[object, ...], list[int]]] = []
-    for i, c in enumerate(configs):
-        key = batch_key(c)
-        same = next((g for g in groups if g[0] == key), None)
-        if same is None:
-            groups.append((key, [i]))
-        else:
-            same[1].append(i)
     out: dict[int, list[float]] = {}
-    for _, members in groups:
+    for members in grouped(range(len(keys)), lambda i: batch_key(configs[i])):
         strategy = configs[members[0]].strategies[0].build()
         worlds = [build_world(configs[i], keys[i][1]) for i in members]
         for i, runs in zip(members, simulate_batch(worlds, [strategy]), strict=True):

@@ -6,12 +6,12 @@ import multiprocessing as mp
 import os
 import sysconfig
 import traceback
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ __all__ = [
     "engine_problems",
     "executor",
     "failing_frame",
+    "grouped",
     "run_block",
     "run_cells",
     "run_replication",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 Record = dict[str, Any]
+T = TypeVar("T")
 #: Occupancy columns of the monthly series: one per orbit, then churned.
 STATE_COLUMNS = (*(o.name.lower() for o in Orbit), "churned")
 
@@ -375,6 +377,20 @@ def _failure(config: Experiment, task: Task, error: Exception) -> Failure:
     )  # fmt: skip
 
 
+def grouped(items: Sequence[T], key: Callable[[T], Any]) -> list[list[T]]:
+    """``items`` in groups of equal ``key`` (compared with ``==``: keys may be
+    unhashable models), groups in order of first appearance, items in order."""
+    groups: list[tuple[Any, list[T]]] = []
+    for item in items:
+        k = key(item)
+        same = next((g for g in groups if g[0] == k), None)
+        if same is None:
+            groups.append((k, [item]))
+        else:
+            same[1].append(item)
+    return [members for _, members in groups]
+
+
 #: One replication of a block: its design point's config, the task and the point's labels.
 BlockItem = tuple[Experiment, Task, dict[str, Any]]
 
@@ -397,25 +413,17 @@ def _block_task(
         import_entry_points(config.unchecked_strategies)
     except Exception:
         return [_task(c, t, label, uncertain, posterior) for c, t, label in items]
-    groups: list[tuple[tuple[Any, ...], list[tuple[Experiment, Task, dict[str, Any]]]]] = []
+    drawn: list[BlockItem] = []
     results: list[TaskResult] = []
     for c, t, label in items:
         try:
             world = draw_uncertain(uncertain, c.seed, t[1]) if uncertain else {}
             if posterior is not None:
                 world.update(draw_posterior(posterior, c.seed, t[1]))
-            at = c.at(world) if world else c
-            key = batch_key(at)
+            drawn.append((c.at(world) if world else c, t, {**label, **world}))
         except Exception as e:
             results.append((t, [], [], _failure(c, t, e)))
-            continue
-        same = next((g for g in groups if g[0] == key), None)
-        member = (at, t, {**label, **world})
-        if same is None:
-            groups.append((key, [member]))
-        else:
-            same[1].append(member)
-    for _, members in groups:
+    for members in grouped(drawn, lambda item: batch_key(item[0])):
         try:
             out = run_cells([(at, t[1]) for at, t, _ in members])
         except Exception as e:
@@ -435,15 +443,9 @@ def _blocks(todo: list[Task], workers: int, keys: list[Any]) -> list[list[Task]]
     """The tasks in blocks that can be stepped together (design points of equal
     ``keys[point]``, :func:`batch_key`), at most :data:`BLOCK` long and split so
     that every worker has one."""
-    groups: list[tuple[Any, list[Task]]] = []
-    for t in todo:
-        same = next((g for g in groups if g[0] == keys[t[0]]), None)
-        if same is None:
-            groups.append((keys[t[0]], [t]))
-        else:
-            same[1].append(t)
     size = max(1, min(BLOCK, -(-len(todo) // workers)))
-    return [ts[i : i + size] for _, ts in groups for i in range(0, len(ts), size)]
+    groups = grouped(todo, lambda t: keys[t[0]])
+    return [ts[i : i + size] for ts in groups for i in range(0, len(ts), size)]
 
 
 @contextmanager
