@@ -174,7 +174,9 @@ def simulate_batch(
     if not step_days > 0:
         raise ValueError(f"step_days must be > 0, got {step_days!r}")
     _same_parameters(worlds)
-    why = [r for w in worlds for r in array_unsupported(w.market, w.sellers, strategies)]
+    # the strategies once; each world's market and sellers (design points may differ)
+    why = array_unsupported(worlds[0].market, worlds[0].sellers, strategies)
+    why += [r for w in worlds[1:] for r in array_unsupported(w.market, w.sellers, [])]
     if why:
         raise ValueError("; ".join(dict.fromkeys(why)))
     return _Batch(worlds, strategies, step_days).run()
