@@ -328,7 +328,11 @@ def _p_values(a, b) -> list[tuple[str, float]]:
             out.append(
                 (f"{strategy} {m} welch", float(stats.ttest_ind(x, y, equal_var=False).pvalue))
             )
-            out.append((f"{strategy} {m} cvm", float(stats.cramervonmises_2samp(x, y).pvalue)))
+            # the asymptotic distribution at every size: scipy's exact one (its default
+            # up to 20 a sample) costs 40 ms a test, a minute of the battery at CI's
+            # size, and at 20 a sample the two p-values agree within 1% near p = 0.02
+            cvm = stats.cramervonmises_2samp(x, y, method="asymptotic")
+            out.append((f"{strategy} {m} cvm", float(cvm.pvalue)))
         table = np.vstack([a[1][strategy], b[1][strategy]])
         table = table[:, table.sum(axis=0) > 0]
         if table.shape[1] > 1:
