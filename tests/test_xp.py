@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsales.model import valuation
+from simsales.model import equations, valuation
 from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
 from simsales.model.group import group_decides, logistic, tk_weight
@@ -106,3 +106,56 @@ def test_group_rules_of_an_array_are_those_of_each_group(n, data):
     for rule in ("consensus", "majority", "champion"):
         got = group_decides(np.array(k), np.array(n), rule)
         assert got.tolist() == [group_decides(a, b, rule) for a, b in zip(k, n, strict=True)]
+
+
+# --------------------------------------------------------------------------- #
+# the small equations (simsales.model.equations): known answers, and the same IEEE
+# numbers on floats and on arrays where they are + - * / (to the last place where
+# they raise to a power or take the namespace's expm1)
+# --------------------------------------------------------------------------- #
+
+
+def test_equations_known_answers():
+    b = Behaviour(access_base=0.3, access_trust=0.4, access_urgency=0.2)
+    assert equations.access_chance(b, 0.5, 0.25) == pytest.approx(0.55, rel=1e-15)
+    paced = Behaviour(step_days=8.0, pace_floor=0.5, urgency_pace=True)
+    assert equations.step_mean(paced, 0.5) == pytest.approx(8.0, rel=1e-15)
+    assert equations.step_mean(paced.model_copy(update={"urgency_pace": False}), 0.5) == 8.0
+    assert equations.urgency_after_events(0.2, 0.5, 2) == pytest.approx(0.8, rel=1e-15)
+    assert equations.urgency_after_events(0.2, 0.5, 0) == pytest.approx(0.2, rel=1e-15)
+    # a hazard of 12 * 0.5 a year over a sixth of a year: 1 - exp(-1)
+    chance = equations.self_education_chance(SCALAR, 12.0, 0.5, 365.0 / 6.0)
+    assert chance == pytest.approx(1.0 - np.exp(-1.0), rel=1e-15)
+    # patience 10 days at urgency 0.5: 10 days since progress still waits, 10.001 not
+    assert equations.patience_left(20.0, 10.0, 10.0, 0.5)
+    assert not equations.patience_left(20.001, 10.0, 10.0, 0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(unit, unit, st.floats(0.0, 400.0), st.integers(0, 6)), min_size=1,
+             max_size=20),
+    unit, unit, st.floats(0.0, 20.0),
+)  # fmt: skip
+def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump, rate):
+    b = Behaviour(access_base=access, urgency_pace=True)
+    trust, urgency, days, events = (np.array(c) for c in zip(*rows, strict=True))
+    exact = [  # + - * / and comparisons: the same IEEE operations
+        (lambda t, u, d, k: equations.access_chance(b, t, u)),
+        (lambda t, u, d, k: equations.step_mean(b, u)),
+        (lambda t, u, d, k: equations.patience_left(d, 0.5 * d, t * 100.0, u)),
+    ]
+    for f in exact:
+        many = f(trust, urgency, days, events)
+        one = [f(*(float(x) for x in r[:3]), int(r[3])) for r in rows]
+        np.testing.assert_array_equal(many, np.array(one))
+    # ** (numpy's own pow) and the namespace's expm1: equal to the last place or so
+    many = equations.urgency_after_events(urgency, jump, events)
+    one = [equations.urgency_after_events(float(u), jump, int(k)) for u, k in
+           zip(urgency, events, strict=True)]  # fmt: skip
+    # (1 - a power near 1: a last-place difference of the power, up to 1.1e-16, stays)
+    np.testing.assert_allclose(many, np.array(one), rtol=1e-15, atol=2.5e-16)
+    many = equations.self_education_chance(ARRAY, rate, urgency, days)
+    one = [equations.self_education_chance(SCALAR, rate, float(u), float(d)) for u, d in
+           zip(urgency, days, strict=True)]  # fmt: skip
+    np.testing.assert_allclose(many, np.array(one), rtol=1e-15, atol=0.0)

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from simsales.model import valuation
+from simsales.model import equations, valuation
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
 from simsales.model.beliefs import group_evidence_update
@@ -183,19 +183,17 @@ class Buyer:
         return m
 
     # ----------------------------------------------------------- pace
-    def pace(self) -> float:
-        """Steps per ``step_days``: faster with urgency."""
-        return self.b.pace_floor + self.urgency if self.b.urgency_pace else 1.0
-
     def gap_days(self, rng: Random) -> float:
-        """Calendar days to the next step: exponential with mean step_days / pace
-        (exactly that mean when ``pace_noise`` is off)."""
-        mean = self.b.step_days / self.pace()
+        """Calendar days to the next step: exponential with mean
+        :func:`~simsales.model.equations.step_mean` (exactly that mean when
+        ``pace_noise`` is off)."""
+        mean: float = equations.step_mean(self.b, self.urgency)
         return float(rng.exponential(mean)) if self.b.pace_noise else mean
 
     def patience_left(self, now: float) -> bool:
-        """Whether the buyer still waits for progress; urgency lengthens patience."""
-        return now - self.last_progress <= self.patience * (0.5 + self.urgency)
+        """Whether the buyer still waits for progress; urgency lengthens patience
+        (:func:`~simsales.model.equations.patience_left`)."""
+        return bool(equations.patience_left(now, self.last_progress, self.patience, self.urgency))
 
     def compelling_events(self, days: float, rng: Random) -> int:
         """Draw the compelling events of the last ``days`` and raise urgency."""
@@ -204,7 +202,9 @@ class Buyer:
             return 0
         k = int(rng.poisson(rate * days / 365.0))
         if k:
-            self.urgency = 1.0 - (1.0 - self.urgency) * (1.0 - self.b.compelling_event_jump) ** k
+            self.urgency = equations.urgency_after_events(
+                self.urgency, self.b.compelling_event_jump, k
+            )
         return k
 
     # ----------------------------------------------------------- jumps, self-education
@@ -261,7 +261,7 @@ class Buyer:
         # (called after every wait: the orbit test is _between() inlined)
         if rate <= 0 or not _POTENTIAL <= self.orbit < _ACQUISITION or days <= 0:
             return False
-        if rng.random() >= -math.expm1(-rate * self.urgency * days / 365.0):
+        if rng.random() >= equations.self_education_chance(SCALAR, rate, self.urgency, days):
             return False
         if self.mean_utility() <= 0:
             return False
@@ -285,8 +285,7 @@ class Buyer:
 
     def grants_meeting(self, rng: Random) -> bool:
         """Whether the buyer accepts a meeting the seller asks for."""
-        b = self.b
-        p = b.access_base + b.access_trust * self.trust + b.access_urgency * self.urgency
+        p = equations.access_chance(self.b, self.trust, self.urgency)
         return bool(rng.random() < min(1.0, p))
 
     # ----------------------------------------------------------- effects

@@ -8,7 +8,7 @@ stakeholders as ``(B, S)`` arrays padded to the largest group), so the behaviour
 is written once whichever way it is stepped.
 
 Python's arithmetic operators already work on floats and arrays alike; the
-namespace supplies only what does not: functions (``exp``, ``pow``, ``clip``),
+namespace supplies only what does not: functions (``exp``, ``expm1``, ``pow``, ``clip``),
 choices (``where``, ``any``), a map over the stakeholders (``each``), a
 buyer's value broadcast to its stakeholders (``col``) and the group's mean
 (``group_mean``). On :data:`SCALAR` each is the plain Python expression the
@@ -33,6 +33,7 @@ class ScalarXP:
     """The namespace of one buyer: floats, its stakeholders as lists."""
 
     exp = staticmethod(math.exp)
+    expm1 = staticmethod(math.expm1)
     pow = staticmethod(math.pow)
 
     @staticmethod
@@ -74,6 +75,11 @@ class ArrayXP:
     def exp(x: Any) -> Any:
         """``exp`` element by element."""
         return np.exp(x)
+
+    @staticmethod
+    def expm1(x: Any) -> Any:
+        """``exp(x) - 1`` element by element (accurate near 0)."""
+        return np.expm1(x)
 
     @staticmethod
     def pow(x: Any, y: Any) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simsales.engine.array.buyers import Buyers, Rows
+from simsales.model import equations
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
 from simsales.model.beliefs import conservative_normal_update
@@ -78,18 +79,9 @@ def _between(orbit: Ints) -> Bools:
     return out
 
 
-def pace_mean(s: Buyers, rows: Rows) -> Floats:
-    """Mean days to the next step: ``step_days / pace``."""
-    b = s.b
-    if not b.urgency_pace:
-        return np.full(len(rows), b.step_days)
-    mean: Floats = b.step_days / (b.pace_floor + s.urgency[rows])
-    return mean
-
-
 def gap_days(s: Buyers, rows: Rows, draws: ArrayDraws) -> Floats:
     """Days to each buyer's next step (exponential, or exactly the mean without pace noise)."""
-    mean = pace_mean(s, rows)
+    mean = np.broadcast_to(equations.step_mean(s.b, s.urgency[rows]), rows.shape)
     return draws.exponential_at(rows, mean) if s.b.pace_noise else mean
 
 
@@ -108,8 +100,7 @@ def grants_meeting(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
     """Whether each buyer accepts a meeting the seller asks for."""
     if not rows.size:
         return np.zeros(0, dtype=bool)
-    b = s.b
-    p = b.access_base + b.access_trust * s.trust[rows] + b.access_urgency * s.urgency[rows]
+    p = equations.access_chance(s.b, s.trust[rows], s.urgency[rows])
     out: Bools = draws.random_at(rows) < np.minimum(1.0, p)
     return out
 
@@ -274,7 +265,9 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
         events[w] = poisson(draws.random_at(rows[w]), b.compelling_event_rate * gap[w] / 365.0)
         hit = np.flatnonzero(events > 0)
         hr = rows[hit]
-        s.urgency[hr] = 1.0 - (1.0 - s.urgency[hr]) * (1.0 - b.compelling_event_jump) ** events[hit]
+        s.urgency[hr] = equations.urgency_after_events(
+            s.urgency[hr], b.compelling_event_jump, events[hit]
+        )
         if b.event_orbits > 0 and hit.size:
             may = hit[_between(s.orbit[hr])]
             if may.size:
@@ -295,7 +288,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
     if rate > 0:
         c = np.flatnonzero(_between(s.orbit[rows]) & (gap > 0))
         cr = rows[c]
-        chance = -np.expm1(-rate * s.urgency[cr] * gap[c] / 365.0)
+        chance = equations.self_education_chance(ARRAY, rate, s.urgency[cr], gap[c])
         lucky = c[draws.random_at(cr) < chance]
         if lucky.size:
             lucky = lucky[mean_utility(ARRAY, s.view(rows[lucky]), b) > 0]
@@ -303,7 +296,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
             s.orbit[lr] += 1
             s.max_orbit[lr] = np.maximum(s.max_orbit[lr], s.orbit[lr])
             s.last_progress[lr] = now[lucky]
-    left = now - s.last_progress[rows] <= s.patience[rows] * (0.5 + s.urgency[rows])
+    left = equations.patience_left(now, s.last_progress[rows], s.patience[rows], s.urgency[rows])
     out = np.full(len(rows), NONE)
     gone = np.flatnonzero(~left)
     gr = rows[gone]

@@ -1,0 +1,60 @@
+"""The buyer's small equations, written once for one buyer or many.
+
+Each function is a formula of docs/model.md 3 in Python's arithmetic operators,
+so it takes one buyer's floats (the SimPy engine's :class:`~simsales.model.buyer.Buyer`)
+or arrays of many buyers (the array engine's :mod:`simsales.engine.array.rules`).
+Where an operator does not suffice, the function takes the namespace ``xp`` of
+:mod:`simsales.model.xp`. On floats and on arrays the numbers are the same where a
+formula adds, multiplies, divides and compares, and equal to the last place where it
+raises to a power or takes an ``expm1`` (numpy computes those with its own
+functions). Each engine computes exactly what it computed when it wrote the formula
+itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simsales.model.behaviour import Behaviour
+from simsales.model.xp import Namespace
+
+__all__ = [
+    "access_chance",
+    "patience_left",
+    "self_education_chance",
+    "step_mean",
+    "urgency_after_events",
+]
+
+
+def access_chance(b: Behaviour, trust: Any, urgency: Any) -> Any:
+    """Chance that a buyer grants a meeting the seller asks for, before the cap at 1:
+    ``access_base + access_trust * trust + access_urgency * urgency``."""
+    return b.access_base + b.access_trust * trust + b.access_urgency * urgency
+
+
+def step_mean(b: Behaviour, urgency: Any) -> Any:
+    """Mean days to a buyer's next step: ``step_days / (pace_floor + urgency)``, or
+    ``step_days`` when urgency does not set the pace (``urgency_pace`` off)."""
+    if not b.urgency_pace:
+        return b.step_days
+    return b.step_days / (b.pace_floor + urgency)
+
+
+def patience_left(now: Any, last_progress: Any, patience: Any, urgency: Any) -> Any:
+    """Whether a buyer still waits for progress: the days since its last progress are
+    at most ``patience * (0.5 + urgency)`` (urgency lengthens patience)."""
+    return now - last_progress <= patience * (0.5 + urgency)
+
+
+def urgency_after_events(urgency: Any, jump: float, events: Any) -> Any:
+    """Urgency after ``events`` compelling events: each closes ``jump`` of the gap to 1,
+    ``1 - (1 - u) (1 - jump)^events``."""
+    return 1.0 - (1.0 - urgency) * (1.0 - jump) ** events
+
+
+def self_education_chance(xp: Namespace, rate: float, urgency: Any, days: Any) -> Any:
+    """Chance that a buyer between POTENTIAL and OBSERVATION moves one orbit on its own
+    during a wait of ``days``: ``1 - exp(-rate * urgency * days / 365)`` (a hazard
+    proportional to its urgency)."""
+    return -xp.expm1(-rate * urgency * days / 365.0)
