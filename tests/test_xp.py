@@ -129,6 +129,13 @@ def test_equations_known_answers():
     # patience 10 days at urgency 0.5: 10 days since progress still waits, 10.001 not
     assert equations.patience_left(20.0, 10.0, 10.0, 0.5)
     assert not equations.patience_left(20.001, 10.0, 10.0, 0.5)
+    assert equations.toward_one(0.5, 0.2) == pytest.approx(0.6, rel=1e-15)
+    assert equations.skeptic_chance(0.2, 0.75) == pytest.approx(0.05, rel=1e-15)
+    # urgency grows only with the value the buyer would get (r > 1), fully from r = 2
+    assert equations.urgency_gained(SCALAR, 0.5, 0.2, 1.5) == pytest.approx(0.55, rel=1e-15)
+    assert equations.urgency_gained(SCALAR, 0.5, 0.2, 0.8) == 0.5
+    assert equations.urgency_gained(SCALAR, 0.5, 0.2, 9.0) == pytest.approx(0.6, rel=1e-15)
+    assert equations.halo_success(0.6, 0.5) == pytest.approx(0.8, rel=1e-15)
 
 
 @settings(max_examples=60, deadline=None)
@@ -140,14 +147,18 @@ def test_equations_known_answers():
 def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump, rate):
     b = Behaviour(access_base=access, urgency_pace=True)
     trust, urgency, days, events = (np.array(c) for c in zip(*rows, strict=True))
-    exact = [  # + - * / and comparisons: the same IEEE operations
-        (lambda t, u, d, k: equations.access_chance(b, t, u)),
-        (lambda t, u, d, k: equations.step_mean(b, u)),
-        (lambda t, u, d, k: equations.patience_left(d, 0.5 * d, t * 100.0, u)),
+    exact = [  # + - * /, comparisons and clipping: the same IEEE operations
+        (lambda xp, t, u, d, k: equations.access_chance(b, t, u)),
+        (lambda xp, t, u, d, k: equations.step_mean(b, u)),
+        (lambda xp, t, u, d, k: equations.patience_left(d, 0.5 * d, t * 100.0, u)),
+        (lambda xp, t, u, d, k: equations.toward_one(t, u)),
+        (lambda xp, t, u, d, k: equations.skeptic_chance(u, t)),
+        (lambda xp, t, u, d, k: equations.urgency_gained(xp, u, t, d / 100.0)),
+        (lambda xp, t, u, d, k: equations.halo_success(t, u)),
     ]
     for f in exact:
-        many = f(trust, urgency, days, events)
-        one = [f(*(float(x) for x in r[:3]), int(r[3])) for r in rows]
+        many = f(ARRAY, trust, urgency, days, events)
+        one = [f(SCALAR, *(float(x) for x in r[:3]), int(r[3])) for r in rows]
         np.testing.assert_array_equal(many, np.array(one))
     # ** (numpy's own pow) and the namespace's expm1: equal to the last place or so
     many = equations.urgency_after_events(urgency, jump, events)

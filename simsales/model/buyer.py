@@ -301,34 +301,37 @@ class Buyer:
         if count:
             self.interactions += 1
             self.hours += action.hours * self.hour_factor
-        if action.skeptic_risk > 0 and rng.random() < action.skeptic_risk * (1.0 - self.trust):
+        if action.skeptic_risk > 0 and rng.random() < equations.skeptic_chance(
+            action.skeptic_risk, self.trust
+        ):
             self.trust *= 2.0 / 3.0
             return False
         if action.pressure:
             self.trust *= 1.0 - action.pressure
             self.internalisation *= 1.0 - action.pressure
         if action.trust_gain:
-            self.trust += action.trust_gain * (1.0 - self.trust)
+            self.trust = equations.toward_one(self.trust, action.trust_gain)
         if action.halo:
-            self._halo += action.halo * (1.0 - self._halo)
+            self._halo = equations.toward_one(self._halo, action.halo)
             h, g = self._halo, self.b.gamma
             self.w_ours = [
-                tk_weight(SCALAR, 1.0 - (1.0 - p) * (1.0 - h), g) for p in self.p_success
+                tk_weight(SCALAR, equations.halo_success(p, h), g) for p in self.p_success
             ]
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
             self.tailor = action.tailor_gain
         if action.reveal:
-            self.revealed += action.reveal * (1.0 - self.revealed)
+            self.revealed = equations.toward_one(self.revealed, action.reveal)
         if action.urgency_gain:
-            warrant = min(max(self.r - 1.0, 0.0), 1.0)
-            self.urgency += action.urgency_gain * (1.0 - self.urgency) * warrant
+            self.urgency = equations.urgency_gained(
+                SCALAR, self.urgency, action.urgency_gain, self.r
+            )
         if action.evidence > 0:
             self._learn(action.evidence, action.claim_bias, rng)
         if action.coaching:
             self.indecision *= 1.0 - action.coaching
         if action.internalise:
-            self.internalisation += action.internalise * (1.0 - self.internalisation)
+            self.internalisation = equations.toward_one(self.internalisation, action.internalise)
         return True
 
     def meeting_hours(self, action: Action, pulled: bool = False) -> float:

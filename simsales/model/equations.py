@@ -20,10 +20,14 @@ from simsales.model.xp import Namespace
 
 __all__ = [
     "access_chance",
+    "halo_success",
     "patience_left",
     "self_education_chance",
+    "skeptic_chance",
     "step_mean",
+    "toward_one",
     "urgency_after_events",
+    "urgency_gained",
 ]
 
 
@@ -58,3 +62,27 @@ def self_education_chance(xp: Namespace, rate: float, urgency: Any, days: Any) -
     during a wait of ``days``: ``1 - exp(-rate * urgency * days / 365)`` (a hazard
     proportional to its urgency)."""
     return -xp.expm1(-rate * urgency * days / 365.0)
+
+
+def toward_one(x: Any, share: Any) -> Any:
+    """``x`` with ``share`` of its gap to 1 closed, ``x + share (1 - x)``: how trust,
+    the halo, revealed needs, internalisation and adoption grow."""
+    return x + share * (1.0 - x)
+
+
+def skeptic_chance(risk: Any, trust: Any) -> Any:
+    """Chance that a skeptical buyer rejects a teaching action: ``risk (1 - trust)``."""
+    return risk * (1.0 - trust)
+
+
+def urgency_gained(xp: Namespace, urgency: Any, gain: Any, r: Any) -> Any:
+    """Urgency after an action that creates it: ``u + gain (1 - u) w``, warranted by
+    the value the buyer gets, ``w = clip(r - 1, 0, 1)`` (none for a bad fit)."""
+    warrant = xp.clip(r - 1.0, 0.0, 1.0)
+    return urgency + gain * (1.0 - urgency) * warrant
+
+
+def halo_success(p_success: Any, halo: Any) -> Any:
+    """A stakeholder's chance of success with the seller's halo ``h``:
+    ``1 - (1 - p) (1 - h)`` (its decision weight is then taken of this)."""
+    return 1.0 - (1.0 - p_success) * (1.0 - halo)

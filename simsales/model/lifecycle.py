@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simsales.model import equations
 from simsales.model.actions import Action
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Random
@@ -110,7 +111,7 @@ class Lifecycle(BaseModel):
 
 def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
     """Make a freshly drawn buyer a referral lead: more trust, truer impression."""
-    buyer.trust += life.referral_trust * (1.0 - buyer.trust)
+    buyer.trust = equations.toward_one(buyer.trust, life.referral_trust)
     buyer.set_bias([x * life.referral_bias for x in buyer.bias])
 
 
@@ -250,13 +251,13 @@ class Account:
         if o == Orbit.ADAPTATION:
             rate = min(1.0, life.adoption_rate + life.adoption_internalised * b.internalisation
                        + boost)  # fmt: skip
-            self.adoption += rate * (1.0 - self.adoption)
+            self.adoption = equations.toward_one(self.adoption, rate)
             if self.adoption >= life.belief_adoption:
                 self._move(Orbit.BELIEF)
                 return "adopting"
             return "stays"
         # BELIEF and beyond: adoption keeps growing slowly with use
-        self.adoption += life.adoption_rate * (1.0 - self.adoption)
+        self.adoption = equations.toward_one(self.adoption, life.adoption_rate)
         s = self.satisfaction()
         satisfied = rng.random() < logistic(SCALAR, s, life.temperature)
         if not satisfied:

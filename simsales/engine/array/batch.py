@@ -51,6 +51,7 @@ from simsales.engine.market import YEAR
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import INBOUND, MONTH, N_STATES, REFERRAL, Journeys, Ledger, World
+from simsales.model import equations
 from simsales.model.action_tables import (
     action_table,
     after_sale_slot,
@@ -637,7 +638,7 @@ class _Batch:
             ))  # fmt: skip
             self.draws.extend(k0[at], k1[at])
         new = np.concatenate(parts)
-        s.trust[new] += life.referral_trust * (1.0 - s.trust[new])
+        s.trust[new] = equations.toward_one(s.trust[new], life.referral_trust)
         s.bias[new] *= life.referral_bias
         s.biased(new)
         self.book("cost", new, s.arrival[new], life.referral_lead_cost)

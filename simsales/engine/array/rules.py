@@ -128,7 +128,7 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         risky = np.flatnonzero(risk > 0)
         if risky.size:
             rr = rows[risky]
-            no = draws.random_at(rr) < risk[risky] * (1.0 - s.trust[rr])
+            no = draws.random_at(rr) < equations.skeptic_chance(risk[risky], s.trust[rr])
             s.trust[rr[no]] *= 2.0 / 3.0
             accepted[risky[no]] = False
             rows, slot, k = rows[accepted], slot[accepted], k[accepted]
@@ -140,15 +140,15 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         s.internalisation[rows] *= 1.0 - pressure
     if "trust_gain" in on:
         gain = eff("trust_gain")
-        s.trust[rows] += gain * (1.0 - s.trust[rows])
+        s.trust[rows] = equations.toward_one(s.trust[rows], gain)
     if "halo" in on:
         halo = eff("halo")
         lit = np.flatnonzero(halo > 0)
         if lit.size:
             hr = rows[lit]
-            s.halo[hr] += halo[lit] * (1.0 - s.halo[hr])
+            s.halo[hr] = equations.toward_one(s.halo[hr], halo[lit])
             h = s.halo[hr][:, None]
-            s.w_ours[hr] = tk_weight(ARRAY, 1.0 - (1.0 - s.p_success[hr]) * (1.0 - h), b.gamma)
+            s.w_ours[hr] = tk_weight(ARRAY, equations.halo_success(s.p_success[hr], h), b.gamma)
     if "discovery" in on:
         share = (eff("discovery") > 0) & ~s.needs_shared[rows] & (s.trust[rows] >= b.trust_to_share)
         if share.any():
@@ -156,11 +156,10 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
             s.tailor[rows[share]] = eff("tailor_gain")[share]
     if "reveal" in on:
         reveal = eff("reveal")
-        s.revealed[rows] += reveal * (1.0 - s.revealed[rows])
+        s.revealed[rows] = equations.toward_one(s.revealed[rows], reveal)
     if "urgency_gain" in on:
         ug = eff("urgency_gain")
-        warrant = np.clip(s.r[rows] - 1.0, 0.0, 1.0)
-        s.urgency[rows] += ug * (1.0 - s.urgency[rows]) * warrant
+        s.urgency[rows] = equations.urgency_gained(ARRAY, s.urgency[rows], ug, s.r[rows])
     if "evidence" in on:
         strength = eff("evidence")
         taught = np.flatnonzero(strength > 0)
@@ -170,7 +169,7 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         s.indecision[rows] *= 1.0 - eff("coaching")
     if "internalise" in on:
         inner = eff("internalise")
-        s.internalisation[rows] += inner * (1.0 - s.internalisation[rows])
+        s.internalisation[rows] = equations.toward_one(s.internalisation[rows], inner)
     return accepted
 
 
@@ -393,13 +392,13 @@ def post_step(
         rate = np.minimum(
             1.0, life.adoption_rate + life.adoption_internalised * s.internalisation[ar] + boost[ad]
         )
-        s.adoption[ar] += rate * (1.0 - s.adoption[ar])
+        s.adoption[ar] = equations.toward_one(s.adoption[ar], rate)
         _up(s, ar[s.adoption[ar] >= life.belief_adoption], BELIEF)
     late = np.flatnonzero(o >= BELIEF)
     if not late.size:
         return expanded
     lr = rows[late]
-    s.adoption[lr] += life.adoption_rate * (1.0 - s.adoption[lr])
+    s.adoption[lr] = equations.toward_one(s.adoption[lr], life.adoption_rate)
     sat = draws.random_at(lr) < logistic(ARRAY, satisfaction(s, lr, life), life.temperature)
     unhappy = lr[~sat]
     fell = draws.random_at(unhappy) < life.back_probability
