@@ -10,6 +10,7 @@ differ from :mod:`math`'s in the last place, so the bound is relative, 1e-12).
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +23,7 @@ from simsales.model import equations, valuation
 from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
 from simsales.model.group import group_decides, logistic, tk_weight
+from simsales.model.lifecycle import Lifecycle
 from simsales.model.population import Population, draw_traits
 from simsales.model.xp import ARRAY, SCALAR
 
@@ -136,6 +138,14 @@ def test_equations_known_answers():
     assert equations.urgency_gained(SCALAR, 0.5, 0.2, 0.8) == 0.5
     assert equations.urgency_gained(SCALAR, 0.5, 0.2, 9.0) == pytest.approx(0.6, rel=1e-15)
     assert equations.halo_success(0.6, 0.5) == pytest.approx(0.8, rel=1e-15)
+    # satisfaction: worth its price at half adoption of twice the price (log 1 = 0), a
+    # shortfall of half the value expected (log 0.5, weighted), credit for ownership
+    life = Lifecycle(disappointment_weight=1.5, internalisation_weight=0.4)
+    s = equations.satisfaction(SCALAR, life, 2.0, 0.5, 4.0, 1.0, 0.5)
+    assert s == pytest.approx(1.5 * math.log(0.5) + 0.4 * 0.5, rel=1e-15)
+    # no shortfall when the value beat the expectation, or nothing was expected
+    assert equations.satisfaction(SCALAR, life, 2.0, 0.5, 1.0, 1.0, 0.0) == 0.0
+    assert equations.satisfaction(SCALAR, life, 2.0, 0.5, 0.0, 1.0, 0.0) == 0.0
 
 
 @settings(max_examples=60, deadline=None)
@@ -160,6 +170,15 @@ def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump
         many = f(ARRAY, trust, urgency, days, events)
         one = [f(SCALAR, *(float(x) for x in r[:3]), int(r[3])) for r in rows]
         np.testing.assert_array_equal(many, np.array(one))
+    # satisfaction, through the namespace's log (math's and numpy's agree here)
+    life = Lifecycle()
+    expect = np.where(events > 3, 0.0, 0.01 + 3.0 * trust)  # some expected nothing
+    many = equations.satisfaction(ARRAY, life, 4.0 * urgency, trust, expect, 1.0 + trust,
+                                  urgency)  # fmt: skip
+    one = [equations.satisfaction(SCALAR, life, 4.0 * float(u), float(t), float(e),
+                                  1.0 + float(t), float(u))
+           for t, u, e in zip(trust, urgency, expect, strict=True)]  # fmt: skip
+    np.testing.assert_allclose(many, np.array(one), rtol=1e-14, atol=1e-15)
     # ** (numpy's own pow) and the namespace's expm1: equal to the last place or so
     many = equations.urgency_after_events(urgency, jump, events)
     one = [equations.urgency_after_events(float(u), jump, int(k)) for u, k in

@@ -13,15 +13,19 @@ itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simsales.model.behaviour import Behaviour
 from simsales.model.xp import Namespace
+
+if TYPE_CHECKING:
+    from simsales.model.lifecycle import Lifecycle
 
 __all__ = [
     "access_chance",
     "halo_success",
     "patience_left",
+    "satisfaction",
     "self_education_chance",
     "skeptic_chance",
     "step_mean",
@@ -86,3 +90,23 @@ def halo_success(p_success: Any, halo: Any) -> Any:
     """A stakeholder's chance of success with the seller's halo ``h``:
     ``1 - (1 - p) (1 - h)`` (its decision weight is then taken of this)."""
     return 1.0 - (1.0 - p_success) * (1.0 - halo)
+
+
+def satisfaction(
+    xp: Namespace, life: Lifecycle, value: Any, adoption: Any, expectation: Any,
+    contract: Any, internalisation: Any,
+) -> Any:  # fmt: skip
+    r"""How a customer judges the purchase so far (docs/model.md 4.3):
+    ``log(R / C) + w_d min(0, log(V / E)) + w_int internalisation`` with true value
+    ``V`` and realised value ``R = a V`` (each floored at 1e-9), contract price ``C``
+    and expectation ``E``; a customer that expected nothing (``E = 0``) cannot fall
+    short of it (the limit of the middle term as ``E -> 0`` is 0)."""
+    value = xp.maximum(value, 1e-9)
+    realised = xp.maximum(adoption * value, 1e-9)
+    e = expectation
+    short = xp.where(e > 0, xp.minimum(0.0, xp.log(value / xp.where(e > 0, e, 1.0))), 0.0)
+    return (
+        xp.log(realised / contract)
+        + life.disappointment_weight * short
+        + life.internalisation_weight * internalisation
+    )

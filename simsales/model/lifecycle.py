@@ -193,18 +193,11 @@ class Account:
         adoption, and a bad-fit buyer (``V`` below the price) is dissatisfied
         even when it expected little.
         """
-        life = self.life
-        value = max(self.buyer.true_value(), 1e-9)
-        realised = max(self.adoption * value, 1e-9)
-        # a buyer that expected nothing (E = 0) cannot fall short of it: the limit of
-        # min(0, log(V / E)) as E -> 0 is 0
-        e = self.expectation
-        short = min(0.0, math.log(value / e)) if e > 0 else 0.0
-        return (
-            math.log(realised / self.contract_value())
-            + life.disappointment_weight * short
-            + life.internalisation_weight * self.buyer.internalisation
-        )
+        out: float = equations.satisfaction(
+            SCALAR, self.life, self.buyer.true_value(), self.adoption, self.expectation,
+            self.contract_value(), self.buyer.internalisation,
+        )  # fmt: skip
+        return out
 
     def contract_value(self) -> float:
         """Revenue of one renewed term, units of price."""

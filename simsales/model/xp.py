@@ -8,7 +8,8 @@ stakeholders as ``(B, S)`` arrays padded to the largest group), so the behaviour
 is written once whichever way it is stepped.
 
 Python's arithmetic operators already work on floats and arrays alike; the
-namespace supplies only what does not: functions (``exp``, ``expm1``, ``pow``, ``clip``),
+namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``, ``pow``,
+``maximum``, ``minimum``, ``clip``),
 choices (``where``, ``any``), a map over the stakeholders (``each``), a
 buyer's value broadcast to its stakeholders (``col``) and the group's mean
 (``group_mean``). On :data:`SCALAR` each is the plain Python expression the
@@ -34,7 +35,10 @@ class ScalarXP:
 
     exp = staticmethod(math.exp)
     expm1 = staticmethod(math.expm1)
+    log = staticmethod(math.log)
     pow = staticmethod(math.pow)
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
 
     @staticmethod
     def clip(x: float, low: float, high: float) -> float:
@@ -80,6 +84,21 @@ class ArrayXP:
     def expm1(x: Any) -> Any:
         """``exp(x) - 1`` element by element (accurate near 0)."""
         return np.expm1(x)
+
+    @staticmethod
+    def log(x: Any) -> Any:
+        """``log`` element by element."""
+        return np.log(x)
+
+    @staticmethod
+    def maximum(x: Any, y: Any) -> Any:
+        """The larger of ``x`` and ``y``, element by element."""
+        return np.maximum(x, y)
+
+    @staticmethod
+    def minimum(x: Any, y: Any) -> Any:
+        """The smaller of ``x`` and ``y``, element by element."""
+        return np.minimum(x, y)
 
     @staticmethod
     def pow(x: Any, y: Any) -> Any:

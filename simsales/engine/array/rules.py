@@ -333,17 +333,11 @@ def open_accounts(s: Buyers, rows: Rows) -> None:
 
 def satisfaction(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
     """How each account judges the purchase so far (:meth:`Account.satisfaction`)."""
-    value = np.maximum(true_value(s.view(rows)), 1e-9)
-    realised = np.maximum(s.adoption[rows] * value, 1e-9)
-    e = s.expectation[rows]
-    with np.errstate(divide="ignore"):
-        short = np.where(e > 0, np.minimum(0.0, np.log(value / np.where(e > 0, e, 1.0))), 0.0)
     contract = 1.0 + np.where(s.expanded[rows], life.expansion_size, 0.0)
-    out: Floats = (
-        np.log(realised / contract)
-        + life.disappointment_weight * short
-        + life.internalisation_weight * s.internalisation[rows]
-    )
+    out: Floats = equations.satisfaction(
+        ARRAY, life, true_value(s.view(rows)), s.adoption[rows], s.expectation[rows],
+        contract, s.internalisation[rows],
+    )  # fmt: skip
     return out
 
 
