@@ -24,6 +24,7 @@ from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.lifecycle import Lifecycle
+from simsales.model.orbits import Orbit
 from simsales.model.population import Population, draw_traits
 from simsales.model.xp import ARRAY, SCALAR
 
@@ -146,6 +147,23 @@ def test_equations_known_answers():
     # no shortfall when the value beat the expectation, or nothing was expected
     assert equations.satisfaction(SCALAR, life, 2.0, 0.5, 1.0, 1.0, 0.0) == 0.0
     assert equations.satisfaction(SCALAR, life, 2.0, 0.5, 0.0, 1.0, 0.0) == 0.0
+    life = Lifecycle(temperature=0.5, renewal_bias=1.0, referred_loyalty=0.25,
+                     referral_rate=4.0, zealot_multiplier=2.0)  # fmt: skip
+    assert equations.renewal_log_odds(SCALAR, life, -0.25, False) == pytest.approx(0.5)
+    assert equations.renewal_log_odds(SCALAR, life, -0.25, True) == pytest.approx(0.75)
+    rates = [equations.referral_rate(SCALAR, life, o, False) for o in Orbit]
+    assert rates == [4.0 if o == Orbit.REFER else 8.0 if o == Orbit.ZEALOT else 0.0
+                     for o in Orbit]  # fmt: skip
+    assert equations.referral_rate(SCALAR, life, Orbit.ZEALOT, True) == 0.0  # churned
+    orbits = np.array([int(o) for o in Orbit] * 2)
+    churned = np.arange(len(orbits)) >= len(Orbit)
+    np.testing.assert_array_equal(
+        equations.referral_rate(ARRAY, life, orbits, churned), rates + [0.0] * len(Orbit)
+    )
+    np.testing.assert_array_equal(
+        equations.renewal_log_odds(ARRAY, life, np.array([-0.25, -0.25]), np.array([False, True])),
+        [equations.renewal_log_odds(SCALAR, life, -0.25, r) for r in (False, True)],
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simsales.model.behaviour import Behaviour
+from simsales.model.orbits import Orbit
 from simsales.model.xp import Namespace
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ __all__ = [
     "access_chance",
     "halo_success",
     "patience_left",
+    "referral_rate",
+    "renewal_log_odds",
     "satisfaction",
     "self_education_chance",
     "skeptic_chance",
@@ -110,3 +113,21 @@ def satisfaction(
         + life.disappointment_weight * short
         + life.internalisation_weight * internalisation
     )
+
+
+def renewal_log_odds(xp: Namespace, life: Lifecycle, satisfaction: Any, referred: Any) -> Any:
+    """Log-odds that a customer renews at the end of a term:
+    ``S / T + renewal_bias``, plus ``referred_loyalty`` for a referred customer."""
+    return (
+        satisfaction / life.temperature
+        + life.renewal_bias
+        + xp.where(referred, life.referred_loyalty, 0.0)
+    )
+
+
+def referral_rate(xp: Namespace, life: Lifecycle, orbit: Any, churned: Any) -> Any:
+    """Referral contacts per year of an account: ``referral_rate`` in REFER, times
+    ``zealot_multiplier`` in ZEALOT, none elsewhere or once churned."""
+    rate = xp.where(orbit == Orbit.REFER, life.referral_rate, 0.0)
+    rate = xp.where(orbit == Orbit.ZEALOT, life.referral_rate * life.zealot_multiplier, rate)
+    return xp.where(churned, 0.0, rate)

@@ -310,10 +310,7 @@ class Account:
 
         ``P = logistic(S / T + renewal_bias + referred_loyalty [if referred])``.
         """
-        life = self.life
-        x = self.satisfaction() / life.temperature + life.renewal_bias
-        if self.referred:
-            x += life.referred_loyalty
+        x = equations.renewal_log_odds(SCALAR, self.life, self.satisfaction(), self.referred)
         ok = bool(rng.random() < logistic(SCALAR, x, 1.0))
         if ok:
             self.terms += 1
@@ -322,11 +319,7 @@ class Account:
         return ok
 
     def referral_rate(self) -> float:
-        """Referral contacts per year: advocates in REFER, more as ZEALOTs."""
-        if self.churned:
-            return 0.0
-        if self.buyer.orbit == Orbit.REFER:
-            return self.life.referral_rate
-        if self.buyer.orbit == Orbit.ZEALOT:
-            return self.life.referral_rate * self.life.zealot_multiplier
-        return 0.0
+        """Referral contacts per year: advocates in REFER, more as ZEALOTs
+        (:func:`~simsales.model.equations.referral_rate`)."""
+        rate: float = equations.referral_rate(SCALAR, self.life, self.buyer.orbit, self.churned)
+        return rate

@@ -343,18 +343,14 @@ def satisfaction(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
 
 def renews(s: Buyers, rows: Rows, life: Lifecycle, referred: Bools, draws: ArrayDraws) -> Bools:
     """The renewal decision at the end of a term (:meth:`Account.renews`)."""
-    x = satisfaction(s, rows, life) / life.temperature + life.renewal_bias
-    x = x + np.where(referred, life.referred_loyalty, 0.0)
+    x = equations.renewal_log_odds(ARRAY, life, satisfaction(s, rows, life), referred)
     ok: Bools = draws.random_at(rows) < logistic(ARRAY, x, 1.0)
     return ok
 
 
 def referral_rate(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
     """Referral contacts per year of each account: advocates in REFER, more as ZEALOTs."""
-    o = s.orbit[rows]
-    rate = np.where(o == REFER, life.referral_rate, 0.0)
-    rate = np.where(o == ZEALOT, life.referral_rate * life.zealot_multiplier, rate)
-    out: Floats = np.where(s.churned[rows], 0.0, rate)
+    out: Floats = equations.referral_rate(ARRAY, life, s.orbit[rows], s.churned[rows])
     return out
 
 
