@@ -155,6 +155,28 @@ def test_equations_known_answers():
     assert rates == [4.0 if o == Orbit.REFER else 8.0 if o == Orbit.ZEALOT else 0.0
                      for o in Orbit]  # fmt: skip
     assert equations.referral_rate(SCALAR, life, Orbit.ZEALOT, True) == 0.0  # churned
+    # the expectation at purchase: the stakeholders' mean perceived gain (padding ignored)
+    ln2 = math.log(2.0)
+    assert equations.expectation(SCALAR, [0.0, ln2], 3.0, 2) == pytest.approx(4.5, rel=1e-15)
+    many = equations.expectation(
+        ARRAY, np.array([[0.0, ln2, 9.0], [ln2, 9.0, 9.0]]), np.array([3.0, 1.0]),
+        np.array([2, 1]),
+    )  # fmt: skip
+    np.testing.assert_allclose(many, [4.5, 2.0], rtol=1e-15)
+    # the post-sale chances, capped at 1
+    post = Lifecycle(install_success=0.7, adoption_rate=0.2, adoption_internalised=0.5,
+                     advocacy_probability=0.3, advocacy_internalised=0.4,
+                     zealot_probability=0.5)  # fmt: skip
+    assert equations.install_chance(SCALAR, post, 0.1) == pytest.approx(0.8, rel=1e-15)
+    assert equations.install_chance(SCALAR, post, 0.5) == 1.0
+    assert equations.adoption_rate(SCALAR, post, 0.4, 0.1) == pytest.approx(0.5, rel=1e-15)
+    assert equations.advocacy_chance(SCALAR, post, 0.5) == pytest.approx(0.5, rel=1e-15)
+    assert equations.advocacy_chance(SCALAR, post, 2.0) == 1.0
+    assert equations.zealot_chance(post, 0.5) == pytest.approx(0.25, rel=1e-15)
+    np.testing.assert_array_equal(
+        equations.adoption_rate(ARRAY, post, np.array([0.4, 3.0]), np.array([0.1, 0.0])),
+        [equations.adoption_rate(SCALAR, post, 0.4, 0.1), 1.0],
+    )
     orbits = np.array([int(o) for o in Orbit] * 2)
     churned = np.arange(len(orbits)) >= len(Orbit)
     np.testing.assert_array_equal(

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "access_chance",
+    "adoption_rate",
+    "advocacy_chance",
+    "expectation",
     "halo_success",
+    "install_chance",
     "patience_left",
     "referral_rate",
     "renewal_log_odds",
@@ -35,6 +39,7 @@ __all__ = [
     "toward_one",
     "urgency_after_events",
     "urgency_gained",
+    "zealot_chance",
 ]
 
 
@@ -131,3 +136,35 @@ def referral_rate(xp: Namespace, life: Lifecycle, orbit: Any, churned: Any) -> A
     rate = xp.where(orbit == Orbit.REFER, life.referral_rate, 0.0)
     rate = xp.where(orbit == Orbit.ZEALOT, life.referral_rate * life.zealot_multiplier, rate)
     return xp.where(churned, 0.0, rate)
+
+
+def expectation(xp: Namespace, bias: Any, visible_value: Any, n: Any) -> Any:
+    """What a buying group expects to get, at purchase: the mean over its stakeholders
+    of the perceived gain ``exp(bias_j) V_visible``."""
+    return xp.group_mean(xp.each(lambda x: xp.exp(x) * xp.col(visible_value), bias), n)
+
+
+def install_chance(xp: Namespace, life: Lifecycle, boost: Any) -> Any:
+    """Chance that an installation step succeeds: ``min(1, install_success + boost)``,
+    with ``boost`` the adoption gain of the success team's action."""
+    return xp.minimum(1.0, life.install_success + boost)
+
+
+def adoption_rate(xp: Namespace, life: Lifecycle, internalisation: Any, boost: Any) -> Any:
+    """Share of the gap to full adoption closed in an ADAPTATION step:
+    ``min(1, adoption_rate + adoption_internalised * internalisation + boost)``."""
+    return xp.minimum(
+        1.0, life.adoption_rate + life.adoption_internalised * internalisation + boost
+    )
+
+
+def advocacy_chance(xp: Namespace, life: Lifecycle, internalisation: Any) -> Any:
+    """Chance that a satisfied account moves from EXPANSION to REFER:
+    ``min(1, advocacy_probability + advocacy_internalised * internalisation)``."""
+    return xp.minimum(1.0, life.advocacy_probability + life.advocacy_internalised * internalisation)
+
+
+def zealot_chance(life: Lifecycle, internalisation: Any) -> Any:
+    """Chance that a satisfied advocate in REFER becomes a ZEALOT:
+    ``zealot_probability * internalisation``."""
+    return life.zealot_probability * internalisation

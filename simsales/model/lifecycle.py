@@ -11,7 +11,6 @@ that does not renew churns.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -159,7 +158,7 @@ class Account:
         self.referred = referred
         #: what the group expected to get, at purchase: mean perceived gain
         vv = buyer.visible_value()
-        self.expectation = sum(math.exp(x) * vv for x in buyer.bias) / buyer.n
+        self.expectation = equations.expectation(SCALAR, buyer.bias, vv, buyer.n)
         self.adoption = 0.0
         self.expanded = False
         self.churned = False
@@ -236,14 +235,13 @@ class Account:
             boost = action.adoption_gain
         o = b.orbit
         if o == Orbit.INSTALLATION:
-            if rng.random() < min(1.0, life.install_success + boost):
+            if rng.random() < equations.install_chance(SCALAR, life, boost):
                 self.adoption = max(self.adoption, life.install_adoption)
                 self._move(Orbit.ADAPTATION)
                 return "installed"
             return "stays"
         if o == Orbit.ADAPTATION:
-            rate = min(1.0, life.adoption_rate + life.adoption_internalised * b.internalisation
-                       + boost)  # fmt: skip
+            rate = equations.adoption_rate(SCALAR, life, b.internalisation, boost)
             self.adoption = equations.toward_one(self.adoption, rate)
             if self.adoption >= life.belief_adoption:
                 self._move(Orbit.BELIEF)
@@ -272,7 +270,7 @@ class Account:
                 self._move(Orbit.REFER)
                 return "expanded"
             return "stays"
-        if o == Orbit.REFER and rng.random() < life.zealot_probability * b.internalisation:
+        if o == Orbit.REFER and rng.random() < equations.zealot_chance(life, b.internalisation):
             self._move(Orbit.ZEALOT)
             return "zealot"
         return "stays"
@@ -296,11 +294,11 @@ class Account:
             self.expanded = expanded = True
         event = "stays"
         if o == Orbit.EXPANSION:
-            p = min(1.0, life.advocacy_probability + life.advocacy_internalised * iota)
+            p = equations.advocacy_chance(SCALAR, life, iota)
             if rng.random() < p:
                 self._move(Orbit.REFER)
                 event = "refers"
-        elif o == Orbit.REFER and rng.random() < life.zealot_probability * iota:
+        elif o == Orbit.REFER and rng.random() < equations.zealot_chance(life, iota):
             self._move(Orbit.ZEALOT)
             event = "zealot"
         return "expanded" if expanded else event

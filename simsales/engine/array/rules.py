@@ -325,7 +325,7 @@ def open_accounts(s: Buyers, rows: Rows) -> None:
     view = s.view(rows)
     vv = visible_value(view)
     n = s.n[rows]
-    s.expectation[rows] = ARRAY.group_mean(np.exp(s.bias[rows]) * vv[:, None], n)
+    s.expectation[rows] = equations.expectation(ARRAY, s.bias[rows], vv, n)
     s.adoption[rows] = 0.0
     s.orbit[rows] = INSTALLATION
     s.max_orbit[rows] = np.maximum(s.max_orbit[rows], INSTALLATION)
@@ -372,16 +372,14 @@ def post_step(
     inst = np.flatnonzero(o == INSTALLATION)
     if inst.size:
         ir = rows[inst]
-        done = draws.random_at(ir) < np.minimum(1.0, life.install_success + boost[inst])
+        done = draws.random_at(ir) < equations.install_chance(ARRAY, life, boost[inst])
         d = ir[done]
         s.adoption[d] = np.maximum(s.adoption[d], life.install_adoption)
         _up(s, d, ADAPTATION)
     ad = np.flatnonzero(o == ADAPTATION)
     if ad.size:
         ar = rows[ad]
-        rate = np.minimum(
-            1.0, life.adoption_rate + life.adoption_internalised * s.internalisation[ar] + boost[ad]
-        )
+        rate = equations.adoption_rate(ARRAY, life, s.internalisation[ar], boost[ad])
         s.adoption[ar] = equations.toward_one(s.adoption[ar], rate)
         _up(s, ar[s.adoption[ar] >= life.belief_adoption], BELIEF)
     late = np.flatnonzero(o >= BELIEF)
@@ -406,7 +404,7 @@ def post_step(
         s.expanded[hr[grew]] = True
         expanded[happy[grew]] = True
         ex = ho == EXPANSION
-        p = np.minimum(1.0, life.advocacy_probability + life.advocacy_internalised * iota[ex])
+        p = equations.advocacy_chance(ARRAY, life, iota[ex])
         _up(s, hr[ex][draws.random_at(hr[ex]) < p], REFER)
     else:
         ex = ho == EXPANSION
@@ -420,7 +418,7 @@ def post_step(
         expanded[happy[ex][~again][grew]] = True
     rf = ho == REFER
     zr = hr[rf]
-    _up(s, zr[draws.random_at(zr) < life.zealot_probability * iota[rf]], ZEALOT)
+    _up(s, zr[draws.random_at(zr) < equations.zealot_chance(life, iota[rf])], ZEALOT)
     return expanded
 
 
