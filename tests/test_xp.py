@@ -155,6 +155,9 @@ def test_equations_known_answers():
     assert rates == [4.0 if o == Orbit.REFER else 8.0 if o == Orbit.ZEALOT else 0.0
                      for o in Orbit]  # fmt: skip
     assert equations.referral_rate(SCALAR, life, Orbit.ZEALOT, True) == 0.0  # churned
+    assert equations.hour_factor(Behaviour(group_hours=0.25), 5) == 2.0
+    assert equations.events_mean(6.0, 73.0) == pytest.approx(1.2, rel=1e-15)
+    assert equations.event_jump_mean(2, 1.5, 0.5) == 1.5
     # the expectation at purchase: the stakeholders' mean perceived gain (padding ignored)
     ln2 = math.log(2.0)
     assert equations.expectation(SCALAR, [0.0, ln2], 3.0, 2) == pytest.approx(4.5, rel=1e-15)

@@ -105,7 +105,7 @@ class Buyer:
         #: (its own stream), so it is the same buyer under every strategy
         self.rival = b.rivals and row.rival_draw < b.rival_presence
         #: a meeting's hours are the action's times this: ``1 + group_hours (n - 1)``
-        self.hour_factor = 1.0 + b.group_hours * (n - 1)
+        self.hour_factor: float = equations.hour_factor(b, n)
         #: the stream of the stakeholders' own evidence noise (made when first needed)
         self.own_noise: Random | None = None
         #: each stakeholder's first-impression bias (log value) and its precision
@@ -200,7 +200,7 @@ class Buyer:
         rate = self.b.compelling_event_rate
         if rate <= 0 or days <= 0:
             return 0
-        k = int(rng.poisson(rate * days / 365.0))
+        k = int(rng.poisson(equations.events_mean(rate, days)))
         if k:
             self.urgency = equations.urgency_after_events(
                 self.urgency, self.b.compelling_event_jump, k
@@ -244,7 +244,7 @@ class Buyer:
         m = self.b.event_orbits
         if events <= 0 or m <= 0 or not self._between() or self.mean_utility() <= 0:
             return 0
-        return self.jump(events * m * self.urgency, rng, now)
+        return self.jump(equations.event_jump_mean(events, m, self.urgency), rng, now)
 
     def self_educates(self, days: float, rng: Random, now: float) -> bool:
         r"""Move one orbit inward on its own after ``days`` without a seller.

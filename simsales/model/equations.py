@@ -26,8 +26,11 @@ __all__ = [
     "access_chance",
     "adoption_rate",
     "advocacy_chance",
+    "event_jump_mean",
+    "events_mean",
     "expectation",
     "halo_success",
+    "hour_factor",
     "install_chance",
     "patience_left",
     "referral_rate",
@@ -168,3 +171,20 @@ def zealot_chance(life: Lifecycle, internalisation: Any) -> Any:
     """Chance that a satisfied advocate in REFER becomes a ZEALOT:
     ``zealot_probability * internalisation``."""
     return life.zealot_probability * internalisation
+
+
+def hour_factor(b: Behaviour, n: Any) -> Any:
+    """A meeting's seller hours per hour of its action, for a group of ``n``:
+    ``1 + group_hours (n - 1)`` (a bigger group takes longer)."""
+    return 1.0 + b.group_hours * (n - 1)
+
+
+def events_mean(rate: float, days: Any) -> Any:
+    """Mean number of compelling events in a wait of ``days``: ``rate days / 365``."""
+    return rate * days / 365.0
+
+
+def event_jump_mean(events: Any, event_orbits: float, urgency: Any) -> Any:
+    """Mean orbits a buyer jumps after ``events`` compelling events:
+    ``events * event_orbits * urgency`` (urgency as the events left it)."""
+    return events * event_orbits * urgency

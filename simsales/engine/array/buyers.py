@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from simsales.model import equations
 from simsales.model.behaviour import Behaviour
 from simsales.model.group import tk_weight
 from simsales.model.population import Traits
@@ -127,7 +128,7 @@ class Buyers:
         a["patience"][new] = traits.patience_days[rows]
         a["rival_edge"][new] = traits.rival_edge[rows]
         a["rival"][new] = b.rivals & (traits.rival_draw[rows] < self.par("rival_presence", new))
-        a["hour_factor"][new] = 1.0 + b.group_hours * (n - 1)
+        a["hour_factor"][new] = equations.hour_factor(b, n)
         # a population with smaller groups than the batch's widest fills the first
         # columns; the rest are beyond every one of its groups, so never read
         w = min(self.width, traits.success_probability.shape[1])

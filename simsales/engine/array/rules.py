@@ -261,7 +261,9 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
     events = np.zeros(len(rows), dtype=np.int64)
     if b.compelling_event_rate > 0:
         w = np.flatnonzero(gap > 0)
-        events[w] = poisson(draws.random_at(rows[w]), b.compelling_event_rate * gap[w] / 365.0)
+        events[w] = poisson(
+            draws.random_at(rows[w]), equations.events_mean(b.compelling_event_rate, gap[w])
+        )
         hit = np.flatnonzero(events > 0)
         hr = rows[hit]
         s.urgency[hr] = equations.urgency_after_events(
@@ -273,7 +275,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
                 favour = mean_utility(ARRAY, s.view(rows[may]), b) > 0
                 may = may[favour]
                 mr = rows[may]
-                mean = events[may] * b.event_orbits * s.urgency[mr]
+                mean = equations.event_jump_mean(events[may], b.event_orbits, s.urgency[mr])
                 pos = mean > 0
                 mr, mean, when = mr[pos], mean[pos], now[may[pos]]
                 j = poisson(draws.random_at(mr), mean)
