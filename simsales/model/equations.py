@@ -13,14 +13,15 @@ itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simsales.model.behaviour import Behaviour
 from simsales.model.orbits import Orbit
 from simsales.model.xp import Namespace
 
-if TYPE_CHECKING:
-    from simsales.model.lifecycle import Lifecycle
+#: The post-sale parameters (:class:`simsales.model.lifecycle.Lifecycle`; that module
+#: imports this one, so the type is not imported here).
+Lifecycle = Any
 
 __all__ = [
     "access_chance",
