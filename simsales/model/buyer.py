@@ -193,7 +193,8 @@ class Buyer:
     def patience_left(self, now: float) -> bool:
         """Whether the buyer still waits for progress; urgency lengthens patience
         (:func:`~simsales.model.equations.patience_left`)."""
-        return bool(equations.patience_left(now, self.last_progress, self.patience, self.urgency))
+        left: bool = equations.patience_left(now, self.last_progress, self.patience, self.urgency)
+        return left
 
     def compelling_events(self, days: float, rng: Random) -> int:
         """Draw the compelling events of the last ``days`` and raise urgency."""
