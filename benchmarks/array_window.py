@@ -102,10 +102,10 @@ def queue(reps: int, steps: list[float]) -> None:
         f"M/D/1, one seller, load {MD1_LAM:g}, {reps} replications of {case.horizon:g} days: "
         f"W_q {pk_wait(MD1_LAM, 1.0):g} days, P(wait) {MD1_LAM:g} (Pollaczek-Khinchine)"
     )
-    for label, engine, step in [("SimPy", "simpy", 0.0)] + [
+    for label, engine, step in [("SimPy", "simpy", None)] + [
         (f"array, window {s:g}", "array", s) for s in steps
     ]:
-        runs = md1_runs(engine, reps, case.horizon, step=step or 0.5)
+        runs = md1_runs(engine, reps, case.horizon, **({} if step is None else {"step": step}))
         res = case.summary(runs)
         mean, se = res.mean(axis=0), res.std(axis=0, ddof=1) / np.sqrt(reps)
         print(

@@ -176,6 +176,12 @@ def test_equations_known_answers():
     assert equations.advocacy_chance(SCALAR, post, 0.5) == pytest.approx(0.5, rel=1e-15)
     assert equations.advocacy_chance(SCALAR, post, 2.0) == 1.0
     assert equations.zealot_chance(post, 0.5) == pytest.approx(0.25, rel=1e-15)
+    grown = Lifecycle(expansion_size=0.5)
+    assert equations.contract_value(SCALAR, grown, False) == 1.0
+    assert equations.contract_value(SCALAR, grown, True) == 1.5
+    np.testing.assert_array_equal(
+        equations.contract_value(ARRAY, grown, np.array([False, True])), [1.0, 1.5]
+    )
     np.testing.assert_array_equal(
         equations.adoption_rate(ARRAY, post, np.array([0.4, 3.0]), np.array([0.1, 0.0])),
         [equations.adoption_rate(SCALAR, post, 0.4, 0.1), 1.0],

@@ -1,13 +1,13 @@
 """The buyer's small equations, written once for one buyer or many.
 
-Each function is a formula of docs/model.md 3 in Python's arithmetic operators,
+Each function is a formula of docs/model.md 3 and 4 in Python's arithmetic operators,
 so it takes one buyer's floats (the SimPy engine's :class:`~simsales.model.buyer.Buyer`)
 or arrays of many buyers (the array engine's :mod:`simsales.engine.array.rules`).
 Where an operator does not suffice, the function takes the namespace ``xp`` of
 :mod:`simsales.model.xp`. On floats and on arrays the numbers are the same where a
 formula adds, multiplies, divides and compares, and equal to the last place where it
-raises to a power or takes an ``expm1`` (numpy computes those with its own
-functions). Each engine computes exactly what it computed when it wrote the formula
+raises to a power or takes an ``expm1`` or a ``log`` (numpy computes those with its
+own functions). Each engine computes exactly what it computed when it wrote the formula
 itself.
 """
 
@@ -27,6 +27,7 @@ __all__ = [
     "access_chance",
     "adoption_rate",
     "advocacy_chance",
+    "contract_value",
     "event_jump_mean",
     "events_mean",
     "expectation",
@@ -189,3 +190,9 @@ def event_jump_mean(events: Any, event_orbits: float, urgency: Any) -> Any:
     """Mean orbits a buyer jumps after ``events`` compelling events:
     ``events * event_orbits * urgency`` (urgency as the events left it)."""
     return events * event_orbits * urgency
+
+
+def contract_value(xp: Namespace, life: Lifecycle, expanded: Any) -> Any:
+    """Revenue of one renewed term, in units of price: ``1``, plus ``expansion_size``
+    once the account has expanded."""
+    return 1.0 + xp.where(expanded, life.expansion_size, 0.0)

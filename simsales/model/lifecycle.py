@@ -200,7 +200,8 @@ class Account:
 
     def contract_value(self) -> float:
         """Revenue of one renewed term, units of price."""
-        return 1.0 + (self.life.expansion_size if self.expanded else 0.0)
+        value: float = equations.contract_value(SCALAR, self.life, self.expanded)
+        return value
 
     def gap_days(self, rng: Random) -> float:
         """Days to the next post-sale step: exponential with mean ``step_days``

@@ -66,6 +66,7 @@ from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Population, trait_uniform_count, traits_from_uniforms
 from simsales.model.strategies import Strategy
 from simsales.model.valuation import true_value
+from simsales.model.xp import ARRAY
 from simsales.seeding import counter_root
 
 __all__ = ["PER_CELL", "STEP_DAYS", "array_unsupported", "batch_structure", "simulate_batch"]
@@ -577,7 +578,7 @@ class _Batch:
         np.add.at(self.churned, s.cell[gone], 1)
         self.finish(gone)
         kept, know = rows[ok], now[ok]
-        value = 1.0 + np.where(s.expanded[kept], life.expansion_size, 0.0)
+        value = equations.contract_value(ARRAY, life, s.expanded[kept])
         s.revenue_renewal[kept] += value
         s.renewals[kept] += 1
         self.book("revenue", kept, know, value)

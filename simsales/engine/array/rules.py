@@ -335,10 +335,9 @@ def open_accounts(s: Buyers, rows: Rows) -> None:
 
 def satisfaction(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
     """How each account judges the purchase so far (:meth:`Account.satisfaction`)."""
-    contract = 1.0 + np.where(s.expanded[rows], life.expansion_size, 0.0)
     out: Floats = equations.satisfaction(
         ARRAY, life, true_value(s.view(rows)), s.adoption[rows], s.expectation[rows],
-        contract, s.internalisation[rows],
+        equations.contract_value(ARRAY, life, s.expanded[rows]), s.internalisation[rows],
     )  # fmt: skip
     return out
 
