@@ -10,11 +10,14 @@ one seller facing twice the leads (a queue that binds), each engine's mean of a
 few metrics over the same replications and the array engine's difference from
 the SimPy engine, with its z-score, for each window.
 
-With ``--queue``, the same for a queue with a known answer instead: one seller
-as an M/D/1 queue at load 0.75 (the validation tests' ``md1_runs``), whose mean
+With ``--queue``, the same for the validation tests' queues with known answers
+instead: one seller as an M/D/1 queue at load 0.75 (``md1_runs``), whose mean
 wait is 1.5 days (Pollaczek-Khinchine) and whose share of leads that wait is
-0.75; it prints each engine's, and the array engine's mean extra wait over the
-exact first-come-first-served start of each meeting on the same arrivals.
+0.75, and three sellers as an M/M/3 queue at load 0.75 (``mmc_runs``), whose
+mean wait is 0.757 days and share that wait 0.568 (Erlang C); it prints each
+engine's, and each engine's mean extra wait over the exact
+first-come-first-served start of each meeting on the same arrivals and
+meeting lengths.
 Nothing is asserted.
 """
 
@@ -57,7 +60,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--replications", type=int, default=40)
     p.add_argument("--steps", type=float, nargs="+", default=[0.1, 0.2, 0.5, 1.0])
-    p.add_argument("--queue", action="store_true", help="the M/D/1 queue instead")
+    p.add_argument("--queue", action="store_true", help="the queues with known answers instead")
     args = p.parse_args()
     if args.queue:
         queue(args.replications, args.steps)
@@ -87,31 +90,59 @@ def main() -> None:
 
 
 def queue(reps: int, steps: list[float]) -> None:
-    """Both engines as the M/D/1 queue of the validation tests, against its known answer."""
+    """Both engines as the validation tests' queues, against their known answers."""
     tests = Path(__file__).resolve().parents[1] / "tests"
     sys.path.insert(0, str(tests))
     from test_validation import (  # type: ignore[import-not-found]
+        MD1_HOURS,
         MD1_LAM,
-        TestStatisticalPollaczekKhinchine,
+        QUEUE_C,
+        QUEUE_LAM,
+        QUEUE_MU,
+        TestStatisticalErlangC,
+        erlang_c,
+        fcfs_starts,
         md1_runs,
+        mmc_runs,
         pk_wait,
     )
 
-    case = TestStatisticalPollaczekKhinchine()
-    print(
-        f"M/D/1, one seller, load {MD1_LAM:g}, {reps} replications of {case.horizon:g} days: "
-        f"W_q {pk_wait(MD1_LAM, 1.0):g} days, P(wait) {MD1_LAM:g} (Pollaczek-Khinchine)"
-    )
-    for label, engine, step in [("SimPy", "simpy", None)] + [
-        (f"array, window {s:g}", "array", s) for s in steps
-    ]:
-        runs = md1_runs(engine, reps, case.horizon, **({} if step is None else {"step": step}))
-        res = case.summary(runs)
-        mean, se = res.mean(axis=0), res.std(axis=0, ddof=1) / np.sqrt(reps)
-        print(
-            f"  {label}: W_q {mean[0]:.3f} +- {se[0]:.3f}, P(wait) {mean[1]:.3f} +- {se[1]:.3f}, "
-            f"extra wait over exact FCFS {case.extra_wait(runs):+.4f} days"
-        )
+    horizon, warm_up = TestStatisticalErlangC.horizon, TestStatisticalErlangC.warm_up
+    p_wait = erlang_c(QUEUE_C, QUEUE_LAM / QUEUE_MU)
+    queues = [
+        (
+            f"M/D/1, one seller, load {MD1_LAM:g}: W_q {pk_wait(MD1_LAM, 1.0):g} days, "
+            f"P(wait) {MD1_LAM:g} (Pollaczek-Khinchine)",
+            lambda engine, step: [
+                (a, s, np.full(len(a), MD1_HOURS / 8.0))
+                for a, s in md1_runs(engine, reps, horizon, step=step)
+            ],
+            1,
+        ),
+        (
+            f"M/M/{QUEUE_C}, load {QUEUE_LAM / (QUEUE_C * QUEUE_MU):g}: "
+            f"W_q {p_wait / (QUEUE_C * QUEUE_MU - QUEUE_LAM):.4f} days, "
+            f"P(wait) {p_wait:.4f} (Erlang C)",
+            lambda engine, step: mmc_runs(engine, (2026, 6, 5), reps, horizon, step=step),
+            QUEUE_C,
+        ),
+    ]
+    for title, runs_of, servers in queues:
+        print(f"{title}; {reps} replications of {horizon:g} days")
+        for label, engine, step in [("SimPy", "simpy", array_batch.STEP_DAYS)] + [
+            (f"array, window {s:g}", "array", s) for s in steps
+        ]:
+            runs = runs_of(engine, step)
+            res = np.array([
+                ((s - a)[a >= warm_up].mean(), np.mean((s - a)[a >= warm_up] > 1e-9))
+                for a, s, _ in runs
+            ])  # fmt: skip
+            mean, se = res.mean(axis=0), res.std(axis=0, ddof=1) / np.sqrt(reps)
+            extra = np.mean(np.concatenate([s - fcfs_starts(a, x, servers) for a, s, x in runs]))
+            print(
+                f"  {label}: W_q {mean[0]:.3f} +- {se[0]:.3f}, P(wait) {mean[1]:.3f} +- "
+                f"{se[1]:.3f}, extra wait over exact FCFS {extra:+.4f} days"
+            )
 
 
 if __name__ == "__main__":

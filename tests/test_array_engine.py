@@ -258,7 +258,8 @@ def _small(config: Experiment, horizon: float) -> Experiment:
 
 def _random_points(n: int, binding: int) -> list[tuple[str, dict[str, float]]]:
     """``n`` parameter points of the baseline, drawn from plausible ranges; the first
-    ``binding`` with one seller and many leads (the queue binds)."""
+    ``binding`` with one seller and many leads (the queue binds); every other one
+    with ``meeting_noise``."""
     rng = np.random.default_rng(20261206)
     points = []
     for i in range(n):
@@ -276,6 +277,8 @@ def _random_points(n: int, binding: int) -> list[tuple[str, dict[str, float]]]:
         }
         if i < binding:
             p.update({"sellers.team_size": 1, "market.lead_rate": float(rng.uniform(2.0, 3.0))})
+        if i % 2:  # every other point's meetings of exponential length (no draw of rng)
+            p["behaviour.meeting_noise"] = True
         points.append((f"random{i}{'-binding' if i < binding else ''}", p))
     return points
 

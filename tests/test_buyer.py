@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 import simsales
 from simsales.model.buyer import Buyer
@@ -166,15 +167,16 @@ def test_meeting_hours_scale_with_the_group():
     # Known answer: hours x (1 + group_hours (n - 1)); 2 h, 5 people, 0.1 -> 2.8 h.
     act = simsales.Action(hours=2.0)
     pop = tiny_population(stakeholders=const(5))
-    assert make_buyer(pop).meeting_hours(act) == 2.0  # default 0: as before
+    rng = np.random.default_rng(0)
+    assert make_buyer(pop).meeting_hours(act, rng) == 2.0  # default 0: as before
     b = make_buyer(pop, exact_behaviour(group_hours=0.1))
-    assert b.meeting_hours(act) == pytest.approx(2.8)
+    assert b.meeting_hours(act, rng) == pytest.approx(2.8)
     b.apply(act, np.random.default_rng(0))
     assert b.hours == pytest.approx(2.8)
     b.apply(act, np.random.default_rng(0), count=False)  # a follow-up: not scaled, not counted
     assert b.hours == pytest.approx(2.8)
     one = make_buyer(tiny_population(), exact_behaviour(group_hours=0.5))
-    assert one.meeting_hours(act) == 2.0  # a group of one takes the action's hours
+    assert one.meeting_hours(act, rng) == 2.0  # a group of one takes the action's hours
 
 
 def test_logit_choice_probability_statistical():
@@ -430,5 +432,21 @@ def test_no_jump_when_the_group_does_not_prefer_change():
 def test_pulled_meeting_hours():
     b = make_buyer(behaviour=exact_behaviour(pulled_hours_factor=0.5))
     act = simsales.Action(hours=2.0)
-    assert b.meeting_hours(act, pulled=True) == 1.0
-    assert b.meeting_hours(act, pulled=False) == 2.0
+    rng = np.random.default_rng(0)
+    assert b.meeting_hours(act, rng, pulled=True) == 1.0
+    assert b.meeting_hours(act, rng, pulled=False) == 2.0
+    # without meeting_noise no draw is taken: the stream is untouched
+    assert rng.random() == np.random.default_rng(0).random()
+
+
+def test_noisy_meeting_hours_are_exponential_statistical():
+    # meeting_noise: Exp(mean = the meeting's hours), here 2 h x 0.5 (pulled) x 2.0
+    # (a group of 3 at group_hours 0.5) = 2 h. Kolmogorov-Smirnov against that
+    # exponential, fixed seed; a mean 10% off is rejected at this n.
+    beh = exact_behaviour(pulled_hours_factor=0.5, group_hours=0.5, meeting_noise=True)
+    b = make_buyer(tiny_population(stakeholders=const(3)), beh)
+    act = simsales.Action(hours=2.0)
+    rng = np.random.default_rng(2026)
+    hours = np.array([b.meeting_hours(act, rng, pulled=True) for _ in range(4000)])
+    assert stats.kstest(hours, stats.expon(scale=2.0).cdf).pvalue > 1e-3
+    assert stats.kstest(hours, stats.expon(scale=2.2).cdf).pvalue < 1e-3

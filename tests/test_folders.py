@@ -19,6 +19,7 @@ import simsales
 from simsales.analysis.summary import mean_table
 from simsales.cli import app
 from simsales.experiment.fingerprint import fingerprint
+from simsales.experiment.loader import resolve
 from simsales.reporting.outputs import save_results
 from simsales.store.errors import StoreError
 from simsales.store.folder import (
@@ -191,3 +192,21 @@ def test_fingerprint_follows_the_numbers_not_how_they_are_shown():
     reseeded = base.model_copy(update={"seed": 2})
     assert fingerprint(shown) == fingerprint(base)
     assert fingerprint(reseeded) != fingerprint(base)
+
+
+def test_a_model_switch_at_its_default_leaves_the_fingerprint_as_before_it():
+    # behaviour.meeting_noise came after results were stored: off (the default)
+    # hashes as if the key did not exist; on is another experiment
+    raw = {"name": "f", "seed": 1, "strategies": [{"name": "push"}]}
+    base = simsales.Experiment.model_validate(raw)
+    on = simsales.Experiment.model_validate({**raw, "behaviour": {"meeting_noise": True}})
+    assert "meeting_noise" in base.model_dump()["behaviour"]
+    assert fingerprint(on) != fingerprint(base)
+
+
+def test_regression_the_baseline_fingerprint_from_before_meeting_noise():
+    # the shipped baseline's fingerprint at 7894215, the commit before the key
+    config = resolve(Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml")
+    assert fingerprint(config) == (
+        "9a130367ffab9135615de098c3ed0513be272be5b54efc0449da6c58282223f8"
+    )

@@ -83,12 +83,14 @@ def tiny_world(
     lifecycle: dict[str, Any] | None = None,
     horizon: float = 1000.0,
     end: float | None = None,
+    seed: int | tuple[int, ...] = 0,
 ) -> World:
-    """A World with given arrival days; lifecycle off unless given."""
-    seed = np.random.SeedSequence(0)
+    """A World with given arrival days; lifecycle off unless given; every stream from
+    ``seed``."""
+    seed_ = np.random.SeedSequence(seed)
     life = Lifecycle(**(lifecycle if lifecycle is not None else {"enabled": False}))
     return World(
-        traits=draw_traits(pop, len(arrivals), seed),
+        traits=draw_traits(pop, len(arrivals), seed_),
         arrivals=np.asarray(arrivals, dtype=float),
         population=pop,
         behaviour=behaviour,
@@ -96,9 +98,9 @@ def tiny_world(
         market=Market(),
         sellers=Sellers(team_size=team, hours_per_day=hours_per_day),
         success=Sellers(team_size=team, hours_per_day=hours_per_day),
-        arrival_seed=seed,
-        trait_seed=seed,
-        decision_seed=seed,
+        arrival_seed=seed_,
+        trait_seed=seed_,
+        decision_seed=seed_,
         horizon=horizon,
         end=end if end is not None else horizon,
     )

@@ -250,7 +250,7 @@ class _Simulation(LeadSources):
                     continue
             buyer.refusals = 0
             action = strategy.act(_view(buyer, env.now, pulled))
-            hours = buyer.meeting_hours(action, pulled)  # group size, pulled (2.6, 3.1)
+            hours = buyer.meeting_hours(action, rng, pulled)  # group size, pulled (2.6, 3.1)
             yield timeout(sellers.book(env.now, hours * dph))
             ledger.add_cost(env.now, hours * seller_rate)
             accepted = buyer.meet(action, hours, rng)

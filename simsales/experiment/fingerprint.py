@@ -38,6 +38,9 @@ def fingerprint(config: Experiment) -> str:
         data.pop(key, None)
     if data.get("engine") == "simpy":  # the default: fingerprints from before the key hold
         data.pop("engine")
+    behaviour = data.get("behaviour")
+    if isinstance(behaviour, dict) and behaviour.get("meeting_noise") is False:
+        behaviour.pop("meeting_noise")  # the default, as before the key existed
     for strategy in data.get("strategies", []):
         if isinstance(strategy, dict):
             strategy.pop("style", None)

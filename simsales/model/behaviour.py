@@ -96,5 +96,8 @@ class Behaviour(BaseModel):
     pulled_hours_factor: float = Field(
         0.75, ge=0, le=1, description="a meeting the buyer asked for takes this share of its hours"
     )
+    meeting_noise: bool = Field(
+        False, description="on: a meeting's hours are exponential with its hours as mean"
+    )
     # orbits, docs/model.md 3
     back_probability: float = Field(0.3, ge=0, le=1, description="chance to fall back an orbit")

@@ -335,12 +335,15 @@ class Buyer:
             self.internalisation = equations.toward_one(self.internalisation, action.internalise)
         return True
 
-    def meeting_hours(self, action: Action, pulled: bool = False) -> float:
+    def meeting_hours(self, action: Action, rng: Random, pulled: bool = False) -> float:
         """Seller hours of a meeting with this group: ``hours (1 + group_hours (n - 1))``
         (docs/model.md 2.6), times ``pulled_hours_factor`` when the buyer asked for
-        it (docs/model.md 3.1); follow-ups are not scaled."""
+        it (docs/model.md 3.1); follow-ups are not scaled. With ``meeting_noise``, the
+        meeting lasts an exponential time of that mean (one draw from ``rng``)."""
         hours = action.hours * self.hour_factor
-        return hours * self.b.pulled_hours_factor if pulled else hours
+        if pulled:
+            hours *= self.b.pulled_hours_factor
+        return float(rng.exponential(hours)) if self.b.meeting_noise else hours
 
     def _learn(self, strength: float, claim_bias: float, rng: Random) -> None:
         """Conservative update of each stakeholder's impression bias (Edwards 1968).

@@ -470,6 +470,8 @@ class _Batch:
         hours = self.table.effects["hours"][s.strategy[rows], slot] * s.hour_factor[rows]
         if pulled:
             hours = hours * self.b.pulled_hours_factor
+        if self.b.meeting_noise:
+            hours = self.draws.exponential_at(rows, hours)
         s.slot[rows] = slot
         s.pending_hours[rows] = hours
         self.request("sellers", rows, now, hours * self.seller_dph, MET)
