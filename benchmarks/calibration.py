@@ -6,8 +6,9 @@ Calibrates experiments/calibration.toml (four parameters, its default
 settings) to experiments/data/example_crm.csv into a temporary folder, and
 prints the number of simulated exports, the wall time, the time per
 simulation (wall × workers / simulations: core-seconds each) and whether the
-whole calibration took under 10 minutes, on the file's engine (the SimPy
-engine) or ``--engine``. Nothing is asserted; the figures are
+whole calibration took under 10 minutes, on the engine the calibration
+chooses (the SimPy engine for simulated moments, the array engine for ABC,
+as the file names none) or ``--engine``. Nothing is asserted; the figures are
 recorded in docs/performance.md and docs/calibration.md.
 """
 

@@ -121,12 +121,39 @@ def test_calibrate_runs_writes_and_resumes(tmp_path):
         assert (folder / name).is_file(), name
     assert "behaviour.rival_presence:" in r.output
     first = json.loads((folder / "calibration.json").read_text())
+    # simulated moments stay on the exact engine by default (rounds too small to batch)
+    assert first["engine"] == "simpy" and first["engine_note"] is None
     r = RUN.invoke(app, ["calibrate", str(exp), "--out", str(out), "--workers", "1"])
     assert r.exit_code == 0, r.output
     again = json.loads((folder / "calibration.json").read_text())
     assert again["simulations"] == 0
     assert again["resumed_simulations"] == first["simulations"]
     assert again["findings"] == first["findings"]
+
+
+def test_an_abc_calibration_naming_no_engine_runs_on_the_array_engine_and_says_so(tmp_path):
+    exp = tmp_path / "tiny.toml"
+    exp.write_text(TINY.replace("bootstrap = 50", "bootstrap = 50\nparticles = 20\n"
+                                "generations = 1\nbudget = 100"))  # fmt: skip
+    r = RUN.invoke(app, ["synth-crm", str(exp), "--out", str(tmp_path / "crm.csv"),
+                         "--strategy", "push"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    for args, engine in (([], "array"), (["--engine", "simpy"], "simpy")):
+        out = tmp_path / engine
+        r = RUN.invoke(app, ["calibrate", str(exp), "--method", "abc", "--out", str(out),
+                             "--workers", "1", *args])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        info = json.loads((out / "calibration" / "calibration.json").read_text())
+        report = (out / "calibration" / "report.md").read_text()
+        assert info["engine"] == engine
+        assert f"engine: {engine}" in r.output
+        if (
+            engine == "array"
+        ):  # the default chose it: the console, the record and the report say why
+            assert "ABC calibration" in info["engine_note"]
+            assert "ABC calibration" in r.output and "ABC calibration" in report
+        else:  # named: no note
+            assert info["engine_note"] is None and "ABC calibration" not in report
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ import pytest
 from scipy import stats
 
 import simsales
+from simsales.calibration import abc
 from simsales.calibration.abc import fit_abc
 from simsales.calibration.fit import calibrate, identification
 from simsales.calibration.synthetic import export_frame, synthetic_export
@@ -113,6 +114,10 @@ def test_a_folder_of_another_calibration_is_refused(tmp_path):
     )
     with pytest.raises(FileExistsError, match="another calibration"):
         calibrate(other, data, folder=tmp_path, workers=1)
+    # the same calibration on the other engine: refused, naming the engine that resumes it
+    array = _two_parameter_experiment(120.0, "array", evaluations=2, starts=1)
+    with pytest.raises(FileExistsError, match="on the simpy engine: --engine simpy resumes it"):
+        calibrate(array, data, folder=tmp_path, workers=1)
 
 
 def test_a_parameter_the_funnel_does_not_use_is_not_identified():
@@ -161,6 +166,37 @@ def test_abc_smc_finds_a_known_posterior():
     assert abs(mean - t) < 4 * 1.0 / np.sqrt(res.ess), (mean, res.ess)
     assert 0.8 < sd < 1.4, sd  # tolerance > 0 widens it a little
     assert res.ess > 0.5 * 400
+
+
+def test_abc_rounds_are_sized_to_what_is_missing():
+    # known answers: 200 at a rate of 1/2 is 400, rounded up to 7 x 64; the rate of
+    # the generation so far once one is kept; never past the budget; a cap
+    assert abc.round_size(200, 0, 0, 0.5, 10_000) == 448
+    assert abc.round_size(30, 170, 640, 0.9, 10_000) == 128  # 30 / (170 / 640) = 113
+    assert abc.round_size(200, 0, 0, 0.5, 100) == 64
+    assert abc.round_size(200, 0, 0, 0.5, 63) == 0  # stop: not a batch left
+    assert abc.round_size(200, 1, 10_000, 0.5, 10**9) == abc.MAX_ROUND
+
+
+def test_abc_keeps_the_same_particles_however_many_proposals_a_round_holds(monkeypatch):
+    # the first N proposals within the tolerance, in index order, whatever the rounds
+    t = 1.5
+    targets = Targets(("s",), np.array([t]), np.random.default_rng(0).normal(t, 1.0, (2000, 1)))
+
+    def fit():
+        return fit_abc(
+            _Gaussian(), targets, [stats.uniform(-10, 20)], particles=100, generations=3,
+            budget=200_000, stream=lambda g, i: np.random.default_rng([7, g, i]),
+        )  # fmt: skip
+
+    sized = fit()
+    monkeypatch.setattr(abc, "MAX_ROUND", abc.BATCH)  # one batch a round, as before
+    fixed = fit()
+    np.testing.assert_array_equal(sized.particles, fixed.particles)
+    np.testing.assert_array_equal(sized.weights, fixed.weights)
+    assert sized.tolerances == fixed.tolerances
+    # sized rounds simulate a few more proposals beyond the last kept, in fewer rounds
+    assert all(a >= b for a, b in zip(sized.simulations, fixed.simulations, strict=True))
 
 
 @pytest.mark.slow

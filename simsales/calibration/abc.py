@@ -11,9 +11,13 @@ the Euclidean distance of the statistics scaled by their bootstrap standard
 errors, ``d = sqrt(Σ_k ((s_k − t_k) / se_k)²)``.
 
 Each proposal has its own random stream (keyed by generation and index) and
-its own simulated replication, and proposals are simulated in batches of a
-fixed size and kept in index order, so the posterior is the same, bit for
-bit, whatever the number of workers.
+its own simulated replication, and the first ``N`` within the tolerance, in
+index order, are kept, so the posterior is the same, bit for bit, whatever
+the number of workers and however many proposals are simulated at a time.
+Proposals are simulated in rounds sized to what is still missing at the
+acceptance rate seen so far (:func:`round_size`): few rounds of many
+proposals, which the array engine steps together, and few proposals
+simulated beyond the last one kept.
 
 The method was written here rather than taken from pyabc or ELFI (both tried): pyabc's
 samplers draw from NumPy's global random state and its parallel samplers keep
@@ -37,8 +41,35 @@ from simsales.seeding import ABC_REPLICATIONS, MAX_REPLICATIONS
 
 __all__ = ["ABCResult", "fit_abc"]
 
-#: Proposals simulated together (fixed, so the result does not depend on workers).
+#: Rounds of proposals are multiples of this many.
 BATCH = 64
+#: The most proposals in a round (BATCH multiples).
+MAX_ROUND = 32 * BATCH
+
+
+def round_size(missing: int, kept: int, proposed: int, rate_before: float, left: int) -> int:
+    """Proposals to simulate in the next round of a generation.
+
+    Enough to keep ``missing`` more at the acceptance rate seen so far in the
+    generation (``kept`` of ``proposed``; before any is kept, ``rate_before``),
+    rounded up to a multiple of :data:`BATCH`, at most :data:`MAX_ROUND` and at
+    most ``left`` (the budget's remainder) rounded down to one; 0 when fewer
+    than :data:`BATCH` simulations are left. It depends only on the
+    generation's results so far, never on the workers.
+
+    Examples
+    --------
+    >>> round_size(200, 0, 0, 0.5, 10_000)  # 400 at one in two: 7 batches of 64
+    448
+    >>> round_size(30, 170, 640, 0.5, 10_000)  # 30 more at 170/640: 113 -> 128
+    128
+    >>> round_size(200, 0, 0, 0.5, 100)
+    64
+    """
+    rate = kept / proposed if kept else rate_before
+    want = missing / max(rate, 1e-3)
+    size = BATCH * math.ceil(want / BATCH)
+    return int(min(size, MAX_ROUND, BATCH * (left // BATCH)))
 
 
 @dataclass
@@ -130,6 +161,7 @@ def fit_abc(
     if on_generation:
         on_generation(0, math.inf, particles)
     used = particles
+    rate = 0.5  # the first generation's tolerance keeps half of the prior's particles
 
     for g in range(1, generations + 1):
         prev = result
@@ -140,11 +172,12 @@ def fit_abc(
         kept: list[tuple[np.ndarray, float]] = []
         start = 0
         while len(kept) < particles:
-            if used + BATCH > budget:
+            size = round_size(particles - len(kept), len(kept), start, rate, budget - used)
+            if size == 0:
                 result.stopped = f"budget of {budget} simulations reached in generation {g}"
                 return result
             props = []
-            for i in range(start, start + BATCH):
+            for i in range(start, start + size):
                 rng = stream(g, i)
                 for _ in range(1000):
                     j = rng.choice(len(prev.weights), p=prev.weights)
@@ -155,11 +188,12 @@ def fit_abc(
             first = ABC_REPLICATIONS + g * MAX_REPLICATIONS + start
             keys = [(tuple(th), first + i) for i, th in enumerate(props)]
             ds = distance(evals.get(keys))
-            used += BATCH
+            used += size
             for th, dd in zip(props, ds, strict=True):
                 if dd <= eps and len(kept) < particles:
                     kept.append((th, float(dd)))
-            start += BATCH
+            start += size
+        rate = particles / start  # the next generation's first guess
         theta = np.array([k[0] for k in kept])
         dist = np.array([k[1] for k in kept])
         diffs = theta[:, None, :] - prev.particles[None, :, :]

@@ -28,6 +28,7 @@ from simsales.calibration.targets import Targets, data_targets
 from simsales.data.funnel import funnel_statistics
 from simsales.experiment.calibrate import DEFAULT_TARGETS, Calibrate, frozen, search_range
 from simsales.experiment.config import Experiment
+from simsales.runner.replications import DEFAULT_ARRAY_ABC, choose_engine
 from simsales.seeding import (
     CAL_BOOTSTRAP,
     CAL_CHECK,
@@ -126,6 +127,7 @@ def calibrate(
     scheduler: str | None = None,
     on_done: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    named: bool | None = None,
 ) -> Calibration:
     """Fit ``config``'s ``[calibrate]`` parameters to the funnel in ``frame``.
 
@@ -146,6 +148,9 @@ def calibrate(
         Called with the number of simulated exports so far.
     on_stage : callable, optional
         Called with a short description of each stage.
+    named : bool, optional
+        Whether ``config``'s engine was named (in its file or as an override);
+        default: whether ``engine`` was set when it was read.
 
     Returns
     -------
@@ -153,21 +158,26 @@ def calibrate(
 
     Notes
     -----
-    The candidates run on the experiment's engine (``engine``; the SimPy engine
-    unless the file or ``--engine`` names the array engine, which steps each
-    round's simulated exports together but is slower here: Nelder-Mead's rounds
-    are a candidate or two, too few to fill a batch; docs/performance.md);
-    ``info["engine"]`` says which ran.
+    The candidates run on the experiment's engine (``engine``). An ABC
+    calibration whose engine is not named runs on the array engine when the
+    array engine can run it: its rounds are many proposals, which the array
+    engine steps together. Simulated moments run on the SimPy engine unless
+    the array engine is named: Nelder-Mead's rounds are a candidate or two,
+    too few to fill a batch, where the array engine is slower
+    (docs/performance.md). ``info["engine"]`` says which ran, and
+    ``info["engine_note"]`` why, when the default chose it.
     """
     spec = spec if spec is not None else config.calibrate
     if spec is None:
         raise ValueError("the experiment has no [calibrate] table: name the parameters to fit")
+    if spec.method == "abc":
+        config = choose_engine(config, named, design=True, note=DEFAULT_ARRAY_ABC)
     say = on_stage or (lambda s: None)
     began = time.perf_counter()
     names = _targets(spec, frame)
     setup = make_setup(config, spec, frame, names)
     root = setup.config.seed
-    say(f"engine: {config.engine}")
+    say(f"engine: {config.engine}" + (f", {config.engine_note}" if config.engine_note else ""))
     say(f"targets from {len(frame)} opportunities ({spec.bootstrap} bootstrap resamples)")
     targets = data_targets(frame, names, spec.bootstrap, calibration_generator(root, CAL_BOOTSTRAP))
     priors = [spec.parameters[p] for p in setup.parameters]
@@ -231,7 +241,8 @@ def calibrate(
         "span_days": setup.config.horizon_days,
         "simulations": simulated, "resumed_simulations": resumed,
         "wall_seconds": round(time.perf_counter() - began, 3), "workers": workers,
-        "backend": backend, "engine": setup.config.engine, **info,
+        "backend": backend, "engine": setup.config.engine, "engine_note": config.engine_note,
+        **info,
     }  # fmt: skip
     out = Calibration(spec.method, targets, estimate, posterior, check, info)
     if folder is not None:

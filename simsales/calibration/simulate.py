@@ -37,11 +37,30 @@ from simsales.engine.simulation import simulate
 from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
 from simsales.experiment.plugins import import_modules
-from simsales.runner.replications import BLOCK, batch_key, build_world, executor, grouped
+from simsales.runner.replications import batch_key, build_world, executor, grouped
 
 __all__ = ["Evaluations", "Setup", "evaluations", "statistics_at"]
 
 Key = tuple[tuple[float, ...], int]  # (parameter values in the setup's order, replication)
+
+#: Most simulated exports the array engine steps together in one block: about 200
+#: MB at two leads a day over a year (the engine gains with the block: 2.1x the
+#: SimPy engine at 100 exports, 3.0x at 224; docs/performance.md).
+ARRAY_BLOCK = 200
+
+
+def array_blocks(count: int, workers: int) -> int:
+    """The size of the blocks ``count`` new exports are stepped in on the array
+    engine: as few blocks as :data:`ARRAY_BLOCK` allows, as many on each worker.
+
+    Examples
+    --------
+    >>> array_blocks(448, 2), array_blocks(200, 2), array_blocks(64, 2), array_blocks(448, 1)
+    (112, 100, 32, 150)
+    """
+    per_worker = -(-count // workers)
+    rounds = -(-per_worker // ARRAY_BLOCK)
+    return max(1, -(-count // (workers * rounds)))
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,11 @@ class Setup:
     parameters: tuple[str, ...]
     targets: tuple[str, ...]
     start: pd.Timestamp
+
+    def on_engine(self, engine: str) -> Setup:
+        """The same setup on ``engine``."""
+        config = self.config.model_copy(update={"engine": engine})
+        return Setup(config, self.parameters, self.targets, self.start)
 
     def fingerprint(self) -> str:
         """A hash of everything an evaluation's numbers depend on."""
@@ -128,7 +152,7 @@ class Evaluations:
         Called with the number of evaluations finished (for progress).
     workers : int
         The pool's workers: on the array engine, new evaluations are stepped
-        together in one block per worker (at most ``BLOCK`` each).
+        together, as many blocks on each worker (:func:`array_blocks`).
     """
 
     def __init__(
@@ -156,10 +180,18 @@ class Evaluations:
         if path.exists() and path.stat().st_size > 0:
             text = path.read_text()
             lines = text.splitlines()
-            if json.loads(lines[0]) != head:
+            found = json.loads(lines[0])
+            if found != head:
+                other = "array" if self.setup.config.engine == "simpy" else "simpy"
+                if found == {**head, "fingerprint": self.setup.on_engine(other).fingerprint()}:
+                    raise FileExistsError(
+                        f"{path} holds the evaluations of this calibration on the {other} "
+                        f"engine: --engine {other} resumes it (or give another --out)"
+                    )
                 raise FileExistsError(
                     f"{path} holds the evaluations of another calibration (other experiment, "
-                    "data, parameters or targets); give another --out, or delete the folder"
+                    "engine, data, parameters or targets); give another --out, or delete the "
+                    "folder"
                 )
             kept = lines[:1]
             for line in lines[1:]:
@@ -194,7 +226,7 @@ class Evaluations:
         keys = [(tuple(float(v) for v in k[0]), int(k[1])) for k in keys]
         todo = list(dict.fromkeys(k for k in keys if k not in self.known))
         if todo and self.setup.config.engine == "array":  # stepped together, a block a worker
-            size = max(1, min(BLOCK, -(-len(todo) // self.workers)))
+            size = array_blocks(len(todo), self.workers)
             blocks = [todo[i : i + size] for i in range(0, len(todo), size)]
             if self.pool is None or len(blocks) == 1:
                 for block in blocks:

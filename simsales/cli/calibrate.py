@@ -94,6 +94,7 @@ def calibrate(
         if method not in ("msm", "abc"):
             raise _bad(f"--method {method!r}: allowed: msm, abc")
         spec = spec.model_copy(update={"method": method})
+    named = "engine" in config.model_fields_set
     config = _load_modules(file, config)
     _check_engine(config)
     frame = _read_data(file, config, data)
@@ -115,7 +116,7 @@ def calibrate(
             result = fit(
                 config, frame, spec, target, workers=n_workers, backend=backend.value,
                 scheduler=scheduler, on_done=lambda k: bar.update(task, completed=k),
-                on_stage=lambda s: bar.console.print(escape(s), highlight=False),
+                on_stage=lambda s: bar.console.print(escape(s), highlight=False), named=named,
             )  # fmt: skip
     for line in result.words():
         out.print(f"- {line}", highlight=False, markup=False)

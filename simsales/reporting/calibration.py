@@ -50,7 +50,8 @@ def calibration_document(folder: Path) -> Document:
         f"{info['opportunities']} opportunities ({info['data_source']}, as of "
         f"{info['as_of']}); {info['simulations']} simulated exports "
         f"({info['resumed_simulations']} resumed) in {info['wall_seconds']:.0f} s on the "
-        f"{info.get('engine', 'simpy')} engine."
+        f"{info.get('engine', 'simpy')} engine"
+        + (f" ({info['engine_note']})." if info.get("engine_note") else ".")
     )
     findings = Section("Findings", "findings", [*info["findings"]])
     params = Section(

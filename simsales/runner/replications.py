@@ -32,6 +32,7 @@ from simsales.store.parts import PartStore
 
 __all__ = [
     "DEFAULT_ARRAY",
+    "DEFAULT_ARRAY_ABC",
     "STATE_COLUMNS",
     "Failure",
     "RunOutput",
@@ -196,10 +197,19 @@ DEFAULT_ARRAY = (
     "the default for a design the array engine can run (the file names no engine); "
     'engine = "simpy" or --engine simpy runs the exact engine'
 )
+#: What a calibration says when its ABC rounds ran on the array engine by default.
+DEFAULT_ARRAY_ABC = (
+    "the default for an ABC calibration the array engine can run (the file names no "
+    'engine): each round steps many proposals together; engine = "simpy" or --engine '
+    "simpy runs the exact engine"
+)
 
 
 def choose_engine(
-    config: Experiment, named: bool | None = None, design: bool | None = None
+    config: Experiment,
+    named: bool | None = None,
+    design: bool | None = None,
+    note: str = DEFAULT_ARRAY,
 ) -> Experiment:
     """``config`` on the engine it runs on by default.
 
@@ -219,6 +229,8 @@ def choose_engine(
     design : bool, optional
         Whether it runs many parameter points (default: whether it has a
         ``[sweep]`` or ``[sensitivity]``).
+    note : str
+        Why, when the default chooses the array engine.
 
     Returns
     -------
@@ -235,7 +247,7 @@ def choose_engine(
     array = config.model_copy(update={"engine": "array"})
     if engine_problems(array):
         return config
-    array._engine_note = DEFAULT_ARRAY
+    array._engine_note = note
     return array
 
 
