@@ -72,6 +72,22 @@ def test_per_stream_starts_read_the_same_uniforms():
         assert np.array_equal(block[i], uniforms(k0[i : i + 1], k1[i : i + 1], int(s), 5)[0])
 
 
+def test_streams_added_with_their_first_uniforms_drawn_once_are_the_same_streams():
+    # one customer under three strategies: its first block drawn once, added thrice
+    k0, k1 = _keys([1, 2, 3])
+    plain = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=4)
+    shared = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=4)
+    held = shared.first(k0, k1)
+    for _ in range(3):
+        plain.extend(k0, k1)
+        shared.extend(k0, k1, held)
+    rows = np.arange(9)
+    for _ in range(3):  # past the first block of 4: the refills read on from each stream
+        got = shared.group_at(rows, np.full(9, 3))
+        np.testing.assert_array_equal(got, plain.group_at(rows, np.full(9, 3)))
+    np.testing.assert_array_equal(got[:3], got[3:6])  # the same customer, the same numbers
+
+
 def test_draws_follow_their_distributions():
     k0, k1 = _keys(list(range(20_000)))
     everyone = np.ones(20_000, dtype=bool)

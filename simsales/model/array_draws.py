@@ -84,8 +84,19 @@ class ArrayDraws:
             self._base = _grown(self._base, size)
             self._held = _grown(self._held, size)
 
-    def extend(self, k0: npt.ArrayLike, k1: npt.ArrayLike) -> None:
-        """Add the streams of more customers (rows ``B ..``), at their starts."""
+    def first(self, k0: npt.ArrayLike, k1: npt.ArrayLike) -> Floats:
+        """The uniforms :meth:`extend` holds for new streams of keys ``k0``, ``k1``: to
+        add the same streams several times (one customer under several strategies),
+        draw them once and pass them as its ``held``."""
+        block: Floats = uniforms(
+            np.asarray(k0, dtype=np.uint64), np.asarray(k1, dtype=np.uint64), 0,
+            self._held.shape[1],
+        )  # fmt: skip
+        return block
+
+    def extend(self, k0: npt.ArrayLike, k1: npt.ArrayLike, held: Floats | None = None) -> None:
+        """Add the streams of more customers (rows ``B ..``), at their starts; ``held``:
+        their first uniforms, if drawn already (:meth:`first`)."""
         k0 = np.asarray(k0, dtype=np.uint64)
         k1 = np.asarray(k1, dtype=np.uint64)
         new = len(k0)
@@ -97,7 +108,9 @@ class ArrayDraws:
         self._used[rows] = 0
         self._base[rows] = 0
         if new:
-            self._held[rows] = uniforms(k0, k1, 0, self._held.shape[1])
+            if held is None or held.shape != (new, self._held.shape[1]):
+                held = uniforms(k0, k1, 0, self._held.shape[1])
+            self._held[rows] = held
         self._size = size
 
     def _take(self, rows: Rows, count: npt.NDArray[np.int64]) -> Floats:

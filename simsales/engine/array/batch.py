@@ -253,12 +253,13 @@ class _Batch:
         n = len(world.arrivals)
         paths = np.arange(n, dtype=np.int64)[:, None]
         k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.ones(n, np.int64))
+        held = self.draws.first(k0, k1)  # the same buyers under every strategy: drawn once
         for k in range(self.k):
             rows = self.s.add(
                 world.traits, np.arange(n), w * self.k + k, k, world.arrivals, INBOUND,
                 world.market.lead_cost,
             )  # fmt: skip
-            self.draws.extend(k0, k1)
+            self.draws.extend(k0, k1, held)
             self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
 
     def book(self, kind: str, rows: Rows, day: Floats, amount: Floats | float) -> None:
