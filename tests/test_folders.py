@@ -31,6 +31,8 @@ from simsales.store.folder import (
 )
 from simsales.store.record import load_record
 
+ROOT = Path(__file__).resolve().parents[1]
+
 runner = CliRunner()
 
 EXPERIMENT = """name = "{name}"
@@ -204,9 +206,17 @@ def test_a_model_switch_at_its_default_leaves_the_fingerprint_as_before_it():
     assert fingerprint(on) != fingerprint(base)
 
 
-def test_regression_the_baseline_fingerprint_from_before_meeting_noise():
-    # the shipped baseline's fingerprint at 7894215, the commit before the key
-    config = resolve(Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml")
-    assert fingerprint(config) == (
-        "9a130367ffab9135615de098c3ed0513be272be5b54efc0449da6c58282223f8"
-    )
+@pytest.mark.parametrize(
+    "manifest", sorted((ROOT / "results").glob("*/manifest.json"))
+    + sorted((ROOT / "results").glob("*/where/manifest.json")),
+    ids=lambda p: "/".join(p.parts[-3:-1]),
+)  # fmt: skip
+def test_the_committed_results_belong_to_their_experiments(manifest):
+    # a shipped study runs (and resumes) into its committed folder: the folder's
+    # fingerprint is the experiment's, though keys were added to the schema since
+    # it was written (at their defaults they leave the fingerprint as it was)
+    name = manifest.parent.name if manifest.parent.name != "where" else manifest.parent.parent.name
+    config = resolve(ROOT / "experiments" / f"{name}.toml")
+    if manifest.parent.name == "where":
+        config = config.where_run()
+    assert json.loads(manifest.read_text())["fingerprint"] == fingerprint(config)

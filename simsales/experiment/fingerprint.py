@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from simsales.experiment.config import Experiment
 
@@ -21,6 +22,16 @@ _NOT_NUMBERS = (
 )  # fmt: skip
 
 
+#: Keys added after results were stored, with the default that leaves every number as
+#: it was before them: at that default a key is left out of the hash, so the
+#: fingerprints of folders written before it still hold (and they resume).
+_NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
+    (("engine",), "simpy"),
+    (("posterior",), None),
+    (("behaviour", "meeting_noise"), False),
+)
+
+
 def fingerprint(config: Experiment) -> str:
     """Hash of everything that determines a replication's numbers.
 
@@ -31,16 +42,18 @@ def fingerprint(config: Experiment) -> str:
     goes to a folder of its own with a seed of its own, ``[data]``, a CRM export
     that is read, not simulated, and ``[calibrate]``, which only ``simsales
     calibrate`` reads): changing them and running again into the same folder is a
-    run of the same experiment.
+    run of the same experiment. Keys added since results were first stored
+    (:data:`_NEW_AT_DEFAULT`) count only away from their defaults.
     """
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:
         data.pop(key, None)
-    if data.get("engine") == "simpy":  # the default: fingerprints from before the key hold
-        data.pop("engine")
-    behaviour = data.get("behaviour")
-    if isinstance(behaviour, dict) and behaviour.get("meeting_noise") is False:
-        behaviour.pop("meeting_noise")  # the default, as before the key existed
+    for path, default in _NEW_AT_DEFAULT:  # as before the key existed
+        parent: Any = data
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent and parent[path[-1]] == default:
+            del parent[path[-1]]
     for strategy in data.get("strategies", []):
         if isinstance(strategy, dict):
             strategy.pop("style", None)
