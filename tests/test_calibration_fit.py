@@ -22,9 +22,12 @@ from scipy import stats
 import simsales
 from simsales.calibration import abc
 from simsales.calibration.abc import fit_abc
-from simsales.calibration.fit import calibrate, identification
+from simsales.calibration.fit import _targets, calibrate, identification
+from simsales.calibration.setup import make_setup
+from simsales.calibration.simulate import shares_batches
 from simsales.calibration.synthetic import export_frame, synthetic_export
 from simsales.calibration.targets import Targets
+from simsales.data.crm import read_opportunities
 from simsales.engine.simulation import ENDINGS
 from simsales.engine.world import Journeys
 from simsales.model.orbits import Ending
@@ -116,7 +119,7 @@ def test_a_folder_of_another_calibration_is_refused(tmp_path):
         calibrate(other, data, folder=tmp_path, workers=1)
     # the same calibration on the other engine: refused, naming the engine that resumes it
     array = _two_parameter_experiment(120.0, "array", evaluations=2, starts=1)
-    with pytest.raises(FileExistsError, match="on the simpy engine: --engine simpy resumes it"):
+    with pytest.raises(FileExistsError, match=r"on the simpy engine: --engine simpy .* resumes it"):
         calibrate(array, data, folder=tmp_path, workers=1)
 
 
@@ -176,6 +179,29 @@ def test_abc_rounds_are_sized_to_what_is_missing():
     assert abc.round_size(200, 0, 0, 0.5, 100) == 64
     assert abc.round_size(200, 0, 0, 0.5, 63) == 0  # stop: not a batch left
     assert abc.round_size(200, 1, 10_000, 0.5, 10**9) == abc.MAX_ROUND
+    # a round that kept none: the next is larger, not the same again
+    assert abc.round_size(200, 0, 448, 0.5, 10**9) > 448
+
+
+def test_regression_the_example_calibrations_fingerprint_from_before_meeting_noise():
+    # experiments/calibration.toml's evaluations folder at 7894215, the commit before
+    # behaviour.meeting_noise: at its default the key leaves the fingerprint as it was,
+    # so a calibration begun then resumes
+    cfg = simsales.load_experiment(ROOT / "experiments" / "calibration.toml")
+    frame = read_opportunities(ROOT / "experiments" / str(cfg.data.path), cfg.data)
+    setup = make_setup(cfg, cfg.calibrate, frame, _targets(cfg.calibrate, frame))
+    assert setup.fingerprint() == "c88230d7ea6abb21"
+
+
+def test_abc_goes_to_the_array_engine_only_where_proposals_share_batches():
+    cfg = _two_parameter_experiment(120.0)  # population.urgency.a, behaviour.rival_presence
+    assert shares_batches(cfg, cfg.calibrate.parameters)
+    # behaviour.access_base changes the batch's structure: each export would step alone
+    other = {"behaviour.access_base": {"dist": "uniform", "low": 0.2, "high": 0.6}}
+    raw = cfg.model_dump(mode="json")
+    raw["calibrate"]["parameters"] = {**raw["calibrate"]["parameters"], **other}
+    wide = simsales.Experiment.model_validate(raw)
+    assert not shares_batches(wide, wide.calibrate.parameters)
 
 
 def test_abc_keeps_the_same_particles_however_many_proposals_a_round_holds(monkeypatch):

@@ -13,7 +13,10 @@ errors, ``d = sqrt(Σ_k ((s_k − t_k) / se_k)²)``.
 Each proposal has its own random stream (keyed by generation and index) and
 its own simulated replication, and the first ``N`` within the tolerance, in
 index order, are kept, so the posterior is the same, bit for bit, whatever
-the number of workers and however many proposals are simulated at a time.
+the number of workers and however many proposals are simulated at a time
+(unless the budget runs out: larger rounds spend more of it past the last
+particle kept, so a generation that fits the budget in rounds of
+:data:`BATCH` may not in larger ones).
 Proposals are simulated in rounds sized to what is still missing at the
 acceptance rate seen so far (:func:`round_size`): few rounds of many
 proposals, which the array engine steps together, and few proposals
@@ -51,10 +54,11 @@ def round_size(missing: int, kept: int, proposed: int, rate_before: float, left:
     """Proposals to simulate in the next round of a generation.
 
     Enough to keep ``missing`` more at the acceptance rate seen so far in the
-    generation (``kept`` of ``proposed``; before any is kept, ``rate_before``),
-    rounded up to a multiple of :data:`BATCH`, at most :data:`MAX_ROUND` and at
-    most ``left`` (the budget's remainder) rounded down to one; 0 when fewer
-    than :data:`BATCH` simulations are left. It depends only on the
+    generation (``kept`` of ``proposed``; before any is kept, ``rate_before``, or
+    less than one in ``proposed + 1`` once a round kept none), rounded up to a
+    multiple of :data:`BATCH`, at most :data:`MAX_ROUND` and at most ``left``
+    (the budget's remainder) rounded down to a multiple of :data:`BATCH`; 0 when
+    fewer than :data:`BATCH` simulations are left. It depends only on the
     generation's results so far, never on the workers.
 
     Examples
@@ -66,7 +70,7 @@ def round_size(missing: int, kept: int, proposed: int, rate_before: float, left:
     >>> round_size(200, 0, 0, 0.5, 100)
     64
     """
-    rate = kept / proposed if kept else rate_before
+    rate = kept / proposed if kept else min(rate_before, 1.0 / (proposed + 1))
     want = missing / max(rate, 1e-3)
     size = BATCH * math.ceil(want / BATCH)
     return int(min(size, MAX_ROUND, BATCH * (left // BATCH)))

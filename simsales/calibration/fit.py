@@ -23,7 +23,7 @@ import pandas as pd
 from simsales.calibration.abc import fit_abc
 from simsales.calibration.msm import fit_msm, normal_sample, summary_rows
 from simsales.calibration.setup import make_setup
-from simsales.calibration.simulate import Evaluations, Setup, evaluations
+from simsales.calibration.simulate import Evaluations, Setup, evaluations, shares_batches
 from simsales.calibration.targets import Targets, data_targets
 from simsales.data.funnel import funnel_statistics
 from simsales.experiment.calibrate import DEFAULT_TARGETS, Calibrate, frozen, search_range
@@ -160,17 +160,19 @@ def calibrate(
     -----
     The candidates run on the experiment's engine (``engine``). An ABC
     calibration whose engine is not named runs on the array engine when the
-    array engine can run it: its rounds are many proposals, which the array
-    engine steps together. Simulated moments run on the SimPy engine unless
-    the array engine is named: Nelder-Mead's rounds are a candidate or two,
-    too few to fill a batch, where the array engine is slower
+    array engine can run it and its parameters let proposals share batches
+    (:func:`~simsales.calibration.simulate.shares_batches`): its rounds are
+    many proposals, which the array engine steps together. Simulated moments
+    run on the SimPy engine unless the array engine is named: Nelder-Mead's
+    rounds are a candidate or two, too few to fill a batch, where the array
+    engine is slower
     (docs/performance.md). ``info["engine"]`` says which ran, and
     ``info["engine_note"]`` why, when the default chose it.
     """
     spec = spec if spec is not None else config.calibrate
     if spec is None:
         raise ValueError("the experiment has no [calibrate] table: name the parameters to fit")
-    if spec.method == "abc":
+    if spec.method == "abc" and shares_batches(config, spec.parameters):
         config = choose_engine(config, named, design=True, note=DEFAULT_ARRAY_ABC)
     say = on_stage or (lambda s: None)
     began = time.perf_counter()

@@ -26,6 +26,7 @@ from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,13 +36,22 @@ from simsales.data.funnel import funnel_statistics
 from simsales.engine.array import simulate_batch
 from simsales.engine.simulation import simulate
 from simsales.engine.world import Journeys
+from simsales.experiment.calibrate import frozen
 from simsales.experiment.config import Experiment
+from simsales.experiment.fingerprint import drop_at_default
 from simsales.experiment.plugins import import_modules
 from simsales.runner.replications import batch_key, build_world, executor, grouped
 
-__all__ = ["Evaluations", "Setup", "evaluations", "statistics_at"]
+__all__ = ["Evaluations", "Setup", "evaluations", "shares_batches", "statistics_at"]
 
 Key = tuple[tuple[float, ...], int]  # (parameter values in the setup's order, replication)
+
+#: Keys added after calibration folders were first stored, with the default that
+#: leaves every number as before them (the calibration's fingerprint leaves them out
+#: there, so those folders resume).
+NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
+    (("behaviour", "meeting_noise"), False),
+)
 
 #: Most simulated exports the array engine steps together in one block: about 200
 #: MB at two leads a day over a year (the engine gains with the block: 2.1x the
@@ -91,12 +101,30 @@ class Setup:
         return Setup(config, self.parameters, self.targets, self.start)
 
     def fingerprint(self) -> str:
-        """A hash of everything an evaluation's numbers depend on."""
-        blob = json.dumps(
-            [self.config.model_dump(mode="json"), self.parameters, self.targets, str(self.start)],
-            sort_keys=True,
-        )
+        """A hash of everything an evaluation's numbers depend on (keys added since
+        calibrations were first stored count only away from their defaults:
+        :data:`NEW_AT_DEFAULT`)."""
+        config = self.config.model_dump(mode="json")
+        drop_at_default(config, NEW_AT_DEFAULT)
+        blob = json.dumps([config, self.parameters, self.targets, str(self.start)], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def shares_batches(config: Experiment, parameters: dict[str, Any]) -> bool:
+    """Whether exports at different values of ``parameters`` (key path: prior) can be
+    stepped together on the array engine: the values change only the population,
+    the market or the engine's per-cell parameters
+    (:func:`~simsales.runner.replications.batch_key`). Checked at each prior's
+    quartiles; False where a value cannot be set (the array engine would then
+    step each export alone)."""
+    try:
+        lo, hi = (
+            config.at({k: float(frozen(p).ppf(q)) for k, p in parameters.items()})
+            for q in (0.25, 0.75)
+        )
+    except ValueError:
+        return False
+    return batch_key(lo) == batch_key(hi)
 
 
 def _config_at(setup: Setup, values: Sequence[float]) -> Experiment:
@@ -186,7 +214,8 @@ class Evaluations:
                 if found == {**head, "fingerprint": self.setup.on_engine(other).fingerprint()}:
                     raise FileExistsError(
                         f"{path} holds the evaluations of this calibration on the {other} "
-                        f"engine: --engine {other} resumes it (or give another --out)"
+                        f"engine: --engine {other} (or engine = {other!r} in the file) "
+                        "resumes it; or give another --out"
                     )
                 raise FileExistsError(
                     f"{path} holds the evaluations of another calibration (other experiment, "

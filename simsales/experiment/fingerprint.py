@@ -13,7 +13,7 @@ from typing import Any
 
 from simsales.experiment.config import Experiment
 
-__all__ = ["fingerprint"]
+__all__ = ["drop_at_default", "fingerprint"]
 
 #: Top-level keys that change how results are shown, never a replication's numbers.
 _NOT_NUMBERS = (
@@ -32,6 +32,19 @@ _NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
 )
 
 
+def drop_at_default(
+    data: dict[str, Any], entries: tuple[tuple[tuple[str, ...], object], ...]
+) -> None:
+    """Remove from a model dump ``data`` each key of ``entries`` (a path of keys and
+    its default) that holds its default."""
+    for path, default in entries:
+        parent: Any = data
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent and parent[path[-1]] == default:
+            del parent[path[-1]]
+
+
 def fingerprint(config: Experiment) -> str:
     """Hash of everything that determines a replication's numbers.
 
@@ -48,12 +61,7 @@ def fingerprint(config: Experiment) -> str:
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:
         data.pop(key, None)
-    for path, default in _NEW_AT_DEFAULT:  # as before the key existed
-        parent: Any = data
-        for key in path[:-1]:
-            parent = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(parent, dict) and path[-1] in parent and parent[path[-1]] == default:
-            del parent[path[-1]]
+    drop_at_default(data, _NEW_AT_DEFAULT)  # as before the keys existed
     for strategy in data.get("strategies", []):
         if isinstance(strategy, dict):
             strategy.pop("style", None)

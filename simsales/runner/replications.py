@@ -199,9 +199,9 @@ DEFAULT_ARRAY = (
 )
 #: What a calibration says when its ABC rounds ran on the array engine by default.
 DEFAULT_ARRAY_ABC = (
-    "the default for an ABC calibration the array engine can run (the file names no "
-    'engine): each round steps many proposals together; engine = "simpy" or --engine '
-    "simpy runs the exact engine"
+    "the default for an ABC calibration whose proposals the array engine can step "
+    'together, as the file names no engine; engine = "simpy" or --engine simpy runs the '
+    "exact engine"
 )
 
 
