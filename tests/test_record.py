@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from simsales.experiment.config import Experiment
+from simsales.experiment.fingerprint import NEW_AT_DEFAULT
 from simsales.store.errors import ResultsError
 from simsales.store.record import (
     FORMAT,
@@ -42,6 +43,11 @@ def test_the_committed_results_folders_load(folder: Path) -> None:
     )  # fmt: skip
     assert record.fingerprint == raw["fingerprint"]  # the folder keeps its owner
     dumped = record.config.model_dump(mode="json")
+    # keys added inside a table since (such as behaviour.meeting_noise) read back at
+    # the defaults that leave the numbers as they were
+    for path, default in NEW_AT_DEFAULT:
+        if len(path) > 1 and path[-1] not in raw["config"].get(path[0], {}):
+            assert dumped[path[0]].pop(path[-1]) == default, path
     # the stored experiment reads back as it was; keys added to the schema since
     # (such as [data], [calibrate], [posterior], engine) read back at their defaults:
     # empty, or the engine the folder's numbers came from

@@ -49,7 +49,7 @@ Key = tuple[tuple[float, ...], int]  # (parameter values in the setup's order, r
 #: Keys added after calibration folders were first stored, with the default that
 #: leaves every number as before them (the calibration's fingerprint leaves them out
 #: there, so those folders resume).
-NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
+SETUP_NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
     (("behaviour", "meeting_noise"), False),
 )
 
@@ -103,9 +103,9 @@ class Setup:
     def fingerprint(self) -> str:
         """A hash of everything an evaluation's numbers depend on (keys added since
         calibrations were first stored count only away from their defaults:
-        :data:`NEW_AT_DEFAULT`)."""
+        :data:`SETUP_NEW_AT_DEFAULT`)."""
         config = self.config.model_dump(mode="json")
-        drop_at_default(config, NEW_AT_DEFAULT)
+        drop_at_default(config, SETUP_NEW_AT_DEFAULT)
         blob = json.dumps([config, self.parameters, self.targets, str(self.start)], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

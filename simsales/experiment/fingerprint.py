@@ -13,7 +13,7 @@ from typing import Any
 
 from simsales.experiment.config import Experiment
 
-__all__ = ["drop_at_default", "fingerprint"]
+__all__ = ["NEW_AT_DEFAULT", "drop_at_default", "fingerprint"]
 
 #: Top-level keys that change how results are shown, never a replication's numbers.
 _NOT_NUMBERS = (
@@ -25,7 +25,7 @@ _NOT_NUMBERS = (
 #: Keys added after results were stored, with the default that leaves every number as
 #: it was before them: at that default a key is left out of the hash, so the
 #: fingerprints of folders written before it still hold (and they resume).
-_NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
+NEW_AT_DEFAULT: tuple[tuple[tuple[str, ...], object], ...] = (
     (("engine",), "simpy"),
     (("posterior",), None),
     (("behaviour", "meeting_noise"), False),
@@ -56,12 +56,12 @@ def fingerprint(config: Experiment) -> str:
     that is read, not simulated, and ``[calibrate]``, which only ``simsales
     calibrate`` reads): changing them and running again into the same folder is a
     run of the same experiment. Keys added since results were first stored
-    (:data:`_NEW_AT_DEFAULT`) count only away from their defaults.
+    (:data:`NEW_AT_DEFAULT`) count only away from their defaults.
     """
     data = config.model_dump(mode="json")
     for key in _NOT_NUMBERS:
         data.pop(key, None)
-    drop_at_default(data, _NEW_AT_DEFAULT)  # as before the keys existed
+    drop_at_default(data, NEW_AT_DEFAULT)  # as before the keys existed
     for strategy in data.get("strategies", []):
         if isinstance(strategy, dict):
             strategy.pop("style", None)
