@@ -541,6 +541,14 @@ QUEUE_C, QUEUE_MU, QUEUE_LAM = 3, 1.0, 2.25
 HOURS_PER_DAY = 8.0
 
 
+def engine_journeys(engine: str, worlds: list, strategy: PhasedStrategy, step: float) -> list:
+    """Each world's journeys under ``strategy``: on the SimPy engine one world at a
+    time, on the array engine all in one batch with a window of ``step`` days."""
+    if engine == "simpy":
+        return [simulate(w, strategy)[0] for w in worlds]
+    return [row[0][0] for row in simulate_batch(worlds, [strategy], step_days=step)]
+
+
 def mmc_table() -> PhasedStrategy:
     """The M/M/c queue's strategy as a table of actions, so both engines run it: an
     opening meeting of mean ``HOURS_PER_DAY / QUEUE_MU`` hours (exponential, by the
@@ -574,10 +582,7 @@ def mmc_runs(
         )
         for r in range(reps)
     ]  # fmt: skip
-    if engine == "simpy":
-        journeys = [simulate(w, mmc_table())[0] for w in worlds]
-    else:
-        journeys = [row[0][0] for row in simulate_batch(worlds, [mmc_table()], step_days=step)]
+    journeys = engine_journeys(engine, worlds, mmc_table(), step)
     gap = beh.step_days / (beh.pace_floor + 1.0)
     out = []
     for w, j in zip(worlds, journeys, strict=True):
@@ -734,10 +739,7 @@ def md1_runs(
         tiny_world(pop, beh, list(a), team=1, hours_per_day=HOURS_PER_DAY, horizon=horizon)
         for a in arrivals
     ]
-    if engine == "simpy":
-        journeys = [simulate(w, md1_table())[0] for w in worlds]
-    else:
-        journeys = [row[0][0] for row in simulate_batch(worlds, [md1_table()], step_days=step)]
+    journeys = engine_journeys(engine, worlds, md1_table(), step)
     gap = beh.step_days / (beh.pace_floor + 1.0)
     out = []
     for w, j in zip(worlds, journeys, strict=True):

@@ -165,9 +165,8 @@ def calibrate(
     many proposals, which the array engine steps together. Simulated moments
     run on the SimPy engine unless the array engine is named: Nelder-Mead's
     rounds are a candidate or two, too few to fill a batch, where the array
-    engine is slower
-    (docs/performance.md). ``info["engine"]`` says which ran, and
-    ``info["engine_note"]`` why, when the default chose it.
+    engine is slower (docs/performance.md). ``info["engine"]`` says which ran,
+    and ``info["engine_note"]`` why, when the default chose it.
     """
     spec = spec if spec is not None else config.calibrate
     if spec is None:

@@ -254,7 +254,7 @@ class Evaluations:
         """The statistics of ``keys`` (rows in order), simulating those not known yet."""
         keys = [(tuple(float(v) for v in k[0]), int(k[1])) for k in keys]
         todo = list(dict.fromkeys(k for k in keys if k not in self.known))
-        if todo and self.setup.config.engine == "array":  # stepped together, a block a worker
+        if todo and self.setup.config.engine == "array":  # stepped together, in blocks
             size = array_blocks(len(todo), self.workers)
             blocks = [todo[i : i + size] for i in range(0, len(todo), size)]
             if self.pool is None or len(blocks) == 1:
