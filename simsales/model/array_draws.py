@@ -108,9 +108,7 @@ class ArrayDraws:
         self._used[rows] = 0
         self._base[rows] = 0
         if new:
-            if held is None or held.shape != (new, self._held.shape[1]):
-                held = uniforms(k0, k1, 0, self._held.shape[1])
-            self._held[rows] = held
+            self._held[rows] = self.first(k0, k1) if held is None else held
         self._size = size
 
     def _take(self, rows: Rows, count: npt.NDArray[np.int64]) -> Floats:
