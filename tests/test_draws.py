@@ -7,6 +7,7 @@ probabilities, within 4 standard errors, at fixed seeds.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ N = 20_000
 SEED = np.random.SeedSequence(7)
 
 
-def draws(key: int = 0, first: list[float] | None = None) -> Draws:
+def draws(key: int = 0, first: Iterable[float] | None = None) -> Draws:
     return Draws(SEED, (key,), first)
 
 
@@ -38,6 +39,16 @@ def test_first_uniforms_come_before_the_stream():
     d = draws(4, first)
     assert [d.random() for _ in range(3)] == first
     assert d.random() == generator(SEED, 4).random(BLOCK)[0]
+
+
+def test_a_row_of_a_block_as_a_view_gives_its_floats_then_the_stream():
+    # as the engine hands a marketing lead its row (simulation._Simulation.draws)
+    block = generator(SEED, 9).random((4, 6))
+    d = draws(4, memoryview(block[2]))
+    got = [d.random() for _ in range(7)]
+    assert all(type(u) is float for u in got)  # Python floats, not numpy scalars
+    assert got[:6] == block[2].tolist()
+    assert got[6] == generator(SEED, 4).random(BLOCK)[0]
 
 
 def test_exponential_and_integers_are_inversions():

@@ -17,6 +17,7 @@ tests.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
@@ -67,16 +68,19 @@ class Draws:
     key : tuple of int
         Names the stream below ``seed`` (see :func:`simsales.seeding.child`);
         its ``Generator`` is made only when the first uniforms run out.
-    first : list of float, optional
+    first : iterable of float, optional
         Uniforms to use before the stream's own (the engine hands each
-        marketing lead a row of a block drawn for many leads at once, which is
-        cheaper than making a generator for every lead).
+        marketing lead a row of a block drawn for many leads at once, as a
+        ``memoryview``, which is cheaper than making a generator for every lead).
     """
 
     __slots__ = ("_key", "_next", "_rng", "_seed")
 
     def __init__(
-        self, seed: np.random.SeedSequence, key: tuple[int, ...], first: list[float] | None = None
+        self,
+        seed: np.random.SeedSequence,
+        key: tuple[int, ...],
+        first: Iterable[float] | None = None,
     ) -> None:
         self._seed = seed
         self._key = key
