@@ -23,8 +23,12 @@ from simsales.store.record import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The committed results folders: written by simsales 0.2.0, manifest format 0.
+#: The committed results folders: written by simsales 0.2.0 (manifest format 0) or
+#: regenerated since (format 1).
 COMMITTED = sorted(p.parent for p in (ROOT / "results").glob("**/manifest.json"))
+#: A manifest as simsales 0.2.0 wrote it (format 0): complex_sales' before it was
+#: regenerated.
+FORMAT_0 = Path(__file__).resolve().parent / "data" / "format0_manifest.json"
 
 
 def _record(**fields: object) -> RunRecord:
@@ -35,7 +39,23 @@ def _record(**fields: object) -> RunRecord:
 @pytest.mark.parametrize("folder", COMMITTED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_committed_results_folders_load(folder: Path) -> None:
     raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert "format" not in raw  # they are of format 0
+    if "format" in raw:  # written by this format: it reads back as it is
+        record = load_record(folder)
+        assert raw["format"] == FORMAT
+        assert json.loads(record.to_json()) == raw
+        return
+    _check_format_0(folder, raw)
+
+
+def test_a_format_0_manifest_of_0_2_0_loads(tmp_path: Path) -> None:
+    shutil.copy(FORMAT_0, tmp_path / "manifest.json")
+    raw = json.loads(FORMAT_0.read_text(encoding="utf-8"))
+    assert "format" not in raw and raw["simsales_version"] == "0.2.0"
+    _check_format_0(tmp_path, raw)
+
+
+def _check_format_0(folder: Path, raw: dict) -> None:
+    """A format-0 manifest upgrades: the same experiment, the fingerprint kept."""
     record = load_record(folder)
     assert record.format == FORMAT
     assert (record.experiment, record.seed, record.replications) == (
@@ -89,8 +109,8 @@ def test_a_newer_format_is_refused_saying_to_upgrade(tmp_path: Path) -> None:
 
 def test_an_old_experiment_that_no_longer_validates_says_what_to_do(tmp_path: Path) -> None:
     folder = tmp_path / "old"
-    shutil.copytree(COMMITTED[0], folder)
-    raw = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    folder.mkdir()
+    raw = json.loads(FORMAT_0.read_text(encoding="utf-8"))
     raw["config"]["horizon_days"] = -1.0  # as if the schema had tightened since
     raw["simsales_version"] = "0.1.0"
     (folder / "manifest.json").write_text(json.dumps(raw))
