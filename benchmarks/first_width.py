@@ -90,6 +90,9 @@ def main() -> None:
     p.add_argument("--worlds", type=int, default=6, help="baseline replications")
     p.add_argument("--repeat", type=int, default=4, help="runs of each; the least is kept")
     args = p.parse_args()
+    for name in ("worlds", "repeat"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1 (got {getattr(args, name)})")
     config = load_experiment(BASELINE)
     worlds = [build_world(config, r) for r in range(args.worlds)]
     best = {True: float("inf"), False: float("inf")}
