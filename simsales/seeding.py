@@ -222,8 +222,8 @@ FIRST_BLOCKS = 2**32 - 1
 #: Marketing leads per block of first uniforms.
 FIRST_CHUNK = 256
 #: First uniforms per lead from its block; later ones come from its own stream.
-#: 128 after 0.2.0 (48 up to it): about 2% of a baseline run's streams now build a
-#: ``Generator`` of their own, against 30% at 48 (``benchmarks/first_width.py``).
+#: 128 after 0.2.0 (48 up to it): 2.4% of a baseline run's streams now build a
+#: ``Generator`` of their own, against 29% at 48 (``benchmarks/first_width.py``).
 FIRST_WIDTH = 128
 #: First key of the stakeholders' own evidence-noise stream below a customer's
 #: decision seed: ``(OWN_NOISE, *path)``. No lead's path starts with it, and the

@@ -11,9 +11,9 @@ rival edge, teaching evidence and the impression update, moved them) on the
 same experiment; they are exact sums over every journey, so any change of any
 draw, hour or revenue shows. The unlimited market's pins (size ``None``) were
 re-pinned once more when a marketing lead's first block of uniforms widened
-from 48 to 128 (``simsales.seeding.FIRST_WIDTH``): its 49th to 128th uniforms
-now come from the block instead of its own stream, so every draw after its
-48th moved; the finite market's do not use the block and stand. A change that
+from 48 to 128 (``simsales.seeding.FIRST_WIDTH``): the block is laid out anew,
+so every lead's first uniforms moved; the finite market's do not use the block
+and stand. A change that
 legitimately moves these numbers with the movement mechanisms off (another
 mechanism's default, say) must re-pin them and say why.
 """

@@ -17,7 +17,7 @@ tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -68,10 +68,12 @@ class Draws:
     key : tuple of int
         Names the stream below ``seed`` (see :func:`simsales.seeding.child`);
         its ``Generator`` is made only when the first uniforms run out.
-    first : iterable of float, optional
-        Uniforms to use before the stream's own (the engine hands each
-        marketing lead a row of a block drawn for many leads at once, as a
-        ``memoryview``, which is cheaper than making a generator for every lead).
+    first : sequence of float, optional
+        Uniforms to use before the stream's own, as Python floats (a list, or an
+        ``array.array("d")``; a numpy row would yield numpy scalars, whose
+        arithmetic is several times slower). The engine hands each marketing
+        lead its row of a block drawn for many leads at once, which is cheaper
+        than making a generator for every lead.
     """
 
     __slots__ = ("_key", "_next", "_rng", "_seed")
@@ -80,7 +82,7 @@ class Draws:
         self,
         seed: np.random.SeedSequence,
         key: tuple[int, ...],
-        first: Iterable[float] | None = None,
+        first: Sequence[float] | None = None,
     ) -> None:
         self._seed = seed
         self._key = key
