@@ -14,20 +14,15 @@ time of each and their ratio (the numbers are bit-identical either way:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from baseline_worlds import parse
 
 from simsales.engine.simulation import simulate
 from simsales.engine.world import World
-from simsales.experiment.loader import load_experiment
-from simsales.runner.replications import build_world
-
-BASELINE = Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml"
 
 
 class _ScalarArrivals(np.ndarray):
@@ -50,15 +45,7 @@ def cpu_seconds(worlds: list[World], strategies: list[Any], numpy_clock: bool) -
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--worlds", type=int, default=6, help="baseline replications")
-    p.add_argument("--repeat", type=int, default=4, help="runs of each; the least is kept")
-    args = p.parse_args()
-    for name in ("worlds", "repeat"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name} must be at least 1 (got {getattr(args, name)})")
-    config = load_experiment(BASELINE)
-    worlds = [build_world(config, r) for r in range(args.worlds)]
+    args, config, worlds = parse(__doc__.splitlines()[0], 4, "runs of each; the least is kept")
     best = {True: float("inf"), False: float("inf")}
     for _ in range(args.repeat):
         for numpy_clock in (True, False):

@@ -17,24 +17,21 @@ uniforms differ), so the script compares time only.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from baseline_worlds import parse
 
 import simsales.engine.simulation as simulation
 import simsales.model.draws as draws_module
 from simsales.engine.simulation import simulate
 from simsales.engine.world import World
-from simsales.experiment.loader import load_experiment
 from simsales.model.draws import Draws
-from simsales.runner.replications import build_world
 from simsales.seeding import FIRST_BLOCKS, FIRST_CHUNK, FIRST_WIDTH, generator
 
-BASELINE = Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml"
 #: The width of a lead's row up to 0.2.0.
 OLD_WIDTH = 48
 
@@ -98,15 +95,7 @@ def streams_built(worlds: list[World], strategies: list[Any], old: bool) -> tupl
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--worlds", type=int, default=6, help="baseline replications")
-    p.add_argument("--repeat", type=int, default=8, help="timed runs of each way")
-    args = p.parse_args()
-    for name in ("worlds", "repeat"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name} must be at least 1 (got {getattr(args, name)})")
-    config = load_experiment(BASELINE)
-    worlds = [build_world(config, r) for r in range(args.worlds)]
+    args, config, worlds = parse(__doc__.splitlines()[0], 8, "timed runs of each way")
     times: dict[bool, list[float]] = {True: [], False: []}
     for k in range(args.repeat):
         for old in (True, False) if k % 2 == 0 else (False, True):  # neither always first
