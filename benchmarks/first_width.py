@@ -20,8 +20,8 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 from baseline_worlds import parse
 
@@ -48,50 +48,37 @@ def old_draws(self: Any, path: tuple[int, ...]) -> Draws:
     return Draws(seed, path, self.chunk[1][r].tolist())
 
 
-def cpu_seconds(worlds: list[World], strategies: list[Any], old: bool) -> float:
-    """CPU time of every strategy in every world, the old way or today's."""
-    new_draws = simulation._Simulation.draws
-    patched: Callable[..., Draws] = old_draws if old else new_draws
-    simulation._Simulation.draws = patched  # type: ignore[method-assign]
-    try:
-        gc.collect()
-        t0 = time.process_time()
+def run_all(worlds: list[World], strategies: list[Any], old: bool) -> None:
+    """Every strategy in every world, with the lead's rows the old way or today's."""
+    draws = old_draws if old else simulation._Simulation.draws
+    with mock.patch.object(simulation._Simulation, "draws", draws):
         for world in worlds:
             for spec in strategies:
                 simulate(world, spec.build())
-        return time.process_time() - t0
-    finally:
-        simulation._Simulation.draws = new_draws  # type: ignore[method-assign]
+
+
+def cpu_seconds(worlds: list[World], strategies: list[Any], old: bool) -> float:
+    """CPU time of :func:`run_all`."""
+    gc.collect()
+    t0 = time.process_time()
+    run_all(worlds, strategies, old)
+    return time.process_time() - t0
 
 
 def streams_built(worlds: list[World], strategies: list[Any], old: bool) -> tuple[int, int]:
     """The customers' streams made, and how many of them built a ``Generator``."""
-    new_draws = simulation._Simulation.draws
-    counts = [0, 0]
-    made = draws_module.generator
-    init = Draws.__init__
-
-    def counted_generator(*args: Any) -> Any:
-        counts[1] += 1
-        return made(*args)
+    made = mock.Mock(wraps=draws_module.generator)
+    init = mock.Mock(wraps=Draws.__init__)
 
     def counted_init(self: Draws, *args: Any, **kwargs: Any) -> None:
-        counts[0] += 1
         init(self, *args, **kwargs)
 
-    patched: Callable[..., Draws] = old_draws if old else new_draws
-    simulation._Simulation.draws = patched  # type: ignore[method-assign]
-    draws_module.generator = counted_generator  # type: ignore[assignment]
-    Draws.__init__ = counted_init  # type: ignore[method-assign]
-    try:
-        for world in worlds:
-            for spec in strategies:
-                simulate(world, spec.build())
-    finally:
-        simulation._Simulation.draws = new_draws  # type: ignore[method-assign]
-        draws_module.generator = made
-        Draws.__init__ = init  # type: ignore[method-assign]
-    return counts[0], counts[1]
+    with (
+        mock.patch.object(draws_module, "generator", made),
+        mock.patch.object(Draws, "__init__", counted_init),
+    ):
+        run_all(worlds, strategies, old)
+    return init.call_count, made.call_count
 
 
 def main() -> None:
