@@ -20,7 +20,7 @@ Sections
 3. The buying group's purchase decision (``Buyer.decide``) against its closed
    form, exactly and through the engine.
 4. Bass (1969) diffusion: ``bass_cdf`` and the finite market's instant-decision
-   limit (``bass_limit``).
+   limit (``bass_limit``), on each engine's finite market.
 5. A queue both engines run (Poisson leads, exponential meetings, ``c``
    sellers, one meeting per lead) against the Erlang C formula.
 6. A queue both engines run (Poisson leads, meetings of fixed length, one
@@ -61,6 +61,7 @@ from scipy import optimize, stats
 
 from simsales import value, weight
 from simsales.engine.array import STEP_DAYS, simulate_batch
+from simsales.engine.array.market import bass_limit as array_bass_limit
 from simsales.engine.market import bass_cdf, bass_limit, draw_arrivals
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.model.actions import Action, SellerView
@@ -492,11 +493,14 @@ class TestKnownAnswerBass:
 
 @pytest.mark.slow
 class TestStatisticalBass:
-    def test_bass_limit_follows_the_closed_form(self):
-        # Instant decisions, no seller constraint (engine/market.py: bass_limit,
-        # on the engine's FiniteMarket): the cumulative adoption share of a
-        # market of 3000, averaged over replications, matches F(t) at years
-        # 1..10 within 4 standard errors (plus 0.001 for the finite market).
+    @pytest.mark.parametrize("limit", [bass_limit, array_bass_limit], ids=["simpy", "array"])
+    def test_bass_limit_follows_the_closed_form(self, limit):
+        # Instant decisions, no seller constraint, on each engine's finite market
+        # (engine/market.py: bass_limit, on the SimPy engine's FiniteMarket;
+        # engine/array/market.py: bass_limit, the array engine's member clocks,
+        # claims and windows): the cumulative adoption share of a market of 3000,
+        # averaged over replications, matches F(t) at years 1..10 within 4
+        # standard errors (plus 0.001 for the finite market).
         size = 3000
         reps = max(8, round(20 * SCALE))
         years = np.arange(1, 11)
@@ -504,7 +508,7 @@ class TestStatisticalBass:
             [
                 [np.count_nonzero(a < t * 365.0) / size for t in years]
                 for a in (
-                    bass_limit(size, BASS_P, BASS_Q, 10.0, np.random.SeedSequence([2026, r]))
+                    limit(size, BASS_P, BASS_Q, 10.0, np.random.SeedSequence([2026, r]))
                     for r in range(reps)
                 )
             ]

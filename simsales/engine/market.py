@@ -120,17 +120,20 @@ class FiniteMarket:
         order = np.argsort(frac, kind="stable")
         return Period(frac[order], crossed[order], reached)
 
+    def arrivals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Days and members of the marketing arrivals before the horizon, in time order
+        (ties by member); a member already a lead by then is not skipped here."""
+        order = self._order[self._clocks[self._order] < self.horizon]
+        return self._clocks[order], order
+
     def marketing(self) -> Iterator[tuple[float, int]]:
         """``(day, member)`` of marketing arrivals in time order, before the horizon.
 
         Members already made leads by a referral are skipped (checked lazily,
         as the simulation reaches each clock).
         """
-        for m in self._order:
-            t = float(self._clocks[m])
-            if t >= self.horizon:
-                return
-            yield t, int(m)
+        days, members = self.arrivals()
+        yield from zip(days.tolist(), members.tolist(), strict=True)
 
     def take(self, member: int) -> bool:
         """Make ``member`` a lead; False if it already was one."""

@@ -47,7 +47,8 @@ import numpy.typing as npt
 from simsales.counter_streams import child_keys, path_keys, uniforms
 from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
-from simsales.engine.market import YEAR
+from simsales.engine.array.market import Members, market_of
+from simsales.engine.market import YEAR, FiniteMarket
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import INBOUND, MONTH, N_STATES, REFERRAL, Journeys, Ledger, World
@@ -80,6 +81,7 @@ START, FOLLOWED, MET, WAITED, RENEW, POST_STEP, POST_WORK, FINISH, DONE = range(
 _WON = rules.CODE[Ending.WON]
 _UNQUALIFIED, _DARK = rules.CODE[Ending.UNQUALIFIED], rules.CODE[Ending.WENT_DARK]
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 
 def array_unsupported(
@@ -88,8 +90,13 @@ def array_unsupported(
     """What of an experiment (its ``[market]``, ``[sellers]`` and strategies) the array
     engine cannot run; empty: all of it."""
     why = []
-    if market.size is not None:
-        why.append("a finite market ([market] size) is not in the array engine yet")
+    if market.size is not None and (market.inward_rate > 0 or market.inward_imitation > 0):
+        why.append(
+            "a finite market's members moving inward on their own ([market] inward_rate, "
+            "inward_imitation) is not in the array engine yet"
+        )
+    if market.size is not None and market.programme_reach > 0:
+        why.append("a market programme ([market] programme_reach) is not in the array engine yet")
     if sellers.prospecting_leads_per_hour > 0:
         why.append(
             "prospecting (sellers.prospecting_leads_per_hour > 0) is not in the array engine yet"
@@ -99,7 +106,10 @@ def array_unsupported(
         if reason is not None:
             why.append(reason)
         elif s.programme_reach() not in (None, 0.0):
-            why.append(f"strategy {s.name!r} runs a market programme (a finite market's)")
+            why.append(
+                f"strategy {s.name!r} runs a market programme (a finite market's), which "
+                "is not in the array engine yet"
+            )
     return list(dict.fromkeys(why))  # each reason once (variants of a strategy share it)
 
 
@@ -184,6 +194,13 @@ def simulate_batch(
     return _Batch(worlds, strategies, step_days).run()
 
 
+def _member_keys(world: World, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The stream keys of a finite market's members: member ``m``'s path is ``(m,)``,
+    as a marketing lead's and as a referral's."""
+    paths = np.arange(size, dtype=np.int64)[:, None]
+    return path_keys(counter_root(world.decision_seed), paths, np.ones(size, np.int64))
+
+
 @dataclass
 class _Requests:
     """Requests for a team's time made in a pass, not yet booked."""
@@ -242,7 +259,24 @@ class _Batch:
         self.occupancy = np.zeros((self.cells, self.months, N_STATES), dtype=np.int64)
         self.money: dict[str, list[tuple[Rows, Floats, Floats]]] = {"cost": [], "revenue": []}
         self.requests = {"sellers": _Requests(), "post": _Requests()}
-        leads = sum(len(w.arrivals) for w in worlds) * self.k
+        #: each world's finite market (None: unlimited), its members' stream keys, and
+        #: which members of each cell's market are leads already
+        self.markets = [market_of(world) for world in worlds]
+        self.member_keys: list[tuple[np.ndarray, np.ndarray] | None] = [
+            None if m is None else _member_keys(world, m.size)
+            for world, m in zip(worlds, self.markets, strict=True)
+        ]
+        self.finite = np.array([m is not None for m in self.markets])
+        self.market_size = np.array([0 if m is None else m.size for m in self.markets])
+        sizes = [m.size for m in self.markets if m is not None]
+        self.members = Members(self.cells, max(sizes, default=0))
+        leads = (
+            sum(
+                len(w.arrivals) if m is None else len(m.arrivals()[0])
+                for w, m in zip(worlds, self.markets, strict=True)
+            )
+            * self.k
+        )
         self.s.reserve(leads + leads // 8)  # the inbound leads, and room for referrals
         self.draws.reserve(leads + leads // 8)
         for w, world in enumerate(worlds):
@@ -250,17 +284,42 @@ class _Batch:
 
     # ------------------------------------------------------------ set-up and books
     def _inbound(self, w: int, world: World) -> None:
-        n = len(world.arrivals)
-        paths = np.arange(n, dtype=np.int64)[:, None]
-        k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.ones(n, np.int64))
+        market, keys = self.markets[w], self.member_keys[w]
+        if market is None or keys is None:
+            n = len(world.arrivals)
+            days, members = world.arrivals, np.arange(n)
+            paths = np.arange(n, dtype=np.int64)[:, None]
+            k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.ones(n, np.int64))
+        else:  # a finite market's members by their marketing clocks
+            days, members = market.arrivals()
+            k0, k1 = keys[0][members], keys[1][members]
         held = self.draws.first(k0, k1)  # the same buyers under every strategy: drawn once
         for k in range(self.k):
             rows = self.s.add(
-                world.traits, np.arange(n), w * self.k + k, k, world.arrivals, INBOUND,
-                world.market.lead_cost,
-            )  # fmt: skip
+                world.traits, members, w * self.k + k, k, days, INBOUND, world.market.lead_cost
+            )
             self.draws.extend(k0, k1, held)
-            self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
+            if market is None:
+                self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
+            else:  # a lead (and paid for) only if no referral has taken it first
+                self._members(rows, market, members)
+
+    def _members(self, rows: Rows, market: FiniteMarket, members: Rows) -> None:
+        """``rows`` are finite-market ``members``: each starts at the orbit it had
+        reached as a member (docs/model.md 4.9)."""
+        s = self.s
+        s.member[rows] = members
+        orbit = market.orbit[members].astype(np.int64)
+        s.orbit[rows] = s.max_orbit[rows] = orbit
+
+    def _claim(self, rows: Rows, now: Floats) -> Bools:
+        """Finite-market leads ``rows`` at ``now`` take their members, earliest first;
+        False where the member is a lead already (the row is then dropped)."""
+        won = self.members.claim(self.s.cell[rows], self.s.member[rows], now)
+        lost = rows[~won]
+        self.s.void[lost] = True
+        self.finish(lost)
+        return won
 
     def book(self, kind: str, rows: Rows, day: Floats, amount: Floats | float) -> None:
         """Revenue or cost of ``rows``' cells on ``day``."""
@@ -399,6 +458,13 @@ class _Batch:
         steps: list[tuple[Rows, Floats]] = []
         tops: list[tuple[Rows, Floats]] = []
         rows, now = pick(START)
+        if rows.size and self.members.taken.size:  # a finite market's marketing leads
+            market = (s.source[rows] == INBOUND) & self.finite[s.cell[rows] // self.k]
+            won = np.ones(len(rows), dtype=bool)
+            won[market] = self._claim(rows[market], now[market])
+            rows, now = rows[won], now[won]
+            paid = rows[market[won]]
+            self.book("cost", paid, s.arrival[paid], s.lead_cost[paid])
         if rows.size:
             ref = s.source[rows] == REFERRAL
             rules.referral_start(s, rows[ref], now[ref], self.life.referral_orbits, self.draws)
@@ -622,12 +688,30 @@ class _Batch:
         s.t_advocate[stop] = np.inf
 
     def refer(self, rows: Rows, now: Floats) -> None:
-        """One new referral lead of each of ``rows`` (its ``referrals``-th)."""
+        """The ``referrals``-th referral contact of each of ``rows``: a new lead (in a
+        finite market, a member drawn at random, if it is no lead yet)."""
         if not rows.size:
             return
         s, life = self.s, self.life
         k = s.referrals[rows].copy()
         s.referrals[rows] += 1
+        finite = self.finite[s.cell[rows] // self.k]
+        parts = []
+        if not finite.all():
+            parts.append(self._referred(rows[~finite], now[~finite], k[~finite]))
+        if finite.any():
+            parts.append(self._contacted(rows[finite], now[finite]))
+        new = np.concatenate(parts)
+        s.trust[new] = equations.toward_one(s.trust[new], life.referral_trust)
+        s.bias[new] *= life.referral_bias
+        s.biased(new)
+        self.book("cost", new, s.arrival[new], life.referral_lead_cost)
+        self.fresh = np.concatenate((self.fresh, new))
+
+    def _referred(self, rows: Rows, now: Floats, k: Rows) -> Rows:
+        """An unlimited market's referral leads: new buyers, the ``k``-th of ``rows``,
+        with traits from their own streams; their rows."""
+        s, life = self.s, self.life
         k0, k1 = child_keys(self.draws.k0[rows], self.draws.k1[rows], k)
         t0, t1 = child_keys(k0, k1, np.full(len(rows), _TRAIT_STREAM))
         group = self.population_of[s.cell[rows] // self.k]
@@ -641,12 +725,32 @@ class _Batch:
                 s.strategy[rows[at]], now[at], REFERRAL, life.referral_lead_cost,
             ))  # fmt: skip
             self.draws.extend(k0[at], k1[at])
-        new = np.concatenate(parts)
-        s.trust[new] = equations.toward_one(s.trust[new], life.referral_trust)
-        s.bias[new] *= life.referral_bias
-        s.biased(new)
-        self.book("cost", new, s.arrival[new], life.referral_lead_cost)
-        self.fresh = np.concatenate((self.fresh, new))
+        return np.concatenate(parts)
+
+    def _contacted(self, rows: Rows, now: Floats) -> Rows:
+        """A finite market's referral contacts: each of ``rows`` draws a member at
+        random, which becomes a lead if it is none yet (earliest contact first); the
+        new leads' rows."""
+        s, life = self.s, self.life
+        size = self.market_size[s.cell[rows] // self.k]
+        member = np.minimum((self.draws.random_at(rows) * size).astype(np.int64), size - 1)
+        won = self.members.claim(s.cell[rows], member, now)
+        rows, now, member = rows[won], now[won], member[won]
+        world = s.cell[rows] // self.k
+        parts = [np.zeros(0, np.int64)]
+        for w in np.unique(world).tolist():
+            at = np.flatnonzero(world == w)
+            market, keys = self.markets[w], self.member_keys[w]
+            assert market is not None and keys is not None
+            m = member[at]
+            new = s.add(
+                self.worlds[w].traits, m, s.cell[rows[at]], s.strategy[rows[at]], now[at],
+                REFERRAL, life.referral_lead_cost,
+            )  # fmt: skip
+            self._members(new, market, m)
+            self.draws.extend(keys[0][m], keys[1][m])
+            parts.append(new)
+        return np.concatenate(parts)
 
     # ------------------------------------------------------------ results
     def outputs(self) -> list[list[tuple[Journeys, Ledger]]]:
@@ -657,6 +761,7 @@ class _Batch:
         # each cell's journeys in arrival order (ties by stream key): the order of a
         # batch's rows depends on the batch, a cell's sums must not
         by_cell = np.lexsort((self.draws.k1[:n], self.draws.k0[:n], col("arrival"), cell))
+        by_cell = by_cell[~col("void")[by_cell]]  # a finite market's members taken first
         bounds = np.searchsorted(cell[by_cell], np.arange(self.cells + 1))
         won = col("ending") == _WON
         names = ("arrival", "end", "ending", "max_orbit", "hours", "timed_out", "lead_cost",

@@ -26,7 +26,7 @@ Rows = npt.NDArray[np.int64]
 
 _INT = (
     "cell", "strategy", "phase", "orbit", "max_orbit", "refusals", "rejections", "stalls",
-    "interactions", "n", "source", "ending", "referrals", "renewals", "slot",
+    "interactions", "n", "source", "ending", "referrals", "renewals", "slot", "member",
 )  # fmt: skip
 _FLOAT = (
     "t", "t_advocate", "r", "k", "trust", "urgency", "indecision", "patience", "rival_edge",
@@ -37,6 +37,7 @@ _FLOAT = (
 )  # fmt: skip
 _BOOL = (
     "rival", "needs_shared", "chose_us", "timed_out", "churned", "expanded", "referring",
+    "void",
 )  # fmt: skip
 _GROUP = ("bias", "ea", "eb", "precision", "lam", "p_success", "w_rival", "w_ours")
 #: The fields the valuation rules read, gathered by :meth:`Buyers.view`.

@@ -1,0 +1,131 @@
+"""A finite market in the array engine: its members in every cell of a batch.
+
+A finite market of ``size`` members (docs/model.md 4.6) gives leads two ways: each
+member's marketing clock (Bass p), the same
+:class:`~simsales.engine.market.FiniteMarket` clocks as the SimPy engine's, and
+advocates' referral contacts to members drawn at random (Bass q). A member becomes
+a lead at most once, in each cell: :meth:`Members.claim` settles who takes it,
+earliest first. :func:`bass_limit` steps the instant-decision limit with the same
+clocks, claims and windows as the engine, for the known-answer test against
+:func:`~simsales.engine.market.bass_cdf`.
+
+The members' orbit dynamics (``inward_rate``, ``inward_imitation``, a market
+programme) are not here: an experiment with them runs on the SimPy engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from simsales.counter_streams import path_keys
+from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.world import World
+from simsales.model.array_draws import ArrayDraws
+from simsales.seeding import MARKET_CLOCKS, MARKET_ORBITS, counter_root, generator
+
+__all__ = ["Members", "bass_limit", "market_of"]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+def market_of(world: World) -> FiniteMarket | None:
+    """The world's finite market (its members' clocks and starting orbits, drawn from the
+    world's streams as the SimPy engine draws them), or None for an unlimited market."""
+    mk = world.market
+    if mk.size is None:
+        return None
+    market = FiniteMarket(
+        mk.size, mk.innovation, world.horizon, generator(world.arrival_seed, MARKET_CLOCKS)
+    )
+    market.start_orbits(mk.initial_potential, generator(world.arrival_seed, MARKET_ORBITS))
+    return market
+
+
+class Members:
+    """Which members of each cell's finite market are leads already.
+
+    Parameters
+    ----------
+    cells : int
+        Cells of the batch.
+    size : int
+        Members of the largest market of the batch (a cell reads only its own market's).
+    """
+
+    def __init__(self, cells: int, size: int) -> None:
+        self.taken = np.zeros((cells, size), dtype=bool)
+
+    def claim(self, cell: Ints, member: Ints, when: Floats) -> Bools:
+        """Claims of ``member`` in ``cell`` at ``when``: True where the claim makes the
+        member a lead (it was none before, and no earlier claim here takes it; claims at
+        the same time go in the order given). The winners are marked taken."""
+        won = np.zeros(len(cell), dtype=bool)
+        if not len(cell):
+            return won
+        by = np.argsort(when, kind="stable")
+        key = cell[by] * self.taken.shape[1] + member[by]
+        _, first = np.unique(key, return_index=True)  # each (cell, member)'s earliest claim
+        first = by[first]
+        free = ~self.taken[cell[first], member[first]]
+        won[first[free]] = True
+        self.taken[cell[won], member[won]] = True
+        return won
+
+
+def bass_limit(
+    size: int, p: float, q: float, years: float, seed: np.random.SeedSequence,
+    step_days: float = 0.5,
+) -> Floats:  # fmt: skip
+    """Adoption days of the instant-decision limit, stepped as the array engine steps.
+
+    The limit of :func:`simsales.engine.market.bass_limit`: every lead adopts at once
+    and contacts random members at rate ``q`` a year, from the same member clocks. Here
+    the adopters are rows of arrays, each with its own counter-based stream (keyed by
+    its member); events are taken in windows of ``step_days`` on a fixed grid, passes
+    repeating within a window until none before its end is left, and who takes a
+    member is settled by :meth:`Members.claim`, as in the engine.
+
+    Returns
+    -------
+    ndarray
+        Sorted adoption days (at most ``size``).
+    """
+    horizon = years * YEAR
+    market = FiniteMarket(size, p, horizon, generator(seed, MARKET_CLOCKS))
+    days, members = market.arrivals()
+    k0, k1 = path_keys(counter_root(seed), np.arange(size)[:, None], np.ones(size, np.int64))
+    draws = ArrayDraws(k0, k1, width=64)  # each member's stream, held as the engine holds it
+    members_ = Members(1, size)
+    adopted = np.full(size, np.inf)  # each member's adoption day
+    nxt = np.full(size, np.inf)  # each adopter's next contact
+
+    def adopt(rows: Ints, when: Floats) -> None:
+        adopted[rows] = when
+        if q > 0:
+            nxt[rows] = when + draws.exponential_at(rows, YEAR / q)
+
+    ptr = 0
+    while True:
+        t_next = min(days[ptr] if ptr < len(days) else np.inf, nxt.min())
+        if t_next >= horizon:
+            break
+        hi = min((np.floor(t_next / step_days) + 1.0) * step_days, horizon)
+        upto = int(np.searchsorted(days, hi, side="left"))
+        while True:  # passes within the window
+            m, when = members[ptr:upto], days[ptr:upto]
+            ptr = upto
+            callers = np.flatnonzero(nxt < hi)
+            if not m.size and not callers.size:
+                break
+            now = nxt[callers]
+            contacted = np.minimum((draws.random_at(callers) * size).astype(np.int64), size - 1)
+            nxt[callers] = now + draws.exponential_at(callers, YEAR / q)
+            who = np.concatenate((m, contacted))
+            when = np.concatenate((when, now))
+            won = members_.claim(np.zeros(len(who), np.int64), who, when)
+            adopt(who[won], when[won])
+    out: Floats = np.sort(adopted[adopted < horizon])
+    return out

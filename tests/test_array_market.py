@@ -1,0 +1,100 @@
+"""A finite market (Bass) on the array engine.
+
+Known answers: who takes a member (:meth:`Members.claim`), the members' leads of a
+tiny run (each member a lead at most once per cell, by its clock or by a referral
+contact, and paid for once), and a cell's numbers alone and in a batch with
+unlimited markets. The Bass limit against its closed form is in
+``tests/test_validation.py``; the array engine against the SimPy engine on finite
+markets is in the equivalence battery (``tests/test_array_engine.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simsales.engine.array import simulate_batch
+from simsales.engine.array.market import Members, market_of
+from simsales.engine.world import INBOUND, REFERRAL
+from simsales.experiment.config import Experiment
+from simsales.experiment.loader import load_experiment
+from simsales.runner.replications import build_world
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _finite(horizon: float = 200.0, **more: float) -> Experiment:
+    base = load_experiment(ROOT / "experiments" / "baseline.toml")
+    data = base.model_dump(mode="json", exclude={"sweep", "sensitivity", "where", "claims"})
+    data["horizon_days"] = horizon
+    config = Experiment.model_validate(data)
+    values = {"market.size": 120, "market.innovation": 2.5, "lifecycle.referral_rate": 50.0,
+              "lifecycle.step_days": 10.0, **more}  # fmt: skip
+    return config.at(values)
+
+
+# --------------------------------------------------------------------------- #
+# known answers
+# --------------------------------------------------------------------------- #
+def test_the_earliest_claim_takes_a_member_and_a_taken_member_stays_taken():
+    members = Members(cells=2, size=5)
+    cell = np.array([0, 0, 1, 0, 1])
+    member = np.array([3, 3, 3, 1, 3])
+    when = np.array([2.0, 1.0, 5.0, 0.5, 4.0])
+    # member 3 of cell 0: the claim at 1.0; of cell 1: the one at 4.0; member 1: its one
+    assert members.claim(cell, member, when).tolist() == [False, True, False, True, True]
+    again = members.claim(np.array([0, 1, 1]), np.array([3, 0, 0]), np.array([0.1, 9.0, 9.0]))
+    # taken already (even by a later claim); two claims at one time: the first given
+    assert again.tolist() == [False, True, False]
+    assert members.taken.sum() == 4
+    assert members.claim(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)).size == 0
+
+
+def test_each_member_is_a_lead_at_most_once_by_its_clock_or_a_referral():
+    config = _finite()
+    strategies = [s.build() for s in config.strategies[:2]]
+    worlds = [build_world(config, r) for r in range(3)]
+    taken_by_referral = 0
+    for world, cells in zip(worlds, simulate_batch(worlds, strategies), strict=True):
+        market = market_of(world)
+        assert market is not None
+        clocks, members = market.arrivals()
+        for journeys, _ledger in cells:
+            referred = journeys.source == REFERRAL
+            marketing = journeys.source == INBOUND
+            assert (referred | marketing).all()
+            # a marketing lead arrives at its member's clock; which member it is follows
+            # from the clock (clocks are continuous: no two alike)
+            got = np.isin(clocks, journeys.arrival[marketing])
+            assert got.sum() == marketing.sum()
+            # a member whose clock did not make it a lead was taken by a referral first
+            lost = members[~got]
+            taken_by_referral += len(lost)
+            assert len(lost) <= referred.sum()
+            # no more leads than members, and every lead's cost paid once
+            assert len(journeys.arrival) <= market.size
+            lead_cost = marketing.sum() * config.market.lead_cost
+            lead_cost += referred.sum() * config.lifecycle.referral_lead_cost
+            assert np.isclose(journeys.lead_cost.sum(), lead_cost)
+    assert taken_by_referral > 0  # referrals took members before their clocks did
+
+
+def test_a_finite_market_cell_has_its_own_numbers_in_a_batch_with_unlimited_ones():
+    finite = _finite(horizon=150.0)
+    unlimited = finite.at({"market.size": None, "market.lead_rate": 1.0})
+    strategies = [s.build() for s in finite.strategies[:2]]
+    worlds = [build_world(finite, 0), build_world(unlimited, 1), build_world(finite, 2)]
+    together = simulate_batch(worlds, strategies)
+    for world, cells in zip(worlds, together, strict=True):
+        for (a, la), (b, lb) in zip(simulate_batch([world], strategies)[0], cells, strict=True):
+            for name, value in vars(a).items():
+                np.testing.assert_array_equal(value, getattr(b, name), err_msg=name)
+            assert la.revenue == lb.revenue and la.cost == lb.cost
+
+
+def test_a_finite_market_whose_members_move_is_not_run_on_arrays():
+    config = _finite(**{"market.inward_rate": 0.1})
+    with pytest.raises(ValueError, match="inward_rate"):
+        simulate_batch([build_world(config, 0)], [config.strategies[0].build()])
