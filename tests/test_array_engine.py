@@ -56,11 +56,11 @@ METRICS = (
 )  # fmt: skip
 #: Family-wise error rate of the battery.
 ALPHA = 0.01
-#: Every shipped experiment the array engine runs (orbits' members move inward before
-#: they are leads, and its sellers prospect).
+#: Every shipped experiment.
 SHIPPED = (
     "baseline", "calibration", "complex_sales", "decision_coaching", "first_impressions",
-    "harajuku", "need_uncovering", "relationship", "sensitivity", "urgency", "worlds",
+    "harajuku", "need_uncovering", "orbits", "relationship", "sensitivity", "urgency",
+    "worlds",
 )  # fmt: skip
 
 
@@ -95,14 +95,17 @@ def test_need_uncoverings_table_switches_on_shared_needs():
 
 
 def test_unsupported_features_are_named():
-    config = load_experiment(ROOT / "experiments" / "orbits.toml")
-    import_modules(config.modules, config.module_folder)
-    why = engine_problems(config.model_copy(update={"engine": "array"}))
-    assert any("inward_rate" in w for w in why)  # its members move before they are leads
-    assert any("prospecting" in w for w in why)
-    assert engine_problems(config) == []  # the SimPy engine runs everything
+    # every shipped experiment runs on both engines (orbits: a finite market whose
+    # members move, a market programme, prospecting); a strategy that overrides its
+    # choices in Python does not run on arrays, and the reason names it
+    for name in SHIPPED:
+        config = load_experiment(ROOT / "experiments" / f"{name}.toml")
+        import_modules(config.modules, config.module_folder)
+        assert engine_problems(config.model_copy(update={"engine": "array"})) == [], name
+        assert engine_problems(config) == []  # the SimPy engine runs everything
     w = build_world(load_experiment(ROOT / "experiments" / "baseline.toml"), 0)
-    assert array_unsupported(w.market, w.sellers, [_Chooser()])
+    why = array_unsupported(w.market, w.sellers, [_Chooser()])
+    assert why and "middle" in why[0], why
 
 
 def test_a_batch_refuses_worlds_of_different_parameters():
@@ -452,18 +455,32 @@ def test_an_experiment_the_array_engine_cannot_run_exits_2_and_writes_nothing(tm
 
     from simsales.cli import app
 
+    (tmp_path / "chooser.py").write_text(_CHOOSER, encoding="utf-8")
     f = _write(
         tmp_path,
-        'name = "finite"\nseed = 3\nreplications = 2\nengine = "array"\n[market]\nsize = 500\n'
-        "inward_rate = 0.1\n",
+        'name = "python"\nseed = 3\nreplications = 2\nengine = "array"\n'
+        'modules = ["chooser.py"]\n[[strategies]]\nname = "chooser_for_array_test"\n',
     )
     out = tmp_path / "out"
     for command in (["run", str(f)], ["sensitivity", str(f)]):
         res = CliRunner().invoke(app, [*command, "--out", str(out)])
-        assert res.exit_code == 2
+        assert res.exit_code == 2, res.output
         if command[0] == "run":
-            assert "inward_rate" in res.output and "--engine simpy" in res.output
+            assert "chooser_for_array_test" in res.output and "--engine simpy" in res.output
     assert not out.exists()
+
+
+#: A user's strategy that overrides a choice in Python (not a table of actions).
+_CHOOSER = """
+import simsales
+from simsales import PhasedStrategy
+
+
+@simsales.register_strategy("chooser_for_array_test")
+class Chooser(PhasedStrategy):
+    def middle(self, view):
+        return self.params.middle if view.interactions < 3 else self.params.closing
+"""
 
 
 _SWEEP = """name = "sweep"\nseed = 3\nreplications = 2\nhorizon_days = 30.0
@@ -498,9 +515,13 @@ def test_the_default_engine_is_the_exact_one_unless_a_design_can_run_on_arrays(t
     assert choose_engine(design, named=True).engine == "simpy"  # the file named it
     plain = load_experiment(_write(tmp_path, 'name = "p"\nseed = 3\n'))
     assert choose_engine(plain).engine == "simpy"  # no design
-    moving = _SWEEP + "[market]\nsize = 300\ninward_rate = 0.1\n"
-    chosen = choose_engine(load_experiment(_write(tmp_path, moving)))
-    # the array engine cannot run a market whose members move: the exact one does
+    (tmp_path / "chooser.py").write_text(_CHOOSER.replace("_test", "_choice_test"), "utf-8")
+    python = _SWEEP.replace("seed = 3\n", 'seed = 3\nmodules = ["chooser.py"]\n')
+    python += '[[strategies]]\nname = "chooser_for_array_choice_test"\n'
+    config = load_experiment(_write(tmp_path, python))
+    import_modules(config.modules, config.module_folder)
+    chosen = choose_engine(config)
+    # the array engine cannot run a strategy written in Python: the exact one does
     assert chosen.engine == "simpy" and chosen.engine_note is None
     named = load_experiment(
         _write(tmp_path, _SWEEP.replace("seed = 3\n", 'seed = 3\nengine = "simpy"\n'))

@@ -17,7 +17,8 @@ import pytest
 
 from simsales.engine.array import simulate_batch
 from simsales.engine.array.market import Members, market_of
-from simsales.engine.world import INBOUND, REFERRAL
+from simsales.engine.simulation import simulate
+from simsales.engine.world import INBOUND, OUTBOUND, REFERRAL
 from simsales.experiment.config import Experiment
 from simsales.experiment.loader import load_experiment
 from simsales.runner.replications import build_world
@@ -82,19 +83,51 @@ def test_each_member_is_a_lead_at_most_once_by_its_clock_or_a_referral():
 
 
 def test_a_finite_market_cell_has_its_own_numbers_in_a_batch_with_unlimited_ones():
-    finite = _finite(horizon=150.0)
-    unlimited = finite.at({"market.size": None, "market.lead_rate": 1.0})
+    # members moving inward, a market programme and prospecting included
+    moving = {
+        "market.inward_rate": 0.3,
+        "market.inward_imitation": 0.4,
+        "market.programme_reach": 40.0,
+        "sellers.prospecting_leads_per_hour": 0.05,
+    }
+    finite = _finite(horizon=150.0, **moving)  # fmt: skip
+    unlimited = finite.at(
+        {"market.size": None, "market.lead_rate": 1.0, "market.inward_rate": 0.0,
+         "market.inward_imitation": 0.0, "market.programme_reach": 0.0}
+    )  # fmt: skip
     strategies = [s.build() for s in finite.strategies[:2]]
     worlds = [build_world(finite, 0), build_world(unlimited, 1), build_world(finite, 2)]
     together = simulate_batch(worlds, strategies)
+    sources = set()
     for world, cells in zip(worlds, together, strict=True):
         for (a, la), (b, lb) in zip(simulate_batch([world], strategies)[0], cells, strict=True):
             for name, value in vars(a).items():
                 np.testing.assert_array_equal(value, getattr(b, name), err_msg=name)
             assert la.revenue == lb.revenue and la.cost == lb.cost
+            assert la.prospecting_hours == lb.prospecting_hours > 0
+            assert la.programme_cost == lb.programme_cost
+            sources |= set(a.source.tolist())
+    assert sources == {OUTBOUND, INBOUND, REFERRAL}
 
 
-def test_a_finite_market_whose_members_move_is_not_run_on_arrays():
-    config = _finite(**{"market.inward_rate": 0.1})
-    with pytest.raises(ValueError, match="inward_rate"):
-        simulate_batch([build_world(config, 0)], [config.strategies[0].build()])
+def test_members_move_inward_as_on_the_simpy_engine():
+    # With no marketing (a tiny innovation), no referrals and no imitation, the
+    # members' moves depend on the period's uniforms only, which both engines draw
+    # alike from the world's stream: the same members come inbound at the same
+    # times, and the programme reaches and costs the same.
+    config = _finite(
+        horizon=200.0,
+        **{"market.size": 400, "market.innovation": 1e-9, "market.inward_rate": 0.4,
+           "market.programme_reach": 30.0, "market.programme_effect": 0.3,
+           "market.initial_potential": 0.5, "lifecycle.referral_rate": 0.0},
+    )  # fmt: skip
+    strategy = config.strategies[0].build()
+    for r in range(2):
+        world = build_world(config, r)
+        ((a, la),) = simulate_batch([world], [strategy])[0]
+        b, lb = simulate(world, strategy)
+        assert len(a) == len(b) > 20
+        np.testing.assert_allclose(np.sort(a.arrival), np.sort(b.arrival), rtol=1e-12)
+        assert (a.source == INBOUND).all() and (b.source == INBOUND).all()
+        assert la.programme_reached == lb.programme_reached > 0
+        assert la.programme_cost == pytest.approx(lb.programme_cost, rel=1e-12)

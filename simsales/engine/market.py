@@ -34,7 +34,9 @@ import simpy
 from simsales.model.draws import Draws, Random
 from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, generator
 
-__all__ = ["YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals"]
+__all__ = [
+    "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inward",
+]  # fmt: skip
 
 #: Days per year.
 YEAR = 365.0
@@ -103,22 +105,13 @@ class FiniteMarket:
         """
         u1 = rng.random(self.size)
         u2 = rng.random(self.size)
-        free = ~self.is_lead & (self.orbit < 2)
-        own = free & (u1 < hazard)
-        reached = int(np.count_nonzero(u2 < reach)) if reach > 0 else 0
-        works = free & (u2 < reach * effect)
-        new = np.minimum(self.orbit + own + works, 2).astype(np.int8)
-        crossed = np.flatnonzero(free & (new == 2))
-        self.orbit = np.where(free, new, self.orbit).astype(np.int8)
-        frac = np.ones(len(crossed))
-        if hazard > 0:
-            mine = own[crossed]
-            frac[mine] = u1[crossed][mine] / hazard
-        if reach * effect > 0:
-            prog = works[crossed]
-            frac[prog] = np.minimum(frac[prog], u2[crossed][prog] / (reach * effect))
+        self.orbit, crossed, frac, reached = inward(
+            self.orbit, self.is_lead, u1, u2, hazard, reach, effect
+        )
+        members = np.flatnonzero(crossed)
+        frac = frac[members]
         order = np.argsort(frac, kind="stable")
-        return Period(frac[order], crossed[order], reached)
+        return Period(frac[order], members[order], int(reached))
 
     def arrivals(self) -> tuple[np.ndarray, np.ndarray]:
         """Days and members of the marketing arrivals before the horizon, in time order
@@ -146,6 +139,41 @@ class FiniteMarket:
         """An advocate contacts a random member: the member if it becomes a lead."""
         m = int(rng.integers(self.size))
         return m if self.take(m) else None
+
+
+def inward(
+    orbit: npt.NDArray[np.int8], is_lead: npt.NDArray[np.bool_], u1: np.ndarray, u2: np.ndarray,
+    hazard: npt.ArrayLike, reach: npt.ArrayLike, effect: float,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], np.ndarray, Any]:  # fmt: skip
+    """One period of members moving inward (:meth:`FiniteMarket.period` says how).
+
+    ``orbit`` and ``is_lead`` are ``(..., size)``: one market, or one per row (the
+    array engine's cells, which share ``u1`` and ``u2``, the members' two uniforms of
+    the period); ``hazard`` and ``reach`` are scalars or ``(..., 1)``.
+
+    Returns
+    -------
+    orbit : the members' orbits after the period
+    crossed : where a member reached BENEFIT in the period
+    fraction : where crossed, the fraction of the period at which it did (1 elsewhere)
+    reached : members the programme reached (``(...)``, or a number)
+    """
+    hazard = np.asarray(hazard, dtype=float)
+    reach = np.asarray(reach, dtype=float)
+    free = ~is_lead & (orbit < 2)
+    own = free & (u1 < hazard)
+    works = free & (u2 < reach * effect)
+    new = np.minimum(orbit + own + works, 2).astype(np.int8)
+    crossed = free & (new == 2)
+    moved = np.where(free, new, orbit).astype(np.int8)
+    frac = np.ones(crossed.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):  # where a rate is 0 nothing moves
+        mine = crossed & own
+        frac = np.where(mine, u1 / hazard, frac)
+        prog = crossed & works
+        frac = np.where(prog, np.minimum(frac, u2 / (reach * effect)), frac)
+    reached = np.count_nonzero(u2 < reach, axis=-1) * (reach > 0).reshape(reach.shape[:-1] or ())
+    return moved, crossed, frac, reached
 
 
 class Period(NamedTuple):

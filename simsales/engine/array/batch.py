@@ -16,6 +16,14 @@ on another's stragglers. A cell's numbers depend only on its own world and
 strategy, not on what else is in its batch: the same seed gives the same numbers
 whatever the number of workers.
 
+Leads come as in the SimPy engine: an unlimited market's arrivals, or a finite
+market's members (:mod:`simsales.engine.array.market`: by their clocks, by
+referral contacts, by moving inward month by month), and the sellers'
+prospecting in their idle hours (:mod:`simsales.engine.array.prospecting`).
+The windows are also cut at each month's start and each prospecting tick, where
+the engine does what happens at that moment (a snapshot, a market's month, the
+idle sellers' sessions) once every earlier event is done.
+
 Buyers meet only in the teams' queues. The requests of a pass are booked at its
 end, each team's in the order of their times
 (:func:`~simsales.engine.team_blocks.book_blocks`, the recursion of
@@ -48,10 +56,20 @@ from simsales.counter_streams import child_keys, path_keys, uniforms
 from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
-from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.array.prospecting import Prospecting
+from simsales.engine.market import YEAR
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
-from simsales.engine.world import INBOUND, MONTH, N_STATES, REFERRAL, Journeys, Ledger, World
+from simsales.engine.world import (
+    INBOUND,
+    MONTH,
+    N_STATES,
+    OUTBOUND,
+    REFERRAL,
+    Journeys,
+    Ledger,
+    World,
+)  # fmt: skip
 from simsales.model import equations
 from simsales.model.action_tables import (
     action_table,
@@ -68,7 +86,7 @@ from simsales.model.population import Population, trait_uniform_count, traits_fr
 from simsales.model.strategies import Strategy
 from simsales.model.valuation import true_value
 from simsales.model.xp import ARRAY
-from simsales.seeding import counter_root
+from simsales.seeding import MARKET_PERIODS, OUTBOUND_PATH, counter_root, generator
 
 __all__ = ["PER_CELL", "STEP_DAYS", "array_unsupported", "batch_structure", "simulate_batch"]
 
@@ -88,28 +106,15 @@ def array_unsupported(
     market: Market, sellers: Sellers, strategies: Sequence[Strategy]
 ) -> list[str]:
     """What of an experiment (its ``[market]``, ``[sellers]`` and strategies) the array
-    engine cannot run; empty: all of it."""
+    engine cannot run; empty: all of it. Only a strategy that overrides its choices in
+    Python (:func:`~simsales.model.action_tables.tabular_reason`) is left out: every
+    market and seller team runs on it (the two are taken so that callers ask one
+    question of the whole experiment)."""
     why = []
-    if market.size is not None and (market.inward_rate > 0 or market.inward_imitation > 0):
-        why.append(
-            "a finite market's members moving inward on their own ([market] inward_rate, "
-            "inward_imitation) is not in the array engine yet"
-        )
-    if market.size is not None and market.programme_reach > 0:
-        why.append("a market programme ([market] programme_reach) is not in the array engine yet")
-    if sellers.prospecting_leads_per_hour > 0:
-        why.append(
-            "prospecting (sellers.prospecting_leads_per_hour > 0) is not in the array engine yet"
-        )
     for s in strategies:
         reason = tabular_reason(s)
         if reason is not None:
             why.append(reason)
-        elif s.programme_reach() not in (None, 0.0):
-            why.append(
-                f"strategy {s.name!r} runs a market programme (a finite market's), which "
-                "is not in the array engine yet"
-            )
     return list(dict.fromkeys(why))  # each reason once (variants of a strategy share it)
 
 
@@ -270,6 +275,29 @@ class _Batch:
         self.market_size = np.array([0 if m is None else m.size for m in self.markets])
         sizes = [m.size for m in self.markets if m is not None]
         self.members = Members(self.cells, max(sizes, default=0))
+        #: deals won so far in each cell (a finite market's imitation term), and what
+        #: its market programme cost and reached
+        self.won = np.zeros(self.cells, dtype=np.int64)
+        self.programme_cost = np.zeros(self.cells)
+        self.programme_reached = np.zeros(self.cells, dtype=np.int64)
+        #: members each cell's market programme reaches a month: its strategy's, else
+        #: its market's
+        own = [st.programme_reach() for st in strategies]
+        self.reach = np.array(
+            [x.market.programme_reach if r is None else r for x in worlds for r in own]
+        )
+        #: the worlds whose members move inward month by month, each with its stream
+        self.periods = {
+            w: generator(world.arrival_seed, MARKET_PERIODS)
+            for w, (world, m) in enumerate(zip(worlds, self.markets, strict=True))
+            if m is not None and (
+                world.market.inward_rate > 0 or world.market.inward_imitation > 0
+                or (self.reach[w * self.k : (w + 1) * self.k] > 0).any()
+            )
+        }  # fmt: skip
+        prospects = self.sellers.prospecting_leads_per_hour > 0
+        self.prospecting = Prospecting(worlds, self.k) if prospects else None
+        self.prospecting_hours = np.zeros(self.cells)
         leads = (
             sum(
                 len(w.arrivals) if m is None else len(m.arrivals()[0])
@@ -302,15 +330,8 @@ class _Batch:
             if market is None:
                 self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
             else:  # a lead (and paid for) only if no referral has taken it first
-                self._members(rows, market, members)
-
-    def _members(self, rows: Rows, market: FiniteMarket, members: Rows) -> None:
-        """``rows`` are finite-market ``members``: each starts at the orbit it had
-        reached as a member (docs/model.md 4.9)."""
-        s = self.s
-        s.member[rows] = members
-        orbit = market.orbit[members].astype(np.int64)
-        s.orbit[rows] = s.max_orbit[rows] = orbit
+                self.s.member[rows] = members
+                self.members.start(np.array([w * self.k + k]), market.orbit)
 
     def _claim(self, rows: Rows, now: Floats) -> Bools:
         """Finite-market leads ``rows`` at ``now`` take their members, earliest first;
@@ -319,7 +340,90 @@ class _Batch:
         lost = rows[~won]
         self.s.void[lost] = True
         self.finish(lost)
+        self._joined(rows[won])
         return won
+
+    def _joined(self, rows: Rows) -> None:
+        """Finite-market members ``rows`` are leads now: each starts at the orbit it
+        had reached as a member (docs/model.md 4.9)."""
+        s = self.s
+        orbit = self.members.orbit[s.cell[rows], s.member[rows]].astype(np.int64)
+        s.orbit[rows] = s.max_orbit[rows] = orbit
+
+    def prospect(self) -> None:
+        """A tick of the sellers' prospecting: idle sellers book a session, whose hits
+        become outbound leads when it ends (docs/model.md 4.8)."""
+        pr = self.prospecting
+        assert pr is not None
+        now, hits, hours = pr.tick(self.seller_free)
+        busy = np.flatnonzero(hours > 0)
+        self.prospecting_hours[busy] += hours[busy]
+        day = now + pr.block
+        self.money["cost"].append((busy, np.full(len(busy), day), hours[busy] * pr.cost_per_hour))
+        if not hits.any():
+            return
+        cell = np.repeat(np.arange(self.cells), hits)
+        k = np.arange(len(cell)) - np.repeat(np.cumsum(hits) - hits, hits) + pr.found[cell]
+        pr.found += hits
+        s, sellers = self.s, self.sellers
+        parts = []
+        for w in np.unique(cell // self.k).tolist():
+            at = np.flatnonzero(cell // self.k == w)
+            world, market, keys = self.worlds[w], self.markets[w], self.member_keys[w]
+            c, kk = cell[at], k[at]
+            if market is None or keys is None:  # a cold lead of its own (path OUTBOUND_PATH, k)
+                paths = np.stack((np.full(len(kk), OUTBOUND_PATH, np.int64), kk), axis=1)
+                k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.full(len(kk), 2))
+                t0, t1 = child_keys(k0, k1, np.full(len(kk), _TRAIT_STREAM))
+                u = uniforms(t0, t1, 0, trait_uniform_count(world.population))
+                traits, idx = traits_from_uniforms(world.population, u), np.arange(len(kk))
+            else:  # a member hit at random (the k-th hit: the same member in every cell)
+                idx = pr.members(w, kk, market.size)
+                traits, k0, k1 = world.traits, keys[0][idx], keys[1][idx]
+            new = s.add(traits, idx, c, c % self.k, np.full(len(c), day), OUTBOUND, 0.0)
+            if market is not None:
+                s.member[new] = idx
+            self.draws.extend(k0, k1)
+            parts.append(new)
+        new = np.concatenate(parts)
+        s.trust[new] *= sellers.outbound_trust  # cold leads
+        s.urgency[new] *= sellers.outbound_urgency
+        self.fresh = np.concatenate((self.fresh, new))
+
+    def market_period(self, month: int) -> None:
+        """The members of moving markets move inward over ``month`` (before the horizon):
+        the market programme is paid for at its start, and members that reach BENEFIT
+        come as inbound leads at their times within it (docs/model.md 4.9)."""
+        start = month * MONTH
+        if start >= self.horizon:
+            return
+        length = min(MONTH, self.horizon - start)
+        s = self.s
+        for w, rng in self.periods.items():
+            world, market, keys = self.worlds[w], self.markets[w], self.member_keys[w]
+            assert market is not None and keys is not None
+            mk = world.market
+            u1 = rng.random(market.size)  # the same draws as the SimPy engine's, per world
+            u2 = rng.random(market.size)
+            cells: Rows = w * self.k + np.arange(self.k, dtype=np.int64)
+            rate = mk.inward_rate + mk.inward_imitation * self.won[cells] / market.size
+            own = -np.expm1(-rate * length / YEAR)
+            reach = np.minimum(1.0, self.reach[cells] / market.size) * length / MONTH
+            cell, member, frac, reached = self.members.period(
+                cells, u1, u2, own, reach, mk.programme_effect
+            )
+            cost: Floats = reached.astype(np.float64) * mk.programme_cost
+            self.programme_cost[cells] += cost
+            self.programme_reached[cells] += reached
+            paid = reached > 0
+            self.money["cost"].append((cells[paid], np.full(paid.sum(), start), cost[paid]))
+            new = s.add(
+                world.traits, member, cell, cell % self.k, start + frac * length, INBOUND,
+                mk.lead_cost,
+            )  # fmt: skip
+            s.member[new] = member
+            self.draws.extend(keys[0][member], keys[1][member])
+            self.fresh = np.concatenate((self.fresh, new))
 
     def book(self, kind: str, rows: Rows, day: Floats, amount: Floats | float) -> None:
         """Revenue or cost of ``rows``' cells on ``day``."""
@@ -374,9 +478,20 @@ class _Batch:
                 soon.min() if moved.size else np.inf,
                 arrival,
             )
-            if month < self.months and month * MONTH <= t_next:
+            tick = self.prospecting.next_tick if self.prospecting is not None else np.inf
+            boundary = True
+            if month < self.months and month * MONTH <= min(t_next, tick):
                 self.snapshot(np.concatenate((queue[head:], moved)), month)
+                self.market_period(month)  # a moving market's members come inbound
                 month += 1
+            elif tick <= t_next:  # the idle sellers prospect (every request before is booked)
+                self.prospect()
+            else:
+                boundary = False
+            if boundary:  # a month's start or a tick, done: new leads, if any, join
+                if self.fresh.size:
+                    moved = np.concatenate((moved, self.fresh))
+                    self.fresh = np.zeros(0, dtype=np.int64)
                 continue
             if t_next == np.inf:
                 break
@@ -384,10 +499,12 @@ class _Batch:
                 self.run_tail(np.concatenate((queue[head:], moved)))
                 break
             # the window: up to the grid's next line (passes repeat within it until no
-            # event before its end is left), cut at the next month's start
+            # event before its end is left), cut at the next month's start and tick
             hi = (np.floor(t_next / self.step) + 1.0) * self.step
             if month < self.months:
                 hi = min(hi, month * MONTH)
+            if self.prospecting is not None:
+                hi = min(hi, self.prospecting.next_tick)
             end = max(head, int(np.searchsorted(keys, hi, side="left")))
             upto = int(np.searchsorted(arrivals, hi, side="left"))
             taken = queue[head:end]
@@ -458,8 +575,8 @@ class _Batch:
         steps: list[tuple[Rows, Floats]] = []
         tops: list[tuple[Rows, Floats]] = []
         rows, now = pick(START)
-        if rows.size and self.members.taken.size:  # a finite market's marketing leads
-            market = (s.source[rows] == INBOUND) & self.finite[s.cell[rows] // self.k]
+        if rows.size and self.members.taken.size:  # a finite market's inbound, outbound leads
+            market = (s.source[rows] != REFERRAL) & self.finite[s.cell[rows] // self.k]
             won = np.ones(len(rows), dtype=bool)
             won[market] = self._claim(rows[market], now[market])
             rows, now = rows[won], now[won]
@@ -604,6 +721,8 @@ class _Batch:
         won = code == _WON
         wr, wnow = rows[won], now[won]
         s.won_at[wr] = wnow
+        if self.periods:  # the imitation term of a moving market
+            np.add.at(self.won, s.cell[wr], 1)
         self.book("revenue", wr, wnow, 1.0)
         on = self.life.enabled & (wnow < self.end)
         self.finish(rows[~won])
@@ -740,14 +859,15 @@ class _Batch:
         parts = [np.zeros(0, np.int64)]
         for w in np.unique(world).tolist():
             at = np.flatnonzero(world == w)
-            market, keys = self.markets[w], self.member_keys[w]
-            assert market is not None and keys is not None
+            keys = self.member_keys[w]
+            assert keys is not None
             m = member[at]
             new = s.add(
                 self.worlds[w].traits, m, s.cell[rows[at]], s.strategy[rows[at]], now[at],
                 REFERRAL, life.referral_lead_cost,
             )  # fmt: skip
-            self._members(new, market, m)
+            s.member[new] = m
+            self._joined(new)
             self.draws.extend(keys[0][m], keys[1][m])
             parts.append(new)
         return np.concatenate(parts)
@@ -796,6 +916,9 @@ class _Batch:
                 ledger.occupancy[:] = self.occupancy[cell_]
                 ledger.revenue = money["revenue"][cell_].tolist()
                 ledger.cost = money["cost"][cell_].tolist()
+                ledger.prospecting_hours = float(self.prospecting_hours[cell_])
+                ledger.programme_cost = float(self.programme_cost[cell_])
+                ledger.programme_reached = int(self.programme_reached[cell_])
                 row.append((journeys, ledger))
             out.append(row)
         return out

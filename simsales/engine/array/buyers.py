@@ -80,6 +80,7 @@ class Buyers:
             self.a[name] = np.zeros(0, dtype=bool)
         for name in _GROUP:
             self.a[name] = np.zeros((0, width))
+        self.__dict__.update(self.a)
 
     # Each field is also an attribute: the whole capacity (rows beyond ``size`` unused;
     # indexing by rows reads and writes in place, with no slicing on every access).

@@ -9,8 +9,9 @@ earliest first. :func:`bass_limit` steps the instant-decision limit with the sam
 clocks, claims and windows as the engine, for the known-answer test against
 :func:`~simsales.engine.market.bass_cdf`.
 
-The members' orbit dynamics (``inward_rate``, ``inward_imitation``, a market
-programme) are not here: an experiment with them runs on the SimPy engine.
+Members move inward before they are leads (``inward_rate``, ``inward_imitation``,
+a market programme; docs/model.md 4.9) month by month, each cell's by
+:meth:`Members.period` on the uniforms the SimPy engine draws for its world.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simsales.counter_streams import path_keys
-from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.market import YEAR, FiniteMarket, inward
 from simsales.engine.world import World
 from simsales.model.array_draws import ArrayDraws
 from simsales.seeding import MARKET_CLOCKS, MARKET_ORBITS, counter_root, generator
@@ -45,7 +46,7 @@ def market_of(world: World) -> FiniteMarket | None:
 
 
 class Members:
-    """Which members of each cell's finite market are leads already.
+    """Which members of each cell's finite market are leads already, and their orbits.
 
     Parameters
     ----------
@@ -57,6 +58,40 @@ class Members:
 
     def __init__(self, cells: int, size: int) -> None:
         self.taken = np.zeros((cells, size), dtype=bool)
+        #: each member's orbit before it is a lead (AWARENESS, POTENTIAL, BENEFIT)
+        self.orbit = np.zeros((cells, size), dtype=np.int8)
+
+    def start(self, cells: Ints, orbit: npt.NDArray[np.int8]) -> None:
+        """The members of ``cells`` (one world's) start at ``orbit``."""
+        self.orbit[cells, : len(orbit)] = orbit
+
+    def period(
+        self, cells: Ints, u1: Floats, u2: Floats, hazard: Floats, reach: Floats,
+        effect: float,
+    ) -> tuple[Ints, Ints, Floats, Ints]:  # fmt: skip
+        """One period of the members of ``cells`` moving inward
+        (:func:`~simsales.engine.market.inward`): the cells of one world, whose
+        members share the period's uniforms ``u1`` and ``u2``, each cell at its own
+        ``hazard`` and ``reach``.
+
+        Returns
+        -------
+        cell, member, fraction : (N,) arrays
+            The members that reached BENEFIT, and the fraction of the period at
+            which each did, each cell's in the order of their fractions.
+        reached : (len(cells),) array
+            Members the programme reached in each cell.
+        """
+        size = len(u1)
+        orbit, crossed, frac, reached = inward(
+            self.orbit[cells, :size], self.taken[cells, :size], u1, u2,
+            hazard[:, None], reach[:, None], effect,
+        )  # fmt: skip
+        self.orbit[cells, :size] = orbit
+        c, m = np.nonzero(crossed)  # by cell, then member
+        f = frac[c, m]
+        by = np.lexsort((f, c))  # stable: a cell's ties by member, as the SimPy engine's
+        return cells[c[by]], m[by], f[by], np.asarray(reached, dtype=np.int64)
 
     def claim(self, cell: Ints, member: Ints, when: Floats) -> Bools:
         """Claims of ``member`` in ``cell`` at ``when``: True where the claim makes the
