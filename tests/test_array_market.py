@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from simsales.engine.array import simulate_batch
+from simsales.engine.array.batch import STEP_DAYS, _Batch
 from simsales.engine.array.market import Members, market_of
 from simsales.engine.simulation import simulate
 from simsales.engine.world import INBOUND, OUTBOUND, REFERRAL
@@ -54,49 +55,59 @@ def test_the_earliest_claim_takes_a_member_and_a_taken_member_stays_taken():
 
 
 def test_each_member_is_a_lead_at_most_once_by_its_clock_or_a_referral():
-    config = _finite()
+    # The engine's own rows: which member each lead is, and which were dropped. Hours
+    # cost nothing here, so a cell's booked costs are its leads' costs alone.
+    config = _finite(**{"sellers.cost_per_hour": 0.0, "success.cost_per_hour": 0.0})
     strategies = [s.build() for s in config.strategies[:2]]
     worlds = [build_world(config, r) for r in range(3)]
-    taken_by_referral = 0
-    for world, cells in zip(worlds, simulate_batch(worlds, strategies), strict=True):
+    batch = _Batch(worlds, strategies, STEP_DAYS)
+    out = batch.run()
+    s = batch.s
+    rows = np.arange(s.size)
+    dropped = 0
+    for w, (world, cells) in enumerate(zip(worlds, out, strict=True)):
         market = market_of(world)
         assert market is not None
         clocks, members = market.arrivals()
-        for journeys, _ledger in cells:
+        for k, (journeys, ledger) in enumerate(cells):
+            mine = rows[s.cell[rows] == w * len(strategies) + k]
+            kept = mine[~s.void[mine]]
+            # each member a lead at most once; a dropped lead's member is a lead
+            assert len(np.unique(s.member[kept])) == len(kept) == len(journeys)
+            lost = mine[s.void[mine]]
+            assert np.isin(s.member[lost], s.member[kept]).all()
+            assert (s.source[lost] == INBOUND).all()  # a clock that came too late
+            dropped += len(lost)
+            # every marketing lead at its member's clock, every member with a clock
+            # before the horizon a lead (by its clock, or a referral before it)
+            marketing = kept[s.source[kept] == INBOUND]
+            at = np.searchsorted(members, s.member[marketing], sorter=np.argsort(members))
+            np.testing.assert_array_equal(s.arrival[marketing], clocks[np.argsort(members)][at])
+            assert np.isin(members, s.member[kept]).all()
+            # the costs booked are the leads' costs, each once (none for a dropped lead)
             referred = journeys.source == REFERRAL
-            marketing = journeys.source == INBOUND
-            assert (referred | marketing).all()
-            # a marketing lead arrives at its member's clock; which member it is follows
-            # from the clock (clocks are continuous: no two alike)
-            got = np.isin(clocks, journeys.arrival[marketing])
-            assert got.sum() == marketing.sum()
-            # a member whose clock did not make it a lead was taken by a referral first
-            lost = members[~got]
-            taken_by_referral += len(lost)
-            assert len(lost) <= referred.sum()
-            # no more leads than members, and every lead's cost paid once
-            assert len(journeys.arrival) <= market.size
-            lead_cost = marketing.sum() * config.market.lead_cost
-            lead_cost += referred.sum() * config.lifecycle.referral_lead_cost
-            assert np.isclose(journeys.lead_cost.sum(), lead_cost)
-    assert taken_by_referral > 0  # referrals took members before their clocks did
+            paid = (~referred).sum() * config.market.lead_cost
+            paid += referred.sum() * config.lifecycle.referral_lead_cost
+            assert sum(ledger.cost) == pytest.approx(paid, rel=1e-12)
+    assert dropped > 0  # referrals took members before their clocks did
 
 
-def test_a_finite_market_cell_has_its_own_numbers_in_a_batch_with_unlimited_ones():
-    # members moving inward, a market programme and prospecting included
-    moving = {
-        "market.inward_rate": 0.3,
-        "market.inward_imitation": 0.4,
-        "market.programme_reach": 40.0,
-        "sellers.prospecting_leads_per_hour": 0.05,
-    }
-    finite = _finite(horizon=150.0, **moving)  # fmt: skip
-    unlimited = finite.at(
-        {"market.size": None, "market.lead_rate": 1.0, "market.inward_rate": 0.0,
-         "market.inward_imitation": 0.0, "market.programme_reach": 0.0}
-    )  # fmt: skip
-    strategies = [s.build() for s in finite.strategies[:2]]
-    worlds = [build_world(finite, 0), build_world(unlimited, 1), build_world(finite, 2)]
+def test_a_cell_has_its_own_numbers_in_any_batch_prospecting_and_finite_markets_included():
+    # Finite markets of different sizes (members moving, a programme) and unlimited
+    # ones, all prospecting: a prospecting session's leads start at one time, so
+    # their requests tie, and ties must not be served in an order the batch decides.
+    prospecting = {"sellers.prospecting_leads_per_hour": 0.05}
+    moving = {"market.inward_rate": 0.3, "market.inward_imitation": 0.4,
+              "market.programme_reach": 40.0, **prospecting}  # fmt: skip
+    unlimited = {"market.size": None, "market.lead_rate": 1.0, **prospecting}
+    configs = [
+        _finite(horizon=150.0, **moving),
+        _finite(horizon=150.0, **unlimited),
+        _finite(horizon=150.0, **{**unlimited, "market.lead_rate": 2.0}),
+        _finite(horizon=150.0, **{**moving, "market.size": 300, "market.initial_potential": 0.3}),
+    ]
+    strategies = [s.build() for s in configs[0].strategies[:3]]
+    worlds = [build_world(c, r) for r, c in enumerate(configs)]
     together = simulate_batch(worlds, strategies)
     sources = set()
     for world, cells in zip(worlds, together, strict=True):

@@ -196,6 +196,13 @@ def simulate_batch(
     why += [r for w in worlds[1:] for r in array_unsupported(w.market, w.sellers, [])]
     if why:
         raise ValueError("; ".join(dict.fromkeys(why)))
+    for st in strategies:  # as the SimPy engine refuses it
+        reach = st.programme_reach()
+        if reach is not None and reach > 0 and any(w.market.size is None for w in worlds):
+            raise ValueError(
+                f"strategy {st.name!r}: a market programme (programme_reach = {reach:g}) "
+                "moves a finite market's members; give [market] size"
+            )
     return _Batch(worlds, strategies, step_days).run()
 
 
@@ -447,11 +454,19 @@ class _Batch:
 
     def book_requests(self) -> None:
         """Book a pass's requests, each team's in the order of their times (first come,
-        first served); the buyers then wait for their ends."""
+        first served); the buyers then wait for their ends.
+
+        Requests made at the very same time (the leads a prospecting session finds
+        start together) are served in the order of their buyers' stream keys: the
+        order of the batch's rows depends on the batch, a cell's numbers must not.
+        """
         s = self.s
         for team, free in (("sellers", self.seller_free), ("post", self.post_free)):
             rows, now, days = self.requests[team].take()
             if rows.size:
+                k0, k1 = self.draws.k0[rows], self.draws.k1[rows]
+                by = np.lexsort((k1, k0, now, s.cell[rows]))
+                rows, now, days = rows[by], now[by], days[by]
                 s.t[rows] = now + book_blocks(free, s.cell[rows], now, days)
 
     def wait(self, rows: Rows, until: Floats, phase: int) -> None:

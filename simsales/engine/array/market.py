@@ -120,8 +120,10 @@ def bass_limit(
     and contacts random members at rate ``q`` a year, from the same member clocks. Here
     the adopters are rows of arrays, each with its own counter-based stream (keyed by
     its member); events are taken in windows of ``step_days`` on a fixed grid, passes
-    repeating within a window until none before its end is left, and who takes a
-    member is settled by :meth:`Members.claim`, as in the engine.
+    repeating within a window until none before its end is left, each pass taking
+    the clocks due and then the contacts due as it starts, and who takes a member is
+    settled by :meth:`Members.claim`: the engine's steps and order (its journeys,
+    which this limit has none of, aside).
 
     Returns
     -------
@@ -149,18 +151,18 @@ def bass_limit(
             break
         hi = min((np.floor(t_next / step_days) + 1.0) * step_days, horizon)
         upto = int(np.searchsorted(days, hi, side="left"))
-        while True:  # passes within the window
+        while True:  # passes within the window, each as the engine's: clocks, then contacts
             m, when = members[ptr:upto], days[ptr:upto]
             ptr = upto
-            callers = np.flatnonzero(nxt < hi)
+            callers = np.flatnonzero(nxt < hi)  # those due as the pass starts
             if not m.size and not callers.size:
                 break
+            won = members_.claim(np.zeros(len(m), np.int64), m, when)
+            adopt(m[won], when[won])
             now = nxt[callers]
             contacted = np.minimum((draws.random_at(callers) * size).astype(np.int64), size - 1)
             nxt[callers] = now + draws.exponential_at(callers, YEAR / q)
-            who = np.concatenate((m, contacted))
-            when = np.concatenate((when, now))
-            won = members_.claim(np.zeros(len(who), np.int64), who, when)
-            adopt(who[won], when[won])
+            won = members_.claim(np.zeros(len(callers), np.int64), contacted, now)
+            adopt(contacted[won], now[won])
     out: Floats = np.sort(adopted[adopted < horizon])
     return out
