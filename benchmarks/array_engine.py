@@ -1,6 +1,6 @@
 """The array engine against the SimPy engine: journeys per second per core, as ratios.
 
-Run:  python benchmarks/array_engine.py [--quick] [--chart docs/array_throughput.png]
+Run:  python benchmarks/array_engine.py [--quick] [--orbits] [--chart docs/array_throughput.png]
 
 Both engines run the same worlds in one process; the SimPy engine on the first
 ``--simpy-reps`` of them (its rate per journey does not depend on how many), the
@@ -14,8 +14,9 @@ replication of push with 10,000 and (without ``--quick``) 100,000 leads, its
 teams scaled with the leads (the baseline's 5 sellers and 2 success people per
 550 leads). A million leads in one replication is over the experiment schema's
 budget of simulation events per replication, so it is not measured. ``--chart``
-draws throughput against batch size. Nothing is asserted; docs/performance.md
-records the figures.
+draws throughput against batch size; ``--orbits`` adds the orbits study (a
+finite market whose members move, market programmes, prospecting). Nothing is
+asserted; docs/performance.md records the figures.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from simsales.engine.array import batch as array_batch
 from simsales.engine.simulation import simulate
 from simsales.experiment.loader import resolve
+from simsales.experiment.plugins import import_modules
 from simsales.model.strategies import make_strategy
 from simsales.runner.replications import build_world
 
@@ -93,6 +95,11 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="smaller batches")
     p.add_argument("--simpy-reps", type=int, default=4, help="worlds the SimPy engine runs")
     p.add_argument("--chart", type=Path, help="draw throughput against batch size here")
+    p.add_argument(
+        "--orbits", action="store_true",
+        help="also the orbits study (a finite market whose members move, market "
+        "programmes, prospecting): 30 replications x 12 strategies, about 3 minutes",
+    )  # fmt: skip
     args = p.parse_args()
     print(f"array engine window: {array_batch.STEP_DAYS} days")
     rows = []
@@ -122,6 +129,15 @@ def main() -> None:
             f"one replication, {leads:,} leads, push: SimPy {m['simpy_rate']:,.0f}/s{note}, "
             f"array {m['array_rate']:,.0f}/s per core: {m['ratio']:.1f}x; "
             f"{m['bytes_per_buyer']:,.0f} bytes per buyer"
+        )
+    if args.orbits:
+        orbits = resolve(BASELINE.with_name("orbits.toml"))
+        import_modules(orbits.modules, orbits.module_folder)
+        m = measure(orbits, 30, args.simpy_reps)
+        print(
+            f"orbits, 30 replications x {len(orbits.strategies)} strategies "
+            f"({m['journeys']:,} journeys): SimPy {m['simpy_rate']:,.0f}/s, array "
+            f"{m['array_rate']:,.0f}/s per core: {m['ratio']:.1f}x"
         )
     if args.chart:
         chart(rows, args.chart)

@@ -89,8 +89,8 @@ def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tupl
 
     Parameters
     ----------
-    root : array of 2 uint64
-        The root key's two 32-bit words.
+    root : array of 2 uint64, or (2, B)
+        The root key's two 32-bit words (or each path's root's).
     paths : (B, L) array of int
         The paths, each padded after its length (the padding is not read).
         Elements must be below 2**32.
@@ -115,8 +115,8 @@ def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tupl
             "each path needs a length from 1 to its row's width and elements in 0 .. 2**32 - 1"
         )
     p, n = p.astype(np.uint64), n.astype(np.uint64)  # 32-bit words, as Philox takes them
-    k0 = np.full(p.shape[0], root[0], dtype=np.uint64)
-    k1 = np.full(p.shape[0], root[1], dtype=np.uint64)
+    k0 = np.broadcast_to(np.asarray(root[0], dtype=np.uint64), n.shape).copy()
+    k1 = np.broadcast_to(np.asarray(root[1], dtype=np.uint64), n.shape).copy()
     for start in range(0, max(width, 1), 3):
         # the first block carries the length, later ones their position: (1,) != (1, 0)
         head = n if start == 0 else np.full_like(n, np.uint64(start))

@@ -279,6 +279,8 @@ class _Batch:
             for world, m in zip(worlds, self.markets, strict=True)
         ]
         self.finite = np.array([m is not None for m in self.markets])
+        #: each world's root key of its counter-based streams, as (2, worlds)
+        self.roots = np.array([counter_root(x.decision_seed) for x in worlds]).T
         self.market_size = np.array([0 if m is None else m.size for m in self.markets])
         sizes = [m.size for m in self.markets if m is not None]
         self.members = Members(self.cells, max(sizes, default=0))
@@ -373,25 +375,35 @@ class _Batch:
         k = np.arange(len(cell)) - np.repeat(np.cumsum(hits) - hits, hits) + pr.found[cell]
         pr.found += hits
         s, sellers = self.s, self.sellers
-        parts = []
-        for w in np.unique(cell // self.k).tolist():
-            at = np.flatnonzero(cell // self.k == w)
-            world, market, keys = self.worlds[w], self.markets[w], self.member_keys[w]
+        world = cell // self.k
+        cold = ~self.finite[world]
+        # an unlimited market's hit: a cold lead of its own, path (OUTBOUND_PATH, k),
+        # its traits from a stream of its own (all worlds' keys in one go)
+        ck0 = ck1 = t0 = t1 = np.zeros(0, np.uint64)
+        if cold.any():
+            paths = np.stack((np.full(len(k), OUTBOUND_PATH, np.int64), k), axis=1)[cold]
+            ck0, ck1 = path_keys(self.roots[:, world[cold]], paths, np.full(len(paths), 2))
+            t0, t1 = child_keys(ck0, ck1, np.full(len(paths), _TRAIT_STREAM))
+        parts, keys0, keys1 = [], [], []
+        for w in np.unique(world).tolist():
+            at = np.flatnonzero(world == w)
+            wd, market, keys = self.worlds[w], self.markets[w], self.member_keys[w]
             c, kk = cell[at], k[at]
-            if market is None or keys is None:  # a cold lead of its own (path OUTBOUND_PATH, k)
-                paths = np.stack((np.full(len(kk), OUTBOUND_PATH, np.int64), kk), axis=1)
-                k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.full(len(kk), 2))
-                t0, t1 = child_keys(k0, k1, np.full(len(kk), _TRAIT_STREAM))
-                u = uniforms(t0, t1, 0, trait_uniform_count(world.population))
-                traits, idx = traits_from_uniforms(world.population, u), np.arange(len(kk))
+            if market is None or keys is None:
+                mine = np.searchsorted(np.flatnonzero(cold), at)  # its rows among the cold
+                u = uniforms(t0[mine], t1[mine], 0, trait_uniform_count(wd.population))
+                traits, idx = traits_from_uniforms(wd.population, u), np.arange(len(kk))
+                k0, k1 = ck0[mine], ck1[mine]
             else:  # a member hit at random (the k-th hit: the same member in every cell)
                 idx = pr.members(w, kk, market.size)
-                traits, k0, k1 = world.traits, keys[0][idx], keys[1][idx]
+                traits, k0, k1 = wd.traits, keys[0][idx], keys[1][idx]
             new = s.add(traits, idx, c, c % self.k, np.full(len(c), day), OUTBOUND, 0.0)
             if market is not None:
                 s.member[new] = idx
-            self.draws.extend(k0, k1)
             parts.append(new)
+            keys0.append(k0)
+            keys1.append(k1)
+        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))  # one draw for all
         new = np.concatenate(parts)
         s.trust[new] *= sellers.outbound_trust  # cold leads
         s.urgency[new] *= sellers.outbound_urgency
@@ -872,6 +884,7 @@ class _Batch:
         rows, now, member = rows[won], now[won], member[won]
         world = s.cell[rows] // self.k
         parts = [np.zeros(0, np.int64)]
+        keys0, keys1 = [np.zeros(0, np.uint64)], [np.zeros(0, np.uint64)]
         for w in np.unique(world).tolist():
             at = np.flatnonzero(world == w)
             keys = self.member_keys[w]
@@ -883,8 +896,10 @@ class _Batch:
             )  # fmt: skip
             s.member[new] = m
             self._joined(new)
-            self.draws.extend(keys[0][m], keys[1][m])
+            keys0.append(keys[0][m])
+            keys1.append(keys[1][m])
             parts.append(new)
+        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))  # one draw for all
         return np.concatenate(parts)
 
     # ------------------------------------------------------------ results
