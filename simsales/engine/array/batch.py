@@ -207,8 +207,9 @@ def simulate_batch(
 
 
 def _member_keys(world: World, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The stream keys of a finite market's members: member ``m``'s path is ``(m,)``,
-    as a marketing lead's and as a referral's."""
+    """The stream keys of paths ``(0,) .. (size - 1,)``: an unlimited market's marketing
+    leads', or a finite market's members' (member ``m``'s path is ``(m,)``, as a
+    marketing lead's and as a referral's)."""
     paths = np.arange(size, dtype=np.int64)[:, None]
     return path_keys(counter_root(world.decision_seed), paths, np.ones(size, np.int64))
 
@@ -323,10 +324,8 @@ class _Batch:
     def _inbound(self, w: int, world: World) -> None:
         market, keys = self.markets[w], self.member_keys[w]
         if market is None or keys is None:
-            n = len(world.arrivals)
-            days, members = world.arrivals, np.arange(n)
-            paths = np.arange(n, dtype=np.int64)[:, None]
-            k0, k1 = path_keys(counter_root(world.decision_seed), paths, np.ones(n, np.int64))
+            days, members = world.arrivals, np.arange(len(world.arrivals))
+            k0, k1 = _member_keys(world, len(world.arrivals))
         else:  # a finite market's members by their marketing clocks
             days, members = market.arrivals()
             k0, k1 = keys[0][members], keys[1][members]
