@@ -25,17 +25,21 @@ References
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import simpy
 
 from simsales.model.draws import Draws, Random
-from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, generator
+from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, MARKET_ORBITS, generator
+
+if TYPE_CHECKING:
+    from simsales.engine.world import World
 
 __all__ = [
     "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inward",
+    "market_of",
 ]  # fmt: skip
 
 #: Days per year.
@@ -174,6 +178,19 @@ def inward(
         frac = np.where(prog, np.minimum(frac, u2 / (reach * effect)), frac)
     reached = np.count_nonzero(u2 < reach, axis=-1) * (reach > 0).reshape(reach.shape[:-1] or ())
     return moved, crossed, frac, reached
+
+
+def market_of(world: World) -> FiniteMarket | None:
+    """The world's finite market, its members' clocks and starting orbits drawn from the
+    world's streams (both engines build it here), or None for an unlimited market."""
+    mk = world.market
+    if mk.size is None:
+        return None
+    market = FiniteMarket(
+        mk.size, mk.innovation, world.horizon, generator(world.arrival_seed, MARKET_CLOCKS)
+    )
+    market.start_orbits(mk.initial_potential, generator(world.arrival_seed, MARKET_ORBITS))
+    return market
 
 
 class Period(NamedTuple):

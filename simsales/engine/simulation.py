@@ -26,7 +26,7 @@ import numpy as np
 import simpy
 
 from simsales.engine.lead_sources import LeadSources
-from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.market import YEAR, FiniteMarket, market_of
 from simsales.engine.teams import Team
 from simsales.engine.world import MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model.actions import SellerView
@@ -40,8 +40,6 @@ from simsales.seeding import (
     FIRST_BLOCKS,
     FIRST_CHUNK,
     FIRST_WIDTH,
-    MARKET_CLOCKS,
-    MARKET_ORBITS,
     REFERRAL_TRAITS,
     child,
     generator,
@@ -102,15 +100,7 @@ class _Simulation(LeadSources):
         self.chunk: tuple[int, np.ndarray] | None = None
         self.active: set[Buyer] = set()
         self.churned = 0
-        self.market: FiniteMarket | None = None
-        if world.market.size is not None:
-            self.market = FiniteMarket(
-                world.market.size, world.market.innovation, world.horizon,
-                generator(world.arrival_seed, MARKET_CLOCKS),
-            )  # fmt: skip
-            self.market.start_orbits(
-                world.market.initial_potential, generator(world.arrival_seed, MARKET_ORBITS)
-            )
+        self.market: FiniteMarket | None = market_of(world)
         #: deals won so far (the finite market's imitation term)
         self.won = 0
         #: members the market programme reaches a month: the strategy's, else the market's

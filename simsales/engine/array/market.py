@@ -20,29 +20,15 @@ import numpy as np
 import numpy.typing as npt
 
 from simsales.counter_streams import path_keys
-from simsales.engine.market import YEAR, FiniteMarket, inward
-from simsales.engine.world import World
+from simsales.engine.market import YEAR, FiniteMarket, inward, market_of
 from simsales.model.array_draws import ArrayDraws
-from simsales.seeding import MARKET_CLOCKS, MARKET_ORBITS, counter_root, generator
+from simsales.seeding import MARKET_CLOCKS, counter_root, generator
 
 __all__ = ["Members", "bass_limit", "market_of"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-
-
-def market_of(world: World) -> FiniteMarket | None:
-    """The world's finite market (its members' clocks and starting orbits, drawn from the
-    world's streams as the SimPy engine draws them), or None for an unlimited market."""
-    mk = world.market
-    if mk.size is None:
-        return None
-    market = FiniteMarket(
-        mk.size, mk.innovation, world.horizon, generator(world.arrival_seed, MARKET_CLOCKS)
-    )
-    market.start_orbits(mk.initial_potential, generator(world.arrival_seed, MARKET_ORBITS))
-    return market
 
 
 class Members:
