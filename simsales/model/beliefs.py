@@ -20,11 +20,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from simsales.model.xp import SCALAR
+
 if TYPE_CHECKING:
     from simsales.model.behaviour import Behaviour
     from simsales.model.draws import Random
+    from simsales.model.xp import Namespace
 
-__all__ = ["conservative_log_odds", "conservative_normal_update", "group_evidence_update"]
+__all__ = [
+    "conservative_log_odds",
+    "conservative_normal_update",
+    "evidence_sd",
+    "evidence_update",
+    "group_evidence_update",
+]
 
 
 def _check_c(conservatism: npt.ArrayLike) -> None:
@@ -109,11 +118,66 @@ def conservative_normal_update(
     if not (np.all(tau > 0) and np.all(ts > 0)):  # also rejects NaN
         raise ValueError("precisions must be > 0")
     cts = np.asarray(conservatism, float) * ts
-    new_m = m + cts / (tau + cts) * (np.asarray(signal, float) - m)
+    new_m = _moved(m, tau, np.asarray(signal, float), cts)
     new_tau = tau + cts
     if new_m.ndim == 0:
         return float(new_m), float(new_tau)
     return new_m, new_tau
+
+
+def _moved(mean: Any, precision: Any, signal: Any, discounted: Any) -> Any:
+    """The conservative update's new mean, ``m + c tau_s / (tau + c tau_s) (signal - m)``
+    with ``discounted = c tau_s`` (on floats or arrays alike)."""
+    return mean + discounted / (precision + discounted) * (signal - mean)
+
+
+def evidence_sd(xp: Namespace, behaviour: Behaviour, strength: Any) -> Any:
+    """The sd of an action's evidence noise: ``evidence_noise / sqrt(strength)``."""
+    return behaviour.evidence_noise / xp.sqrt(strength)
+
+
+def evidence_update(
+    xp: Namespace, bias: Any, precision: Any, strength: Any, claim_bias: Any, shared: Any,
+    own: Any, conservatism: Any, behaviour: Behaviour,
+) -> tuple[Any, Any]:  # fmt: skip
+    """Each stakeholder's impression bias and precision after one action's evidence,
+    for one buyer (``xp`` :data:`~simsales.model.xp.SCALAR`) or many
+    (:data:`~simsales.model.xp.ARRAY`): the formula of both engines.
+
+    Stakeholder ``j`` sees the signal ``claim_bias + sqrt(rho) e_0 + sqrt(1 - rho) e_j``
+    of its bias (``rho = evidence_correlation``) and updates conservatively
+    (:func:`conservative_normal_update`) on the signal's precision
+    ``strength / evidence_noise^2``.
+
+    Parameters
+    ----------
+    xp : Namespace
+        The buyers' namespace.
+    bias, precision : per stakeholder
+        Impression biases and their precisions, before.
+    strength, claim_bias, shared : per buyer
+        The action's ``evidence`` (> 0), what it claims beyond the truth, and ``e_0``,
+        the group's common noise (drawn by the caller, sd :func:`evidence_sd`).
+    own : per stakeholder, or None
+        The stakeholders' own noise ``e_j`` (same sd); None when ``rho >= 1``.
+    conservatism : per buyer
+        ``c`` in (0, 1].
+    behaviour : Behaviour
+        Gives ``evidence_noise`` and ``evidence_correlation``.
+    """
+    b = behaviour
+    cts = xp.col(conservatism * (strength / b.evidence_noise**2))
+    rho = b.evidence_correlation
+    if own is None:
+        signal = xp.col(claim_bias + shared)
+        new = xp.each(lambda m, tau: _moved(m, tau, signal, cts), bias, precision)
+    else:
+        common = xp.col(claim_bias + math.sqrt(rho) * shared)
+        spread = math.sqrt(1.0 - rho)
+        new = xp.each(
+            lambda m, tau, e: _moved(m, tau, common + spread * e, cts), bias, precision, own
+        )
+    return new, xp.each(lambda tau: tau + cts, precision)
 
 
 def group_evidence_update(
@@ -149,20 +213,13 @@ def group_evidence_update(
     behaviour : Behaviour
         Gives ``evidence_noise``, ``conservatism`` and ``evidence_correlation``.
     """
-    b = behaviour
-    sd = b.evidence_noise / math.sqrt(strength)
-    ts = strength / b.evidence_noise**2
-    cts = b.conservatism * ts
-    rho = b.evidence_correlation
-    if rho >= 1.0:
-        signal = claim_bias + shared
-        new = [m + cts / (tau + cts) * (signal - m) for m, tau in zip(bias, precision, strict=True)]
-    else:
+    noise = None
+    if behaviour.evidence_correlation < 1.0:
         assert own is not None
-        common = claim_bias + math.sqrt(rho) * shared
-        spread = math.sqrt(1.0 - rho)
-        new = [
-            m + cts / (tau + cts) * (common + spread * own.normal(0.0, sd) - m)
-            for m, tau in zip(bias, precision, strict=True)
-        ]
-    return new, [tau + cts for tau in precision]
+        sd = evidence_sd(SCALAR, behaviour, strength)
+        noise = [own.normal(0.0, sd) for _ in bias]
+    new, tau = evidence_update(
+        SCALAR, bias, precision, strength, claim_bias, shared, noise, behaviour.conservatism,
+        behaviour,
+    )  # fmt: skip
+    return list(new), list(tau)

@@ -12,14 +12,13 @@ groups this small, array calls would cost more than the work they do.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from simsales.model import equations, valuation
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
-from simsales.model.beliefs import group_evidence_update
+from simsales.model.beliefs import evidence_sd, group_evidence_update
 from simsales.model.draws import Draws, Random
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.orbits import Ending, Orbit
@@ -110,14 +109,14 @@ class Buyer:
         self.own_noise: Random | None = None
         #: each stakeholder's first-impression bias (log value) and its precision
         self.set_bias(row.first_impression_bias if b.first_impressions else [0.0] * n)
-        self.precision = [1.0 / b.impression_sd**2] * n
+        self.precision = [equations.prior_precision(b)] * n
         self.lam = list(row.loss_aversion) if b.loss_aversion else [1.0] * n
         self.p_success = list(row.success_probability)
         #: decision weights w(p) of success, for the rival's offer (no halo) and ours
         self.w_rival = [tk_weight(SCALAR, p, b.gamma) for p in self.p_success]
         self.w_ours = self.w_rival
         #: the price plus switching cost, as a loss: ``(1 + c)^beta``
-        self.loss_term = (1.0 + b.switching_cost) ** b.beta
+        self.loss_term = equations.loss_term(b)
         self._halo = 0.0
         self.revealed = 0.0
         self.tailor = 0.0
@@ -153,13 +152,7 @@ class Buyer:
 
     def _biased(self) -> None:
         """Refresh what follows from the biases: ``exp(alpha bias)``, ``exp(beta bias)``."""
-        a, b, exp = self.b.alpha, self.b.beta, math.exp
-        ea: list[float] = []
-        eb: list[float] = []
-        self.ea, self.eb = ea, eb
-        for x in self._bias:
-            ea.append(exp(a * x))
-            eb.append(exp(b * x))
+        self.ea, self.eb = equations.impression_factors(SCALAR, self.b, self._bias)
 
     # ----------------------------------------------------------- valuation
     def visible_value(self, tailored: bool = True) -> float:
@@ -301,15 +294,15 @@ class Buyer:
         """
         if count:
             self.interactions += 1
-            self.hours += action.hours * self.hour_factor
+            self.hours += equations.meeting_hours(self.b, action.hours, self.hour_factor, False)
         if action.skeptic_risk > 0 and rng.random() < equations.skeptic_chance(
             action.skeptic_risk, self.trust
         ):
-            self.trust *= 2.0 / 3.0
+            self.trust = equations.rebuffed_trust(self.trust)
             return False
         if action.pressure:
-            self.trust *= 1.0 - action.pressure
-            self.internalisation *= 1.0 - action.pressure
+            self.trust = equations.pressured(self.trust, action.pressure)
+            self.internalisation = equations.pressured(self.internalisation, action.pressure)
         if action.trust_gain:
             self.trust = equations.toward_one(self.trust, action.trust_gain)
         if action.halo:
@@ -330,7 +323,7 @@ class Buyer:
         if action.evidence > 0:
             self._learn(action.evidence, action.claim_bias, rng)
         if action.coaching:
-            self.indecision *= 1.0 - action.coaching
+            self.indecision = equations.coached(self.indecision, action.coaching)
         if action.internalise:
             self.internalisation = equations.toward_one(self.internalisation, action.internalise)
         return True
@@ -340,9 +333,7 @@ class Buyer:
         (docs/model.md 2.6), times ``pulled_hours_factor`` when the buyer asked for
         it (docs/model.md 3.1); follow-ups are not scaled. With ``meeting_noise``, the
         meeting lasts an exponential time of that mean (one draw from ``rng``)."""
-        hours = action.hours * self.hour_factor
-        if pulled:
-            hours *= self.b.pulled_hours_factor
+        hours = equations.meeting_hours(self.b, action.hours, self.hour_factor, pulled)
         return float(rng.exponential(hours)) if self.b.meeting_noise else hours
 
     def _learn(self, strength: float, claim_bias: float, rng: Random) -> None:
@@ -358,7 +349,7 @@ class Buyer:
         the conservatism (:func:`~simsales.model.beliefs.conservative_normal_update`).
         """
         b = self.b
-        sd = b.evidence_noise / math.sqrt(strength)
+        sd = evidence_sd(SCALAR, b, strength)
         shared = rng.normal(0.0, sd)
         own = self._own_noise(rng) if b.evidence_correlation < 1.0 else None
         self._bias, self.precision = group_evidence_update(

@@ -27,14 +27,21 @@ __all__ = [
     "access_chance",
     "adoption_rate",
     "advocacy_chance",
+    "coached",
     "contract_value",
     "event_jump_mean",
     "events_mean",
     "expectation",
     "halo_success",
     "hour_factor",
+    "impression_factors",
     "install_chance",
+    "loss_term",
+    "meeting_hours",
     "patience_left",
+    "pressured",
+    "prior_precision",
+    "rebuffed_trust",
     "referral_rate",
     "renewal_log_odds",
     "satisfaction",
@@ -90,6 +97,31 @@ def toward_one(x: Any, share: Any) -> Any:
 def skeptic_chance(risk: Any, trust: Any) -> Any:
     """Chance that a skeptical buyer rejects a teaching action: ``risk (1 - trust)``."""
     return risk * (1.0 - trust)
+
+
+def impression_factors(xp: Namespace, b: Behaviour, bias: Any) -> tuple[Any, Any]:
+    """What the valuation reads of each stakeholder's first-impression ``bias``:
+    ``exp(alpha bias)`` and ``exp(beta bias)``."""
+    alpha, beta = b.alpha, b.beta
+    return xp.each(lambda x: xp.exp(alpha * x), bias), xp.each(lambda x: xp.exp(beta * x), bias)
+
+
+def rebuffed_trust(trust: Any) -> Any:
+    """Trust after a skeptical buyer rejects a teaching action: a third of it is
+    lost, ``trust * 2/3``."""
+    return trust * (2.0 / 3.0)
+
+
+def pressured(x: Any, pressure: Any) -> Any:
+    """Trust or internalisation after a pushy action of ``pressure``:
+    ``x (1 - pressure)``."""
+    return x * (1.0 - pressure)
+
+
+def coached(indecision: Any, coaching: Any) -> Any:
+    """Indecision after decision coaching of strength ``coaching``:
+    ``indecision (1 - coaching)``."""
+    return indecision * (1.0 - coaching)
 
 
 def urgency_gained(xp: Namespace, urgency: Any, gain: Any, r: Any) -> Any:
@@ -179,6 +211,24 @@ def hour_factor(b: Behaviour, n: Any) -> Any:
     """A meeting's seller hours per hour of its action, for a group of ``n``:
     ``1 + group_hours (n - 1)`` (a bigger group takes longer)."""
     return 1.0 + b.group_hours * (n - 1)
+
+
+def meeting_hours(b: Behaviour, hours: Any, factor: Any, pulled: bool) -> Any:
+    """A meeting's seller hours: its action's ``hours`` times the group's ``factor``
+    (:func:`hour_factor`), times ``pulled_hours_factor`` when the buyer asked for it."""
+    out = hours * factor
+    return out * b.pulled_hours_factor if pulled else out
+
+
+def prior_precision(b: Behaviour) -> float:
+    """Precision of a stakeholder's first impression before any evidence:
+    ``1 / impression_sd^2``."""
+    return 1.0 / b.impression_sd**2
+
+
+def loss_term(b: Behaviour) -> float:
+    """The price plus the switching cost ``c``, as a loss: ``(1 + c)^beta``."""
+    return float((1.0 + b.switching_cost) ** b.beta)
 
 
 def events_mean(rate: float, days: Any) -> Any:

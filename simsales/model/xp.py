@@ -8,7 +8,7 @@ stakeholders as ``(B, S)`` arrays padded to the largest group), so the behaviour
 is written once whichever way it is stepped.
 
 Python's arithmetic operators already work on floats and arrays alike; the
-namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``, ``pow``,
+namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``, ``sqrt``, ``pow``,
 ``maximum``, ``minimum``, ``clip``),
 choices (``where``, ``any``), a map over the stakeholders (``each``), a
 buyer's value broadcast to its stakeholders (``col``) and the group's mean
@@ -36,6 +36,7 @@ class ScalarXP:
     exp = staticmethod(math.exp)
     expm1 = staticmethod(math.expm1)
     log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
     pow = staticmethod(math.pow)
     maximum = staticmethod(max)
     minimum = staticmethod(min)
@@ -89,6 +90,11 @@ class ArrayXP:
     def log(x: Any) -> Any:
         """``log`` element by element."""
         return np.log(x)
+
+    @staticmethod
+    def sqrt(x: Any) -> Any:
+        """Square root element by element."""
+        return np.sqrt(x)
 
     @staticmethod
     def maximum(x: Any, y: Any) -> Any:

@@ -677,9 +677,9 @@ class _Batch:
             return
         s = self.s
         slot = meeting_slot(s.orbit[rows], s.needs_shared[rows])
-        hours = self.table.effects["hours"][s.strategy[rows], slot] * s.hour_factor[rows]
-        if pulled:
-            hours = hours * self.b.pulled_hours_factor
+        hours = equations.meeting_hours(
+            self.b, self.table.effects["hours"][s.strategy[rows], slot], s.hour_factor[rows], pulled
+        )
         if self.b.meeting_noise:
             hours = self.draws.exponential_at(rows, hours)
         s.slot[rows] = slot

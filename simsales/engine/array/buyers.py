@@ -70,7 +70,7 @@ class Buyers:
         self.size = 0
         self.cap = 0
         #: ``(1 + c)^beta``: the price plus switching cost, as a loss (the same for all)
-        self.loss_term = (1.0 + behaviour.switching_cost) ** behaviour.beta
+        self.loss_term = equations.loss_term(behaviour)
         self.a: dict[str, np.ndarray] = {}
         for name in _INT:
             self.a[name] = np.zeros(0, dtype=np.int64)
@@ -136,7 +136,7 @@ class Buyers:
         w = min(self.width, traits.success_probability.shape[1])
         bias = traits.first_impression_bias[rows, :w] if b.first_impressions else 0.0
         a["bias"][new, :w] = bias
-        a["precision"][new] = 1.0 / b.impression_sd**2
+        a["precision"][new] = equations.prior_precision(b)
         a["lam"][new, :w] = traits.loss_aversion[rows, :w] if b.loss_aversion else 1.0
         p = traits.success_probability[rows, :w]
         a["p_success"][new, :w] = p
@@ -147,9 +147,8 @@ class Buyers:
 
     def biased(self, rows: Rows) -> None:
         """Refresh ``exp(alpha bias)`` and ``exp(beta bias)`` of ``rows``."""
-        bias = self.a["bias"][rows]
-        self.a["ea"][rows] = np.exp(self.b.alpha * bias)
-        self.a["eb"][rows] = np.exp(self.b.beta * bias)
+        ea, eb = equations.impression_factors(ARRAY, self.b, self.a["bias"][rows])
+        self.a["ea"][rows], self.a["eb"][rows] = ea, eb
 
     def view(self, rows: Rows) -> _View:
         """The valuation fields of ``rows`` (:mod:`simsales.model.valuation` reads them)."""

@@ -11,8 +11,6 @@ called on arrays.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
@@ -20,7 +18,7 @@ from simsales.engine.array.buyers import Buyers, Rows
 from simsales.model import equations
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
-from simsales.model.beliefs import conservative_normal_update
+from simsales.model.beliefs import evidence_sd, evidence_update
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Ending, Orbit
@@ -129,15 +127,15 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         if risky.size:
             rr = rows[risky]
             no = draws.random_at(rr) < equations.skeptic_chance(risk[risky], s.trust[rr])
-            s.trust[rr[no]] *= 2.0 / 3.0
+            s.trust[rr[no]] = equations.rebuffed_trust(s.trust[rr[no]])
             accepted[risky[no]] = False
             rows, slot, k = rows[accepted], slot[accepted], k[accepted]
             if not rows.size:
                 return accepted
     if "pressure" in on:
         pressure = eff("pressure")
-        s.trust[rows] *= 1.0 - pressure
-        s.internalisation[rows] *= 1.0 - pressure
+        s.trust[rows] = equations.pressured(s.trust[rows], pressure)
+        s.internalisation[rows] = equations.pressured(s.internalisation[rows], pressure)
     if "trust_gain" in on:
         gain = eff("trust_gain")
         s.trust[rows] = equations.toward_one(s.trust[rows], gain)
@@ -166,7 +164,7 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         if taught.size:
             _learn(s, rows[taught], strength[taught], eff("claim_bias")[taught], draws)
     if "coaching" in on:
-        s.indecision[rows] *= 1.0 - eff("coaching")
+        s.indecision[rows] = equations.coached(s.indecision[rows], eff("coaching"))
     if "internalise" in on:
         inner = eff("internalise")
         s.internalisation[rows] = equations.toward_one(s.internalisation[rows], inner)
@@ -175,25 +173,21 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
 
 def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayDraws) -> None:
     """Conservative update of each stakeholder's impression bias after evidence
-    (:func:`simsales.model.beliefs.group_evidence_update`, on arrays: the update is
-    :func:`~simsales.model.beliefs.conservative_normal_update`)."""
+    (:func:`simsales.model.beliefs.evidence_update`, the SimPy engine's formula; the
+    shared noise first, then the stakeholders' own when ``evidence_correlation < 1``)."""
     b = s.b
-    sd = b.evidence_noise / np.sqrt(strength)
+    sd = evidence_sd(ARRAY, b, strength)
     shared = draws.normal_at(rows, 0.0, sd)
-    rho = b.evidence_correlation
     bias = s.bias[rows]
-    if rho >= 1.0:
-        signal = (claim + shared)[:, None]
-    else:
+    own = None
+    if b.evidence_correlation < 1.0:
         own = np.zeros_like(bias)
         noise = draws.normals_at(rows, s.n[rows], sd)
         own[:, : noise.shape[1]] = np.nan_to_num(noise)  # (beyond a group: unused)
-        signal = (claim + math.sqrt(rho) * shared)[:, None] + math.sqrt(1.0 - rho) * own
-    ts = (strength / b.evidence_noise**2)[:, None]
-    c = s.par("conservatism", rows)
-    s.bias[rows], s.precision[rows] = conservative_normal_update(
-        bias, s.precision[rows], signal, ts, c if np.isscalar(c) else c[:, None]
-    )
+    s.bias[rows], s.precision[rows] = evidence_update(
+        ARRAY, bias, s.precision[rows], strength, claim, shared, own,
+        s.par("conservatism", rows), b,
+    )  # fmt: skip
     s.biased(rows)
 
 
