@@ -205,6 +205,8 @@ def test_equations_known_answers():
 )  # fmt: skip
 def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump, rate):
     b = Behaviour(access_base=access, urgency_pace=True)
+    pulled_b = Behaviour(pulled_hours_factor=0.7)
+    cold = SimpleNamespace(outbound_trust=0.4, outbound_urgency=0.6)
     trust, urgency, days, events = (np.array(c) for c in zip(*rows, strict=True))
     exact = [  # + - * /, comparisons and clipping: the same IEEE operations
         (lambda xp, t, u, d, k: equations.access_chance(b, t, u)),
@@ -214,6 +216,21 @@ def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump
         (lambda xp, t, u, d, k: equations.skeptic_chance(u, t)),
         (lambda xp, t, u, d, k: equations.urgency_gained(xp, u, t, d / 100.0)),
         (lambda xp, t, u, d, k: equations.halo_success(t, u)),
+        (lambda xp, t, u, d, k: equations.meeting_chance(xp, b, t, u + 0.5)),  # capped at 1
+        (lambda xp, t, u, d, k: equations.rebuffed_trust(t)),
+        (lambda xp, t, u, d, k: equations.pressured(t, u)),
+        (lambda xp, t, u, d, k: equations.coached(t, u)),
+        (lambda xp, t, u, d, k: equations.meeting_hours(pulled_b, d, t + 1.0, False)),
+        (lambda xp, t, u, d, k: equations.meeting_hours(pulled_b, d, t + 1.0, True)),
+        (lambda xp, t, u, d, k: equations.outbound_chill(cold, t, u)[0]),
+        (lambda xp, t, u, d, k: equations.outbound_chill(cold, t, u)[1]),
+        (
+            lambda xp, t, u, d, k: equations.referral_warmth(
+                xp, Lifecycle(), t, [] if xp is SCALAR else u
+            )[0]
+        ),
+        (lambda xp, t, u, d, k: equations.jumped_orbit(xp, k, k)),
+        (lambda xp, t, u, d, k: equations.referral_orbit(xp, k)),
     ]
     for f in exact:
         many = f(ARRAY, trust, urgency, days, events)
@@ -238,3 +255,74 @@ def test_equations_give_the_same_numbers_on_floats_and_arrays(rows, access, jump
     one = [equations.self_education_chance(SCALAR, rate, float(u), float(d)) for u, d in
            zip(urgency, days, strict=True)]  # fmt: skip
     np.testing.assert_allclose(many, np.array(one), rtol=1e-15, atol=0.0)
+
+
+def test_new_shared_equations_known_answers():
+    """The formulas both engines took from their own copies into equations.py."""
+    b = Behaviour(access_base=0.9, access_trust=0.4, access_urgency=0.2, pulled_hours_factor=0.5)
+    assert equations.meeting_chance(SCALAR, b, 0.5, 0.25) == 1.0  # 1.15, capped
+    assert equations.rebuffed_trust(0.6) == pytest.approx(0.4, rel=1e-15)
+    assert equations.pressured(0.5, 0.2) == pytest.approx(0.4, rel=1e-15)
+    assert equations.coached(0.5, 0.5) == 0.25
+    assert equations.meeting_hours(b, 2.0, 1.5, False) == 3.0
+    assert equations.meeting_hours(b, 2.0, 1.5, True) == 1.5
+    assert equations.prior_precision(Behaviour(impression_sd=0.5)) == 4.0
+    assert equations.loss_term(Behaviour(switching_cost=0.0)) == 1.0
+    assert equations.jumped_orbit(SCALAR, int(Orbit.POTENTIAL), 10) == int(Orbit.ACQUISITION)
+    assert equations.jumped_orbit(SCALAR, int(Orbit.POTENTIAL), 1) == int(Orbit.BENEFIT)
+    assert equations.referral_orbit(SCALAR, 7) == int(Orbit.BENEFIT)
+    assert equations.referral_orbit(SCALAR, 0) == int(Orbit.AWARENESS)
+    life = Lifecycle(referral_trust=0.5, referral_bias=0.5)
+    trust, bias = equations.referral_warmth(SCALAR, life, 0.2, [0.4, -0.2])
+    assert trust == pytest.approx(0.6, rel=1e-15)
+    assert bias == [0.2, -0.1]
+    ea, eb = equations.impression_factors(SCALAR, b, [0.0, 1.0])
+    assert ea == [1.0, pytest.approx(math.exp(b.alpha))]
+    assert eb == [1.0, pytest.approx(math.exp(b.beta))]
+    # renewal: the logistic of the log odds (0 log odds: an even chance)
+    even = Lifecycle(renewal_bias=0.0, referred_loyalty=0.0)
+    x = equations.renewal_log_odds(SCALAR, even, 0.0, False)
+    assert equations.renewal_chance(SCALAR, even, 0.0, False) == pytest.approx(
+        logistic(SCALAR, x, 1.0), rel=1e-15
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 6), st.floats(0.05, 5.0), st.floats(-2.0, 2.0),
+                       st.floats(-1.0, 1.0)), min_size=1, max_size=12),
+    st.floats(0.0, 1.0), st.floats(0.05, 1.0),
+)  # fmt: skip
+def test_evidence_update_on_arrays_is_that_of_each_group(groups, rho, conservatism):
+    """The array engine's evidence update (padded (B, S) arrays) gives each group the
+    numbers the SimPy engine's scalar update gives it, for a shared and own noise."""
+    from simsales.model.beliefs import evidence_update
+
+    b = Behaviour(evidence_correlation=rho, conservatism=conservatism)
+    width = max(n for n, *_ in groups)
+    rng = np.random.default_rng(7)
+    bias = rng.normal(size=(len(groups), width))
+    tau = rng.uniform(0.5, 4.0, size=(len(groups), width))
+    own = rng.normal(size=(len(groups), width)) if rho < 1.0 else None
+    strength = np.array([g[1] for g in groups])
+    claim = np.array([g[2] for g in groups])
+    shared = np.array([g[3] for g in groups])
+    c = np.full(len(groups), conservatism)
+    many = evidence_update(ARRAY, bias, tau, strength, claim, shared, own, c, b)
+    for i, (n, s, cl, sh) in enumerate(groups):
+        noise = None if own is None else own[i, :n].tolist()
+        one = evidence_update(SCALAR, bias[i, :n].tolist(), tau[i, :n].tolist(), s, cl, sh,
+                              noise, conservatism, b)  # fmt: skip
+        np.testing.assert_array_equal(many[0][i, :n], one[0])
+        np.testing.assert_array_equal(many[1][i, :n], one[1])
+
+
+def test_evidence_update_is_bayes_at_conservatism_one():
+    """With c = 1, one stakeholder, no claim: the normal-normal posterior (known answer)."""
+    from simsales.model.beliefs import evidence_update
+
+    b = Behaviour(evidence_correlation=1.0, conservatism=1.0, evidence_noise=0.5)
+    # prior mean 0.4, precision 4; signal -0.2 of precision strength / noise^2 = 2 / 0.25 = 8
+    (m,), (tau,) = evidence_update(SCALAR, [0.4], [4.0], 2.0, 0.0, -0.2, None, 1.0, b)
+    assert tau == 12.0
+    assert m == pytest.approx((4.0 * 0.4 + 8.0 * -0.2) / 12.0, rel=1e-15)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simsales.engine.market import YEAR, FiniteMarket
+from simsales.engine.market import FiniteMarket, month_terms
+from simsales.engine.params import Sellers
 from simsales.engine.teams import Team
 from simsales.engine.world import INBOUND, MONTH, OUTBOUND, Ledger, World
 from simsales.model.orbits import Orbit
@@ -31,11 +32,19 @@ from simsales.seeding import (
     generator,
 )
 
-__all__ = ["LeadSources"]
+__all__ = ["LeadSources", "prospecting_terms"]
 
 BENEFIT = Orbit.BENEFIT
 Path = tuple[int, ...]
 Proc = Generator[Any, Any, Any]
+
+
+def prospecting_terms(sellers: Sellers) -> tuple[float, float]:
+    """A prospecting session's length in days, ``prospecting_block_hours /
+    hours_per_day``, and the prospecting hours per lead found (the mean gap of the
+    hits' Poisson process), ``1 / prospecting_leads_per_hour``."""
+    block = sellers.prospecting_block_hours / sellers.hours_per_day
+    return block, 1.0 / sellers.prospecting_leads_per_hour
 
 
 class LeadSources:
@@ -85,14 +94,12 @@ class LeadSources:
         assert market is not None
         mk = world.market
         rng = generator(world.arrival_seed, MARKET_PERIODS)
-        reach = min(1.0, self.reach / market.size)
         start = 0.0
         while start < world.horizon:
             yield env.timeout(start - env.now)
             length = min(MONTH, world.horizon - start)
-            rate = mk.inward_rate + mk.inward_imitation * self.won / market.size
-            own = -np.expm1(-rate * length / YEAR)
-            period = market.period(rng, own, reach * length / MONTH, mk.programme_effect)
+            own, reach = month_terms(mk, self.won, market.size, self.reach, length)
+            period = market.period(rng, own, reach, mk.programme_effect)
             if period.reached:
                 cost = period.reached * mk.programme_cost
                 self.ledger.programme_cost += cost
@@ -117,9 +124,8 @@ class LeadSources:
         """
         world, env, team = self.world, self.env, self.sellers
         s = world.sellers
-        mean_gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per lead
+        block, mean_gap = prospecting_terms(s)
         block_hours = s.prospecting_block_hours
-        block = block_hours / s.hours_per_day
         rng = generator(world.arrival_seed, PROSPECTING)
         # the members hit (finite market) have a stream of their own, so the k-th
         # hit is the same member however the hits fall into sessions

@@ -31,15 +31,17 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
+from simsales.engine.world import MONTH
 from simsales.model.draws import Draws, Random
 from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, MARKET_ORBITS, generator
 
 if TYPE_CHECKING:
+    from simsales.engine.params import Market
     from simsales.engine.world import World
 
 __all__ = [
     "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inward",
-    "market_of",
+    "market_of", "month_terms",
 ]  # fmt: skip
 
 #: Days per year.
@@ -178,6 +180,21 @@ def inward(
         frac = np.where(prog, np.minimum(frac, u2 / (reach * effect)), frac)
     reached = np.count_nonzero(u2 < reach, axis=-1) * (reach > 0).reshape(reach.shape[:-1] or ())
     return moved, crossed, frac, reached
+
+
+def month_terms(market: Market, won: Any, size: int, reach: Any, length: float) -> tuple[Any, Any]:
+    """The chances of a moving market's members over a period of ``length`` days
+    (docs/model.md 4.9), for :func:`inward`.
+
+    Returns the chance that a member moves one orbit on its own,
+    ``1 - exp(-(inward_rate + inward_imitation won / size) length / YEAR)`` (a
+    Bass-like hazard, ``won`` the deals won so far), and the share of members the
+    programme reaches, ``min(1, reach / size) length / MONTH`` (``reach`` members a
+    month). ``won`` and ``reach`` are numbers, or arrays of one per cell.
+    """
+    rate = market.inward_rate + market.inward_imitation * won / size
+    own = -np.expm1(-rate * length / YEAR)
+    return own, np.minimum(1.0, reach / size) * length / MONTH
 
 
 def market_of(world: World) -> FiniteMarket | None:

@@ -29,6 +29,7 @@ from simsales.engine.lead_sources import LeadSources
 from simsales.engine.market import YEAR, FiniteMarket, market_of
 from simsales.engine.teams import Team
 from simsales.engine.world import MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
+from simsales.model import equations
 from simsales.model.actions import SellerView
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Draws
@@ -188,8 +189,9 @@ class _Simulation(LeadSources):
             warm_referral(buyer, world.lifecycle)
             return buyer, world.lifecycle.referral_lead_cost
         if source == OUTBOUND:
-            buyer.trust *= world.sellers.outbound_trust
-            buyer.urgency *= world.sellers.outbound_urgency
+            buyer.trust, buyer.urgency = equations.outbound_chill(
+                world.sellers, buyer.trust, buyer.urgency
+            )
             return buyer, 0.0
         return buyer, world.market.lead_cost
 

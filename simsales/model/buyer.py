@@ -212,7 +212,7 @@ class Buyer:
         if mean <= 0:
             return 0
         j = int(rng.poisson(mean))
-        to = min(self.orbit + j, Orbit.ACQUISITION)
+        to: int = equations.jumped_orbit(SCALAR, self.orbit, j)
         if to <= self.orbit:
             return 0
         moved = to - self.orbit
@@ -279,8 +279,8 @@ class Buyer:
 
     def grants_meeting(self, rng: Random) -> bool:
         """Whether the buyer accepts a meeting the seller asks for."""
-        p = equations.access_chance(self.b, self.trust, self.urgency)
-        return bool(rng.random() < min(1.0, p))
+        p = equations.meeting_chance(SCALAR, self.b, self.trust, self.urgency)
+        return bool(rng.random() < p)
 
     # ----------------------------------------------------------- effects
     def apply(self, action: Action, rng: Random, count: bool = True) -> bool:

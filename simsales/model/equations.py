@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from simsales.model.behaviour import Behaviour
+from simsales.model.group import logistic
 from simsales.model.orbits import Orbit
 from simsales.model.xp import Namespace
 
@@ -36,13 +37,19 @@ __all__ = [
     "hour_factor",
     "impression_factors",
     "install_chance",
+    "jumped_orbit",
     "loss_term",
+    "meeting_chance",
     "meeting_hours",
+    "outbound_chill",
     "patience_left",
     "pressured",
     "prior_precision",
     "rebuffed_trust",
+    "referral_orbit",
     "referral_rate",
+    "referral_warmth",
+    "renewal_chance",
     "renewal_log_odds",
     "satisfaction",
     "self_education_chance",
@@ -59,6 +66,12 @@ def access_chance(b: Behaviour, trust: Any, urgency: Any) -> Any:
     """Chance that a buyer grants a meeting the seller asks for, before the cap at 1:
     ``access_base + access_trust * trust + access_urgency * urgency``."""
     return b.access_base + b.access_trust * trust + b.access_urgency * urgency
+
+
+def meeting_chance(xp: Namespace, b: Behaviour, trust: Any, urgency: Any) -> Any:
+    """Chance that a buyer grants a meeting the seller asks for: :func:`access_chance`,
+    at most 1."""
+    return xp.minimum(1.0, access_chance(b, trust, urgency))
 
 
 def step_mean(b: Behaviour, urgency: Any) -> Any:
@@ -165,6 +178,37 @@ def renewal_log_odds(xp: Namespace, life: Lifecycle, satisfaction: Any, referred
         + life.renewal_bias
         + xp.where(referred, life.referred_loyalty, 0.0)
     )
+
+
+def renewal_chance(xp: Namespace, life: Lifecycle, satisfaction: Any, referred: Any) -> Any:
+    """Chance that an account renews at the end of a term: the logistic of
+    :func:`renewal_log_odds`."""
+    return logistic(xp, renewal_log_odds(xp, life, satisfaction, referred), 1.0)
+
+
+def referral_warmth(xp: Namespace, life: Lifecycle, trust: Any, bias: Any) -> tuple[Any, Any]:
+    """A referral lead's trust and impression biases, warmed by the referrer:
+    ``referral_trust`` of the gap to full trust closed (:func:`toward_one`) and each
+    stakeholder's bias times ``referral_bias`` (a truer first impression)."""
+    rb = life.referral_bias
+    return toward_one(trust, life.referral_trust), xp.each(lambda x: x * rb, bias)
+
+
+def outbound_chill(sellers: Any, trust: Any, urgency: Any) -> tuple[Any, Any]:
+    """An outbound (prospected) lead's trust and urgency: times ``outbound_trust`` and
+    ``outbound_urgency`` of the sellers (a cold lead)."""
+    return trust * sellers.outbound_trust, urgency * sellers.outbound_urgency
+
+
+def jumped_orbit(xp: Namespace, orbit: Any, jump: Any) -> Any:
+    """The orbit ``jump`` orbits inward of ``orbit``, never past ACQUISITION."""
+    return xp.minimum(orbit + jump, int(Orbit.ACQUISITION))
+
+
+def referral_orbit(xp: Namespace, jump: Any) -> Any:
+    """Where a referral lead drawn ``jump`` orbits inward of AWARENESS starts: at
+    most BENEFIT."""
+    return xp.minimum(jump, int(Orbit.BENEFIT))
 
 
 def referral_rate(xp: Namespace, life: Lifecycle, orbit: Any, churned: Any) -> Any:

@@ -110,8 +110,8 @@ class Lifecycle(BaseModel):
 
 def warm_referral(buyer: Buyer, life: Lifecycle) -> None:
     """Make a freshly drawn buyer a referral lead: more trust, truer impression."""
-    buyer.trust = equations.toward_one(buyer.trust, life.referral_trust)
-    buyer.set_bias([x * life.referral_bias for x in buyer.bias])
+    buyer.trust, bias = equations.referral_warmth(SCALAR, life, buyer.trust, buyer.bias)
+    buyer.set_bias(bias)
 
 
 def referral_start(buyer: Buyer, life: Lifecycle, rng: Random, now: float) -> int:
@@ -124,7 +124,7 @@ def referral_start(buyer: Buyer, life: Lifecycle, rng: Random, now: float) -> in
     """
     if life.referral_orbits <= 0:
         return 0
-    to = min(int(rng.poisson(life.referral_orbits)), Orbit.BENEFIT)
+    to: int = equations.referral_orbit(SCALAR, int(rng.poisson(life.referral_orbits)))
     if to <= buyer.orbit:
         return 0
     moved = to - buyer.orbit
@@ -309,8 +309,8 @@ class Account:
 
         ``P = logistic(S / T + renewal_bias + referred_loyalty [if referred])``.
         """
-        x = equations.renewal_log_odds(SCALAR, self.life, self.satisfaction(), self.referred)
-        ok = bool(rng.random() < logistic(SCALAR, x, 1.0))
+        p = equations.renewal_chance(SCALAR, self.life, self.satisfaction(), self.referred)
+        ok = bool(rng.random() < p)
         if ok:
             self.terms += 1
         else:

@@ -57,7 +57,7 @@ from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
 from simsales.engine.array.prospecting import Prospecting
-from simsales.engine.market import YEAR
+from simsales.engine.market import YEAR, month_terms
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import (
@@ -404,8 +404,9 @@ class _Batch:
             keys1.append(k1)
         self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))  # one draw for all
         new = np.concatenate(parts)
-        s.trust[new] *= sellers.outbound_trust  # cold leads
-        s.urgency[new] *= sellers.outbound_urgency
+        s.trust[new], s.urgency[new] = equations.outbound_chill(  # cold leads
+            sellers, s.trust[new], s.urgency[new]
+        )
         self.fresh = np.concatenate((self.fresh, new))
 
     def market_period(self, month: int) -> None:
@@ -424,9 +425,7 @@ class _Batch:
             u1 = rng.random(market.size)  # the same draws as the SimPy engine's, per world
             u2 = rng.random(market.size)
             cells: Rows = w * self.k + np.arange(self.k, dtype=np.int64)
-            rate = mk.inward_rate + mk.inward_imitation * self.won[cells] / market.size
-            own = -np.expm1(-rate * length / YEAR)
-            reach = np.minimum(1.0, self.reach[cells] / market.size) * length / MONTH
+            own, reach = month_terms(mk, self.won[cells], market.size, self.reach[cells], length)
             cell, member, frac, reached = self.members.period(
                 cells, u1, u2, own, reach, mk.programme_effect
             )
@@ -847,8 +846,9 @@ class _Batch:
         if finite.any():
             parts.append(self._contacted(rows[finite], now[finite]))
         new = np.concatenate(parts)
-        s.trust[new] = equations.toward_one(s.trust[new], life.referral_trust)
-        s.bias[new] *= life.referral_bias
+        s.trust[new], s.bias[new] = equations.referral_warmth(
+            ARRAY, life, s.trust[new], s.bias[new]
+        )
         s.biased(new)
         self.book("cost", new, s.arrival[new], life.referral_lead_cost)
         self.fresh = np.concatenate((self.fresh, new))

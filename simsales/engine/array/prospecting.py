@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from simsales.engine.lead_sources import prospecting_terms
 from simsales.engine.world import World
 from simsales.seeding import PROSPECTED, PROSPECTING, generator
 
@@ -44,8 +45,7 @@ class Prospecting:
         s = worlds[0].sellers
         self.k = k
         self.block_hours = s.prospecting_block_hours
-        self.block = s.prospecting_block_hours / s.hours_per_day
-        self.gap = 1.0 / s.prospecting_leads_per_hour  # prospecting hours per hit
+        self.block, self.gap = prospecting_terms(s)  # session days, hours per hit
         self.cost_per_hour = s.cost_per_hour
         ticks, t = [], 0.0
         while t + self.block <= worlds[0].horizon:  # the SimPy engine's clock, a block at a time

@@ -98,8 +98,8 @@ def grants_meeting(s: Buyers, rows: Rows, draws: ArrayDraws) -> Bools:
     """Whether each buyer accepts a meeting the seller asks for."""
     if not rows.size:
         return np.zeros(0, dtype=bool)
-    p = equations.access_chance(s.b, s.trust[rows], s.urgency[rows])
-    out: Bools = draws.random_at(rows) < np.minimum(1.0, p)
+    p = equations.meeting_chance(ARRAY, s.b, s.trust[rows], s.urgency[rows])
+    out: Bools = draws.random_at(rows) < p
     return out
 
 
@@ -273,7 +273,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
                 pos = mean > 0
                 mr, mean, when = mr[pos], mean[pos], now[may[pos]]
                 j = poisson(draws.random_at(mr), mean)
-                to = np.minimum(s.orbit[mr] + j, ACQUISITION)
+                to = equations.jumped_orbit(ARRAY, s.orbit[mr], j)
                 moved = to > s.orbit[mr]
                 m2 = mr[moved]
                 s.orbit[m2] = to[moved]
@@ -307,7 +307,7 @@ def referral_start(s: Buyers, rows: Rows, now: Floats, mean: float, draws: Array
     """Referral leads start ``Poisson(mean)`` orbits inward of AWARENESS, at most BENEFIT."""
     if mean <= 0 or not rows.size:
         return
-    to = np.minimum(poisson(draws.random_at(rows), mean), int(Orbit.BENEFIT))
+    to = equations.referral_orbit(ARRAY, poisson(draws.random_at(rows), mean))
     up = to > s.orbit[rows]
     r = rows[up]
     s.orbit[r] = to[up]
@@ -338,8 +338,8 @@ def satisfaction(s: Buyers, rows: Rows, life: Lifecycle) -> Floats:
 
 def renews(s: Buyers, rows: Rows, life: Lifecycle, referred: Bools, draws: ArrayDraws) -> Bools:
     """The renewal decision at the end of a term (:meth:`Account.renews`)."""
-    x = equations.renewal_log_odds(ARRAY, life, satisfaction(s, rows, life), referred)
-    ok: Bools = draws.random_at(rows) < logistic(ARRAY, x, 1.0)
+    p = equations.renewal_chance(ARRAY, life, satisfaction(s, rows, life), referred)
+    ok: Bools = draws.random_at(rows) < p
     return ok
 
 
