@@ -193,11 +193,16 @@ def test_logit_choice_probability_statistical():
 
 
 def test_patience_cause():
-    # Known answer: only a buyer that stalled is an indecision loss; one that
-    # prefers change but never stalled did nothing: status quo.
+    # Known answer: before a first meeting a buyer was never qualified; after one,
+    # only a buyer that stalled is an indecision loss; one that prefers change but
+    # never stalled did nothing: status quo.
     b = make_buyer(tiny_population(value_ratio=const(0.1), urgency=const(0.0)))
+    assert b.orbit is Orbit.AWARENESS
+    assert b.cause_when_patience_ends() is Ending.UNQUALIFIED
+    b.orbit = Orbit.POTENTIAL
     assert b.cause_when_patience_ends() is Ending.STATUS_QUO
     b = make_buyer()
+    b.orbit = Orbit.ACQUISITION
     assert b.mean_utility() > 0
     assert b.cause_when_patience_ends() is Ending.STATUS_QUO
     b.stalls = 1

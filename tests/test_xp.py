@@ -24,7 +24,7 @@ from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
 from simsales.model.group import group_decides, logistic, tk_weight
 from simsales.model.lifecycle import Lifecycle
-from simsales.model.orbits import Orbit
+from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Population, draw_traits
 from simsales.model.xp import ARRAY, SCALAR
 
@@ -279,6 +279,22 @@ def test_new_shared_equations_known_answers():
     ea, eb = equations.impression_factors(SCALAR, b, [0.0, 1.0])
     assert ea == [1.0, pytest.approx(math.exp(b.alpha))]
     assert eb == [1.0, pytest.approx(math.exp(b.beta))]
+    # endings: codes of Ending, the same on one buyer and many
+    aw, pot = int(Orbit.AWARENESS), int(Orbit.POTENTIAL)
+    code = equations.ENDING_CODE
+    assert equations.ENDINGS[code[Ending.WON]] is Ending.WON
+    assert equations.patience_ending(SCALAR, aw, 1) == code[Ending.UNQUALIFIED]
+    assert equations.patience_ending(SCALAR, pot, 0) == code[Ending.STATUS_QUO]
+    assert equations.patience_ending(SCALAR, pot, 2) == code[Ending.INDECISION]
+    assert equations.dark_ending(SCALAR, aw) == code[Ending.UNQUALIFIED]
+    assert equations.dark_ending(SCALAR, pot) == code[Ending.WENT_DARK]
+    orbit, stalls = np.array([aw, pot, pot, aw]), np.array([1, 0, 2, 0])
+    assert equations.patience_ending(ARRAY, orbit, stalls).tolist() == [
+        equations.patience_ending(SCALAR, o, s) for o, s in zip(orbit, stalls, strict=True)
+    ]
+    assert equations.dark_ending(ARRAY, orbit).tolist() == [
+        equations.dark_ending(SCALAR, o) for o in orbit
+    ]
     # renewal: the logistic of the log odds (0 log odds: an even chance)
     even = Lifecycle(renewal_bias=0.0, referred_loyalty=0.0)
     x = equations.renewal_log_odds(SCALAR, even, 0.0, False)

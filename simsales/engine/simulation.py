@@ -37,6 +37,7 @@ from simsales.model.lifecycle import Account, referral_start, warm_referral
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import draw_traits
 from simsales.model.strategies import Strategy
+from simsales.model.xp import SCALAR
 from simsales.seeding import (
     FIRST_BLOCKS,
     FIRST_CHUNK,
@@ -320,8 +321,6 @@ class _Simulation(LeadSources):
         if buyer.patience_left(now):
             return None
         buyer.timed_out = True  # it goes dark; the ending says why
-        if buyer.orbit == AWARENESS:
-            return Ending.UNQUALIFIED
         return buyer.cause_when_patience_ends()
 
     # ------------------------------------------------------------ post-sale
@@ -397,7 +396,7 @@ class _Simulation(LeadSources):
 
 
 def _dark(buyer: Buyer) -> Ending:
-    return Ending.UNQUALIFIED if buyer.orbit == Orbit.AWARENESS else Ending.WENT_DARK
+    return equations.ENDINGS[int(equations.dark_ending(SCALAR, buyer.orbit))]
 
 
 def _view(buyer: Buyer, now: float, pulled: bool) -> SellerView:

@@ -429,12 +429,14 @@ class Buyer:
         return Ending.WON
 
     def cause_when_patience_ends(self) -> Ending:
-        """Why a buyer that ran out of patience is lost.
+        """Why a buyer that ran out of patience is lost
+        (:func:`~simsales.model.equations.patience_ending`).
 
-        Only a buyer that stalled at the decision (the indecision mechanism
-        decided it) is an indecision loss; every other one is a status-quo
-        loss, whether or not its group on balance preferred change (it did
-        nothing). So with ``indecision = false`` there are no indecision
-        losses. Going dark is reserved for buyers that stop granting meetings.
+        Before a first meeting it was never qualified. After one, only a buyer
+        that stalled at the decision (the indecision mechanism decided it) is an
+        indecision loss; every other one is a status-quo loss, whether or not its
+        group on balance preferred change (it did nothing). So with ``indecision
+        = false`` there are no indecision losses. Going dark is reserved for
+        buyers that stop granting meetings.
         """
-        return Ending.INDECISION if self.stalls > 0 else Ending.STATUS_QUO
+        return equations.ENDINGS[int(equations.patience_ending(SCALAR, self.orbit, self.stalls))]

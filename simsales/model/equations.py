@@ -17,7 +17,7 @@ from typing import Any
 
 from simsales.model.behaviour import Behaviour
 from simsales.model.group import logistic
-from simsales.model.orbits import Orbit
+from simsales.model.orbits import Ending, Orbit
 from simsales.model.xp import Namespace
 
 #: The post-sale parameters (:class:`simsales.model.lifecycle.Lifecycle`; that module
@@ -25,11 +25,14 @@ from simsales.model.xp import Namespace
 Lifecycle = Any
 
 __all__ = [
+    "ENDINGS",
+    "ENDING_CODE",
     "access_chance",
     "adoption_rate",
     "advocacy_chance",
     "coached",
     "contract_value",
+    "dark_ending",
     "event_jump_mean",
     "events_mean",
     "expectation",
@@ -42,6 +45,7 @@ __all__ = [
     "meeting_chance",
     "meeting_hours",
     "outbound_chill",
+    "patience_ending",
     "patience_left",
     "pressured",
     "prior_precision",
@@ -61,11 +65,36 @@ __all__ = [
     "zealot_chance",
 ]
 
+#: The endings in the order of their codes, and each ending's code (how the array
+#: engine's arrays hold an ending, and how the rules below return one).
+ENDINGS: tuple[Ending, ...] = tuple(Ending)
+ENDING_CODE: dict[Ending, int] = {e: k for k, e in enumerate(ENDINGS)}
+
 
 def access_chance(b: Behaviour, trust: Any, urgency: Any) -> Any:
     """Chance that a buyer grants a meeting the seller asks for, before the cap at 1:
     ``access_base + access_trust * trust + access_urgency * urgency``."""
     return b.access_base + b.access_trust * trust + b.access_urgency * urgency
+
+
+def patience_ending(xp: Namespace, orbit: Any, stalls: Any) -> Any:
+    """The ending (its :data:`ENDING_CODE`) of a buyer whose patience ran out: UNQUALIFIED
+    before a first meeting (at AWARENESS); else INDECISION if it ever stalled at the
+    decision (the indecision mechanism decided it) and STATUS_QUO if not (it did
+    nothing, whether or not its group on balance preferred change)."""
+    c = ENDING_CODE
+    return xp.where(
+        orbit == int(Orbit.AWARENESS),
+        c[Ending.UNQUALIFIED],
+        xp.where(stalls > 0, c[Ending.INDECISION], c[Ending.STATUS_QUO]),
+    )
+
+
+def dark_ending(xp: Namespace, orbit: Any) -> Any:
+    """The ending (its :data:`ENDING_CODE`) of a buyer that refused one meeting too many:
+    UNQUALIFIED before a first meeting (at AWARENESS), else WENT_DARK."""
+    c = ENDING_CODE
+    return xp.where(orbit == int(Orbit.AWARENESS), c[Ending.UNQUALIFIED], c[Ending.WENT_DARK])
 
 
 def meeting_chance(xp: Namespace, b: Behaviour, trust: Any, urgency: Any) -> Any:

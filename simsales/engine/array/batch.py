@@ -97,7 +97,6 @@ _TRAIT_STREAM = 2**32 - 1
 # what each buyer waits for
 START, FOLLOWED, MET, WAITED, RENEW, POST_STEP, POST_WORK, FINISH, DONE = range(9)
 _WON = rules.CODE[Ending.WON]
-_UNQUALIFIED, _DARK = rules.CODE[Ending.UNQUALIFIED], rules.CODE[Ending.WENT_DARK]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
@@ -697,7 +696,7 @@ class _Batch:
         no, nnow = rows[~granted], now[~granted]
         s.refusals[no] += 1
         dark = s.refusals[no] >= self.b.max_refusals
-        code = np.where(s.orbit[no[dark]] == int(Orbit.AWARENESS), _UNQUALIFIED, _DARK)
+        code = equations.dark_ending(ARRAY, s.orbit[no[dark]])
         self.ended(no[dark], nnow[dark], code)
         self.gap(no[~dark], nnow[~dark])
         yes = rows[granted]

@@ -51,7 +51,7 @@ ACQUISITION, INSTALLATION = int(Orbit.ACQUISITION), int(Orbit.INSTALLATION)
 ADAPTATION, BELIEF, EXPANSION = int(Orbit.ADAPTATION), int(Orbit.BELIEF), int(Orbit.EXPANSION)
 REFER, ZEALOT = int(Orbit.REFER), int(Orbit.ZEALOT)
 #: Codes of the endings (indices into :data:`simsales.engine.simulation.ENDINGS`).
-CODE = {e: k for k, e in enumerate(Ending)}
+CODE = equations.ENDING_CODE
 NONE = -1
 
 
@@ -296,10 +296,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
     gone = np.flatnonzero(~left)
     gr = rows[gone]
     s.timed_out[gr] = True
-    out[gone] = np.where(
-        s.orbit[gr] == AWARENESS, CODE[Ending.UNQUALIFIED],
-        np.where(s.stalls[gr] > 0, CODE[Ending.INDECISION], CODE[Ending.STATUS_QUO]),
-    )  # fmt: skip
+    out[gone] = equations.patience_ending(ARRAY, s.orbit[gr], s.stalls[gr])
     return out
 
 
