@@ -38,10 +38,11 @@ from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, MARKET_ORBITS, genera
 if TYPE_CHECKING:
     from simsales.engine.params import Market
     from simsales.engine.world import World
+    from simsales.model.strategies import Strategy
 
 __all__ = [
     "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inward",
-    "market_of", "month_terms",
+    "market_of", "month_terms", "programme_reach",
 ]  # fmt: skip
 
 #: Days per year.
@@ -195,6 +196,26 @@ def month_terms(market: Market, won: Any, size: int, reach: Any, length: float) 
     rate = market.inward_rate + market.inward_imitation * won / size
     own = -np.expm1(-rate * length / YEAR)
     return own, np.minimum(1.0, reach / size) * length / MONTH
+
+
+def programme_reach(world: World, strategy: Strategy) -> float:
+    """Members a month the market programme reaches when ``strategy`` sells in
+    ``world``: the strategy's own reach, else the market's (both engines read it here).
+
+    Raises
+    ------
+    ValueError
+        If it is above 0 and the market is unlimited (a programme moves a finite
+        market's members).
+    """
+    own = strategy.programme_reach()
+    reach = world.market.programme_reach if own is None else own
+    if reach > 0 and world.market.size is None:
+        raise ValueError(
+            f"strategy {strategy.name!r}: a market programme (programme_reach = "
+            f"{reach:g}) moves a finite market's members; give [market] size"
+        )
+    return float(reach)
 
 
 def market_of(world: World) -> FiniteMarket | None:

@@ -26,7 +26,7 @@ import numpy as np
 import simpy
 
 from simsales.engine.lead_sources import LeadSources
-from simsales.engine.market import YEAR, FiniteMarket, market_of
+from simsales.engine.market import YEAR, FiniteMarket, market_of, programme_reach
 from simsales.engine.teams import Team
 from simsales.engine.world import MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model import equations
@@ -106,13 +106,7 @@ class _Simulation(LeadSources):
         #: deals won so far (the finite market's imitation term)
         self.won = 0
         #: members the market programme reaches a month: the strategy's, else the market's
-        own = strategy.programme_reach()
-        self.reach = world.market.programme_reach if own is None else own
-        if self.reach > 0 and self.market is None:
-            raise ValueError(
-                f"strategy {strategy.name!r}: a market programme (programme_reach = "
-                f"{self.reach:g}) moves a finite market's members; give [market] size"
-            )
+        self.reach = programme_reach(world, strategy)
 
     # ------------------------------------------------------------ plumbing
     def log(self, path: Path, event: str, buyer: Buyer) -> None:

@@ -57,7 +57,7 @@ from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
 from simsales.engine.array.prospecting import Prospecting
-from simsales.engine.market import YEAR, month_terms
+from simsales.engine.market import YEAR, month_terms, programme_reach
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import (
@@ -195,13 +195,9 @@ def simulate_batch(
     why += [r for w in worlds[1:] for r in array_unsupported(w.market, w.sellers, [])]
     if why:
         raise ValueError("; ".join(dict.fromkeys(why)))
-    for st in strategies:  # as the SimPy engine refuses it
-        reach = st.programme_reach()
-        if reach is not None and reach > 0 and any(w.market.size is None for w in worlds):
-            raise ValueError(
-                f"strategy {st.name!r}: a market programme (programme_reach = {reach:g}) "
-                "moves a finite market's members; give [market] size"
-            )
+    for st in strategies:  # a programme on an unlimited market: refused as on SimPy
+        for w in worlds:
+            programme_reach(w, st)
     return _Batch(worlds, strategies, step_days).run()
 
 
@@ -291,10 +287,7 @@ class _Batch:
         self.programme_reached = np.zeros(self.cells, dtype=np.int64)
         #: members each cell's market programme reaches a month: its strategy's, else
         #: its market's
-        own = [st.programme_reach() for st in strategies]
-        self.reach = np.array(
-            [x.market.programme_reach if r is None else r for x in worlds for r in own]
-        )
+        self.reach = np.array([programme_reach(x, st) for x in worlds for st in strategies])
         #: the worlds whose members move inward month by month, each with its stream
         self.periods = {
             w: generator(world.arrival_seed, MARKET_PERIODS)
