@@ -142,3 +142,18 @@ def test_members_move_inward_as_on_the_simpy_engine():
         assert (a.source == INBOUND).all() and (b.source == INBOUND).all()
         assert la.programme_reached == lb.programme_reached > 0
         assert la.programme_cost == pytest.approx(lb.programme_cost, rel=1e-12)
+
+
+def test_both_engines_refuse_a_strategy_programme_on_an_unlimited_market():
+    """The schema refuses it in a file; the engines refuse it too (one function,
+    ``programme_reach``), for worlds and strategies built in code."""
+    from simsales.model.strategies import make_strategy
+
+    cfg = load_experiment(ROOT / "experiments" / "baseline.toml").at({"horizon_days": 30.0})
+    world = build_world(cfg, 0)
+    assert world.market.size is None
+    push = make_strategy("push", {"programme_reach": 100.0})
+    with pytest.raises(ValueError, match=r"programme_reach = 100\).*\[market\] size"):
+        simulate(world, push)
+    with pytest.raises(ValueError, match=r"programme_reach = 100\).*\[market\] size"):
+        simulate_batch([world], [push])
