@@ -279,6 +279,16 @@ def test_new_shared_equations_known_answers():
     ea, eb = equations.impression_factors(SCALAR, b, [0.0, 1.0])
     assert ea == [1.0, pytest.approx(math.exp(b.alpha))]
     assert eb == [1.0, pytest.approx(math.exp(b.beta))]
+    # the halo's weights: no halo, the weights of p; a full halo, of certain success
+    p = [0.3, 0.8]
+    assert equations.halo_weights(SCALAR, 0.6, p, 0.0) == pytest.approx(
+        [tk_weight(SCALAR, q, 0.6) for q in p], rel=1e-14
+    )
+    assert equations.halo_weights(SCALAR, 0.6, p, 1.0) == [1.0, 1.0]
+    many = equations.halo_weights(ARRAY, 0.6, np.array([p, p]), np.array([0.0, 0.5]))
+    np.testing.assert_allclose(
+        many, [equations.halo_weights(SCALAR, 0.6, p, h) for h in (0.0, 0.5)], rtol=1e-15
+    )
     # endings: codes of Ending, the same on one buyer and many
     aw, pot = int(Orbit.AWARENESS), int(Orbit.POTENTIAL)
     code = equations.ENDING_CODE

@@ -307,10 +307,7 @@ class Buyer:
             self.trust = equations.toward_one(self.trust, action.trust_gain)
         if action.halo:
             self._halo = equations.toward_one(self._halo, action.halo)
-            h, g = self._halo, self.b.gamma
-            self.w_ours = [
-                tk_weight(SCALAR, equations.halo_success(p, h), g) for p in self.p_success
-            ]
+            self.w_ours = equations.halo_weights(SCALAR, self.b.gamma, self.p_success, self._halo)
         if action.discovery and not self.needs_shared and self.trust >= self.b.trust_to_share:
             self.needs_shared = True
             self.tailor = action.tailor_gain

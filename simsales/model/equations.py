@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from simsales.model.behaviour import Behaviour
-from simsales.model.group import logistic
+from simsales.model.group import logistic, tk_weight
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.xp import Namespace
 
@@ -37,6 +37,7 @@ __all__ = [
     "events_mean",
     "expectation",
     "halo_success",
+    "halo_weights",
     "hour_factor",
     "impression_factors",
     "install_chance",
@@ -177,6 +178,13 @@ def halo_success(p_success: Any, halo: Any) -> Any:
     """A stakeholder's chance of success with the seller's halo ``h``:
     ``1 - (1 - p) (1 - h)`` (its decision weight is then taken of this)."""
     return 1.0 - (1.0 - p_success) * (1.0 - halo)
+
+
+def halo_weights(xp: Namespace, gamma: float, p_success: Any, halo: Any) -> Any:
+    """Each stakeholder's decision weight of success with our offer under the seller's
+    ``halo``: the probability weight of :func:`halo_success`."""
+    h = xp.col(halo)
+    return xp.each(lambda p: tk_weight(xp, halo_success(p, h), gamma), p_success)
 
 
 def satisfaction(

@@ -19,7 +19,7 @@ from simsales.model import equations
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
 from simsales.model.beliefs import evidence_sd, evidence_update
-from simsales.model.group import group_decides, logistic, tk_weight
+from simsales.model.group import group_decides, logistic
 from simsales.model.lifecycle import Lifecycle
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.valuation import mean_utility, true_value, utilities, visible_value
@@ -145,8 +145,7 @@ def apply(s: Buyers, rows: Rows, slot: Ints, table: ActionTable, draws: ArrayDra
         if lit.size:
             hr = rows[lit]
             s.halo[hr] = equations.toward_one(s.halo[hr], halo[lit])
-            h = s.halo[hr][:, None]
-            s.w_ours[hr] = tk_weight(ARRAY, equations.halo_success(s.p_success[hr], h), b.gamma)
+            s.w_ours[hr] = equations.halo_weights(ARRAY, b.gamma, s.p_success[hr], s.halo[hr])
     if "discovery" in on:
         share = (eff("discovery") > 0) & ~s.needs_shared[rows] & (s.trust[rows] >= b.trust_to_share)
         if share.any():
