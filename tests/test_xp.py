@@ -352,3 +352,27 @@ def test_evidence_update_is_bayes_at_conservatism_one():
     (m,), (tau,) = evidence_update(SCALAR, [0.4], [4.0], 2.0, 0.0, -0.2, None, 1.0, b)
     assert tau == 12.0
     assert m == pytest.approx((4.0 * 0.4 + 8.0 * -0.2) / 12.0, rel=1e-15)
+
+
+def test_mechanisms_switched_off_give_their_neutral_values_on_one_buyer_and_many():
+    args = (0.6, 0.3, 0.2, 0.5, [0.4, -0.1], [2.0, 2.5])  # k, indecision, draw, presence
+    on = equations.mechanisms_in_use(SCALAR, Behaviour(), *args)
+    assert on == (0.6, 0.3, True, [0.4, -0.1], [2.0, 2.5])
+    none = Behaviour(latent_needs=False, indecision=False, rivals=False,
+                     first_impressions=False, loss_aversion=False)  # fmt: skip
+    off = equations.mechanisms_in_use(SCALAR, none, *args)
+    assert off == (1.0, 0.0, False, [0.0, 0.0], [1.0, 1.0])
+    # on arrays: the same values, a switched-off mechanism's broadcast to every row
+    many = equations.mechanisms_in_use(
+        ARRAY, Behaviour(), np.array([0.6, 0.6]), np.array([0.3, 0.3]), np.array([0.2, 0.7]),
+        0.5, np.array([[0.4, -0.1]] * 2), np.array([[2.0, 2.5]] * 2),
+    )  # fmt: skip
+    assert many[2].tolist() == [True, False]
+    np.testing.assert_array_equal(many[3], [[0.4, -0.1]] * 2)
+    rows = (np.array([x]) for x in args[:3])
+    off_many = equations.mechanisms_in_use(
+        ARRAY, none, *rows, 0.5, np.array([args[4]]), np.array([args[5]])
+    )
+    assert off_many[:2] == (1.0, 0.0)
+    assert off_many[2].tolist() == [False]
+    assert off_many[3:] == (0.0, 1.0)

@@ -94,23 +94,27 @@ class Buyer:
         self.b = b
         self.n = n
         self.r = row.value_ratio
-        self.k = row.known_need_share if b.latent_needs else 1.0
+        k, indecision, rival, bias, lam = equations.mechanisms_in_use(
+            SCALAR, b, row.known_need_share, row.indecision, row.rival_draw, b.rival_presence,
+            row.first_impression_bias, row.loss_aversion,
+        )  # fmt: skip
+        self.k = k
         self.trust = row.trust
         self.urgency = row.urgency
-        self.indecision = row.indecision if b.indecision else 0.0
+        self.indecision = indecision
         self.patience = row.patience_days
         self.rival_edge = row.rival_edge
         #: whether a rival competes for this deal: the customer's own uniform
         #: (its own stream), so it is the same buyer under every strategy
-        self.rival = b.rivals and row.rival_draw < b.rival_presence
+        self.rival = bool(rival)
         #: a meeting's hours are the action's times this: ``1 + group_hours (n - 1)``
         self.hour_factor: float = equations.hour_factor(b, n)
         #: the stream of the stakeholders' own evidence noise (made when first needed)
         self.own_noise: Random | None = None
         #: each stakeholder's first-impression bias (log value) and its precision
-        self.set_bias(row.first_impression_bias if b.first_impressions else [0.0] * n)
+        self.set_bias(bias)
         self.precision = [equations.prior_precision(b)] * n
-        self.lam = list(row.loss_aversion) if b.loss_aversion else [1.0] * n
+        self.lam = lam
         self.p_success = list(row.success_probability)
         #: decision weights w(p) of success, for the rival's offer (no halo) and ours
         self.w_rival = [tk_weight(SCALAR, p, b.gamma) for p in self.p_success]

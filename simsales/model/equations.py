@@ -43,6 +43,7 @@ __all__ = [
     "install_chance",
     "jumped_orbit",
     "loss_term",
+    "mechanisms_in_use",
     "meeting_chance",
     "meeting_hours",
     "outbound_chill",
@@ -70,6 +71,26 @@ __all__ = [
 #: engine's arrays hold an ending, and how the rules below return one).
 ENDINGS: tuple[Ending, ...] = tuple(Ending)
 ENDING_CODE: dict[Ending, int] = {e: k for k, e in enumerate(ENDINGS)}
+
+
+def mechanisms_in_use(
+    xp: Namespace, b: Behaviour, known_need_share: Any, indecision: Any, rival_draw: Any,
+    rival_presence: Any, bias: Any, loss_aversion: Any,
+) -> tuple[Any, Any, Any, Any, Any]:  # fmt: skip
+    """A new buyer's traits as the mechanisms that are switched on use them: the known
+    share of its needs (1 without ``latent_needs``), its indecision (0 without
+    ``indecision``), whether a rival competes (its own uniform ``rival_draw`` below
+    ``rival_presence``, and never without ``rivals``), and each stakeholder's
+    first-impression bias (0 without ``first_impressions``) and loss aversion (1
+    without ``loss_aversion``)."""
+    impressions, averse = b.first_impressions, b.loss_aversion
+    return (
+        known_need_share if b.latent_needs else 1.0,
+        indecision if b.indecision else 0.0,
+        (rival_draw < rival_presence) & b.rivals,
+        xp.each(lambda x: x if impressions else 0.0, bias),
+        xp.each(lambda x: x if averse else 1.0, loss_aversion),
+    )
 
 
 def access_chance(b: Behaviour, trust: Any, urgency: Any) -> Any:

@@ -123,21 +123,25 @@ class Buyers:
         n = traits.stakeholders[rows]
         a["n"][new] = n
         a["r"][new] = traits.value_ratio[rows]
-        a["k"][new] = traits.known_need_share[rows] if b.latent_needs else 1.0
+        w = min(self.width, traits.success_probability.shape[1])
+        k, indecision, rival, bias, lam = equations.mechanisms_in_use(
+            ARRAY, b, traits.known_need_share[rows], traits.indecision[rows],
+            traits.rival_draw[rows], self.par("rival_presence", new),
+            traits.first_impression_bias[rows, :w], traits.loss_aversion[rows, :w],
+        )  # fmt: skip
+        a["k"][new] = k
         a["trust"][new] = traits.trust[rows]
         a["urgency"][new] = traits.urgency[rows]
-        a["indecision"][new] = traits.indecision[rows] if b.indecision else 0.0
+        a["indecision"][new] = indecision
         a["patience"][new] = traits.patience_days[rows]
         a["rival_edge"][new] = traits.rival_edge[rows]
-        a["rival"][new] = b.rivals & (traits.rival_draw[rows] < self.par("rival_presence", new))
+        a["rival"][new] = rival
         a["hour_factor"][new] = equations.hour_factor(b, n)
         # a population with smaller groups than the batch's widest fills the first
         # columns; the rest are beyond every one of its groups, so never read
-        w = min(self.width, traits.success_probability.shape[1])
-        bias = traits.first_impression_bias[rows, :w] if b.first_impressions else 0.0
         a["bias"][new, :w] = bias
         a["precision"][new] = equations.prior_precision(b)
-        a["lam"][new, :w] = traits.loss_aversion[rows, :w] if b.loss_aversion else 1.0
+        a["lam"][new, :w] = lam
         p = traits.success_probability[rows, :w]
         a["p_success"][new, :w] = p
         a["w_rival"][new, :w] = tk_weight(ARRAY, p, b.gamma)
