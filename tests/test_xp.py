@@ -376,3 +376,24 @@ def test_mechanisms_switched_off_give_their_neutral_values_on_one_buyer_and_many
     assert off_many[:2] == (1.0, 0.0)
     assert off_many[2].tolist() == [False]
     assert off_many[3:] == (0.0, 1.0)
+
+
+def test_the_stakeholder_maps_agree_on_one_buyer_and_many():
+    """``each`` (with ``every``'s buyer value) and ``exp_scaled`` give each row of the
+    padded arrays what they give that buyer's lists; ``each`` refuses lists of unequal
+    length rather than cutting the longer one short."""
+    bias = np.array([[0.3, -0.2, 0.0], [1.1, 0.5, -0.7]])
+    shift = np.array([0.25, -1.0])
+    many = ARRAY.each(lambda x, s: x * 2.0 + s, bias, ARRAY.every(shift, bias))
+    ea, eb = ARRAY.exp_scaled(bias, 0.88, 0.5)
+    for i in range(2):
+        row = bias[i].tolist()
+        one = SCALAR.each(lambda x, s: x * 2.0 + s, row, SCALAR.every(float(shift[i]), row))
+        np.testing.assert_array_equal(many[i], one)
+        assert SCALAR.every(float(shift[i]), row) == [shift[i]] * 3
+        one_a, one_b = SCALAR.exp_scaled(row, 0.88, 0.5)
+        np.testing.assert_allclose(ea[i], one_a, rtol=1e-15)
+        np.testing.assert_allclose(eb[i], one_b, rtol=1e-15)
+        assert one_a == [math.exp(0.88 * x) for x in row]
+    with pytest.raises(ValueError, match="differ in length"):
+        SCALAR.each(lambda x, y: x + y, [1.0, 2.0], [1.0])

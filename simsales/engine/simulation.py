@@ -49,9 +49,9 @@ from simsales.seeding import (
 
 __all__ = ["ENDINGS", "TraceEvent", "simulate"]
 
-ENDINGS: tuple[Ending, ...] = tuple(Ending)
+ENDINGS = equations.ENDINGS
 AWARENESS, BENEFIT, ACQUISITION = Orbit.AWARENESS, Orbit.BENEFIT, Orbit.ACQUISITION
-_CODE = {e: k for k, e in enumerate(ENDINGS)}
+_CODE = equations.ENDING_CODE
 
 TraceEvent = tuple[float, int, str, str]
 Path = tuple[int, ...]

@@ -98,7 +98,7 @@ class Journeys:
 
     Attributes are arrays of equal length; see :mod:`simsales.engine.metrics`
     for how they become metrics. ``ending`` indexes
-    :data:`simsales.engine.simulation.ENDINGS`; ``won_at`` is NaN for leads not won;
+    :data:`simsales.model.equations.ENDINGS`; ``won_at`` is NaN for leads not won;
     ``source`` indexes :data:`LEAD_SOURCES` (``referred`` is ``source == REFERRAL``).
     """
 

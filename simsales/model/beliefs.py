@@ -15,6 +15,7 @@ References
 from __future__ import annotations
 
 import math
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -166,18 +167,15 @@ def evidence_update(
         Gives ``evidence_noise`` and ``evidence_correlation``.
     """
     b = behaviour
-    cts = xp.col(conservatism * (strength / b.evidence_noise**2))
+    cts = xp.every(conservatism * (strength / b.evidence_noise**2), bias)
     rho = b.evidence_correlation
     if own is None:
-        signal = xp.col(claim_bias + shared)
-        new = xp.each(lambda m, tau: _moved(m, tau, signal, cts), bias, precision)
+        signal = xp.every(claim_bias + shared, bias)
     else:
         common = xp.col(claim_bias + math.sqrt(rho) * shared)
         spread = math.sqrt(1.0 - rho)
-        new = xp.each(
-            lambda m, tau, e: _moved(m, tau, common + spread * e, cts), bias, precision, own
-        )
-    return new, xp.each(lambda tau: tau + cts, precision)
+        signal = xp.each(lambda e: common + spread * e, own)
+    return xp.each(_moved, bias, precision, signal, cts), xp.each(operator.add, precision, cts)
 
 
 def group_evidence_update(
@@ -193,9 +191,8 @@ def group_evidence_update(
 
     Stakeholder ``j`` sees the signal ``claim_bias + sqrt(rho) e_0 + sqrt(1 - rho)
     e_j`` of its bias, with ``e ~ Normal(0, noise^2 / strength)`` and ``rho =``
-    ``evidence_correlation``, and updates conservatively
-    (:func:`conservative_normal_update`, element by element, in scalar arithmetic:
-    groups are small).
+    ``evidence_correlation``, and updates conservatively: :func:`evidence_update` on
+    :data:`~simsales.model.xp.SCALAR`, with the ``e_j`` drawn here.
 
     Parameters
     ----------
@@ -222,4 +219,4 @@ def group_evidence_update(
         SCALAR, bias, precision, strength, claim_bias, shared, noise, behaviour.conservatism,
         behaviour,
     )  # fmt: skip
-    return list(new), list(tau)
+    return new, tau

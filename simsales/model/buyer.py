@@ -347,7 +347,7 @@ class Buyer:
         ``rng`` (one normal, as many uniforms whatever ``rho``); the ``e_j``
         come from a stream of their own (:meth:`_own_noise`), drawn only when
         ``rho < 1``. Each stakeholder then discounts the signal's precision by
-        the conservatism (:func:`~simsales.model.beliefs.conservative_normal_update`).
+        the conservatism (:func:`~simsales.model.beliefs.evidence_update`).
         """
         b = self.b
         sd = evidence_sd(SCALAR, b, strength)

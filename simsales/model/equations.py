@@ -83,13 +83,12 @@ def mechanisms_in_use(
     ``rival_presence``, and never without ``rivals``), and each stakeholder's
     first-impression bias (0 without ``first_impressions``) and loss aversion (1
     without ``loss_aversion``)."""
-    impressions, averse = b.first_impressions, b.loss_aversion
     return (
         known_need_share if b.latent_needs else 1.0,
         indecision if b.indecision else 0.0,
         (rival_draw < rival_presence) & b.rivals,
-        xp.each(lambda x: x if impressions else 0.0, bias),
-        xp.each(lambda x: x if averse else 1.0, loss_aversion),
+        bias if b.first_impressions else xp.each(lambda x: 0.0, bias),
+        loss_aversion if b.loss_aversion else xp.each(lambda x: 1.0, loss_aversion),
     )
 
 
@@ -166,8 +165,8 @@ def skeptic_chance(risk: Any, trust: Any) -> Any:
 def impression_factors(xp: Namespace, b: Behaviour, bias: Any) -> tuple[Any, Any]:
     """What the valuation reads of each stakeholder's first-impression ``bias``:
     ``exp(alpha bias)`` and ``exp(beta bias)``."""
-    alpha, beta = b.alpha, b.beta
-    return xp.each(lambda x: xp.exp(alpha * x), bias), xp.each(lambda x: xp.exp(beta * x), bias)
+    ea, eb = xp.exp_scaled(bias, b.alpha, b.beta)
+    return ea, eb
 
 
 def rebuffed_trust(trust: Any) -> Any:

@@ -8,15 +8,16 @@ stakeholders as ``(B, S)`` arrays padded to the largest group), so the behaviour
 is written once whichever way it is stepped.
 
 Python's arithmetic operators already work on floats and arrays alike; the
-namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``, ``sqrt``, ``pow``,
-``maximum``, ``minimum``, ``clip``),
-choices (``where``, ``any``), a map over the stakeholders (``each``), a
-buyer's value broadcast to its stakeholders (``col``) and the group's mean
-(``group_mean``). On :data:`SCALAR` each is the plain Python expression the
-scalar rule used before, so a rule moved onto a namespace gives the same IEEE
-numbers there (the committed results check it). On :data:`ARRAY` the numbers
-agree to rounding, not bit for bit (numpy's ``exp`` and ``power`` may differ
-from :mod:`math`'s in the last place).
+namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``,
+``sqrt``, ``pow``, ``maximum``, ``minimum``, ``clip``), choices (``where``,
+``any``), a map over the stakeholders (``each``, and ``exp_scaled`` for the one
+map the SimPy engine runs at every impression update), a buyer's value broadcast
+to its stakeholders (``col`` in arithmetic, ``every`` as an argument of ``each``)
+and the group's mean (``group_mean``). On :data:`SCALAR` each is the plain Python
+expression the scalar rule used before, so a rule moved onto a namespace gives the
+same IEEE numbers there (the committed results check it). On :data:`ARRAY` the
+numbers agree to rounding, not bit for bit (numpy's ``exp`` and ``power`` may
+differ from :mod:`math`'s in the last place).
 """
 
 from __future__ import annotations
@@ -59,12 +60,34 @@ class ScalarXP:
     @staticmethod
     def each(f: Callable[..., float], *stakeholders: list[float]) -> list[float]:
         """``f`` of each stakeholder's values, in stakeholder order."""
-        return [f(*values) for values in zip(*stakeholders, strict=True)]
+        if len(stakeholders) == 1:  # (the common case, without zip's tuples)
+            return [f(x) for x in stakeholders[0]]
+        if len(set(map(len, stakeholders))) != 1:
+            raise ValueError("each: the stakeholders' lists differ in length")
+        return list(map(f, *stakeholders))  # (map: no tuple per stakeholder)
+
+    @staticmethod
+    def exp_scaled(
+        stakeholders: list[float], a: float, b: float
+    ) -> tuple[list[float], list[float]]:
+        """``exp(a x)`` and ``exp(b x)`` of each stakeholder's ``x`` (in one pass)."""
+        exp = math.exp
+        ea: list[float] = []
+        eb: list[float] = []
+        for x in stakeholders:
+            ea.append(exp(a * x))
+            eb.append(exp(b * x))
+        return ea, eb
 
     @staticmethod
     def col(x: float) -> float:
         """A buyer's value, as seen by each of its stakeholders."""
         return x
+
+    @staticmethod
+    def every(x: float, like: list[float]) -> list[float]:
+        """A buyer's value for each of its stakeholders, as a list like ``like``."""
+        return [x] * len(like)
 
     @staticmethod
     def group_mean(values: list[float], n: int) -> float:
@@ -132,8 +155,19 @@ class ArrayXP:
         return f(*stakeholders)
 
     @staticmethod
+    def exp_scaled(stakeholders: Any, a: float, b: float) -> tuple[Any, Any]:
+        """``exp(a x)`` and ``exp(b x)`` element by element."""
+        return np.exp(a * stakeholders), np.exp(b * stakeholders)
+
+    @staticmethod
     def col(x: Any) -> Any:
         """``(B,)`` as ``(B, 1)``, to broadcast over the stakeholders."""
+        return np.asarray(x)[:, None]
+
+    @staticmethod
+    def every(x: Any, like: Any) -> Any:
+        """A buyer's value for each of its stakeholders: ``(B,)`` as ``(B, 1)``
+        (:meth:`col`), which broadcasts against ``like``."""
         return np.asarray(x)[:, None]
 
     @staticmethod

@@ -50,7 +50,7 @@ AWARENESS, POTENTIAL, OBSERVATION = (
 ACQUISITION, INSTALLATION = int(Orbit.ACQUISITION), int(Orbit.INSTALLATION)
 ADAPTATION, BELIEF, EXPANSION = int(Orbit.ADAPTATION), int(Orbit.BELIEF), int(Orbit.EXPANSION)
 REFER, ZEALOT = int(Orbit.REFER), int(Orbit.ZEALOT)
-#: Codes of the endings (indices into :data:`simsales.engine.simulation.ENDINGS`).
+#: Codes of the endings (indices into :data:`simsales.model.equations.ENDINGS`).
 CODE = equations.ENDING_CODE
 NONE = -1
 
