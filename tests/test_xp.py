@@ -390,10 +390,33 @@ def test_the_stakeholder_maps_agree_on_one_buyer_and_many():
         row = bias[i].tolist()
         one = SCALAR.each(lambda x, s: x * 2.0 + s, row, SCALAR.every(float(shift[i]), row))
         np.testing.assert_array_equal(many[i], one)
-        assert SCALAR.every(float(shift[i]), row) == [shift[i]] * 3
         one_a, one_b = SCALAR.exp_scaled(row, 0.88, 0.5)
         np.testing.assert_allclose(ea[i], one_a, rtol=1e-15)
         np.testing.assert_allclose(eb[i], one_b, rtol=1e-15)
         assert one_a == [math.exp(0.88 * x) for x in row]
+        assert one_b == [math.exp(0.5 * x) for x in row]
     with pytest.raises(ValueError, match="differ in length"):
         SCALAR.each(lambda x, y: x + y, [1.0, 2.0], [1.0])
+
+
+@pytest.mark.parametrize("rho", [1.0, 0.36])
+def test_scalar_evidence_update_is_the_written_out_formula_bit_for_bit(rho):
+    """Known answer: on one buyer the update is ``m + c ts / (tau + c ts) (signal - m)``
+    and ``tau + c ts`` in plain float arithmetic, with ``signal = claim + e_0`` (one
+    signal) or ``claim + sqrt(rho) e_0 + sqrt(1 - rho) e_j`` (own noise), exactly."""
+    from simsales.model.beliefs import evidence_update
+
+    b = Behaviour(evidence_correlation=rho, conservatism=0.3, evidence_noise=0.7)
+    bias, tau, own = [0.31, -0.52, 0.08], [2.5, 6.25, 3.1], [0.11, -0.27, 0.4]
+    strength, claim, shared = 1.3, 0.05, -0.19
+    cts = 0.3 * (strength / 0.7**2)
+    if rho < 1.0:
+        signals = [claim + math.sqrt(rho) * shared + math.sqrt(1.0 - rho) * e for e in own]
+    else:
+        signals = [claim + shared] * 3
+    noise = own if rho < 1.0 else None
+    new, after = evidence_update(SCALAR, bias, tau, strength, claim, shared, noise, 0.3, b)
+    assert new == [
+        m + cts / (t + cts) * (s - m) for m, t, s in zip(bias, tau, signals, strict=True)
+    ]
+    assert after == [t + cts for t in tau]

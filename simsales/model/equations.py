@@ -165,8 +165,7 @@ def skeptic_chance(risk: Any, trust: Any) -> Any:
 def impression_factors(xp: Namespace, b: Behaviour, bias: Any) -> tuple[Any, Any]:
     """What the valuation reads of each stakeholder's first-impression ``bias``:
     ``exp(alpha bias)`` and ``exp(beta bias)``."""
-    ea, eb = xp.exp_scaled(bias, b.alpha, b.beta)
-    return ea, eb
+    return xp.exp_scaled(bias, b.alpha, b.beta)
 
 
 def rebuffed_trust(trust: Any) -> Any:

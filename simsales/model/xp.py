@@ -166,9 +166,9 @@ class ArrayXP:
 
     @staticmethod
     def every(x: Any, like: Any) -> Any:
-        """A buyer's value for each of its stakeholders: ``(B,)`` as ``(B, 1)``
-        (:meth:`col`), which broadcasts against ``like``."""
-        return np.asarray(x)[:, None]
+        """A buyer's value for each of its stakeholders: ``(B,)`` spread over
+        ``like``'s ``(B, S)`` (a read-only view, no copy)."""
+        return np.broadcast_to(np.asarray(x)[:, None], np.shape(like))
 
     @staticmethod
     def group_mean(values: Any, n: Any) -> Any:
