@@ -420,3 +420,33 @@ def test_scalar_evidence_update_is_the_written_out_formula_bit_for_bit(rho):
         m + cts / (t + cts) * (s - m) for m, t, s in zip(bias, tau, signals, strict=True)
     ]
     assert after == [t + cts for t in tau]
+
+
+def test_the_post_sale_and_orbit_chances_known_answers():
+    """A forward move, a satisfied step and an installed customer's adoption, on one
+    buyer and on many; and which markets' members move month by month."""
+    from simsales.engine.market import members_move
+    from simsales.engine.params import Market
+
+    b, life = Behaviour(temperature=0.5), Lifecycle(temperature=2.0, install_adoption=0.3)
+    assert equations.forward_chance(SCALAR, b, 0.0) == 0.5
+    assert equations.forward_chance(SCALAR, b, math.log(3.0) * 0.5) == pytest.approx(0.75)
+    assert equations.satisfied_chance(SCALAR, life, 2.0 * math.log(3.0)) == pytest.approx(0.75)
+    assert equations.installed_adoption(SCALAR, life, 0.1) == 0.3
+    assert equations.installed_adoption(SCALAR, life, 0.6) == 0.6
+    u = np.array([-1.0, 0.0, 0.7])
+    np.testing.assert_array_equal(
+        equations.forward_chance(ARRAY, b, u), [equations.forward_chance(SCALAR, b, x) for x in u]
+    )
+    np.testing.assert_array_equal(
+        equations.satisfied_chance(ARRAY, life, u),
+        [equations.satisfied_chance(SCALAR, life, x) for x in u],
+    )
+    np.testing.assert_array_equal(
+        equations.installed_adoption(ARRAY, life, np.array([0.1, 0.6])), [0.3, 0.6]
+    )
+    still = Market(size=100)
+    assert not members_move(still, 0.0)
+    assert members_move(still, 5.0)  # a programme reaches them
+    assert members_move(Market(size=100, inward_rate=0.1), 0.0)
+    assert members_move(Market(size=100, inward_imitation=0.2), 0.0)

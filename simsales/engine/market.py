@@ -183,6 +183,13 @@ def inward(
     return moved, crossed, frac, reached
 
 
+def members_move(market: Market, reach: float) -> bool:
+    """Whether a finite market's members move inward month by month: on their own
+    (``inward_rate``), by imitation (``inward_imitation``) or reached by a
+    programme (``reach`` members a month, :func:`programme_reach`)."""
+    return market.inward_rate > 0 or market.inward_imitation > 0 or reach > 0
+
+
 def month_terms(market: Market, won: Any, size: int, reach: Any, length: float) -> tuple[Any, Any]:
     """The chances of a moving market's members over a period of ``length`` days
     (docs/model.md 4.9), for :func:`inward`.

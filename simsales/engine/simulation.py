@@ -26,7 +26,13 @@ import numpy as np
 import simpy
 
 from simsales.engine.lead_sources import LeadSources
-from simsales.engine.market import YEAR, FiniteMarket, market_of, programme_reach
+from simsales.engine.market import (
+    YEAR,
+    FiniteMarket,
+    market_of,
+    members_move,
+    programme_reach,
+)
 from simsales.engine.teams import Team
 from simsales.engine.world import MONTH, OUTBOUND, REFERRAL, Journeys, Ledger, World
 from simsales.model import equations
@@ -123,10 +129,7 @@ class _Simulation(LeadSources):
         self.env.process(self.source())
         if self.world.sellers.prospecting_leads_per_hour > 0:
             self.env.process(self.prospect())
-        mk = self.world.market
-        if self.market is not None and (
-            mk.inward_rate > 0 or mk.inward_imitation > 0 or self.reach > 0
-        ):
+        if self.market is not None and members_move(self.world.market, self.reach):
             self.env.process(self.market_orbits())
         self.env.process(self.sampler())
         self.env.run()

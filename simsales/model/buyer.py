@@ -382,7 +382,7 @@ class Buyer:
         otherwise back one orbit (never below POTENTIAL) with
         ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
         """
-        p_fwd = logistic(SCALAR, self.mean_utility(), self.b.temperature)
+        p_fwd = equations.forward_chance(SCALAR, self.b, self.mean_utility())
         x = rng.random()
         if x < p_fwd:
             self.orbit = Orbit(self.orbit + 1)

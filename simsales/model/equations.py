@@ -287,6 +287,24 @@ def install_chance(xp: Namespace, life: Lifecycle, boost: Any) -> Any:
     return xp.minimum(1.0, life.install_success + boost)
 
 
+def forward_chance(xp: Namespace, b: Behaviour, mean_utility: Any) -> Any:
+    """The chance that a buyer moves one orbit forward after an interaction: the logit
+    of its group's mean utility of change, ``logistic(mean_utility / temperature)``."""
+    return logistic(xp, mean_utility, b.temperature)
+
+
+def installed_adoption(xp: Namespace, life: Lifecycle, adoption: Any) -> Any:
+    """A customer's adoption once installed: at least ``install_adoption``."""
+    return xp.maximum(adoption, life.install_adoption)
+
+
+def satisfied_chance(xp: Namespace, life: Lifecycle, satisfaction: Any) -> Any:
+    """The chance that a customer at BELIEF or beyond is satisfied this step: the logit
+    of its satisfaction, ``logistic(satisfaction / temperature)`` (the post-sale
+    ``temperature``)."""
+    return logistic(xp, satisfaction, life.temperature)
+
+
 def adoption_rate(xp: Namespace, life: Lifecycle, internalisation: Any, boost: Any) -> Any:
     """Share of the gap to full adoption closed in an ADAPTATION step:
     ``min(1, adoption_rate + adoption_internalised * internalisation + boost)``."""

@@ -19,7 +19,6 @@ from simsales.model import equations
 from simsales.model.actions import Action
 from simsales.model.buyer import Buyer
 from simsales.model.draws import Random
-from simsales.model.group import logistic
 from simsales.model.orbits import Orbit
 from simsales.model.xp import SCALAR
 
@@ -237,7 +236,7 @@ class Account:
         o = b.orbit
         if o == Orbit.INSTALLATION:
             if rng.random() < equations.install_chance(SCALAR, life, boost):
-                self.adoption = max(self.adoption, life.install_adoption)
+                self.adoption = equations.installed_adoption(SCALAR, life, self.adoption)
                 self._move(Orbit.ADAPTATION)
                 return "installed"
             return "stays"
@@ -251,7 +250,7 @@ class Account:
         # BELIEF and beyond: adoption keeps growing slowly with use
         self.adoption = equations.toward_one(self.adoption, life.adoption_rate)
         s = self.satisfaction()
-        satisfied = rng.random() < logistic(SCALAR, s, life.temperature)
+        satisfied = rng.random() < equations.satisfied_chance(SCALAR, life, s)
         if not satisfied:
             if rng.random() < life.back_probability:
                 self._move(Orbit(o - 1))

@@ -57,7 +57,7 @@ from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
 from simsales.engine.array.prospecting import Prospecting
-from simsales.engine.market import YEAR, month_terms, programme_reach
+from simsales.engine.market import YEAR, members_move, month_terms, programme_reach
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import (
@@ -292,9 +292,8 @@ class _Batch:
         self.periods = {
             w: generator(world.arrival_seed, MARKET_PERIODS)
             for w, (world, m) in enumerate(zip(worlds, self.markets, strict=True))
-            if m is not None and (
-                world.market.inward_rate > 0 or world.market.inward_imitation > 0
-                or (self.reach[w * self.k : (w + 1) * self.k] > 0).any()
+            if m is not None and members_move(
+                world.market, float(self.reach[w * self.k : (w + 1) * self.k].max())
             )
         }  # fmt: skip
         prospects = self.sellers.prospecting_leads_per_hour > 0

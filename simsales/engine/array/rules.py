@@ -196,7 +196,7 @@ def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
     if not rows.size:
         return
     b = s.b
-    p_fwd = logistic(ARRAY, mean_utility(ARRAY, s.view(rows), b), b.temperature)
+    p_fwd = equations.forward_chance(ARRAY, b, mean_utility(ARRAY, s.view(rows), b))
     fwd = draws.random_at(rows) < p_fwd
     f = rows[fwd]
     s.orbit[f] += 1
@@ -365,7 +365,7 @@ def post_step(
         ir = rows[inst]
         done = draws.random_at(ir) < equations.install_chance(ARRAY, life, boost[inst])
         d = ir[done]
-        s.adoption[d] = np.maximum(s.adoption[d], life.install_adoption)
+        s.adoption[d] = equations.installed_adoption(ARRAY, life, s.adoption[d])
         _up(s, d, ADAPTATION)
     ad = np.flatnonzero(o == ADAPTATION)
     if ad.size:
@@ -378,7 +378,7 @@ def post_step(
         return expanded
     lr = rows[late]
     s.adoption[lr] = equations.toward_one(s.adoption[lr], life.adoption_rate)
-    sat = draws.random_at(lr) < logistic(ARRAY, satisfaction(s, lr, life), life.temperature)
+    sat = draws.random_at(lr) < equations.satisfied_chance(ARRAY, life, satisfaction(s, lr, life))
     unhappy = lr[~sat]
     fell = draws.random_at(unhappy) < life.back_probability
     s.orbit[unhappy[fell]] -= 1
