@@ -236,3 +236,23 @@ def test_self_education_needs_a_buyer_that_prefers_change(monkeypatch):
     assert "self_educated" not in [e[2] for e in log]
     assert ENDINGS[j.ending[0]] is Ending.STATUS_QUO
     assert j.max_orbit[0] == Orbit.POTENTIAL
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_collector():
+    """Inside a run the collector's first threshold is raised; after it (and after an
+    error inside ``fewer_collections``) the thresholds are as they were."""
+    import gc
+
+    from simsales.engine.simulation import fewer_collections
+
+    before = gc.get_threshold()
+    seen = []
+    with fewer_collections(123_456):
+        seen.append(gc.get_threshold())
+    assert seen == [(max(before[0], 123_456), *before[1:])]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("inside")
+    assert gc.get_threshold() == before
+    _run(tiny_population(), exact_behaviour(access_base=1.0), [0.0])
+    assert gc.get_threshold() == before

@@ -18,8 +18,10 @@ path, so the same customer is the same under every strategy.
 
 from __future__ import annotations
 
+import gc
 from array import array
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -85,8 +87,29 @@ def simulate(
         One row per lead; pre-sale journeys always run to their end.
     ledger : Ledger
         Monthly occupancy, revenue and cost until ``world.end``.
+
+    Notes
+    -----
+    While it runs, Python's cyclic garbage collector looks at its youngest objects
+    after 100,000 allocations rather than 700 (:func:`fewer_collections`): a run
+    makes millions of short-lived objects and next to no cycles, and the collector's
+    passes over its many live buyers cost about 15% of a replication of 100,000
+    leads. The numbers are the same either way.
     """
-    return _Simulation(world, strategy, trace).run()
+    with fewer_collections():
+        return _Simulation(world, strategy, trace).run()
+
+
+@contextmanager
+def fewer_collections(allocations: int = 100_000) -> Iterator[None]:
+    """Run the ``with`` block with the garbage collector's first threshold at least
+    ``allocations`` (its other thresholds as they are), and restore it after."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], allocations), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _Simulation(LeadSources):
