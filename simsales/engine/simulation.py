@@ -92,9 +92,10 @@ def simulate(
     -----
     While it runs, Python's cyclic garbage collector looks at its youngest objects
     after 100,000 allocations rather than 700 (:func:`fewer_collections`): a run
-    makes millions of short-lived objects and next to no cycles, and the collector's
-    passes over its many live buyers cost about 15% of a replication of 100,000
-    leads. The numbers are the same either way.
+    makes millions of short-lived objects and next to no cycles, and at the default
+    threshold the collector's passes over its many live buyers made a replication of
+    100,000 leads 1.22x slower (``benchmarks/gc_threshold.py``). The numbers are the
+    same either way.
     """
     with fewer_collections():
         return _Simulation(world, strategy, trace).run()
