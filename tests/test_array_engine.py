@@ -29,6 +29,7 @@ import pytest
 from scipy import stats
 
 from simsales.engine.array import array_unsupported, simulate_batch
+from simsales.engine.array import batch as batch_module
 from simsales.engine.simulation import ENDINGS, simulate
 from simsales.engine.world import Journeys
 from simsales.experiment.config import Experiment
@@ -171,6 +172,53 @@ def test_a_replication_is_the_same_alone_or_in_a_batch_when_its_queue_binds():
         assert ledger_a.revenue == ledger_b.revenue and ledger_a.cost == ledger_b.cost
         ran_on += int((a.end > 60.0).sum())
     assert ran_on > 0  # the tail (each cell on its own) was exercised
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sellers.team_size": 1, "sellers.hours_per_day": 0.5},  # the success team apart
+        {
+            "sellers.team_size": 2,
+            "sellers.hours_per_day": 0.5,
+            "lifecycle.resource": "sellers",
+            "lifecycle.end_days": 150.0,
+        },
+    ],
+    ids=["two teams", "one team, accounts served past the horizon"],
+)
+def test_the_tail_without_windows_changes_no_number(monkeypatch, changes):
+    # After the horizon a cell with no more open journeys than sellers steps without
+    # windows (each pass takes every open buyer's next event): exact, because no one
+    # can wait any more. Stepped with windows to the last straggler instead, every
+    # number is the same, bit for bit. The sellers are so few and so short of hours
+    # that the queue binds after the horizon: taken with 2 x or 3 + sellers' open
+    # journeys, the shortcut changes numbers here (tried).
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 90.0)
+    config = config.at(changes)
+    worlds = [build_world(config, r) for r in range(2)]
+    strategies = [s.build() for s in config.strategies[:3]]
+    alone: list[int] = []
+    book = batch_module._Batch.book_requests
+
+    def spy(self):  # how many cells step without windows, pass by pass
+        alone.append(int(self.alone.sum()))
+        book(self)
+
+    monkeypatch.setattr(batch_module._Batch, "book_requests", spy)
+    fast = simulate_batch(worlds, strategies)
+    assert alone[-1] == len(worlds) * len(strategies)  # the shortcut was taken, by every cell
+    monkeypatch.setattr(batch_module._Batch, "unwindowed_tail", False)
+    alone.clear()
+    windowed = simulate_batch(worlds, strategies)
+    assert max(alone) == 0
+    for row_f, row_w in zip(fast, windowed, strict=True):
+        for (a, ledger_a), (b, ledger_b) in zip(row_f, row_w, strict=True):
+            _same_journeys(a, b)
+            assert ledger_a.revenue == ledger_b.revenue and ledger_a.cost == ledger_b.cost
+            np.testing.assert_array_equal(ledger_a.occupancy, ledger_b.occupancy)
+    ran_on = sum(int((j.end > 90.0).sum()) for row in fast for j, _ in row)
+    assert ran_on > 0  # journeys ran on past the horizon
 
 
 #: Design points that differ in everything a batch may mix (simsales.engine.array.PER_CELL,

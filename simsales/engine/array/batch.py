@@ -263,6 +263,8 @@ class _Batch:
             self.post_free = free_times(np.repeat([x.success.team_size for x in worlds], self.k))
             self.post_dph = 1.0 / w0.success.hours_per_day
         self.seller_rate, self.post_rate = w0.sellers.cost_per_hour, w0.post_sale_rate
+        #: cells whose sellers can no longer make anyone wait (:meth:`run_tail`)
+        self.alone = np.zeros(self.cells, dtype=bool)
         self.churned = np.zeros(self.cells, dtype=np.int64)
         self.occupancy = np.zeros((self.cells, self.months, N_STATES), dtype=np.int64)
         self.money: dict[str, list[tuple[Rows, Floats, Floats]]] = {"cost": [], "revenue": []}
@@ -464,6 +466,10 @@ class _Batch:
         s = self.s
         for team, free in (("sellers", self.seller_free), ("post", self.post_free)):
             rows, now, days = self.requests[team].take()
+            if team == "sellers" and rows.size and self.alone.any():
+                alone = self.alone[s.cell[rows]]  # no wait (run_tail), booked on no one
+                s.t[rows[alone]] = now[alone] + days[alone]
+                rows, now, days = rows[~alone], now[~alone], days[~alone]
             if rows.size:
                 k0, k1 = self.draws.k0[rows], self.draws.k1[rows]
                 by = np.lexsort((k1, k0, now, s.cell[rows]))
@@ -545,6 +551,9 @@ class _Batch:
         return self.outputs()
 
     fresh: Rows = np.zeros(0, dtype=np.int64)
+    #: step a cell without windows once its sellers outnumber its open journeys
+    #: (:meth:`run_tail`; off only to test that this changes no number)
+    unwindowed_tail: bool = True
 
     def run_tail(self, live: Rows) -> None:
         """The journeys still open after the horizon, the end and the last snapshot.
@@ -553,19 +562,33 @@ class _Batch:
         cell steps through its own windows (the grid's, from its own next event):
         cells do not wait for each other's stragglers, and a cell's numbers do not
         depend on what else is in its batch.
+
+        Once a cell has no more open journeys than sellers, it steps without windows:
+        each pass takes every open buyer's next event, whenever it falls, and its
+        requests start when made. That is exact: here only open pre-sale buyers ask
+        for time (no account steps after the end), one request at a time, so when one
+        asks, the members at work serve other open buyers, one each, and one member at
+        least is free, in the SimPy engine's order of events; and open journeys only
+        get fewer. Its buyers then no longer affect each other, and its stragglers'
+        steps share passes instead of each taking windows of its own.
         """
         s = self.s
         hi = np.full(self.cells, -np.inf)
+        sellers = np.isfinite(self.seller_free).sum(axis=1)
         while True:
             live = live[(s.phase[live] != DONE) | (s.t_advocate[live] < np.inf)]
             if not live.size:
                 return
             t = np.minimum(s.t[live], s.t_advocate[live])
             cell = s.cell[live]
+            if self.unwindowed_tail:  # cells that can make no one wait, from now on
+                open_ = cell[s.phase[live] != DONE]
+                self.alone |= np.bincount(open_, minlength=self.cells) <= sellers
             first = np.full(self.cells, np.inf)
             np.minimum.at(first, cell, t)
             done = first >= hi  # the cell's window holds no event: its next window
             hi[done] = (np.floor(first[done] / self.step) + 1.0) * self.step
+            hi[self.alone] = np.inf
             edge = hi[cell]
             self.events(live[s.t[live] < edge])
             self.advocate(live[s.t_advocate[live] < edge])
