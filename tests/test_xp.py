@@ -450,3 +450,42 @@ def test_the_post_sale_and_orbit_chances_known_answers():
     assert members_move(still, 5.0)  # a programme reaches them
     assert members_move(Market(size=100, inward_rate=0.1), 0.0)
     assert members_move(Market(size=100, inward_imitation=0.2), 0.0)
+
+
+def test_the_account_and_advocate_schedules_known_answers():
+    """What an account does next (a step, its renewal, or nothing before the end) and
+    whether an advocate's contact makes a lead and whether it goes on, on one account
+    and on many."""
+    ends, renews, steps = (equations.ACCOUNT_ENDS, equations.ACCOUNT_RENEWS,
+                           equations.ACCOUNT_STEPS)  # fmt: skip
+    # (now, gap, due) with the end of observation at day 100
+    cases = [
+        (10.0, 5.0, 50.0, steps),  # the step, on day 15, comes first
+        (10.0, 30.0, 50.0, steps),  # on day 40, still before the renewal
+        (10.0, 40.0, 30.0, renews),  # the renewal, on day 30, before the step on 50
+        (10.0, 20.0, 30.0, renews),  # together: it renews
+        (60.0, 5.0, 40.0, renews),  # overdue (work ran past the due date): at once
+        (90.0, 20.0, 120.0, ends),  # both on or after day 100
+        (95.0, 5.0, 130.0, ends),  # the step falls on the end itself
+        (95.0, 10.0, 100.0, ends),  # and so does the renewal
+    ]
+    for now, gap, due, want in cases:
+        assert equations.account_next(SCALAR, now, gap, due, 100.0) == want, (now, gap, due)
+    now, gap, due, want = (np.array(c) for c in zip(*cases, strict=True))
+    np.testing.assert_array_equal(equations.account_next(ARRAY, now, gap, due, 100.0), want)
+
+    # horizon 50, end 80: leads come until day 50 only
+    assert equations.advocate_refers(49.0, 2.0, 50.0, 80.0)
+    assert not equations.advocate_refers(50.0, 2.0, 50.0, 80.0)
+    assert not equations.advocate_refers(10.0, 0.0, 50.0, 80.0)  # no longer an advocate
+    assert not equations.advocate_refers(30.0, 2.0, 50.0, 30.0)  # observation has ended
+    assert equations.advocate_goes_on(49.0, 2.0, 50.0)
+    assert not equations.advocate_goes_on(50.0, 2.0, 50.0)
+    assert not equations.advocate_goes_on(10.0, 0.0, 50.0)
+    t, rate = np.array([10.0, 10.0, 49.0, 50.0, 70.0]), np.array([2.0, 0.0, 1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(
+        equations.advocate_refers(t, rate, 50.0, 80.0), [True, False, True, False, False]
+    )
+    np.testing.assert_array_equal(
+        equations.advocate_goes_on(t, rate, 50.0), [True, False, True, False, False]
+    )

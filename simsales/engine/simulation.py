@@ -358,11 +358,12 @@ class _Simulation(LeadSources):
         self.log(path, "installation", buyer)
         while True:
             gap = account.gap_days(rng)
-            if min(renewal_due, env.now + gap) >= world.end:
+            then = equations.account_next(SCALAR, env.now, gap, renewal_due, world.end)
+            if then == equations.ACCOUNT_ENDS:
                 # still a customer when observation ends; its referrals stop too
                 yield env.timeout(max(0.0, world.end - env.now))
                 break
-            if renewal_due <= env.now + gap:
+            if then == equations.ACCOUNT_RENEWS:
                 # (post-sale work may have run past the due date: renew at once)
                 yield env.timeout(max(0.0, renewal_due - env.now))
                 if not account.renews(rng):
@@ -402,13 +403,12 @@ class _Simulation(LeadSources):
         """Referral contacts of an advocate, while it stays one (before the horizon)."""
         while True:
             rate = account.referral_rate()
-            if rate <= 0 or self.env.now >= self.world.horizon:
+            if not equations.advocate_goes_on(self.env.now, rate, self.world.horizon):
                 referring[0] = False
                 return
             yield self.env.timeout(rng.exponential(YEAR / rate))
-            if (
-                self.env.now >= min(self.world.horizon, self.world.end)
-                or account.referral_rate() <= 0
+            if not equations.advocate_refers(
+                self.env.now, account.referral_rate(), self.world.horizon, self.world.end
             ):
                 continue
             k = row["referrals"]

@@ -25,11 +25,17 @@ from simsales.model.xp import Namespace
 Lifecycle = Any
 
 __all__ = [
+    "ACCOUNT_ENDS",
+    "ACCOUNT_RENEWS",
+    "ACCOUNT_STEPS",
     "ENDINGS",
     "ENDING_CODE",
     "access_chance",
+    "account_next",
     "adoption_rate",
     "advocacy_chance",
+    "advocate_goes_on",
+    "advocate_refers",
     "coached",
     "contract_value",
     "dark_ending",
@@ -364,3 +370,35 @@ def contract_value(xp: Namespace, life: Lifecycle, expanded: Any) -> Any:
     """Revenue of one renewed term, in units of price: ``1``, plus ``expansion_size``
     once the account has expanded."""
     return 1.0 + xp.where(expanded, life.expansion_size, 0.0)
+
+
+#: What an account does next (:func:`account_next`): a post-sale step, its renewal,
+#: or nothing more before observation ends.
+ACCOUNT_STEPS, ACCOUNT_RENEWS, ACCOUNT_ENDS = 0, 1, 2
+
+
+def account_next(xp: Namespace, now: Any, gap: Any, due: Any, end: float) -> Any:
+    """What an account does next, with its next step ``gap`` days after ``now`` and its
+    renewal due on day ``due``: :data:`ACCOUNT_ENDS` if neither comes before the end
+    of observation ``end`` (it is still a customer then), else :data:`ACCOUNT_RENEWS`
+    if the renewal comes first or together (post-sale work may have run past the due
+    date: it renews at once), else :data:`ACCOUNT_STEPS`."""
+    step = now + gap
+    return xp.where(
+        xp.minimum(due, step) >= end,
+        ACCOUNT_ENDS,
+        xp.where(due <= step, ACCOUNT_RENEWS, ACCOUNT_STEPS),
+    )
+
+
+def advocate_refers(now: Any, rate: Any, horizon: float, end: float) -> Any:
+    """Whether an advocate's referral contact falling due at ``now`` makes a lead: the
+    account still refers (``rate > 0``) and leads still come (before the horizon and
+    the end of observation)."""
+    return (now < min(horizon, end)) & (rate > 0)
+
+
+def advocate_goes_on(now: Any, rate: Any, horizon: float) -> Any:
+    """Whether an advocate goes on to a next referral contact after ``now``: it still
+    refers (``rate > 0``) and it is before the horizon."""
+    return (rate > 0) & (now < horizon)

@@ -789,13 +789,13 @@ class _Batch:
         else:
             gap = np.full(len(rows), life.step_days)
         due = s.renewal_due[rows]
-        nxt = now + gap
-        over = np.minimum(due, nxt) >= self.end
-        renew = ~over & (due <= nxt)
-        stepping = ~over & ~renew
+        then = equations.account_next(ARRAY, now, gap, due, self.end)
+        over = then == equations.ACCOUNT_ENDS
+        renew = then == equations.ACCOUNT_RENEWS
+        stepping = then == equations.ACCOUNT_STEPS
         self.wait(rows[over], np.maximum(now[over], self.end), FINISH)
         self.wait(rows[renew], np.maximum(now[renew], due[renew]), RENEW)
-        self.wait(rows[stepping], nxt[stepping], POST_STEP)
+        self.wait(rows[stepping], now[stepping] + gap[stepping], POST_STEP)
 
     def renew(self, rows: Rows, now: Floats) -> tuple[Rows, Floats]:
         s, life = self.s, self.life
@@ -836,9 +836,9 @@ class _Batch:
         s, life = self.s, self.life
         now = s.t_advocate[rows].copy()
         rate = rules.referral_rate(s, rows, life)
-        refer = (now < min(self.horizon, self.end)) & (rate > 0)
+        refer = equations.advocate_refers(now, rate, self.horizon, self.end)
         self.refer(rows[refer], now[refer])
-        go = (rate > 0) & (now < self.horizon)
+        go = equations.advocate_goes_on(now, rate, self.horizon)
         gr = rows[go]
         s.t_advocate[gr] = now[go] + self.draws.exponential_at(gr, YEAR / rate[go])
         stop = rows[~go]
