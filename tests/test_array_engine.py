@@ -37,6 +37,7 @@ from simsales.experiment.loader import load_experiment
 from simsales.experiment.plugins import import_modules
 from simsales.model.action_tables import action_table, tabular_reason
 from simsales.model.actions import Action, SellerView
+from simsales.model.orbits import Ending
 from simsales.model.strategies import PhasedStrategy, make_strategy
 from simsales.runner.replications import (
     DEFAULT_ARRAY,
@@ -575,3 +576,27 @@ def test_the_default_engine_is_the_exact_one_unless_a_design_can_run_on_arrays(t
         _write(tmp_path, _SWEEP.replace("seed = 3\n", 'seed = 3\nengine = "simpy"\n'))
     )
     assert choose_engine(named).engine == "simpy"
+
+
+@pytest.mark.parametrize("engine", ["simpy", "array"])
+def test_a_lead_is_an_opportunity_from_its_first_meeting_or_its_warm_arrival(engine):
+    # qualified_at: the first meeting, or the arrival of a lead that came past AWARENESS
+    # (a warm referral, a market's member that had moved); NaN exactly for the leads
+    # that ended UNQUALIFIED, and never outside the journey
+    config = _small(load_experiment(ROOT / "experiments" / "orbits.toml"), 150.0)
+    import_modules(config.modules, config.module_folder)
+    strategies = [s.build() for s in config.strategies[:3]]
+    world = build_world(config, 0)
+    if engine == "simpy":
+        runs = [simulate(world, s)[0] for s in strategies]
+    else:
+        runs = [j for j, _ in simulate_batch([world], strategies)[0]]
+    unqualified = ENDINGS.index(Ending.UNQUALIFIED)
+    on_arrival = 0
+    for j in runs:
+        q = j.qualified_at
+        np.testing.assert_array_equal(np.isnan(q), j.ending == unqualified)
+        done = ~np.isnan(q)
+        assert np.all(j.arrival[done] <= q[done]) and np.all(q[done] <= j.end[done])
+        on_arrival += int((q[done] == j.arrival[done]).sum())
+    assert on_arrival > 0  # some came qualified (warm referrals, members that had moved)

@@ -37,12 +37,20 @@ from worlds import SCALE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _journeys(rows: list[tuple[float, float, Ending]]) -> Journeys:
+def _journeys(
+    rows: list[tuple[float, float, Ending]], qualified: list[float] | None = None
+) -> Journeys:
+    """Leads ``(arrival, end, ending)``, each qualified on arrival unless it ended
+    UNQUALIFIED (or on the days ``qualified``)."""
     n = len(rows)
     base = {f.name: np.zeros(n) for f in fields(Journeys)}
     base["arrival"] = np.array([r[0] for r in rows])
     base["end"] = np.array([r[1] for r in rows])
     base["ending"] = np.array([ENDINGS.index(r[2]) for r in rows])
+    never = base["ending"] == ENDINGS.index(Ending.UNQUALIFIED)
+    base["qualified_at"] = np.where(never, np.nan, base["arrival"])
+    if qualified is not None:
+        base["qualified_at"] = np.array(qualified, dtype=float)
     return Journeys(**base)
 
 
@@ -67,6 +75,25 @@ def test_export_holds_what_a_crm_holds_on_the_export_date():
     assert list(f["no_decision"].iloc[1:5]) == [False, True, True, False]
     assert f["value"].iloc[0] == 25_000.0 and f["value"].iloc[1:].isna().all()
     assert f.attrs["as_of"] == pd.Timestamp("2025-04-11")
+
+
+def test_export_holds_no_lead_that_qualifies_after_the_export_date():
+    # On day 100 a CRM holds the leads qualified by then, won, lost or open; not a lead
+    # still waiting for its first meeting, however its journey ends later.
+    j = _journeys(
+        [(10.0, 150.0, Ending.WON),  # qualified on day 20: open on day 100
+         (90.0, 150.0, Ending.WON),  # first meeting on day 110: not yet an opportunity
+         (95.0, 130.0, Ending.WENT_DARK),  # qualified on day 99: open
+         (97.0, 105.0, Ending.UNQUALIFIED),  # never
+         (30.0, 60.0, Ending.RIVAL)],  # qualified on day 40, lost on 60
+        qualified=[20.0, 110.0, 99.0, np.nan, 40.0],
+    )  # fmt: skip
+    f = export_frame(j, 100.0)
+    assert list(f["outcome"]) == ["open", "lost", "open"]  # in order of arrival
+    # opened on arrival (days 10, 30 and 95 from 2025-01-01)
+    assert list(f["opened"]) == [
+        pd.Timestamp(d) for d in ("2025-01-11", "2025-01-31", "2025-04-06")
+    ]
 
 
 def _two_parameter_experiment(horizon: float = 180.0, engine: str = "simpy", **calibrate_over):

@@ -33,6 +33,7 @@ J = Journeys(
     referred=np.array([False, True, False, False, True, False]),
     lead_cost=np.array([0.01, 0.002, 0.01, 0.01, 0.002, 0.01]),
     won_at=np.array([40.0, 110.0, np.nan, np.nan, np.nan, np.nan]),
+    qualified_at=np.array([5.0, 10.0, 25.0, 35.0, 40.0, np.nan]),
     churned=np.array([False, True, False, False, False, False]),
     post_hours=np.array([30.0, 10.0, 0, 0, 0, 0]),
     revenue_first=np.array([1.0, 1.0, 0, 0, 0, 0]),

@@ -68,6 +68,10 @@ def export_frame(
 ) -> pd.DataFrame:
     """The opportunities of one run as a CRM holds them on day ``as_of_day``.
 
+    An opportunity is a lead qualified by then (``journeys.qualified_at``: its first
+    meeting, or its arrival if it came past AWARENESS), opened on the day it arrived;
+    whether it is won, lost or open is what it is on that day.
+
     Parameters
     ----------
     journeys : Journeys
@@ -91,7 +95,9 @@ def export_frame(
     """
     start = pd.Timestamp(start).normalize()
     ending = journeys.ending
-    keep = (ending != _CODE[Ending.UNQUALIFIED]) & (journeys.arrival <= as_of_day)
+    # an opportunity from the day it qualified (not from its ending, which the CRM does
+    # not know yet: a lead still waiting for its first meeting is no opportunity)
+    keep = journeys.qualified_at <= as_of_day  # NaN (never qualified): False
     arrival = journeys.arrival[keep]
     end = journeys.end[keep]
     ending = ending[keep]

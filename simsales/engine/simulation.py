@@ -243,6 +243,8 @@ class _Simulation(LeadSources):
             and referral_start(buyer, world.lifecycle, rng, env.now)
         ):
             log(path, "warm_start", buyer)
+        # an opportunity from its first meeting, or from now if it came past AWARENESS
+        qualified_at = env.now if buyer.orbit > AWARENESS else np.nan
         result: Ending | None = None
         while result is None:
             pulled = buyer.orbit > AWARENESS and buyer.pulls(rng)
@@ -274,7 +276,7 @@ class _Simulation(LeadSources):
             orbit = buyer.orbit
             if orbit == AWARENESS:
                 buyer.orbit = buyer.max_orbit = Orbit.POTENTIAL
-                buyer.last_progress = env.now
+                buyer.last_progress = qualified_at = env.now
             elif orbit == ACQUISITION:
                 result = buyer.decide(rng)
                 if result is not None:
@@ -293,7 +295,8 @@ class _Simulation(LeadSources):
         row = {
             "source": source, "arrival": buyer.arrival, "end": env.now, "ending": _CODE[result],
             "hours": buyer.hours, "timed_out": buyer.timed_out, "referred": referred,
-            "lead_cost": lead_cost, "won_at": np.nan, "churned": False, "post_hours": 0.0,
+            "lead_cost": lead_cost, "won_at": np.nan, "qualified_at": qualified_at,
+            "churned": False, "post_hours": 0.0,
             "revenue_first": 0.0, "revenue_expansion": 0.0, "revenue_renewal": 0.0,
             "referrals": 0, "renewals": 0,
         }  # fmt: skip

@@ -99,7 +99,10 @@ class Journeys:
     Attributes are arrays of equal length; see :mod:`simsales.engine.metrics`
     for how they become metrics. ``ending`` indexes
     :data:`simsales.model.equations.ENDINGS`; ``won_at`` is NaN for leads not won;
-    ``source`` indexes :data:`LEAD_SOURCES` (``referred`` is ``source == REFERRAL``).
+    ``qualified_at`` is the day a lead became an opportunity (its first meeting, or
+    its arrival if it came past AWARENESS: a warm referral, a market's member that
+    had moved), NaN if it never did; ``source`` indexes :data:`LEAD_SOURCES`
+    (``referred`` is ``source == REFERRAL``).
     """
 
     arrival: np.ndarray
@@ -113,6 +116,7 @@ class Journeys:
     referred: np.ndarray
     lead_cost: np.ndarray
     won_at: np.ndarray
+    qualified_at: np.ndarray
     churned: np.ndarray
     post_hours: np.ndarray
     revenue_first: np.ndarray

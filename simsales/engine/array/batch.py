@@ -624,6 +624,8 @@ class _Batch:
         if rows.size:
             ref = s.source[rows] == REFERRAL
             rules.referral_start(s, rows[ref], now[ref], self.life.referral_orbits, self.draws)
+            warm = s.orbit[rows] > int(Orbit.AWARENESS)  # an opportunity from its arrival
+            s.qualified_at[rows[warm]] = now[warm]
             steps.append((rows, now))
         rows, now = pick(FOLLOWED)
         if rows.size:
@@ -731,7 +733,7 @@ class _Batch:
         first = orbit == int(Orbit.AWARENESS)
         fr = rows[first]
         s.orbit[fr] = s.max_orbit[fr] = int(Orbit.POTENTIAL)
-        s.last_progress[fr] = now[first]
+        s.last_progress[fr] = s.qualified_at[fr] = now[first]
         deciding = np.flatnonzero(orbit == int(Orbit.ACQUISITION))
         code = rules.decide(s, rows[deciding], self.draws)
         over = code != rules.NONE
@@ -928,8 +930,8 @@ class _Batch:
         bounds = np.searchsorted(cell[by_cell], np.arange(self.cells + 1))
         won = col("ending") == _WON
         names = ("arrival", "end", "ending", "max_orbit", "hours", "timed_out", "lead_cost",
-                 "won_at", "churned", "post_hours", "revenue_expansion", "revenue_renewal",
-                 "referrals", "renewals", "source")  # fmt: skip
+                 "won_at", "qualified_at", "churned", "post_hours", "revenue_expansion",
+                 "revenue_renewal", "referrals", "renewals", "source")  # fmt: skip
         cols = {name: col(name) for name in names}
         cols["true_value"] = true_value(s.view(np.arange(n)))
         cols["internalisation"] = col("internalisation_end")

@@ -33,7 +33,7 @@ _FLOAT = (
     "hour_factor", "halo", "revealed", "tailor", "internalisation", "hours", "arrival",
     "last_progress", "lead_cost", "gap", "pending_hours", "end", "won_at", "post_hours",
     "revenue_expansion", "revenue_renewal", "adoption", "expectation", "renewal_due",
-    "internalisation_end",
+    "internalisation_end", "qualified_at",
 )  # fmt: skip
 _BOOL = (
     "rival", "needs_shared", "chose_us", "timed_out", "churned", "expanded", "referring",
@@ -120,6 +120,7 @@ class Buyers:
         a["source"][new] = source
         a["lead_cost"][new] = lead_cost
         a["won_at"][new] = np.nan
+        a["qualified_at"][new] = np.nan
         n = traits.stakeholders[rows]
         a["n"][new] = n
         a["r"][new] = traits.value_ratio[rows]
