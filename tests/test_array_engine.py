@@ -600,3 +600,40 @@ def test_a_lead_is_an_opportunity_from_its_first_meeting_or_its_warm_arrival(eng
         assert np.all(j.arrival[done] <= q[done]) and np.all(q[done] <= j.end[done])
         on_arrival += int((q[done] == j.arrival[done]).sum())
     assert on_arrival > 0  # some came qualified (warm referrals, members that had moved)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"sellers.team_size": 1}, {"lifecycle.end_days": 200.0}],
+    ids=["baseline", "queue binds", "observed past the horizon"],
+)
+def test_a_censored_run_exports_what_the_whole_run_exports(changes):
+    # Stopped where the tail begins, a run gives the same CRM export on its horizon,
+    # the same ledgers and the same closed journeys as the run to every journey's end;
+    # the journeys still open are OPEN with no end, and give no metrics.
+    from simsales.calibration.synthetic import export_frame
+    from simsales.engine.metrics import journey_metrics
+    from simsales.engine.world import OPEN
+
+    config = _small(load_experiment(ROOT / "experiments" / "baseline.toml"), 120.0)
+    config = config.at(changes)
+    worlds = [build_world(config, r) for r in range(3)]
+    strategies = [s.build() for s in config.strategies[:2]]
+    whole = simulate_batch(worlds, strategies)
+    cut = simulate_batch(worlds, strategies, censored=True)
+    stop = max(config.horizon_days, worlds[0].end)
+    opened = 0
+    for row_w, row_c in zip(whole, cut, strict=True):
+        for (a, ledger_a), (b, ledger_b) in zip(row_w, row_c, strict=True):
+            pd.testing.assert_frame_equal(export_frame(a, 120.0), export_frame(b, 120.0))
+            assert ledger_a.revenue == ledger_b.revenue and ledger_a.cost == ledger_b.cost
+            np.testing.assert_array_equal(ledger_a.occupancy, ledger_b.occupancy)
+            going = b.ending == OPEN
+            np.testing.assert_array_equal(going, a.end > stop)  # open exactly when it ran on
+            assert np.all(np.isinf(b.end[going]))
+            np.testing.assert_array_equal(a.end[~going], b.end[~going])
+            np.testing.assert_array_equal(a.ending[~going], b.ending[~going])
+            opened += int(going.sum())
+    assert opened > 0
+    with pytest.raises(ValueError, match="censored"):
+        journey_metrics(cut[0][0][0], 0.003, 0.002, 0.7)

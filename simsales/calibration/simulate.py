@@ -160,7 +160,9 @@ def _array_task(setup: Setup, keys: Sequence[Key]) -> list[tuple[Key, list[float
     for members in grouped(range(len(keys)), lambda i: batch_key(configs[i])):
         strategy = configs[members[0]].strategies[0].build()
         worlds = [build_world(configs[i], keys[i][1]) for i in members]
-        for i, runs in zip(members, simulate_batch(worlds, [strategy]), strict=True):
+        # the export needs nothing after its date: journeys open then stay open
+        runs_of = simulate_batch(worlds, [strategy], censored=True)
+        for i, runs in zip(members, runs_of, strict=True):
             out[i] = [float(x) for x in _statistics(setup, runs[0][0])]
     return [(k, out[i]) for i, k in enumerate(keys)]
 

@@ -114,7 +114,8 @@ def export_frame(
     opened = start.to_datetime64() + np.floor(arrival).astype(np.int64) * day
     closed = np.where(
         closed_in_time,
-        start.to_datetime64() + np.floor(end).astype(np.int64) * day,
+        # (an open journey's end may be infinite: a censored run's)
+        start.to_datetime64() + np.floor(np.where(closed_in_time, end, 0.0)).astype(np.int64) * day,
         np.datetime64("NaT"),
     ).astype("datetime64[ns]")
 

@@ -166,6 +166,8 @@ def journey_metrics(
     team_cost : float
         The sellers' fixed cost over the observation window.
     """
+    if (j.ending < 0).any():
+        raise ValueError("a censored run's journeys (some still open) give no metrics")
     counts = np.bincount(j.ending, minlength=len(ENDINGS))
     c = {e: int(counts[k]) for k, e in enumerate(ENDINGS)}
     leads = len(j.ending)

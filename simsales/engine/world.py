@@ -17,6 +17,7 @@ __all__ = [
     "INBOUND",
     "LEAD_SOURCES",
     "MONTH",
+    "OPEN",
     "OUTBOUND",
     "REFERRAL",
     "Journeys",
@@ -33,6 +34,9 @@ MONTH = 365.25 / 12
 #: advocate's contact.
 LEAD_SOURCES: tuple[str, ...] = ("outbound", "inbound", "referral")
 OUTBOUND, INBOUND, REFERRAL = range(len(LEAD_SOURCES))
+#: ``Journeys.ending`` of a journey still open where a run stopped early
+#: (:func:`simsales.engine.array.simulate_batch`'s ``censored``): it has no ending yet.
+OPEN = -1
 #: Occupancy columns: every orbit, then churned customers.
 N_STATES = len(Orbit) + 1
 
@@ -102,7 +106,8 @@ class Journeys:
     ``qualified_at`` is the day a lead became an opportunity (its first meeting, or
     its arrival if it came past AWARENESS: a warm referral, a market's member that
     had moved), NaN if it never did; ``source`` indexes :data:`LEAD_SOURCES`
-    (``referred`` is ``source == REFERRAL``).
+    (``referred`` is ``source == REFERRAL``). In a censored run a journey still open
+    where the run stopped has ``ending`` :data:`OPEN` and ``end`` infinite.
     """
 
     arrival: np.ndarray

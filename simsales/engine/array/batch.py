@@ -64,6 +64,7 @@ from simsales.engine.world import (
     INBOUND,
     MONTH,
     N_STATES,
+    OPEN,
     OUTBOUND,
     REFERRAL,
     Journeys,
@@ -158,7 +159,11 @@ def _same_parameters(worlds: Sequence[World]) -> None:
 
 
 def simulate_batch(
-    worlds: Sequence[World], strategies: Sequence[Strategy], step_days: float = STEP_DAYS
+    worlds: Sequence[World],
+    strategies: Sequence[Strategy],
+    step_days: float = STEP_DAYS,
+    *,
+    censored: bool = False,
 ) -> list[list[tuple[Journeys, Ledger]]]:
     """Run every strategy in every world, all at once.
 
@@ -172,6 +177,13 @@ def simulate_batch(
         Tabular strategies (:func:`simsales.model.action_tables.tabular_reason`).
     step_days : float
         The window of a step (> 0): events within it of the earliest are stepped together.
+    censored : bool
+        Stop where no lead arrives, no account steps and no month starts any more
+        (the horizon or the end of observation, the later) instead of running every
+        journey to its end: a journey still open there has ``ending``
+        :data:`~simsales.engine.world.OPEN` and ``end`` infinite, as a CRM export made
+        on that day sees it (a calibration's simulated exports need no more; the
+        ledgers are whole, the journeys give no metrics).
 
     Returns
     -------
@@ -198,7 +210,7 @@ def simulate_batch(
     for st in strategies:  # a programme on an unlimited market: refused as on SimPy
         for w in worlds:
             programme_reach(w, st)
-    return _Batch(worlds, strategies, step_days).run()
+    return _Batch(worlds, strategies, step_days, censored).run()
 
 
 def _member_keys(world: World, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -229,9 +241,12 @@ class _Requests:
 
 
 class _Batch:
-    def __init__(self, worlds: Sequence[World], strategies: Sequence[Strategy], step: float):
+    def __init__(
+        self, worlds: Sequence[World], strategies: Sequence[Strategy], step: float,
+        censored: bool = False,
+    ) -> None:  # fmt: skip
         w0 = worlds[0]
-        self.worlds, self.step = worlds, step
+        self.worlds, self.step, self.censored = worlds, step, censored
         self.k = len(strategies)
         self.cells = len(worlds) * self.k
         self.b, self.life, self.sellers = w0.behaviour, w0.lifecycle, w0.sellers
@@ -518,7 +533,8 @@ class _Batch:
             if t_next == np.inf:
                 break
             if t_next >= self.tail and month >= self.months:  # each cell on its own from here
-                self.run_tail(np.concatenate((queue[head:], moved)))
+                if not self.censored:
+                    self.run_tail(np.concatenate((queue[head:], moved)))
                 break
             # the window: up to the grid's next line (passes repeat within it until no
             # event before its end is left), cut at the next month's start and tick
@@ -937,6 +953,10 @@ class _Batch:
         cols["internalisation"] = col("internalisation_end")
         cols["referred"] = col("source") == REFERRAL
         cols["revenue_first"] = np.where(won, 1.0, 0.0)
+        if self.censored:  # journeys stopped before their end
+            going = col("phase") <= WAITED
+            cols["end"] = np.where(going, np.inf, cols["end"])
+            cols["ending"] = np.where(going, OPEN, cols["ending"])
         money = {}
         for kind, parts in self.money.items():
             total = np.zeros((self.cells, self.months))
