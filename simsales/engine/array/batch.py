@@ -179,8 +179,9 @@ def simulate_batch(
         The window of a step (> 0): events within it of the earliest are stepped together.
     censored : bool
         Stop where no lead arrives, no account steps and no month starts any more
-        (the horizon or the end of observation, the later) instead of running every
-        journey to its end: a journey still open there has ``ending``
+        (the horizon or the end of observation, the later; events at that very time
+        still run) instead of running every journey to its end: a journey
+        still open then has ``ending``
         :data:`~simsales.engine.world.OPEN` and ``end`` infinite, as a CRM export made
         on that day sees it (a calibration's simulated exports need no more; the
         ledgers are whole, the journeys give no metrics).
@@ -533,8 +534,10 @@ class _Batch:
             if t_next == np.inf:
                 break
             if t_next >= self.tail and month >= self.months:  # each cell on its own from here
-                if not self.censored:
-                    self.run_tail(np.concatenate((queue[head:], moved)))
+                # (censored: only what falls on the stop itself, which a whole run
+                # counts as before an export on that day)
+                live = np.concatenate((queue[head:], moved))
+                self.run_tail(live, self.tail if self.censored else np.inf)
                 break
             # the window: up to the grid's next line (passes repeat within it until no
             # event before its end is left), cut at the next month's start and tick
@@ -571,8 +574,9 @@ class _Batch:
     #: (:meth:`run_tail`; off only to test that this changes no number)
     unwindowed_tail: bool = True
 
-    def run_tail(self, live: Rows) -> None:
-        """The journeys still open after the horizon, the end and the last snapshot.
+    def run_tail(self, live: Rows, until: float = np.inf) -> None:
+        """The journeys still open after the horizon, the end and the last snapshot
+        (their events up to day ``until`` included).
 
         Nothing joins a cell from here and nothing is counted at a fixed time, so each
         cell steps through its own windows (the grid's, from its own next event):
@@ -591,11 +595,14 @@ class _Batch:
         s = self.s
         hi = np.full(self.cells, -np.inf)
         sellers = np.isfinite(self.seller_free).sum(axis=1)
+        limit = np.nextafter(until, np.inf)  # events before it run
         while True:
             live = live[(s.phase[live] != DONE) | (s.t_advocate[live] < np.inf)]
             if not live.size:
                 return
             t = np.minimum(s.t[live], s.t_advocate[live])
+            if t.min() >= limit:
+                return
             cell = s.cell[live]
             if self.unwindowed_tail:  # cells that can make no one wait, from now on
                 open_ = cell[s.phase[live] != DONE]
@@ -605,7 +612,7 @@ class _Batch:
             done = first >= hi  # the cell's window holds no event: its next window
             hi[done] = (np.floor(first[done] / self.step) + 1.0) * self.step
             hi[self.alone] = np.inf
-            edge = hi[cell]
+            edge = np.minimum(hi[cell], limit)
             self.events(live[s.t[live] < edge])
             self.advocate(live[s.t_advocate[live] < edge])
             self.book_requests()
