@@ -597,7 +597,9 @@ class _Batch:
         sellers = np.isfinite(self.seller_free).sum(axis=1)
         limit = np.nextafter(until, np.inf)  # events before it run
         while True:
-            live = live[(s.phase[live] != DONE) | (s.t_advocate[live] < np.inf)]
+            going = s.phase[live] != DONE  # open journeys (the rest: advocates calling)
+            keep = going | (s.t_advocate[live] < np.inf)
+            live, going = live[keep], going[keep]
             if not live.size:
                 return
             t = np.minimum(s.t[live], s.t_advocate[live])
@@ -605,8 +607,7 @@ class _Batch:
                 return
             cell = s.cell[live]
             if self.unwindowed_tail:  # cells that can make no one wait, from now on
-                open_ = cell[s.phase[live] != DONE]
-                self.alone |= np.bincount(open_, minlength=self.cells) <= sellers
+                self.alone |= np.bincount(cell[going], minlength=self.cells) <= sellers
             first = np.full(self.cells, np.inf)
             np.minimum.at(first, cell, t)
             done = first >= hi  # the cell's window holds no event: its next window
