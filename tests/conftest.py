@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import blank_charts
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
@@ -21,3 +23,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     classic rule for spreading jobs over machines).
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure() -> None:
+    """Charts are built but not rendered, but in tests marked ``render``
+    (tests/blank_charts.py says why)."""
+    blank_charts.install()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # before any fixture of the test (a module's too) is set up
+    blank_charts.rendering = item.get_closest_marker("render") is not None

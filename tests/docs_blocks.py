@@ -35,7 +35,6 @@ Run one page by hand: ``python tests/docs_blocks.py README.md``.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 import shlex
@@ -337,31 +336,14 @@ def _cli(args: list[str]) -> Ran:
 
 def _no_rendering() -> None:
     """Charts are built but not rendered: ``Figure.savefig`` writes a small blank
-    image of the format asked for (to a path or a file object).
+    image of the format asked for (tests/blank_charts.py).
 
     Rendering is most of a run's time here; tests/test_outputs.py renders them.
     """
-    import matplotlib
+    import blank_charts
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    render = Figure.savefig
-    blank: dict[str, bytes] = {}
-
-    def savefig(self: Figure, fname: Any, *args: Any, **kwargs: Any) -> None:
-        path = isinstance(fname, str | os.PathLike)
-        fmt = kwargs.get("format") or (Path(fname).suffix[1:] if path else "") or "png"
-        if fmt not in blank:
-            buf = io.BytesIO()
-            render(Figure(figsize=(0.2, 0.2)), buf, format=fmt)
-            blank[fmt] = buf.getvalue()
-        if path:
-            Path(fname).write_bytes(blank[fmt])
-        else:
-            fname.write(blank[fmt])
-
-    Figure.savefig = savefig  # type: ignore[method-assign]
+    blank_charts.install()
+    blank_charts.rendering = False
 
 
 def run_block(block: Block, ns: dict[str, Any], cwd: Path) -> None:

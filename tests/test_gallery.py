@@ -41,6 +41,9 @@ from simsales.plots.style import BUILTIN_STYLES, DPI, MARKERS, fit_label, save_f
 
 import synthetic
 
+#: every test here draws its charts for real (tests/blank_charts.py)
+pytestmark = pytest.mark.render
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

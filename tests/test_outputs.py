@@ -70,6 +70,7 @@ def test_summary_is_tidy_with_a_ci_around_the_mean(results):
     pd.testing.assert_series_equal(got.sort_index(), wins.sort_index(), check_names=False)
 
 
+@pytest.mark.render
 def test_save_writes_every_file(results, tmp_path: Path):
     out = save_results(results, tmp_path / "r")
     for f in FILES:

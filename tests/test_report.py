@@ -27,6 +27,7 @@ from simsales.reporting.pairs import report_comparisons
 from simsales.reporting.render import png_size
 from simsales.store.folder import stamp
 
+import blank_charts
 import synthetic
 from worlds import small_experiment
 
@@ -88,7 +89,8 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def written(folder):
-    html_path, md_path = write_report(folder)
+    with blank_charts.real():  # its images are checked
+        html_path, md_path = write_report(folder)
     return folder, html_path, md_path
 
 
@@ -165,6 +167,7 @@ def test_best_strategy_is_computed_from_the_replications(written):
     assert d["diff_ci_low"] > 0 and "the lead is clear at the 95% level" in md
 
 
+@pytest.mark.render  # the same charts drawn again are the same bytes
 def test_report_reads_files_only_and_is_reproducible(written, monkeypatch, tmp_path):
     import simsales.runner.replications as runner
 
