@@ -21,11 +21,12 @@ experiment file); ``<!-- exit: N -->`` expects exit status N from its commands;
 ``<!-- skip-test: REASON -->`` skips it.
 
 Sizes are cut so that the examples run in seconds: in the copied experiment
-files ``replications`` is at most ``CAP``, ``horizon_days``, ``end_days`` and
-``size`` are divided by ``SHRINK``, design ``points`` and ``samples`` are at most
-2; a command's ``-n`` is at most ``CAP``, ``--precision`` gets
-``--max-replications``, and ``select`` on a file ``--n0`` and
-``--max-replications``. Results are not compared (the numbers are the
+files and the experiment files a page writes, ``replications`` is at most
+``CAP``, ``horizon_days``, ``end_days`` and ``size`` are divided by ``SHRINK``,
+design ``points`` and ``samples`` and a calibration's ``starts`` are at most 2,
+and its other search sizes at most ``SEARCH``'s; a command's ``-n`` is at
+most ``CAP``, ``--precision`` gets ``--max-replications``, and ``select`` on a
+file ``--n0`` and ``--max-replications``. Results are not compared (the numbers are the
 engine's): the examples must run, and their own ``assert`` statements hold.
 Charts are built but not rendered (``Figure.savefig`` writes a small blank image).
 
@@ -53,6 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CAP = 2  # replications
 SHRINK = 10  # horizon, observation window and market size divided by this
 TIMEOUT = 600  # seconds per command
+#: A calibration's search, cut (the least each key allows, or a few steps).
+SEARCH = {"evaluations": 4, "particles": 20, "generations": 1}
 
 PYTHON = {"python", "py"}
 SHELL = {"sh", "bash", "shell", "console"}
@@ -292,15 +295,17 @@ def shrink(text: str) -> str:
         key, value = m["key"], float(m["value"])
         if key == "replications":
             new: float = min(int(value), CAP)
-        elif key in ("points", "samples"):
+        elif key in ("points", "samples", "starts"):
             new = min(int(value), 2)
+        elif key in SEARCH:
+            new = min(int(value), SEARCH[key])
         elif key == "size":
             new = max(1, int(value) // SHRINK)
         else:
             new = max(1.0, value / SHRINK)
         return f"{m['head']}{new!r}" if isinstance(new, float) else f"{m['head']}{new}"
 
-    keys = "replications|horizon_days|end_days|size|points|samples"
+    keys = "replications|horizon_days|end_days|size|points|samples|starts|" + "|".join(SEARCH)
     pattern = rf"^(?P<head>\s*(?P<key>{keys})\s*=\s*)(?P<value>[0-9_.eE+-]+)"
     return re.sub(pattern, one, text, flags=re.M)
 
@@ -360,7 +365,7 @@ def run_block(block: Block, ns: dict[str, Any], cwd: Path) -> None:
         target = (cwd / block.markers["file"]).resolve()
         assert target.is_relative_to(cwd.resolve()), f"{block.where}: file outside the folder"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(block.text)
+        target.write_text(shrink(block.text) if target.suffix == ".toml" else block.text)
         return
     if block.lang in PYTHON:
         exec(compile(block.text, block.where, "exec"), ns)
