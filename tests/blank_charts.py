@@ -10,9 +10,8 @@ the figure is built and its artists made.
 The tests of how charts look are marked ``render`` (a module's
 ``pytestmark``, or one test) or build what they read within :func:`real`;
 they draw and write for real, as do the commands tests start in a new
-process. ``tests/conftest.py`` installs this
-for the test suite, ``tests/docs_blocks.py`` for the documentation's
-examples.
+process. ``tests/conftest.py`` installs this for the test suite,
+``tests/docs_blocks.py`` for the documentation's examples.
 """
 
 from __future__ import annotations
@@ -55,6 +54,8 @@ def savefig(self: Figure, fname: Any, *args: Any, **kwargs: Any) -> None:
 
 def install() -> None:
     """Make ``Figure.savefig`` write blank images (until :data:`rendering` is set)."""
+    global rendering
+    rendering = False
     Figure.savefig = savefig  # type: ignore[method-assign]
 
 

@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure() -> None:
-    """Charts are built but not rendered, but in tests marked ``render``
+    """Charts are built but written blank, except in tests marked ``render``
     (tests/blank_charts.py says why)."""
     blank_charts.install()
 

@@ -23,10 +23,10 @@ experiment file); ``<!-- exit: N -->`` expects exit status N from its commands;
 Sizes are cut so that the examples run in seconds: in the copied experiment
 files and the experiment files a page writes, ``replications`` is at most
 ``CAP``, ``horizon_days``, ``end_days`` and ``size`` are divided by ``SHRINK``,
-design ``points`` and ``samples`` and a calibration's ``starts`` are at most 2,
-and its other search sizes at most ``SEARCH``'s; a command's ``-n`` is at
-most ``CAP``, ``--precision`` gets ``--max-replications``, and ``select`` on a
-file ``--n0`` and ``--max-replications``. Results are not compared (the numbers are the
+design ``points`` and ``samples`` are at most 2 and a calibration's search
+sizes at most ``SEARCH``'s; a command's ``-n`` is at most ``CAP``,
+``--precision`` gets ``--max-replications``, and ``select`` on a file ``--n0``
+and ``--max-replications``. Results are not compared (the numbers are the
 engine's): the examples must run, and their own ``assert`` statements hold.
 Charts are built but not rendered (``Figure.savefig`` writes a small blank image).
 
@@ -55,7 +55,7 @@ CAP = 2  # replications
 SHRINK = 10  # horizon, observation window and market size divided by this
 TIMEOUT = 600  # seconds per command
 #: A calibration's search, cut (the least each key allows, or a few steps).
-SEARCH = {"evaluations": 4, "particles": 20, "generations": 1}
+SEARCH = {"starts": 2, "evaluations": 4, "particles": 20, "generations": 1}
 
 PYTHON = {"python", "py"}
 SHELL = {"sh", "bash", "shell", "console"}
@@ -295,7 +295,7 @@ def shrink(text: str) -> str:
         key, value = m["key"], float(m["value"])
         if key == "replications":
             new: float = min(int(value), CAP)
-        elif key in ("points", "samples", "starts"):
+        elif key in ("points", "samples"):
             new = min(int(value), 2)
         elif key in SEARCH:
             new = min(int(value), SEARCH[key])
@@ -305,7 +305,7 @@ def shrink(text: str) -> str:
             new = max(1.0, value / SHRINK)
         return f"{m['head']}{new!r}" if isinstance(new, float) else f"{m['head']}{new}"
 
-    keys = "replications|horizon_days|end_days|size|points|samples|starts|" + "|".join(SEARCH)
+    keys = "replications|horizon_days|end_days|size|points|samples|" + "|".join(SEARCH)
     pattern = rf"^(?P<head>\s*(?P<key>{keys})\s*=\s*)(?P<value>[0-9_.eE+-]+)"
     return re.sub(pattern, one, text, flags=re.M)
 
@@ -348,7 +348,6 @@ def _no_rendering() -> None:
     import blank_charts
 
     blank_charts.install()
-    blank_charts.rendering = False
 
 
 def run_block(block: Block, ns: dict[str, Any], cwd: Path) -> None:

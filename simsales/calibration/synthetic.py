@@ -112,11 +112,10 @@ def export_frame(
 
     day = np.timedelta64(1, "D")
     opened = start.to_datetime64() + np.floor(arrival).astype(np.int64) * day
+    # (an open journey's end may be infinite: a censored run's)
+    closed_day = np.floor(np.where(closed_in_time, end, 0.0)).astype(np.int64)
     closed = np.where(
-        closed_in_time,
-        # (an open journey's end may be infinite: a censored run's)
-        start.to_datetime64() + np.floor(np.where(closed_in_time, end, 0.0)).astype(np.int64) * day,
-        np.datetime64("NaT"),
+        closed_in_time, start.to_datetime64() + closed_day * day, np.datetime64("NaT")
     ).astype("datetime64[ns]")
 
     reasons = np.full(n, None, dtype=object)
