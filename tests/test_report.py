@@ -207,6 +207,18 @@ def test_report_of_a_sweep_from_the_command_line(tmp_path):
     assert "| 0 | 1 | 2 |" in md and "| 3 | 2 | 4 |" in md
 
 
+def test_report_draws_with_the_workers_asked_for_and_refuses_fewer_than_one(tmp_path):
+    d, _ = _sweep_folder(tmp_path)
+    res = CliRunner().invoke(app, ["report", str(d), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert (d / "heatmap_conversion.pdf").is_file()
+    res = CliRunner().invoke(app, ["report", str(d), "--workers", "0"], env={"COLUMNS": "200"})
+    assert res.exit_code == 2
+    assert "Invalid value for '--workers': Input should be greater than or equal to 1" in (
+        res.output
+    )
+
+
 def test_selections_replace_the_computed_statement_side_by_side(tmp_path):
     d, res = _sweep_folder(tmp_path)
     for metric, text in (("conversion", "Coaching wins."), ("cost_per_win", "Push is cheapest.")):

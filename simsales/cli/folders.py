@@ -84,10 +84,12 @@ def write_folder_report(
     results: Results | None = None,
     failure: int = 2,
     metrics: list[str] | None = None,
+    workers: int | None = None,
 ) -> None:
     """Write the report of a results folder; a problem exits with ``failure``
     (2, bad input, for `report`; 1 after a run, whose results are written).
-    ``metrics`` are charted instead of the experiment's ``chart_metrics``."""
+    ``metrics`` are charted instead of the experiment's ``chart_metrics``, by up
+    to ``workers`` processes at once (default all cores)."""
     from simsales.plots.result_charts import result_charts
     from simsales.reporting import ReportError, write_report
     from simsales.reporting.extras import read_extras
@@ -96,7 +98,9 @@ def write_folder_report(
     # after a run, the charts save_results has just drawn are kept, not drawn again
     keep = [c.stem for c in result_charts(results)] if results is not None else []
     try:
-        html_path, md_path = write_report(target, results, keep=keep, metrics=metrics)
+        html_path, md_path = write_report(
+            target, results, keep=keep, metrics=metrics, workers=workers
+        )
         source = (results if results is not None else load_results(target)).results_id
         ignored = read_extras(target, source).ignored
     except (ReportError, ResultsError) as e:

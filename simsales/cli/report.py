@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from simsales.cli.common import (
+    Workers,
     _bad,
     _say,
     app,
@@ -29,6 +30,7 @@ def report_command(
             "experiment's chart_metrics; repeat for several",
         ),
     ] = None,
+    workers: Workers = None,
 ) -> None:
     """Write report.html (self-contained) and report.md for stored results; runs nothing."""
     from simsales.experiment.config import unknown_metrics
@@ -40,4 +42,4 @@ def report_command(
         _say(f"{str(results_dir)!r} is not a folder")
         raise typer.Exit(2)
     with holding(results_dir, create=False):
-        write_folder_report(results_dir, metrics=metrics or None)
+        write_folder_report(results_dir, metrics=metrics or None, workers=workers)

@@ -322,7 +322,7 @@ def run(
                 )  # fmt: skip
             failed = failed or where_failed
         if report:
-            write_folder_report(target, results, failure=1)
+            write_folder_report(target, results, failure=1, workers=workers)
         _report_precision(results)
         if failed is not None:
             if failed is not where_failed:  # the where-run's are reported already

@@ -125,7 +125,8 @@ def _run_study(
                         on_done=lambda _r: progress.advance(bar), replications=where_replications,
                     )  # fmt: skip
                 judge_where_run(target, worlds, results)
-            write_report(target, results, keep=[c.stem for c in result_charts(results)])
+            keep = [c.stem for c in result_charts(results)]
+            write_report(target, results, keep=keep, workers=workers)
     except RunFailed as e:
         kept = " (the others are in the results)" if e.results is not None else ""
         return f"{len(e.failures)} replication(s) failed{kept}: {e.failures[0].describe()}"

@@ -9,25 +9,30 @@ The report (:func:`simsales.reporting.write.write_report`) is written apart.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from simsales.analysis.comparison import declared_comparisons
 from simsales.analysis.summary import summary_table
 from simsales.plots.result_charts import result_charts
-from simsales.plots.style import save_figure
+from simsales.plots.writing import write_charts
 from simsales.store.files import atomic_write
 from simsales.store.results import Results, write_results
 
 __all__ = ["save_results"]
 
 
-def save_results(results: Results, directory: str | Path, with_charts: bool = True) -> Path:
+def save_results(
+    results: Results, directory: str | Path, with_charts: bool = True, workers: int | None = None
+) -> Path:
     """Write ``results`` into ``directory`` (created if needed): the run record
     (``manifest.json``), the tables, ``summary.csv``, ``comparisons.csv`` (when the
     experiment declares comparisons) and, ``with_charts``, every chart.
 
     Each file is written under a temporary name and renamed, so a reader never
-    sees a half-written file.
+    sees a half-written file. The charts are drawn by up to ``workers`` processes
+    at once (default all cores; :func:`simsales.plots.writing.write_charts`); their
+    files are the same whatever ``workers``.
 
     Returns
     -------
@@ -56,6 +61,5 @@ def save_results(results: Results, directory: str | Path, with_charts: bool = Tr
     if not comparisons.empty:
         atomic_write(out / "comparisons.csv", lambda p: comparisons.to_csv(p, index=False))
     if with_charts:
-        for chart in result_charts(results):
-            save_figure(chart.draw(), out / chart.stem)
+        write_charts(result_charts(results), out, workers or os.cpu_count() or 1)
     return out

@@ -14,7 +14,8 @@ from simsales.plots import sensitivity_charts as sens_charts
 from simsales.plots.captioned import Chart, caption_end, result_styles
 from simsales.plots.forest import forest_chart
 from simsales.plots.result_charts import result_charts
-from simsales.plots.style import Style, save_figure, split_unit
+from simsales.plots.style import Style, split_unit
+from simsales.plots.writing import write_charts
 from simsales.reporting import best_section, experiment_section, sections
 from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
@@ -102,15 +103,18 @@ def _n_points(results: Results) -> int:
     return int(reps["point"].nunique()) if "point" in reps.columns else 1
 
 
-def _draw(directory: Path, charts: list[Chart], keep: Collection[str]) -> dict[str, bytes]:
-    """Write each chart's PNG and PDF (except those in ``keep`` that exist); PNG bytes."""
-    pngs = {}
-    for c in charts:
+def _draw(
+    directory: Path, charts: list[Chart], keep: Collection[str], workers: int
+) -> dict[str, bytes]:
+    """Write each chart's PNG and PDF (except those in ``keep`` that exist), by up to
+    ``workers`` processes at once; PNG bytes."""
+
+    def drawn(c: Chart) -> bool:
         png, pdf = directory / f"{c.stem}.png", directory / f"{c.stem}.pdf"
-        if c.stem not in keep or not (png.is_file() and pdf.is_file()):
-            save_figure(c.draw(), directory / c.stem)
-        pngs[c.stem] = png.read_bytes()
-    return pngs
+        return c.stem in keep and png.is_file() and pdf.is_file()
+
+    write_charts([c for c in charts if not drawn(c)], directory, workers)
+    return {c.stem: (directory / f"{c.stem}.png").read_bytes() for c in charts}
 
 
 def write_report(
@@ -119,6 +123,7 @@ def write_report(
     *,
     keep: Collection[str] = (),
     metrics: Sequence[str] | None = None,
+    workers: int | None = None,
 ) -> tuple[Path, Path]:
     """Write ``report.html`` (self-contained) and ``report.md`` into a results folder.
 
@@ -147,6 +152,10 @@ def write_report(
     metrics : sequence of str, optional
         Metrics to chart (violins and ECDFs, or sweep charts) instead of the
         experiment's ``chart_metrics``.
+    workers : int, optional
+        Processes that draw charts at once; default all cores
+        (:func:`simsales.plots.writing.write_charts`). The files are the same
+        whatever ``workers``.
 
     Returns
     -------
@@ -195,7 +204,8 @@ def write_report(
         standard = [*standard, forest]
     sens = _sensitivity_charts(extras, styles)
     robust = _robustness_chart(extras, order, styles)
-    pngs = _draw(d, [*standard, *sens, *([robust] if robust else [])], keep)
+    charts = [*standard, *sens, *([robust] if robust else [])]
+    pngs = _draw(d, charts, keep, workers or os.cpu_count() or 1)
     where = read_where(d, results.results_id)
     if where is not None:
         pngs.update(where.pngs)

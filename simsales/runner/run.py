@@ -238,7 +238,7 @@ def run(
         if len(records):
             results = Results(records, record, pd.DataFrame(output.series))
             if out is not None:
-                save_results(results, out)
+                save_results(results, out, workers=workers)
         elif out is not None:  # every replication failed: still say what was run, and how
             clear_results(Path(out))
             write_record(out, record)
