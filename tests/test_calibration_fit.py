@@ -262,8 +262,14 @@ def test_simulated_moments_cover_known_parameters(engine):
     its fit finds the exact engine's truth. On the array engine the exports span
     120 days, not 180: Nelder-Mead steps one candidate (a batch of 4 exports) at a
     time, where the array engine is slower than the SimPy engine (its passes, not
-    its buyers, set the time), and this test was the suite's longest."""
+    its buyers, set the time), and this test was the suite's longest. At a reduced
+    size (CI) it fits 2 exports on the array engine (4 intervals: it fails if 3 of
+    them miss the truth, p = 0.004 at 90% coverage): that the array engine's fit
+    finds the exact engine's truth; the SimPy variant keeps 3 (the default engine
+    of this method), and the full size fits 6 on each."""
     trials = max(3, round(6 * SCALE))
+    if engine == "array" and SCALE < 1:
+        trials = 2
     cfg = _two_parameter_experiment(180.0 if engine == "simpy" else 120.0, engine)
     hits = []
     for k in range(trials):
