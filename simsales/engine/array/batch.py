@@ -223,6 +223,31 @@ def _member_keys(world: World, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
+class _Next:
+    """What a pass's handlers leave for the calls that follow them in the pass
+    (:meth:`_Batch.events`): rows to wait, to end (with their codes) and to ask for
+    a meeting (with whether the buyer asked for it)."""
+
+    gaps: list[tuple[Rows, Floats]] = field(default_factory=list)
+    ends: list[tuple[Rows, Floats, npt.NDArray[np.int64]]] = field(default_factory=list)
+    meetings: list[tuple[Rows, Floats, Bools]] = field(default_factory=list)
+
+
+#: Empty rows, times and codes (or slots), and a meeting's empty ``pulled``.
+_EMPTY = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+_EMPTY_MEETING = (*_EMPTY[:2], np.zeros(0, dtype=bool))
+
+
+def _joined(parts: Sequence[tuple[Any, ...]], empty: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The parts' columns, each concatenated (``empty`` if there are none)."""
+    if not parts:
+        return empty
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+@dataclass
 class _Requests:
     """Requests for a team's time made in a pass, not yet booked."""
 
@@ -626,6 +651,17 @@ class _Batch:
         self.occupancy[:, month, -1] = self.churned
 
     def events(self, due: Rows) -> None:
+        """One pass: the events of ``due``.
+
+        The rows that reach the same step of a journey by different routes go
+        through it in one call (the seller's work that ends, a follow-up's or a
+        meeting's, and its action's effects; a meeting granted after a follow-up
+        or asked for by the buyer; a wait; an ending; an account's step): in a
+        pass of few buyers each call, not each buyer, is what costs. A buyer is
+        in one phase in a pass and draws from its own stream, and a pass's
+        requests and money are ordered by their times and keys, not by the
+        calls that made them, so how the pass groups its rows changes no number.
+        """
         s = self.s
         by = np.argsort(s.phase[due], kind="stable")  # each phase's rows, in their order
         due = due[by]
@@ -636,7 +672,7 @@ class _Batch:
             return due[bounds[p] : bounds[p + 1]], now_all[bounds[p] : bounds[p + 1]]
 
         steps: list[tuple[Rows, Floats]] = []
-        tops: list[tuple[Rows, Floats]] = []
+        nxt = _Next()
         rows, now = pick(START)
         if rows.size and self.members.taken.size:  # a finite market's inbound, outbound leads
             market = (s.source[rows] != REFERRAL) & self.finite[s.cell[rows] // self.k]
@@ -651,23 +687,28 @@ class _Batch:
             warm = s.orbit[rows] > int(Orbit.AWARENESS)  # an opportunity from its arrival
             s.qualified_at[rows[warm]] = now[warm]
             steps.append((rows, now))
-        rows, now = pick(FOLLOWED)
-        if rows.size:
-            self.followed(rows, now)
-        rows, now = pick(MET)
-        if rows.size:
-            self.met(rows, now)
+        followed, fnow = pick(FOLLOWED)
+        met, mnow = pick(MET)
+        self.worked(followed, fnow, met, mnow)
+        if followed.size:
+            self.followed(followed, fnow, nxt)
+        if met.size:
+            self.met(met, mnow, nxt)
         rows, now = pick(WAITED)
         if rows.size:
             code = rules.after_wait(s, rows, now, self.draws)
             go = code == rules.NONE
             steps.append((rows[go], now[go]))
-            self.ended(rows[~go], now[~go], code[~go])
-        for rows, now in steps:
-            self.step_presale(rows, now)
+            nxt.ends.append((rows[~go], now[~go], code[~go]))
+        rows, now = _joined(steps, _EMPTY[:2])
+        self.step_presale(rows, now, nxt)
+        self.meeting(*_joined(nxt.meetings, _EMPTY_MEETING))
+        self.gap(*_joined(nxt.gaps, _EMPTY[:2]))
+        tops = [self.ended(*_joined(nxt.ends, _EMPTY))]
         rows, now = pick(RENEW)
         if rows.size:
             tops.append(self.renew(rows, now))
+        accounts: list[tuple[Rows, Floats, Rows]] = []
         rows, now = pick(POST_STEP)
         if rows.size:
             slot = after_sale_slot(s.orbit[rows])
@@ -677,9 +718,7 @@ class _Batch:
             s.slot[ir] = islot
             s.pending_hours[ir] = hours
             self.request("post", ir, inow, hours * self.post_dph, POST_WORK)
-            tops.append(
-                self.account_step(rows[~invest], now[~invest], np.full((~invest).sum(), -1))
-            )
+            accounts.append((rows[~invest], now[~invest], np.full((~invest).sum(), -1)))
         rows, now = pick(POST_WORK)
         if rows.size:
             h = s.pending_hours[rows]
@@ -688,15 +727,16 @@ class _Batch:
             past = now >= self.end
             self.finish(rows[past])
             on = ~past
-            tops.append(self.account_step(rows[on], now[on], s.slot[rows[on]]))
+            accounts.append((rows[on], now[on], s.slot[rows[on]]))
+        tops.append(self.account_step(*_joined(accounts, _EMPTY)))
         rows, now = pick(FINISH)
         self.finish(rows)
-        for rows, now in tops:
-            self.post_top(rows, now)
+        self.post_top(*_joined(tops, _EMPTY[:2]))
 
     # ------------------------------------------------------------ before the sale
-    def step_presale(self, rows: Rows, now: Floats) -> None:
-        """A step: the buyer asks for a meeting itself, or the seller follows up."""
+    def step_presale(self, rows: Rows, now: Floats, nxt: _Next) -> None:
+        """A step: the buyer asks for a meeting itself (in ``nxt.meetings``), or the
+        seller follows up."""
         if not rows.size:
             return
         s = self.s
@@ -709,50 +749,57 @@ class _Batch:
         self.request("sellers", chase, cnow, hours * self.seller_dph, FOLLOWED)
         asked = rows[pulled]
         s.refusals[asked] = 0
-        self.meeting(asked, now[pulled], pulled=True)
+        nxt.meetings.append((asked, now[pulled], np.ones(len(asked), dtype=bool)))
 
-    def meeting(self, rows: Rows, now: Floats, pulled: bool) -> None:
+    def meeting(self, rows: Rows, now: Floats, pulled: Bools) -> None:
+        """Ask for a meeting for each of ``rows``; ``pulled``: the buyer asked for it."""
         if not rows.size:
             return
         s = self.s
         slot = meeting_slot(s.orbit[rows], s.needs_shared[rows])
-        hours = equations.meeting_hours(
-            self.b, self.table.effects["hours"][s.strategy[rows], slot], s.hour_factor[rows], pulled
-        )
+        base = self.table.effects["hours"][s.strategy[rows], slot]
+        factor = s.hour_factor[rows]
+        hours = equations.meeting_hours(self.b, base, factor, False)
+        if pulled.any():
+            hours = np.where(pulled, equations.meeting_hours(self.b, base, factor, True), hours)
         if self.b.meeting_noise:
             hours = self.draws.exponential_at(rows, hours)
         s.slot[rows] = slot
         s.pending_hours[rows] = hours
         self.request("sellers", rows, now, hours * self.seller_dph, MET)
 
-    def followed(self, rows: Rows, now: Floats) -> None:
+    def worked(self, followed: Rows, fnow: Floats, met: Rows, mnow: Floats) -> None:
+        """The seller's work that ends now, a follow-up's or a meeting's: its hours and
+        cost, then its action's effects on the buyer (in one call for both)."""
+        rows = np.concatenate((followed, met))
         if not rows.size:
             return
         s = self.s
         h = s.pending_hours[rows]
         s.hours[rows] += h
-        self.book("cost", rows, now, h * self.seller_rate)
+        s.interactions[met] += 1
+        self.book("cost", rows, np.concatenate((fnow, mnow)), h * self.seller_rate)
         rules.apply(s, rows, s.slot[rows], self.table, self.draws)
+
+    def followed(self, rows: Rows, now: Floats, nxt: _Next) -> None:
+        """After a follow-up (:meth:`worked`): the buyer grants a meeting, or refuses
+        (and waits, or goes dark after too many refusals)."""
+        s = self.s
         granted = rules.grants_meeting(s, rows, self.draws)
         no, nnow = rows[~granted], now[~granted]
         s.refusals[no] += 1
         dark = s.refusals[no] >= self.b.max_refusals
         code = equations.dark_ending(ARRAY, s.orbit[no[dark]])
-        self.ended(no[dark], nnow[dark], code)
-        self.gap(no[~dark], nnow[~dark])
+        nxt.ends.append((no[dark], nnow[dark], code))
+        nxt.gaps.append((no[~dark], nnow[~dark]))
         yes = rows[granted]
         s.refusals[yes] = 0
-        self.meeting(yes, now[granted], pulled=False)
+        nxt.meetings.append((yes, now[granted], np.zeros(len(yes), dtype=bool)))
 
-    def met(self, rows: Rows, now: Floats) -> None:
-        if not rows.size:
-            return
+    def met(self, rows: Rows, now: Floats, nxt: _Next) -> None:
+        """After a meeting (:meth:`worked`): a first meeting qualifies the buyer; at
+        ACQUISITION it decides, in the middle orbits it moves; then it waits."""
         s = self.s
-        h = s.pending_hours[rows]
-        self.book("cost", rows, now, h * self.seller_rate)
-        s.interactions[rows] += 1
-        s.hours[rows] += h
-        rules.apply(s, rows, s.slot[rows], self.table, self.draws)
         orbit = s.orbit[rows]
         first = orbit == int(Orbit.AWARENESS)
         fr = rows[first]
@@ -761,12 +808,12 @@ class _Batch:
         deciding = np.flatnonzero(orbit == int(Orbit.ACQUISITION))
         code = rules.decide(s, rows[deciding], self.draws)
         over = code != rules.NONE
-        self.ended(rows[deciding[over]], now[deciding[over]], code[over])
+        nxt.ends.append((rows[deciding[over]], now[deciding[over]], code[over]))
         middle = ~first & (orbit != int(Orbit.ACQUISITION))
         rules.move(s, rows[middle], now[middle], self.draws)
         going = np.ones(len(rows), dtype=bool)
         going[deciding[over]] = False
-        self.gap(rows[going], now[going])
+        nxt.gaps.append((rows[going], now[going]))
 
     def gap(self, rows: Rows, now: Floats) -> None:
         if not rows.size:
@@ -775,10 +822,11 @@ class _Batch:
         self.s.gap[rows] = gap
         self.wait(rows, now + gap, WAITED)
 
-    def ended(self, rows: Rows, now: Floats, code: npt.NDArray[np.int64]) -> None:
-        """Pre-sale journeys that end now with ``code``."""
+    def ended(self, rows: Rows, now: Floats, code: npt.NDArray[np.int64]) -> tuple[Rows, Floats]:
+        """Pre-sale journeys that end now with ``code``; the accounts they open (won,
+        with post-sale steps, before the end), for :meth:`post_top`."""
         if not rows.size:
-            return
+            return rows, now
         s = self.s
         s.ending[rows] = code
         s.end[rows] = now
@@ -796,7 +844,7 @@ class _Batch:
         if ar.size:
             rules.open_accounts(s, ar)
             s.renewal_due[ar] = anow + self.life.contract_days
-            self.post_top(ar, anow)
+        return ar, anow
 
     def finish(self, rows: Rows) -> None:
         if rows.size:
