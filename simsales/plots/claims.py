@@ -19,8 +19,10 @@ Technological Forecasting & Social Change 77, 34-49.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from simsales.plots.style import PALETTE, new_figure, save_figure, style_axes, styled
+from simsales.plots.captioned import Chart
+from simsales.plots.style import PALETTE, new_figure, style_axes, styled
+from simsales.plots.writing import write_charts
 
 if TYPE_CHECKING:
     from simsales.analysis.claims import ClaimFinding
@@ -135,14 +139,17 @@ def claim_region_chart(
     return fig
 
 
-def save_region_charts(findings: Iterable[ClaimFinding], directory: str | Path) -> list[str]:
+def save_region_charts(
+    findings: Iterable[ClaimFinding], directory: str | Path, workers: int | None = None
+) -> list[str]:
     """Write each claim's region chart, ``claim_K_region.png``/``.pdf``, into ``directory``
-    (a claim undefined in every world gets none); returns the file stems written."""
-    stems = []
-    for f in findings:
-        if f.counts[1] == 0:
-            continue
-        stem = f"claim_{f.number}_region"
-        save_figure(claim_region_chart(f), Path(directory) / stem)
-        stems.append(stem)
-    return stems
+    (a claim undefined in every world gets none), by up to ``workers`` processes at
+    once (default all cores; :func:`simsales.plots.writing.write_charts`); returns
+    the file stems written."""
+    charts = [
+        Chart(f"claim_{f.number}_region", "", partial(claim_region_chart, f))
+        for f in findings
+        if f.counts[1] != 0
+    ]
+    write_charts(charts, Path(directory), workers or os.cpu_count() or 1)
+    return [c.stem for c in charts]
