@@ -118,7 +118,7 @@ TRUTH = {"population.urgency.a": 2.0, "behaviour.rival_presence": 0.7}
 
 @pytest.mark.parametrize("engine", ["simpy", "array"])
 def test_same_fit_whatever_the_workers_and_after_a_resume(tmp_path, engine):
-    cfg = _two_parameter_experiment(120.0, engine, evaluations=8)
+    cfg = _two_parameter_experiment(120.0, engine, evaluations=5, starts=2)
     data = synthetic_export(cfg, TRUTH)
     one = calibrate(cfg, data, folder=tmp_path / "a", workers=1)
     two = calibrate(cfg, data, folder=tmp_path / "b", workers=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 from functools import partial
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from worlds import small_experiment
 FORK = "fork" in mp.get_all_start_methods()
 
 
-def _drawn_by(log: Path, stem: str) -> Figure:
-    """A small figure, after noting which process drew it."""
+def _drawn_by(log: Path, stem: str, seconds: float = 0.0) -> Figure:
+    """A small figure, after noting which process drew it (and taking ``seconds``)."""
+    time.sleep(seconds)
     with log.open("a") as f:
         f.write(f"{stem} {os.getpid()}\n")
     fig = Figure(figsize=(1, 1))
@@ -34,10 +36,18 @@ def _fails() -> Figure:
     raise ValueError("no data to draw")
 
 
-def _logged(tmp_path: Path, n: int) -> tuple[Path, list[Chart]]:
+def _interrupted() -> Figure:
+    raise KeyboardInterrupt
+
+
+def _logged(tmp_path: Path, n: int, seconds: float = 0.0) -> tuple[Path, list[Chart]]:
     log = tmp_path / "drawn.txt"
-    charts = [Chart(f"c{i}", "", partial(_drawn_by, log, f"c{i}")) for i in range(n)]
+    charts = [Chart(f"c{i}", "", partial(_drawn_by, log, f"c{i}", seconds)) for i in range(n)]
     return log, charts
+
+
+def _drawn(log: Path) -> list[str]:
+    return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
 
 
 @pytest.mark.render
@@ -47,8 +57,8 @@ def test_charts_written_by_two_processes_are_byte_for_byte_those_one_writes(tmp_
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()
     two.mkdir()
+    write_charts(charts, two, workers=2)  # first: the children start with cold caches
     write_charts(charts, one, workers=1)
-    write_charts(charts, two, workers=2)
     files = sorted(p.name for p in one.iterdir())
     assert files == sorted(p.name for p in two.iterdir())
     assert len(files) == 2 * len(charts)  # a PNG and a PDF each
@@ -57,7 +67,8 @@ def test_charts_written_by_two_processes_are_byte_for_byte_those_one_writes(tmp_
 
 
 @pytest.mark.skipif(not FORK, reason="charts are drawn by other processes only where they fork")
-def test_with_workers_the_charts_are_drawn_by_other_processes(tmp_path: Path):
+def test_with_workers_the_charts_are_drawn_by_other_processes(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # (a runner with one core)
     log, charts = _logged(tmp_path, 4)
     write_charts(charts, tmp_path, workers=2)
     drawn = dict(line.split() for line in log.read_text().splitlines())
@@ -76,10 +87,27 @@ def test_one_worker_draws_here_in_order(tmp_path: Path):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_charts_error_reaches_the_caller(tmp_path: Path, workers: int):
-    _, charts = _logged(tmp_path, 1)
+    log, charts = _logged(tmp_path, 1)
     with pytest.raises(ValueError, match="no data to draw"):
         write_charts([*charts, Chart("bad", "", _fails)], tmp_path, workers=workers)
-    assert (tmp_path / "c0.png").is_file()  # the chart before it is written
+    assert _drawn(log) == ["c0"] and (tmp_path / "c0.png").is_file()  # the chart before it
+
+
+@pytest.mark.skipif(not FORK, reason="charts are drawn by other processes only where they fork")
+@pytest.mark.parametrize("bad", [_fails, _interrupted])
+def test_after_an_error_or_an_interruption_no_more_charts_start(tmp_path: Path, bad, monkeypatch):
+    # the first chart fails at once, while the others take a while each: the call
+    # returns once the charts already handed out are written, and starts no others
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    log, slow = _logged(tmp_path, 8, seconds=0.3)
+    with pytest.raises((ValueError, KeyboardInterrupt)):
+        write_charts([Chart("bad", "", bad), *slow], tmp_path, workers=2)
+    assert not mp.active_children()  # no process is left drawing
+    drawn = _drawn(log)
+    assert len(drawn) < 8  # those not yet started were cancelled
+    assert all((tmp_path / f"{stem}.png").is_file() for stem in drawn)  # and no more come
+    time.sleep(0.5)
+    assert _drawn(log) == drawn
 
 
 def test_workers_below_one_are_refused(tmp_path: Path):

@@ -101,6 +101,12 @@ def test_save_writes_every_file(results, tmp_path: Path):
     assert (out / "losses_by_cause.pdf").read_bytes()[:5] == b"%PDF-"
 
 
+def test_save_refuses_fewer_than_one_worker_before_writing_anything(results, tmp_path: Path):
+    with pytest.raises(ValueError, match="workers must be >= 1, got -1"):
+        save_results(results, tmp_path / "r", workers=-1)
+    assert not (tmp_path / "r").exists()
+
+
 def test_config_round_trips_through_the_manifest(results):
     again = simsales.run(results.record.config, workers=1)
     pd.testing.assert_frame_equal(again.replications, results.replications)

@@ -207,10 +207,22 @@ def test_report_of_a_sweep_from_the_command_line(tmp_path):
     assert "| 0 | 1 | 2 |" in md and "| 3 | 2 | 4 |" in md
 
 
-def test_report_draws_with_the_workers_asked_for_and_refuses_fewer_than_one(tmp_path):
+def test_report_draws_with_the_workers_asked_for_and_refuses_fewer_than_one(tmp_path, monkeypatch):
+    import simsales.reporting.write as write_module
+
+    asked = []
+    real = write_module.write_charts
+
+    def recording(charts, directory, workers=1):
+        asked.append(workers)
+        real(charts, directory, workers)
+
+    monkeypatch.setattr(write_module, "write_charts", recording)
     d, _ = _sweep_folder(tmp_path)
-    res = CliRunner().invoke(app, ["report", str(d), "--workers", "1"])
-    assert res.exit_code == 0, res.output
+    for workers in ("1", "2"):
+        res = CliRunner().invoke(app, ["report", str(d), "--workers", workers])
+        assert res.exit_code == 0, res.output
+    assert asked == [1, 2]
     assert (d / "heatmap_conversion.pdf").is_file()
     res = CliRunner().invoke(app, ["report", str(d), "--workers", "0"], env={"COLUMNS": "200"})
     assert res.exit_code == 2

@@ -124,7 +124,7 @@ def _run_study(
                         config, target, workers=workers, resume=resume, overwrite=overwrite,
                         on_done=lambda _r: progress.advance(bar), replications=where_replications,
                     )  # fmt: skip
-                judge_where_run(target, worlds, results)
+                judge_where_run(target, worlds, results, workers)
             keep = [c.stem for c in result_charts(results)]
             write_report(target, results, keep=keep, workers=workers)
     except RunFailed as e:

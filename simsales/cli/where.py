@@ -48,16 +48,19 @@ def check_where_folder(target: Path, config: Experiment, overwrite: bool) -> Non
         raise _bad(str(e)) from None
 
 
-def judge_where_run(target: Path, where: Results, defaults: Results | None) -> list[str]:
+def judge_where_run(
+    target: Path, where: Results, defaults: Results | None, workers: int | None = None
+) -> list[str]:
     """Analyse the where-run of ``target`` (where each claim holds), write its files
-    into ``target/where/``, and return the findings in words."""
+    into ``target/where/`` (its charts by up to ``workers`` processes at once, default
+    all cores), and return the findings in words."""
     from simsales.analysis.where_claims import where_claims
     from simsales.plots.claims import save_region_charts
     from simsales.store.folder import where_folder
 
     found = where_claims(where, defaults)
     folder = where_folder(target)
-    found.save(folder, charts=save_region_charts(found.findings, folder))
+    found.save(folder, charts=save_region_charts(found.findings, folder, workers))
     return found.words()
 
 
@@ -98,7 +101,7 @@ def run_where_step(
         results = failed.results
     took = results.record.took()
     out.print(f"plausible-range run written to {where_folder(target)}/ ({took})")
-    for line in judge_where_run(target, results, defaults):
+    for line in judge_where_run(target, results, defaults, workers):
         out.print(line, highlight=False, markup=False)
     if failed is not None:
         _report_failures(failed, show_traceback)

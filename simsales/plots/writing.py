@@ -1,19 +1,21 @@
 """Writing many charts: one after another, or several processes at once.
 
 A chart's PNG and PDF take about a second to write (300 dpi, and the PDF's
-fonts subset and embedded), whatever the size of the run, so a results folder's
-nine charts took about ten seconds of one core after the replications had used
-all of them. :func:`write_charts` hands them to ``workers`` processes started
-by ``fork``: each child inherits the charts already built in memory (their data
-and how to draw them; nothing is pickled), draws its share and writes the files.
-A chart's files are byte-identical whichever process draws it (tested). Where
-``fork`` is not available (Windows), the charts are written one after another.
+fonts subset and embedded), whatever the size of the run, so the baseline's
+eight charts took about nine seconds of one core after the replications had
+used all of them. :func:`write_charts` hands them to ``workers`` processes
+started by ``fork``: each child inherits the charts already built in memory
+(their data and how to draw them; nothing is pickled), draws its share and
+writes the files. A chart's files are byte-identical whichever process draws
+it (tested). Where ``fork`` is not available (Windows), the charts are written
+one after another.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +28,13 @@ __all__ = ["write_charts"]
 #: The charts being written, for the forked children to find (set only while
 #: :func:`write_charts` runs).
 _PENDING: list[Chart] = []
+
+
+def _child() -> None:
+    """Start a drawing process: what it prints goes to the process's own streams,
+    not through what the parent put in front of them (a progress bar's console,
+    whose lock a thread of the parent may have held when it forked)."""
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
 
 def _write(i: int, directory: Path) -> None:
@@ -50,8 +59,10 @@ def write_charts(charts: Sequence[Chart], directory: Path, workers: int = 1) -> 
     Raises
     ------
     Exception
-        The first error a chart raised (in ``charts`` order); the charts not yet
-        started are then not drawn, as one after another they would not be.
+        The first error a chart raised (in ``charts`` order), once the charts
+        being drawn are written; the charts not yet started are not drawn, as
+        one after another they would not be. An interruption (Ctrl-C) is
+        raised the same way.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -60,15 +71,19 @@ def write_charts(charts: Sequence[Chart], directory: Path, workers: int = 1) -> 
         for chart in charts:
             save_figure(chart.draw(), Path(directory) / chart.stem)
         return
-    _PENDING[:] = charts
-    pool = ProcessPoolExecutor(n, mp_context=mp.get_context("fork"))
+    pool = None
     try:
+        _PENDING[:] = charts
+        pool = ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_child)
+        # (with fork, every child starts at the first submit, with its copy of the charts)
         futures = [pool.submit(_write, i, Path(directory)) for i in range(len(charts))]
+        _PENDING.clear()
         for future in futures:
             future.result()
     except BaseException:  # a chart failed, or an interruption: start no more of them
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
-        pool.shutdown()
         _PENDING.clear()
+    pool.shutdown()

@@ -41,6 +41,8 @@ def save_results(
 
     Raises
     ------
+    ValueError
+        If ``workers`` is below 1 (before anything is written).
     StoreError
         If ``directory`` holds results of another experiment, or files
         simsales does not write (see :mod:`simsales.store.folder`).
@@ -54,6 +56,9 @@ def save_results(
     >>> res = simsales.run("experiments/baseline.toml", replications=2)  # doctest: +SKIP
     >>> simsales.save_results(res, "results/try")  # doctest: +SKIP
     """
+    n = workers or os.cpu_count() or 1
+    if n < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     out = write_results(results, directory)
     summary = summary_table(results)
     atomic_write(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
@@ -61,5 +66,5 @@ def save_results(
     if not comparisons.empty:
         atomic_write(out / "comparisons.csv", lambda p: comparisons.to_csv(p, index=False))
     if with_charts:
-        write_charts(result_charts(results), out, workers or os.cpu_count() or 1)
+        write_charts(result_charts(results), out, n)
     return out

@@ -167,10 +167,15 @@ def write_report(
     ReportError
         If ``directory`` holds no results, an optional input is malformed, or a
         metric is not a metric name.
+    ValueError
+        If ``workers`` is below 1.
     """
     problem = unknown_metrics(metrics or [])
     if problem:
         raise ReportError(f"metrics: {problem}")
+    n_workers = workers or os.cpu_count() or 1
+    if n_workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     d = Path(directory)
     if results is None:
         problem = not_results(d)
@@ -205,7 +210,7 @@ def write_report(
     sens = _sensitivity_charts(extras, styles)
     robust = _robustness_chart(extras, order, styles)
     charts = [*standard, *sens, *([robust] if robust else [])]
-    pngs = _draw(d, charts, keep, workers or os.cpu_count() or 1)
+    pngs = _draw(d, charts, keep, n_workers)
     where = read_where(d, results.results_id)
     if where is not None:
         pngs.update(where.pngs)

@@ -238,7 +238,7 @@ _EMPTY = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
 _EMPTY_MEETING = (*_EMPTY[:2], np.zeros(0, dtype=bool))
 
 
-def _joined(parts: Sequence[tuple[Any, ...]], empty: tuple[Any, ...]) -> tuple[Any, ...]:
+def _together(parts: Sequence[tuple[Any, ...]], empty: tuple[Any, ...]) -> tuple[Any, ...]:
     """The parts' columns, each concatenated (``empty`` if there are none)."""
     if not parts:
         return empty
@@ -658,9 +658,11 @@ class _Batch:
         meeting's, and its action's effects; a meeting granted after a follow-up
         or asked for by the buyer; a wait; an ending; an account's step): in a
         pass of few buyers each call, not each buyer, is what costs. A buyer is
-        in one phase in a pass and draws from its own stream, and a pass's
-        requests and money are ordered by their times and keys, not by the
-        calls that made them, so how the pass groups its rows changes no number.
+        in one phase in a pass and draws from its own stream; a pass's requests
+        are booked in the order of their cells, times and stream keys, and money
+        is summed in the order of cell, day and amount (:meth:`outputs`), not in
+        the order of the calls that made them. So how the pass groups its rows
+        changes no number.
         """
         s = self.s
         by = np.argsort(s.phase[due], kind="stable")  # each phase's rows, in their order
@@ -700,11 +702,11 @@ class _Batch:
             go = code == rules.NONE
             steps.append((rows[go], now[go]))
             nxt.ends.append((rows[~go], now[~go], code[~go]))
-        rows, now = _joined(steps, _EMPTY[:2])
+        rows, now = _together(steps, _EMPTY[:2])
         self.step_presale(rows, now, nxt)
-        self.meeting(*_joined(nxt.meetings, _EMPTY_MEETING))
-        self.gap(*_joined(nxt.gaps, _EMPTY[:2]))
-        tops = [self.ended(*_joined(nxt.ends, _EMPTY))]
+        self.meeting(*_together(nxt.meetings, _EMPTY_MEETING))
+        self.gap(*_together(nxt.gaps, _EMPTY[:2]))
+        tops = [self.ended(*_together(nxt.ends, _EMPTY))]
         rows, now = pick(RENEW)
         if rows.size:
             tops.append(self.renew(rows, now))
@@ -728,10 +730,10 @@ class _Batch:
             self.finish(rows[past])
             on = ~past
             accounts.append((rows[on], now[on], s.slot[rows[on]]))
-        tops.append(self.account_step(*_joined(accounts, _EMPTY)))
+        tops.append(self.account_step(*_together(accounts, _EMPTY)))
         rows, now = pick(FINISH)
         self.finish(rows)
-        self.post_top(*_joined(tops, _EMPTY[:2]))
+        self.post_top(*_together(tops, _EMPTY[:2]))
 
     # ------------------------------------------------------------ before the sale
     def step_presale(self, rows: Rows, now: Floats, nxt: _Next) -> None:
