@@ -19,7 +19,6 @@ Technological Forecasting & Social Change 77, 34-49.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterable
 from functools import partial
@@ -32,7 +31,7 @@ from matplotlib.patches import Rectangle
 
 from simsales.plots.captioned import Chart
 from simsales.plots.style import PALETTE, new_figure, style_axes, styled
-from simsales.plots.writing import write_charts
+from simsales.plots.writing import processes, write_charts
 
 if TYPE_CHECKING:
     from simsales.analysis.claims import ClaimFinding
@@ -151,5 +150,5 @@ def save_region_charts(
         for f in findings
         if f.counts[1] != 0
     ]
-    write_charts(charts, Path(directory), workers or os.cpu_count() or 1)
+    write_charts(charts, Path(directory), processes(workers))
     return [c.stem for c in charts]

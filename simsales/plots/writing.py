@@ -23,7 +23,7 @@ from pathlib import Path
 from simsales.plots.captioned import Chart
 from simsales.plots.style import save_figure
 
-__all__ = ["write_charts"]
+__all__ = ["processes", "write_charts"]
 
 #: The charts being written, for the forked children to find (set only while
 #: :func:`write_charts` runs).
@@ -37,9 +37,27 @@ def _child() -> None:
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
 
-def _write(i: int, directory: Path) -> None:
-    chart = _PENDING[i]
-    save_figure(chart.draw(), directory / chart.stem)
+def processes(workers: int | None) -> int:
+    """The processes ``workers`` asks for: ``None`` (or 0) is all cores, as for the
+    replications (:func:`simsales.run`); below that is refused.
+
+    Raises
+    ------
+    ValueError
+        If ``workers`` is below 0.
+    """
+    n = workers or os.cpu_count() or 1
+    if n < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    return n
+
+
+def _write(chart: Chart, directory: Path) -> None:
+    save_figure(chart.draw(), Path(directory) / chart.stem)
+
+
+def _write_pending(i: int, directory: Path) -> None:
+    _write(_PENDING[i], directory)
 
 
 def write_charts(charts: Sequence[Chart], directory: Path, workers: int = 1) -> None:
@@ -69,14 +87,14 @@ def write_charts(charts: Sequence[Chart], directory: Path, workers: int = 1) -> 
     n = min(workers, len(charts), os.cpu_count() or 1)
     if n <= 1 or "fork" not in mp.get_all_start_methods() or _PENDING:
         for chart in charts:
-            save_figure(chart.draw(), Path(directory) / chart.stem)
+            _write(chart, directory)
         return
     pool = None
     try:
         _PENDING[:] = charts
         pool = ProcessPoolExecutor(n, mp_context=mp.get_context("fork"), initializer=_child)
         # (with fork, every child starts at the first submit, with its copy of the charts)
-        futures = [pool.submit(_write, i, Path(directory)) for i in range(len(charts))]
+        futures = [pool.submit(_write_pending, i, Path(directory)) for i in range(len(charts))]
         _PENDING.clear()
         for future in futures:
             future.result()

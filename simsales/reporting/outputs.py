@@ -9,13 +9,12 @@ The report (:func:`simsales.reporting.write.write_report`) is written apart.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from simsales.analysis.comparison import declared_comparisons
 from simsales.analysis.summary import summary_table
 from simsales.plots.result_charts import result_charts
-from simsales.plots.writing import write_charts
+from simsales.plots.writing import processes, write_charts
 from simsales.store.files import atomic_write
 from simsales.store.results import Results, write_results
 
@@ -56,9 +55,7 @@ def save_results(
     >>> res = simsales.run("experiments/baseline.toml", replications=2)  # doctest: +SKIP
     >>> simsales.save_results(res, "results/try")  # doctest: +SKIP
     """
-    n = workers or os.cpu_count() or 1
-    if n < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+    n = processes(workers)  # (refused before anything is written)
     out = write_results(results, directory)
     summary = summary_table(results)
     atomic_write(out / "summary.csv", lambda p: summary.to_csv(p, index=False))

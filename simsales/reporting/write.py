@@ -15,7 +15,7 @@ from simsales.plots.captioned import Chart, caption_end, result_styles
 from simsales.plots.forest import forest_chart
 from simsales.plots.result_charts import result_charts
 from simsales.plots.style import Style, split_unit
-from simsales.plots.writing import write_charts
+from simsales.plots.writing import processes, write_charts
 from simsales.reporting import best_section, experiment_section, sections
 from simsales.reporting.document import Document, Section
 from simsales.reporting.extras import Extras, ReportError, read_extras, sensitivity_method
@@ -173,9 +173,7 @@ def write_report(
     problem = unknown_metrics(metrics or [])
     if problem:
         raise ReportError(f"metrics: {problem}")
-    n_workers = workers or os.cpu_count() or 1
-    if n_workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
+    n_workers = processes(workers)
     d = Path(directory)
     if results is None:
         problem = not_results(d)
