@@ -58,6 +58,25 @@ def test_delays_and_free_times_are_those_of_team_book(case):
         assert np.isinf(free[g, sizes[g] :]).all()
 
 
+@settings(max_examples=100, deadline=None)
+@given(case=bookings())
+def test_requests_given_in_the_order_they_are_served_book_as_in_any_order(case):
+    # an engine hands its requests over sorted by team and time, and then they are
+    # not sorted again: the delays and free times are those of any other order
+    sizes, start, team, now, duration = case
+    given_as, served = free_times(sizes), free_times(sizes)
+    for g, row in enumerate(start):
+        given_as[g, : len(row)] = row
+        served[g, : len(row)] = row
+    want = book_blocks(given_as, team, now, duration)
+    order = sorted(range(len(now)), key=lambda i: (team[i], now[i]))
+    got = book_blocks(
+        served, [team[i] for i in order], [now[i] for i in order], [duration[i] for i in order]
+    )
+    assert np.array_equal(got, want[order])
+    assert np.array_equal(served, given_as)
+
+
 def test_an_unsaturated_team_serves_at_once_and_a_saturated_one_queues():
     # two members free at 0: three requests at day 1 of 2 days each; the third waits
     # until day 3, when the first two end

@@ -70,8 +70,12 @@ def book_blocks(
         raise ValueError(f"team must be in 0 .. {n_teams - 1}, got {team.min()} .. {team.max()}")
     if not (np.isfinite(now).all() and np.isfinite(duration).all() and (duration >= 0).all()):
         raise ValueError("now must be finite and duration finite and >= 0")
-    order = np.lexsort((now, team))  # by team, then time (stable: ties as given)
-    t_sorted, d_sorted, g_sorted = now[order], duration[order], team[order]
+    if _sorted(team, now):  # as an engine books them: nothing to sort
+        order = None
+        t_sorted, d_sorted, g_sorted = now, duration, team
+    else:
+        order = np.lexsort((now, team))  # by team, then time (stable: ties as given)
+        t_sorted, d_sorted, g_sorted = now[order], duration[order], team[order]
     counts = np.bincount(g_sorted, minlength=n_teams)
     start = np.concatenate(([0], np.cumsum(counts)[:-1]))
     done = np.zeros(n_teams, dtype=np.int64)
@@ -105,5 +109,13 @@ def book_blocks(
         row = np.where(accept, end, f)  # the taken members are free again at their ends
         free[active] = np.sort(row, axis=1)
         done[active] += taken
+    if order is None:
+        return result
     out[order] = result
     return out
+
+
+def _sorted(team: npt.NDArray[np.int64], now: Floats) -> bool:
+    """Whether requests are already in the order they are served: by team, then time."""
+    dt, dn = np.diff(team), np.diff(now)
+    return bool(((dt > 0) | ((dt == 0) & (dn >= 0))).all())

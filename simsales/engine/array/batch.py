@@ -512,10 +512,12 @@ class _Batch:
                 s.t[rows[alone]] = now[alone] + days[alone]
                 rows, now, days = rows[~alone], now[~alone], days[~alone]
             if rows.size:
-                k0, k1 = self.draws.k0[rows], self.draws.k1[rows]
-                by = np.lexsort((k1, k0, now, s.cell[rows]))
-                rows, now, days = rows[by], now[by], days[by]
-                s.t[rows] = now + book_blocks(free, s.cell[rows], now, days)
+                cell = s.cell[rows]
+                by = np.lexsort((now, cell))
+                if ((np.diff(cell[by]) == 0) & (np.diff(now[by]) == 0)).any():  # ties: by key
+                    by = np.lexsort((self.draws.k1[rows], self.draws.k0[rows], now, cell))
+                rows, now, days, cell = rows[by], now[by], days[by], cell[by]
+                s.t[rows] = now + book_blocks(free, cell, now, days)
 
     def wait(self, rows: Rows, until: Floats, phase: int) -> None:
         self.s.t[rows] = until
