@@ -68,17 +68,23 @@ def philox4x32(
     >>> [f"{int(w[0]):08x}" for w in philox4x32((z, z, z, z), (z, z))]
     ['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']
     """
-    c0, c1, c2, c3 = (np.asarray(c, dtype=np.uint64) for c in counter)
     k0, k1 = (np.asarray(k, dtype=np.uint64) for k in key)
+    words = np.broadcast_arrays(*(np.asarray(c, dtype=np.uint64) for c in counter), k0, k1)
+    # the words as arrays of their own, updated in place: a round makes no new arrays
+    c0, c1, c2, c3 = (np.array(c, dtype=np.uint64) for c in words[:4])
+    p0, p1 = np.empty_like(c0), np.empty_like(c0)
     for _ in range(rounds):
-        p0 = c0 * _M0
-        p1 = c2 * _M1
-        c0, c1, c2, c3 = (
-            (p1 >> _SHIFT) ^ c1 ^ k0,
-            p1 & _MASK,
-            (p0 >> _SHIFT) ^ c3 ^ k1,
-            p0 & _MASK,
-        )
+        np.multiply(c0, _M0, out=p0)
+        np.multiply(c2, _M1, out=p1)
+        # c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & mask, (p0 >> 32) ^ c3 ^ k1, p0 & mask
+        np.right_shift(p1, _SHIFT, out=c0)
+        c0 ^= c1
+        c0 ^= k0
+        np.bitwise_and(p1, _MASK, out=c1)
+        np.right_shift(p0, _SHIFT, out=c2)
+        c2 ^= c3
+        c2 ^= k1
+        np.bitwise_and(p0, _MASK, out=c3)
         k0 = (k0 + _W0) & _MASK
         k1 = (k1 + _W1) & _MASK
     return c0, c1, c2, c3
