@@ -533,14 +533,16 @@ class _Batch:
         # holds buyers sorted by their next event's time as it was when the queue was
         # built (`keys`), from `head` on; a buyer taken from it (or arrived, or new)
         # is in `moved`, scanned every pass, until the queue is built again from both.
+        # `moved_t` and `moved_a` hold its buyers' `t` and `t_advocate`: only a pass's own
+        # buyers (and new ones) change theirs, so the rest are not gathered again.
         queue, keys, head = np.zeros(0, np.int64), np.zeros(0), 0
         moved = np.zeros(0, np.int64)
+        moved_t, moved_a = np.zeros(0), np.zeros(0)
         while True:
-            soon = np.minimum(s.t[moved], s.t_advocate[moved])
             arrival = arrivals[ptr] if ptr < len(order) else np.inf
             t_next = min(
                 keys[head] if head < len(keys) else np.inf,
-                soon.min() if moved.size else np.inf,
+                np.minimum(moved_t, moved_a).min() if moved.size else np.inf,
                 arrival,
             )
             tick = self.prospecting.next_tick if self.prospecting is not None else np.inf
@@ -555,7 +557,7 @@ class _Batch:
                 boundary = False
             if boundary:  # a month's start or a tick, done: new leads, if any, join
                 if self.fresh.size:
-                    moved = np.concatenate((moved, self.fresh))
+                    moved, moved_t, moved_a = self._join(moved, moved_t, moved_a, self.fresh)
                     self.fresh = np.zeros(0, dtype=np.int64)
                 continue
             if t_next == np.inf:
@@ -575,26 +577,39 @@ class _Batch:
                 hi = min(hi, self.prospecting.next_tick)
             end = max(head, int(np.searchsorted(keys, hi, side="left")))
             upto = int(np.searchsorted(arrivals, hi, side="left"))
-            taken = queue[head:end]
+            new = np.concatenate((queue[head:end], order[ptr:upto]))
             head = end
-            moved = np.concatenate((moved, taken, order[ptr:upto]))
+            moved, moved_t, moved_a = self._join(moved, moved_t, moved_a, new)
             ptr = max(ptr, upto)
-            due = moved[s.t[moved] < hi]
-            calls = moved[s.t_advocate[moved] < hi]
-            self.events(due)
-            self.advocate(calls)
+            due_at, calls_at = moved_t < hi, moved_a < hi
+            self.events(moved[due_at])
+            self.advocate(moved[calls_at])
             self.book_requests()
+            stepped = due_at | calls_at  # their times changed
+            rows = moved[stepped]
+            moved_t[stepped], moved_a[stepped] = s.t[rows], s.t_advocate[rows]
             if self.fresh.size:
-                moved = np.concatenate((moved, self.fresh))
+                moved, moved_t, moved_a = self._join(moved, moved_t, moved_a, self.fresh)
                 self.fresh = np.zeros(0, dtype=np.int64)
-            if moved.size > max(2048, (len(queue) - head) // 8):  # build the queue again
+            if moved.size > max(2048, (len(queue) - head) // 2):  # build the queue again
                 rest = np.concatenate((queue[head:], moved))
                 rest = rest[(s.phase[rest] != DONE) | (s.t_advocate[rest] < np.inf)]
                 key = np.minimum(s.t[rest], s.t_advocate[rest])
                 by = np.argsort(key, kind="stable")
                 queue, keys, head = rest[by], key[by], 0
-                moved = np.zeros(0, np.int64)
+                moved, moved_t, moved_a = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
         return self.outputs()
+
+    def _join(
+        self, moved: Rows, moved_t: Floats, moved_a: Floats, rows: Rows
+    ) -> tuple[Rows, Floats, Floats]:
+        """``moved`` and its buyers' times, with ``rows`` and theirs after them."""
+        s = self.s
+        return (
+            np.concatenate((moved, rows)),
+            np.concatenate((moved_t, s.t[rows])),
+            np.concatenate((moved_a, s.t_advocate[rows])),
+        )
 
     fresh: Rows = np.zeros(0, dtype=np.int64)
     #: step a cell without windows once its sellers outnumber its open journeys
