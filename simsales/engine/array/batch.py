@@ -56,6 +56,7 @@ from simsales.counter_streams import child_keys, path_keys, uniforms
 from simsales.engine.array import rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
+from simsales.engine.array.ordering import lexsort_ties, small_ints
 from simsales.engine.array.prospecting import Prospecting
 from simsales.engine.market import YEAR, members_move, month_terms, programme_reach
 from simsales.engine.params import Market, Sellers, Team
@@ -513,9 +514,8 @@ class _Batch:
                 rows, now, days = rows[~alone], now[~alone], days[~alone]
             if rows.size:
                 cell = s.cell[rows]
-                by = np.lexsort((now, cell))
-                if ((np.diff(cell[by]) == 0) & (np.diff(now[by]) == 0)).any():  # ties: by key
-                    by = np.lexsort((self.draws.k1[rows], self.draws.k0[rows], now, cell))
+                keys = (self.draws.k1[rows], self.draws.k0[rows])
+                by = lexsort_ties(keys, (now, small_ints(cell, self.cells)))
                 rows, now, days, cell = rows[by], now[by], days[by], cell[by]
                 s.t[rows] = now + book_blocks(free, cell, now, days)
 
@@ -1016,7 +1016,9 @@ class _Batch:
         cell = col("cell")
         # each cell's journeys in arrival order (ties by stream key): the order of a
         # batch's rows depends on the batch, a cell's sums must not
-        by_cell = np.lexsort((self.draws.k1[:n], self.draws.k0[:n], col("arrival"), cell))
+        by_cell = lexsort_ties(
+            (self.draws.k1[:n], self.draws.k0[:n]), (col("arrival"), small_ints(cell, self.cells))
+        )
         by_cell = by_cell[~col("void")[by_cell]]  # a finite market's members taken first
         bounds = np.searchsorted(cell[by_cell], np.arange(self.cells + 1))
         won = col("ending") == _WON
@@ -1039,11 +1041,13 @@ class _Batch:
                 c = np.concatenate([p[0] for p in parts])
                 day = np.concatenate([p[1] for p in parts])
                 amount = np.concatenate([p[2] for p in parts])
-                by = np.lexsort((amount, day, c))  # summed in an order the batch cannot change
-                c, day, amount = c[by], day[by], amount[by]
                 inside = (day >= 0) & (day < self.end)
-                m = np.minimum((day[inside] // MONTH).astype(np.int64), self.months - 1)
-                np.add.at(total, (c[inside], m), amount[inside])
+                c, day, amount = c[inside], day[inside], amount[inside]
+                # summed in an order the batch cannot change
+                by = lexsort_ties((amount,), (day, small_ints(c, self.cells)))
+                c, day, amount = c[by], day[by], amount[by]
+                m = np.minimum((day // MONTH).astype(np.int64), self.months - 1)
+                np.add.at(total, (c, m), amount)
             money[kind] = total
         out: list[list[tuple[Journeys, Ledger]]] = []
         for w in range(len(self.worlds)):
