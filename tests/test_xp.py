@@ -19,6 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simsales.engine.market import inbound_day, period_length
+from simsales.engine.world import MONTH
 from simsales.model import equations, valuation
 from simsales.model.behaviour import Behaviour
 from simsales.model.buyer import Buyer
@@ -489,3 +491,38 @@ def test_the_account_and_advocate_schedules_known_answers():
     np.testing.assert_array_equal(
         equations.advocate_goes_on(t, rate, 50.0), [True, False, True, False, False]
     )
+
+
+def test_the_rival_the_orbits_and_the_dates_known_answers():
+    """The rival's chance, the orbits a buyer moves through on its own, an advocate's
+    days between contacts, a renewal's date and a moving market's period, on one
+    buyer and on many."""
+    # equal mean utilities: a coin; the rival's offer liked more: likelier than not
+    assert equations.rival_chance(SCALAR, 0.4, 0.4, 0.5) == 0.5
+    assert equations.rival_chance(SCALAR, 1.0, 0.0, 1.0) == pytest.approx(1 / (1 + math.exp(-1)))
+    rival, ours = np.array([0.4, 1.0, -2.0]), np.array([0.4, 0.0, 1.0])
+    got = equations.rival_chance(ARRAY, rival, ours, 0.5)
+    want = [
+        equations.rival_chance(SCALAR, float(a), float(b), 0.5)
+        for a, b in zip(rival, ours, strict=True)
+    ]
+    np.testing.assert_allclose(got, want, rtol=1e-12)  # numpy's exp against math's
+
+    own = [Orbit.POTENTIAL, Orbit.BENEFIT, Orbit.OBSERVATION]
+    for orbit in Orbit:
+        assert bool(equations.moves_on_its_own(orbit)) == (orbit in own), orbit
+    orbits = np.array([int(o) for o in Orbit])
+    np.testing.assert_array_equal(equations.moves_on_its_own(orbits), [o in own for o in Orbit])
+
+    assert equations.contact_days(1.0) == 365.0  # one contact a year
+    np.testing.assert_array_equal(equations.contact_days(np.array([2.0, 365.0])), [182.5, 1.0])
+    life = Lifecycle(contract_days=365.0)
+    assert equations.next_renewal(30.0, life) == 395.0
+    np.testing.assert_array_equal(
+        equations.next_renewal(np.array([0.0, 395.0]), life), [365.0, 760.0]
+    )
+
+    assert period_length(0.0, 365.0) == MONTH  # a whole month
+    assert period_length(360.0, 365.0) == 5.0  # cut at the horizon
+    assert inbound_day(60.0, 0.5, 20.0) == 70.0  # half-way through a 20-day period
+    np.testing.assert_array_equal(inbound_day(60.0, np.array([0.0, 1.0]), 20.0), [60.0, 80.0])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simsales.engine.market import FiniteMarket, month_terms
+from simsales.engine.market import FiniteMarket, inbound_day, month_terms, period_length
 from simsales.engine.params import Sellers
 from simsales.engine.teams import Team
 from simsales.engine.world import INBOUND, MONTH, OUTBOUND, Ledger, World
@@ -97,7 +97,7 @@ class LeadSources:
         start = 0.0
         while start < world.horizon:
             yield env.timeout(start - env.now)
-            length = min(MONTH, world.horizon - start)
+            length = period_length(start, world.horizon)
             own, reach = month_terms(mk, self.won, market.size, self.reach, length)
             period = market.period(rng, own, reach, mk.programme_effect)
             if period.reached:
@@ -106,7 +106,7 @@ class LeadSources:
                 self.ledger.programme_reached += period.reached
                 self.ledger.add_cost(start, cost)
             for f, m in zip(period.fractions.tolist(), period.members.tolist(), strict=True):
-                yield env.timeout(max(0.0, start + f * length - env.now))
+                yield env.timeout(max(0.0, inbound_day(start, f, length) - env.now))
                 if market.take(m):
                     self.start_lead((m,), world.traits, m, INBOUND, BENEFIT)
             start += MONTH

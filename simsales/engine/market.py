@@ -33,6 +33,7 @@ import simpy
 
 from simsales.engine.world import MONTH
 from simsales.model.draws import Draws, Random
+from simsales.model.equations import YEAR, contact_days
 from simsales.seeding import BASS_CONTACTS, MARKET_CLOCKS, MARKET_ORBITS, generator
 
 if TYPE_CHECKING:
@@ -41,12 +42,9 @@ if TYPE_CHECKING:
     from simsales.model.strategies import Strategy
 
 __all__ = [
-    "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inward",
-    "market_of", "month_terms", "programme_reach",
+    "YEAR", "FiniteMarket", "Period", "bass_cdf", "bass_limit", "draw_arrivals", "inbound_day",
+    "inward", "market_of", "month_terms", "period_length", "programme_reach",
 ]  # fmt: skip
-
-#: Days per year.
-YEAR = 365.0
 
 
 def draw_arrivals(rate: float, horizon: float, rng: np.random.Generator) -> np.ndarray:
@@ -205,6 +203,18 @@ def month_terms(market: Market, won: Any, size: int, reach: Any, length: float) 
     return own, np.minimum(1.0, reach / size) * length / MONTH
 
 
+def period_length(start: float, horizon: float) -> float:
+    """Days of a moving market's period that starts on day ``start``: a month, cut at
+    the horizon (docs/model.md 4.9)."""
+    return min(MONTH, horizon - start)
+
+
+def inbound_day(start: float, fraction: Any, length: float) -> Any:
+    """The day a member that reaches BENEFIT a ``fraction`` of the way through a period
+    (:func:`inward`) comes inbound, in the period of ``length`` days from ``start``."""
+    return start + fraction * length
+
+
 def programme_reach(world: World, strategy: Strategy) -> float:
     """Members a month the market programme reaches when ``strategy`` sells in
     ``world``: the strategy's own reach, else the market's (both engines read it here).
@@ -280,7 +290,7 @@ def bass_limit(
 
     def advocate() -> Generator[Any, Any, None]:
         while True:
-            yield env.timeout(contacts.exponential(YEAR / q))
+            yield env.timeout(contacts.exponential(contact_days(q)))
             if env.now >= horizon:
                 return
             m = market.contact(contacts)

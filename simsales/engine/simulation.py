@@ -29,7 +29,6 @@ import simpy
 
 from simsales.engine.lead_sources import LeadSources
 from simsales.engine.market import (
-    YEAR,
     FiniteMarket,
     market_of,
     members_move,
@@ -304,8 +303,8 @@ class _Simulation(LeadSources):
         if result is Ending.WON:
             self.won += 1
             row["won_at"] = env.now
-            row["revenue_first"] = 1.0
-            ledger.add_revenue(env.now, 1.0)
+            row["revenue_first"] = equations.PRICE
+            ledger.add_revenue(env.now, equations.PRICE)
             if world.lifecycle.enabled and env.now < world.end:
                 yield from self.after_sale(path, buyer, referred, rng, row)
         self.active.discard(buyer)
@@ -356,7 +355,7 @@ class _Simulation(LeadSources):
         world, env, life = self.world, self.env, self.world.lifecycle
         account = Account(buyer, life, referred)
         post_rate = world.post_sale_rate
-        renewal_due = env.now + life.contract_days
+        renewal_due = equations.next_renewal(env.now, life)
         referring = [False]
         self.log(path, "installation", buyer)
         while True:
@@ -379,7 +378,7 @@ class _Simulation(LeadSources):
                 row["renewals"] += 1
                 self.ledger.add_revenue(env.now, value)
                 self.log(path, "renewed", buyer)
-                renewal_due += life.contract_days
+                renewal_due = equations.next_renewal(renewal_due, life)
                 continue
             yield env.timeout(gap)
             action = self.strategy.after_sale(_view(buyer, env.now, False))
@@ -409,7 +408,7 @@ class _Simulation(LeadSources):
             if not equations.advocate_goes_on(self.env.now, rate, self.world.horizon):
                 referring[0] = False
                 return
-            yield self.env.timeout(rng.exponential(YEAR / rate))
+            yield self.env.timeout(rng.exponential(equations.contact_days(rate)))
             if not equations.advocate_refers(
                 self.env.now, account.referral_rate(), self.world.horizon, self.world.end
             ):

@@ -29,9 +29,6 @@ from simsales.seeding import OWN_NOISE, spawn_generator
 __all__ = ["Buyer"]
 
 
-_POTENTIAL, _ACQUISITION = int(Orbit.POTENTIAL), int(Orbit.ACQUISITION)
-
-
 class Buyer:
     """One buying organisation during its journey.
 
@@ -225,11 +222,6 @@ class Buyer:
         self.last_progress = now
         return moved
 
-    def _between(self) -> bool:
-        """Whether the buyer is a qualified lead not yet at its decision
-        (POTENTIAL, BENEFIT or OBSERVATION): the orbits it can move on its own."""
-        return Orbit.POTENTIAL <= self.orbit < Orbit.ACQUISITION
-
     def event_jump(self, events: int, rng: Random, now: float) -> int:
         r"""Orbit jump caused by the ``events`` compelling events of a wait.
 
@@ -240,7 +232,12 @@ class Buyer:
         ACQUISITION (docs/model.md 3.1). Returns the orbits moved.
         """
         m = self.b.event_orbits
-        if events <= 0 or m <= 0 or not self._between() or self.mean_utility() <= 0:
+        if (
+            events <= 0
+            or m <= 0
+            or not equations.moves_on_its_own(self.orbit)
+            or self.mean_utility() <= 0
+        ):
             return 0
         return self.jump(equations.event_jump_mean(events, m, self.urgency), rng, now)
 
@@ -256,8 +253,7 @@ class Buyer:
         only if the uniform falls below the chance.
         """
         rate = self.b.self_education_rate
-        # (called after every wait: the orbit test is _between() inlined)
-        if rate <= 0 or not _POTENTIAL <= self.orbit < _ACQUISITION or days <= 0:
+        if rate <= 0 or not equations.moves_on_its_own(self.orbit) or days <= 0:
             return False
         if rng.random() >= equations.self_education_chance(SCALAR, rate, self.urgency, days):
             return False
@@ -420,8 +416,8 @@ class Buyer:
             self.orbit = Orbit.OBSERVATION
             return None
         if self.rival and not self.chose_us:
-            diff = self.mean_utility(rival=True) - SCALAR.group_mean(u, self.n)
-            if rng.random() < logistic(SCALAR, diff, t):
+            rival, ours = self.mean_utility(rival=True), SCALAR.group_mean(u, self.n)
+            if rng.random() < equations.rival_chance(SCALAR, rival, ours, t):
                 return Ending.RIVAL
             self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
         if rng.random() < self.indecision:

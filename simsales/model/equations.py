@@ -24,12 +24,19 @@ from simsales.model.xp import Namespace
 #: imports this one, so the type is not imported here).
 Lifecycle = Any
 
+#: Days per year: rates a year become mean days between events.
+YEAR = 365.0
+#: The price of a sale, the first revenue of a deal won: the unit of every amount of money.
+PRICE = 1.0
+
 __all__ = [
     "ACCOUNT_ENDS",
     "ACCOUNT_RENEWS",
     "ACCOUNT_STEPS",
     "ENDINGS",
     "ENDING_CODE",
+    "PRICE",
+    "YEAR",
     "access_chance",
     "account_next",
     "adoption_rate",
@@ -37,6 +44,7 @@ __all__ = [
     "advocate_goes_on",
     "advocate_refers",
     "coached",
+    "contact_days",
     "contract_value",
     "dark_ending",
     "event_jump_mean",
@@ -52,6 +60,8 @@ __all__ = [
     "mechanisms_in_use",
     "meeting_chance",
     "meeting_hours",
+    "moves_on_its_own",
+    "next_renewal",
     "outbound_chill",
     "patience_ending",
     "patience_left",
@@ -63,6 +73,7 @@ __all__ = [
     "referral_warmth",
     "renewal_chance",
     "renewal_log_odds",
+    "rival_chance",
     "satisfaction",
     "self_education_chance",
     "skeptic_chance",
@@ -366,6 +377,18 @@ def event_jump_mean(events: Any, event_orbits: float, urgency: Any) -> Any:
     return events * event_orbits * urgency
 
 
+def moves_on_its_own(orbit: Any) -> Any:
+    """Whether a buyer at ``orbit`` is a qualified lead not yet at its decision
+    (POTENTIAL, BENEFIT or OBSERVATION): the orbits a compelling event or
+    self-education can move it through (docs/model.md 2.4)."""
+    return (orbit >= Orbit.POTENTIAL) & (orbit < Orbit.ACQUISITION)
+
+
+def next_renewal(day: Any, life: Lifecycle) -> Any:
+    """The day a contract that starts (or renews) on ``day`` is due for renewal."""
+    return day + life.contract_days
+
+
 def contract_value(xp: Namespace, life: Lifecycle, expanded: Any) -> Any:
     """Revenue of one renewed term, in units of price: ``1``, plus ``expansion_size``
     once the account has expanded."""
@@ -389,6 +412,19 @@ def account_next(xp: Namespace, now: Any, gap: Any, due: Any, end: float) -> Any
         ACCOUNT_ENDS,
         xp.where(due <= step, ACCOUNT_RENEWS, ACCOUNT_STEPS),
     )
+
+
+def rival_chance(xp: Namespace, rival: Any, ours: Any, temperature: float) -> Any:
+    """The chance that a group that said yes to change buys from the rival: the logit
+    of its mean utility of the rival's offer, ``rival``, over its mean utility of ours,
+    ``ours`` (docs/model.md 2.6)."""
+    return logistic(xp, rival - ours, temperature)
+
+
+def contact_days(rate: Any) -> Any:
+    """Mean days between an advocate's referral contacts at ``rate`` contacts a year
+    (docs/model.md 4.5; in a finite market, Bass's imitation ``q``)."""
+    return YEAR / rate
 
 
 def advocate_refers(now: Any, rate: Any, horizon: float, end: float) -> Any:

@@ -170,10 +170,6 @@ class Account:
         """The customer's current orbit."""
         return self.buyer.orbit
 
-    def realised_value(self) -> float:
-        """Value the customer gets so far: adoption x true value (units of price)."""
-        return self.adoption * self.buyer.true_value()
-
     def satisfaction(self) -> float:
         r"""How the customer judges the purchase so far.
 

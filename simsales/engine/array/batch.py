@@ -58,7 +58,13 @@ from simsales.engine.array.buyers import Buyers, Rows
 from simsales.engine.array.market import Members, market_of
 from simsales.engine.array.ordering import lexsort_ties, small_ints
 from simsales.engine.array.prospecting import Prospecting
-from simsales.engine.market import YEAR, members_move, month_terms, programme_reach
+from simsales.engine.market import (
+    inbound_day,
+    members_move,
+    month_terms,
+    period_length,
+    programme_reach,
+)
 from simsales.engine.params import Market, Sellers, Team
 from simsales.engine.team_blocks import book_blocks, free_times
 from simsales.engine.world import (
@@ -451,7 +457,7 @@ class _Batch:
         start = month * MONTH
         if start >= self.horizon:
             return
-        length = min(MONTH, self.horizon - start)
+        length = period_length(start, self.horizon)
         s = self.s
         for w, rng in self.periods.items():
             world, market, keys = self.worlds[w], self.markets[w], self.member_keys[w]
@@ -470,8 +476,8 @@ class _Batch:
             paid = reached > 0
             self.money["cost"].append((cells[paid], np.full(paid.sum(), start), cost[paid]))
             new = s.add(
-                world.traits, member, cell, cell % self.k, start + frac * length, INBOUND,
-                mk.lead_cost,
+                world.traits, member, cell, cell % self.k, inbound_day(start, frac, length),
+                INBOUND, mk.lead_cost,
             )  # fmt: skip
             s.member[new] = member
             self.draws.extend(keys[0][member], keys[1][member])
@@ -855,14 +861,14 @@ class _Batch:
         s.won_at[wr] = wnow
         if self.periods:  # the imitation term of a moving market
             np.add.at(self.won, s.cell[wr], 1)
-        self.book("revenue", wr, wnow, 1.0)
+        self.book("revenue", wr, wnow, equations.PRICE)
         on = self.life.enabled & (wnow < self.end)
         self.finish(rows[~won])
         self.finish(wr[~on])
         ar, anow = wr[on], wnow[on]
         if ar.size:
             rules.open_accounts(s, ar)
-            s.renewal_due[ar] = anow + self.life.contract_days
+            s.renewal_due[ar] = equations.next_renewal(anow, self.life)
         return ar, anow
 
     def finish(self, rows: Rows) -> None:
@@ -902,7 +908,7 @@ class _Batch:
         s.revenue_renewal[kept] += value
         s.renewals[kept] += 1
         self.book("revenue", kept, know, value)
-        s.renewal_due[kept] += life.contract_days
+        s.renewal_due[kept] = equations.next_renewal(s.renewal_due[kept], life)
         return kept, know
 
     def account_step(
@@ -916,10 +922,12 @@ class _Batch:
         s.revenue_expansion[gr] += life.expansion_size
         self.book("revenue", gr, now[grew], life.expansion_size)
         rate = rules.referral_rate(s, rows, life)
-        start = (rate > 0) & ~s.referring[rows] & (now < self.horizon)
+        start = ~s.referring[rows] & equations.advocate_goes_on(now, rate, self.horizon)
         sr = rows[start]
         s.referring[sr] = True
-        s.t_advocate[sr] = now[start] + self.draws.exponential_at(sr, YEAR / rate[start])
+        s.t_advocate[sr] = now[start] + self.draws.exponential_at(
+            sr, equations.contact_days(rate[start])
+        )
         return rows, now
 
     def advocate(self, rows: Rows) -> None:
@@ -933,7 +941,7 @@ class _Batch:
         self.refer(rows[refer], now[refer])
         go = equations.advocate_goes_on(now, rate, self.horizon)
         gr = rows[go]
-        s.t_advocate[gr] = now[go] + self.draws.exponential_at(gr, YEAR / rate[go])
+        s.t_advocate[gr] = now[go] + self.draws.exponential_at(gr, equations.contact_days(rate[go]))
         stop = rows[~go]
         s.referring[stop] = False
         s.t_advocate[stop] = np.inf
@@ -1029,7 +1037,7 @@ class _Batch:
         cols["true_value"] = true_value(s.view(np.arange(n)))
         cols["internalisation"] = col("internalisation_end")
         cols["referred"] = col("source") == REFERRAL
-        cols["revenue_first"] = np.where(won, 1.0, 0.0)
+        cols["revenue_first"] = np.where(won, equations.PRICE, 0.0)
         if self.censored:  # journeys stopped before their end
             going = col("phase") <= WAITED
             cols["end"] = np.where(going, np.inf, cols["end"])

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from simsales.counter_streams import path_keys
 from simsales.engine.market import YEAR, FiniteMarket, inward, market_of
 from simsales.model.array_draws import ArrayDraws
+from simsales.model.equations import contact_days
 from simsales.seeding import MARKET_CLOCKS, counter_root, generator
 
 __all__ = ["Members", "bass_limit", "market_of"]
@@ -128,7 +129,7 @@ def bass_limit(
     def adopt(rows: Ints, when: Floats) -> None:
         adopted[rows] = when
         if q > 0:
-            nxt[rows] = when + draws.exponential_at(rows, YEAR / q)
+            nxt[rows] = when + draws.exponential_at(rows, contact_days(q))
 
     ptr = 0
     while True:
@@ -147,7 +148,7 @@ def bass_limit(
             adopt(m[won], when[won])
             now = nxt[callers]
             contacted = np.minimum((draws.random_at(callers) * size).astype(np.int64), size - 1)
-            nxt[callers] = now + draws.exponential_at(callers, YEAR / q)
+            nxt[callers] = now + draws.exponential_at(callers, contact_days(q))
             won = members_.claim(np.zeros(len(callers), np.int64), contacted, now)
             adopt(contacted[won], now[won])
     out: Floats = np.sort(adopted[adopted < horizon])

@@ -72,11 +72,6 @@ def poisson(u: Floats, lam: npt.ArrayLike) -> Ints:
     return k
 
 
-def _between(orbit: Ints) -> Bools:
-    out: Bools = (orbit >= POTENTIAL) & (orbit < ACQUISITION)
-    return out
-
-
 def gap_days(s: Buyers, rows: Rows, draws: ArrayDraws) -> Floats:
     """Days to each buyer's next step (exponential, or exactly the mean without pace noise)."""
     mean = np.broadcast_to(equations.step_mean(s.b, s.urgency[rows]), rows.shape)
@@ -231,8 +226,9 @@ def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
     ai = np.flatnonzero(asks)
     if ai.size:
         sub = s.view(rows[ai])
-        diff = mean_utility(ARRAY, sub, b, rival=True) - ARRAY.group_mean(u[ai], n[ai])
-        to_rival = draws.random_at(rows[ai]) < logistic(ARRAY, diff, t)
+        rival = mean_utility(ARRAY, sub, b, rival=True)
+        chance = equations.rival_chance(ARRAY, rival, ARRAY.group_mean(u[ai], n[ai]), t)
+        to_rival = draws.random_at(rows[ai]) < chance
         out[ai[to_rival]] = CODE[Ending.RIVAL]
         s.chose_us[rows[ai[~to_rival]]] = True
     on = np.flatnonzero(yes & (out == NONE))
@@ -263,7 +259,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
             s.urgency[hr], b.compelling_event_jump, events[hit]
         )
         if b.event_orbits > 0 and hit.size:
-            may = hit[_between(s.orbit[hr])]
+            may = hit[equations.moves_on_its_own(s.orbit[hr])]
             if may.size:
                 favour = mean_utility(ARRAY, s.view(rows[may]), b) > 0
                 may = may[favour]
@@ -280,7 +276,7 @@ def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:
                 s.last_progress[m2] = when[moved]
     rate = b.self_education_rate
     if rate > 0:
-        c = np.flatnonzero(_between(s.orbit[rows]) & (gap > 0))
+        c = np.flatnonzero(equations.moves_on_its_own(s.orbit[rows]) & (gap > 0))
         cr = rows[c]
         chance = equations.self_education_chance(ARRAY, rate, s.urgency[cr], gap[c])
         lucky = c[draws.random_at(cr) < chance]
