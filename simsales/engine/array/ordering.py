@@ -50,7 +50,8 @@ def lexsort_ties(minor: Sequence[np.ndarray], major: Sequence[np.ndarray]) -> Ro
         return by
     tie = np.ones(len(by) - 1, dtype=bool)
     for key in major:
-        tie &= np.diff(key[by]) == 0
+        k = key[by]
+        tie &= k[1:] == k[:-1]
     if not tie.any():
         return by
     # the rows of runs of equal major keys: each run keeps its places, sorted within
