@@ -499,6 +499,26 @@ def test_run_engine_array_from_the_command_line_writes_the_usual_folder(tmp_path
     assert len(results.replications) == 3 * 5
 
 
+def test_batches_too_small_for_the_array_engine_to_gain_are_noted(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+    from simsales.runner.replications import ARRAY_BREAK_EVEN, batch_cells
+
+    config = load_experiment(ROOT / "experiments" / "baseline.toml")  # 5 strategies, 30 reps
+    assert batch_cells(config, 1) == 30 * 5  # one block of every replication
+    assert batch_cells(config, 2) == 15 * 5  # a block a worker
+    assert batch_cells(config.model_copy(update={"replications": 300}), 2) == 100 * 5
+    f = _write(tmp_path, 'name = "small"\nseed = 3\nreplications = 2\nhorizon_days = 20.0\n')
+    assert batch_cells(load_experiment(f), 1) == 2 * 5 < ARRAY_BREAK_EVEN
+    noted = "the array engine steps 10 cells (replications x strategies) at a time"
+    for engine, said in (["--engine", "array"], True), ([], False):
+        res = CliRunner().invoke(app, ["run", str(f), *engine, "--out", str(tmp_path / str(said)),
+                                       "--workers", "1", "--no-report"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        assert (noted in " ".join(res.output.split())) is said, res.output
+
+
 def test_an_experiment_the_array_engine_cannot_run_exits_2_and_writes_nothing(tmp_path: Path):
     from typer.testing import CliRunner
 

@@ -279,6 +279,23 @@ def _chosen_engine(config: Experiment, named: bool) -> Experiment:
     return config
 
 
+def _small_batches(config: Experiment, workers: int | None) -> None:
+    """Say so when the array engine would step too few cells at a time to gain on the
+    SimPy engine (:data:`simsales.runner.replications.ARRAY_BREAK_EVEN`)."""
+    from simsales.runner.replications import ARRAY_BREAK_EVEN, batch_cells
+
+    if config.engine != "array":
+        return
+    cells = batch_cells(config, workers)
+    if cells < ARRAY_BREAK_EVEN:
+        _say(
+            f"the array engine steps {cells} cells (replications x strategies) at a time "
+            f"here; on the baseline it was slower than the SimPy engine below about "
+            f"{ARRAY_BREAK_EVEN} (docs/performance.md); --engine simpy runs the exact engine",
+            "note",
+        )
+
+
 def _check_engine(config: Experiment) -> None:
     """Exit 2 if the experiment's engine cannot run it, saying why (its strategy
     modules must be imported first)."""

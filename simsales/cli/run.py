@@ -30,6 +30,7 @@ from simsales.cli.common import (
     _load,
     _load_modules,
     _report_failures,
+    _small_batches,
     app,
     out,
     progress_bar,
@@ -262,6 +263,7 @@ def run(
     named = "engine" in config.model_fields_set
     config = _chosen_engine(_load_modules(file, config), named)
     _check_engine(config)
+    _small_batches(config, workers)
     target = out_dir if out_dir is not None else Path("results") / config.name
     metrics = precision_metric or ["conversion"]
     _check_metrics(metrics, "--precision-metric")

@@ -450,6 +450,28 @@ def _block_task(
 #: Replications the array engine steps together in one task at most.
 BLOCK = 100
 
+#: Cells (replications x strategies) in one batch below which the array engine was
+#: slower than the SimPy engine on the baseline (docs/performance.md).
+ARRAY_BREAK_EVEN = 40
+
+
+def batch_cells(config: Experiment, workers: int | None = None) -> int:
+    """The most cells (replications x strategies) the array engine steps in one batch
+    when it runs ``config`` on ``workers`` processes (default all cores), as
+    :func:`run_replications` groups them."""
+    points = config.points()
+    base = config.at({})
+    tasks = [(p, r) for p in range(len(points)) for r in range(config.replications)]
+    n = min(workers or os.cpu_count() or 1, len(tasks))
+    blocks = _blocks(tasks, n, _block_keys([base.at(values) for values in points]))
+    return max((len(b) for b in blocks), default=0) * len(config.strategies)
+
+
+def _block_keys(point_configs: list[Experiment]) -> list[int]:
+    """Each design point's batch: the index of the first point of its :func:`batch_key`."""
+    point_keys = [batch_key(c) for c in point_configs]
+    return [next(i for i, k in enumerate(point_keys) if k == key) for key in point_keys]
+
 
 def _blocks(todo: list[Task], workers: int, keys: list[Any]) -> list[list[Task]]:
     """The tasks in blocks that can be stepped together (design points of equal
@@ -613,9 +635,7 @@ def run_replications(
         return point_configs[t[0]], t, labels[t[0]], uncertain, config.posterior
 
     if config.engine == "array":  # replications (of design points) stepped together
-        point_keys = [batch_key(c) for c in point_configs]
-        keys = [next(i for i, k in enumerate(point_keys) if k == key) for key in point_keys]
-        blocks = _blocks(todo, workers, keys)
+        blocks = _blocks(todo, workers, _block_keys(point_configs))
         workers = min(workers, max(1, len(blocks)))
 
         def block_args(ts: list[Task]) -> tuple[Any, ...]:
