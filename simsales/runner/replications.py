@@ -462,7 +462,7 @@ def batch_cells(config: Experiment, workers: int | None = None) -> int:
     points = config.points()
     base = config.at({})
     tasks = [(p, r) for p in range(len(points)) for r in range(config.replications)]
-    n = min(workers or os.cpu_count() or 1, len(tasks))
+    n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     blocks = _blocks(tasks, n, _block_keys([base.at(values) for values in points]))
     return max((len(b) for b in blocks), default=0) * len(config.strategies)
 
