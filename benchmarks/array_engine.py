@@ -1,6 +1,7 @@
 """The array engine against the SimPy engine: journeys per second per core, as ratios.
 
-Run:  python benchmarks/array_engine.py [--quick] [--orbits] [--chart docs/array_throughput.png]
+Run:  python benchmarks/array_engine.py [--quick] [--orbits] [--repeat N]
+      [--chart docs/array_throughput.png]
 
 Both engines run the same worlds in one process; the SimPy engine on the first
 ``--simpy-reps`` of them (its rate per journey does not depend on how many), the
@@ -38,9 +39,15 @@ BASELINE = Path(__file__).resolve().parents[1] / "experiments" / "baseline.toml"
 
 
 def measure(
-    config: Any, reps: int, simpy_reps: int, strategies: list[str] | None = None
+    config: Any,
+    reps: int,
+    simpy_reps: int,
+    strategies: list[str] | None = None,
+    repeat: int = 1,
 ) -> dict[str, float]:
-    """CPU seconds and journeys of both engines on ``reps`` worlds of ``config``."""
+    """CPU seconds and journeys of both engines on ``reps`` worlds of ``config``; with
+    ``repeat``, each engine's least CPU time of that many runs, taken in turns (so a
+    machine that slows for a while slows both)."""
     worlds = [build_world(config, r) for r in range(reps)]
     built = (
         [s.build() for s in config.strategies]
@@ -58,20 +65,22 @@ def measure(
         sizes.append(state // max(1, self.s.cap) + held // max(1, len(d._k0)))
         return orig(self)
 
-    array_batch._Batch.outputs = outputs  # type: ignore[method-assign]
-    try:
+    array_cpu = simpy_cpu = float("inf")
+    for _ in range(repeat):
+        array_batch._Batch.outputs = outputs  # type: ignore[method-assign]
+        try:
+            t0 = time.process_time()
+            out = array_batch.simulate_batch(worlds, built)
+            array_cpu = min(array_cpu, time.process_time() - t0)
+        finally:
+            array_batch._Batch.outputs = orig  # type: ignore[method-assign]
+        array_journeys = sum(len(j) for row in out for j, _ in row)
         t0 = time.process_time()
-        out = array_batch.simulate_batch(worlds, built)
-        array_cpu = time.process_time() - t0
-    finally:
-        array_batch._Batch.outputs = orig  # type: ignore[method-assign]
-    array_journeys = sum(len(j) for row in out for j, _ in row)
-    t0 = time.process_time()
-    simpy_journeys = 0
-    for w in worlds[:simpy_reps]:
-        for s in built:
-            simpy_journeys += len(simulate(w, s)[0])
-    simpy_cpu = time.process_time() - t0
+        simpy_journeys = 0
+        for w in worlds[:simpy_reps]:
+            for s in built:
+                simpy_journeys += len(simulate(w, s)[0])
+        simpy_cpu = min(simpy_cpu, time.process_time() - t0)
     simpy_rate = simpy_journeys / simpy_cpu if simpy_journeys else float("nan")
     array_rate = array_journeys / array_cpu
     return {
@@ -118,6 +127,11 @@ def main() -> None:
     p.add_argument("--simpy-reps", type=int, default=4, help="worlds the SimPy engine runs")
     p.add_argument("--chart", type=Path, help="draw throughput against batch size here")
     p.add_argument(
+        "--repeat", type=int, default=1,
+        help="run each batch this many times, the engines in turns, and keep each "
+        "engine's least CPU time (steadier ratios on a machine whose speed drifts)",
+    )  # fmt: skip
+    p.add_argument(
         "--orbits", action="store_true",
         help="also the orbits study (a finite market whose members move, market "
         "programmes, prospecting): 30 replications x 12 strategies, about 3 minutes",
@@ -132,7 +146,7 @@ def main() -> None:
     rows = []
     base = resolve(BASELINE)
     for reps in (30,) if args.quick else (30, 100, 300):
-        m = measure(base, reps, args.simpy_reps)
+        m = measure(base, reps, args.simpy_reps, repeat=args.repeat)
         rows.append(("replications", reps, m))
         print(
             f"baseline, {reps} replications x 5 strategies ({m['journeys']:,} journeys): SimPy "
@@ -142,7 +156,7 @@ def main() -> None:
     sizes = [10_000] if args.quick else [10_000, 100_000]
     for leads in [*sizes, 1_000_000] if args.million else sizes:
         config = million() if leads == 1_000_000 else scaled(leads)
-        m = measure(config, 1, 1, ["push"])
+        m = measure(config, 1, 1, ["push"], repeat=args.repeat)
         rows.append(("leads", leads, m))
         print(
             f"one replication, {leads:,} leads, push: SimPy {m['simpy_rate']:,.0f}/s, "
@@ -152,7 +166,7 @@ def main() -> None:
     if args.orbits:
         orbits = resolve(BASELINE.with_name("orbits.toml"))
         import_modules(orbits.modules, orbits.module_folder)
-        m = measure(orbits, 30, args.simpy_reps)
+        m = measure(orbits, 30, args.simpy_reps, repeat=args.repeat)
         print(
             f"orbits, 30 replications x {len(orbits.strategies)} strategies "
             f"({m['journeys']:,} journeys): SimPy {m['simpy_rate']:,.0f}/s, array "
