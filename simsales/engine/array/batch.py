@@ -598,9 +598,12 @@ class _Batch:
                 moved, moved_t, moved_a = self._join(moved, moved_t, moved_a, self.fresh)
                 self.fresh = np.zeros(0, dtype=np.int64)
             if moved.size > max(2048, (len(queue) - head) // 2):  # build the queue again
+                # (the queue's rows keep their keys, moved's times are held beside it; a
+                # finished buyer's t is infinite, so it stays only while it calls)
                 rest = np.concatenate((queue[head:], moved))
-                rest = rest[(s.phase[rest] != DONE) | (s.t_advocate[rest] < np.inf)]
-                key = np.minimum(s.t[rest], s.t_advocate[rest])
+                key = np.concatenate((keys[head:], np.minimum(moved_t, moved_a)))
+                on = (s.phase[rest] != DONE) | (key < np.inf)
+                rest, key = rest[on], key[on]
                 by = np.argsort(key, kind="stable")
                 queue, keys, head = rest[by], key[by], 0
                 moved, moved_t, moved_a = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
