@@ -36,13 +36,19 @@ def bookings(draw):
     return sizes, start, team, now, duration
 
 
+def _started(sizes: list[int], start: list[list[float]]) -> np.ndarray:
+    """Free times of teams of ``sizes`` whose members are free from ``start``."""
+    free = free_times(sizes)
+    for g, row in enumerate(start):
+        free[g, : len(row)] = row
+    return free
+
+
 @settings(max_examples=200, deadline=None)
 @given(case=bookings())
 def test_delays_and_free_times_are_those_of_team_book(case):
     sizes, start, team, now, duration = case
-    free = free_times(sizes)
-    for g, row in enumerate(start):
-        free[g, : len(row)] = row
+    free = _started(sizes, start)
     teams = []
     for row in start:
         t = Team(len(row))
@@ -65,10 +71,7 @@ def test_requests_given_in_the_order_they_are_served_book_as_in_any_order(case):
     # an engine hands its requests over sorted by team and time, and then they are
     # not sorted again: the delays and free times are those of any other order
     sizes, start, team, now, duration = case
-    given_as, served = free_times(sizes), free_times(sizes)
-    for g, row in enumerate(start):
-        given_as[g, : len(row)] = row
-        served[g, : len(row)] = row
+    given_as, served = _started(sizes, start), _started(sizes, start)
     want = book_blocks(given_as, team, now, duration)
     order = sorted(range(len(now)), key=lambda i: (team[i], now[i]))
     with mock.patch.object(np, "lexsort", side_effect=AssertionError("sorted again")):
@@ -94,10 +97,7 @@ def test_booking_in_several_calls_is_booking_in_one(case, cuts):
     # a simulation books a step's requests at a time: the free times carried from
     # call to call give the delays of one call with every request
     sizes, start, team, now, duration = case
-    one, several = free_times(sizes), free_times(sizes)
-    for g, row in enumerate(start):
-        one[g, : len(row)] = row
-        several[g, : len(row)] = row
+    one, several = _started(sizes, start), _started(sizes, start)
     want = book_blocks(one, team, now, duration)
     got = np.empty(len(now))
     edges = [-1.0, *sorted(cuts), np.inf]
