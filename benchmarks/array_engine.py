@@ -59,8 +59,8 @@ def measure(
 
     def outputs(self: Any) -> Any:
         sizes.append(self.s.size)
-        d = self.draws  # the buyers' arrays and their streams' keys, positions and uniforms held
-        held = sum(a.nbytes for a in (d._k0, d._k1, d._used, d._base, d._held))
+        d = self.draws  # the buyers' arrays and their streams' keys and positions
+        held = sum(a.nbytes for a in (d._k0, d._k1, d._used))
         state = sum(a.nbytes for a in self.s.a.values())
         sizes.append(state // max(1, self.s.cap) + held // max(1, len(d._k0)))
         return orig(self)

@@ -6,7 +6,7 @@ Each figure is the CPU time (user + system) of a fresh Python process, the least
 of ``--repeat`` runs (the least is the cost without the machine's noise), next to
 the same for a bare ``python -c pass`` so that the interpreter's own start can be
 subtracted. The target for ``simsales --help`` is under 0.5 s of CPU. Also
-printed: which of the heavy libraries (pandas, scipy, matplotlib, SALib,
+printed: which of the heavy libraries (pandas, scipy, matplotlib, SALib, numba,
 pyarrow) each step loads; only running, analysing and charting need them.
 Nothing is asserted here; tests/test_startup.py checks which libraries load.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "experiments" / "baseline.toml"
-HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "pyarrow")
+HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "pyarrow", "numba")
 #: Target for `simsales --help`, CPU seconds.
 TARGET_HELP = 0.5
 

@@ -5,12 +5,13 @@ A customer's decisions take uniforms from a stream named by its path
 (:mod:`simsales.seeding`). The SimPy engine draws them in turn from a
 ``Generator`` per customer. An engine that steps many customers at once in
 arrays needs each customer's next uniforms for thousands of customers in one
-numpy call, and the same uniforms for a customer whatever else is in the
+call, and the same uniforms for a customer whatever else is in the
 batch, so that common random numbers across strategies survive batching. A
 counter-based generator gives that: Philox4x32-10 (Salmon et al. 2011, the
-generator of Random123 and of numpy's ``Philox``, here in its 32-bit form
-vectorised over keys) maps a 128-bit counter and a 64-bit key to 128 random
-bits, so uniform ``j`` of key ``k`` is a pure function of ``(k, j)``.
+generator of Random123 and of numpy's ``Philox``, here in its 32-bit form,
+compiled by :func:`simsales.compiled.jit`) maps a 128-bit counter and a 64-bit
+key to 128 random bits, so uniform ``j`` of key ``k`` is a pure function of
+``(k, j)`` (:func:`uniform_at`).
 
 A path's key is the Philox hash of its elements, chained three at a time below
 a root key (:func:`path_keys`); the root key comes from a stream of
@@ -28,7 +29,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ROUNDS", "child_keys", "path_keys", "philox4x32", "uniforms"]
+from simsales.compiled import jit
+
+__all__ = ["ROUNDS", "child_keys", "path_keys", "philox4x32", "uniform_at", "uniforms"]
 
 #: Rounds of Philox4x32 (10: the variant Random123 recommends and tests).
 ROUNDS = 10
@@ -39,6 +42,75 @@ _MASK = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+
+
+@jit
+def _block(
+    c0: np.uint64, c1: np.uint64, c2: np.uint64, c3: np.uint64, k0: np.uint64, k1: np.uint64,
+    rounds: int,
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:  # fmt: skip
+    """The Philox4x32 block function of one counter and key (32-bit words in uint64)."""
+    for _ in range(rounds):
+        p0 = c0 * _M0
+        p1 = c2 * _M1
+        c0, c1, c2, c3 = (p1 >> _SHIFT) ^ c1 ^ k0, p1 & _MASK, (p0 >> _SHIFT) ^ c3 ^ k1, p0 & _MASK
+        k0 = (k0 + _W0) & _MASK
+        k1 = (k1 + _W1) & _MASK
+    return c0, c1, c2, c3
+
+
+@jit
+def _blocks(
+    c0: Words, c1: Words, c2: Words, c3: Words, k0: Words, k1: Words, rounds: int
+) -> npt.NDArray[np.uint64]:
+    """:func:`_block` of each element of 1-d arrays of the same length, as ``(4, n)``."""
+    out = np.empty((4, c0.size), dtype=np.uint64)
+    for i in range(c0.size):
+        out[0, i], out[1, i], out[2, i], out[3, i] = _block(
+            c0[i], c1[i], c2[i], c3[i], k0[i], k1[i], rounds
+        )
+    return out
+
+
+@jit
+def _double(a: np.uint64, b: np.uint64) -> float:
+    """A 53-bit double in [0, 1) from two 32-bit words (27 bits of ``a``, 26 of ``b``)."""
+    return float((a >> np.uint64(5)) * np.uint64(67108864) + (b >> np.uint64(6))) / (
+        9007199254740992.0
+    )
+
+
+@jit
+def uniform_at(k0: np.uint64, k1: np.uint64, j: int) -> float:
+    """Uniform ``j`` of the stream of key ``(k0, k1)``: a pure function of the three.
+
+    Block ``j // 2`` of the stream (its counter ``(j // 2`` as two words``, 0, 0)``)
+    gives two uniforms, the first from its words 0 and 1, the second from 2 and 3.
+    """
+    block, zero = np.uint64(j >> 1), np.uint64(0)
+    w0, w1, w2, w3 = _block(block & _MASK, block >> _SHIFT, zero, zero, k0, k1, ROUNDS)
+    if j & 1:
+        return _double(w2, w3)
+    return _double(w0, w1)
+
+
+@jit
+def _uniform_rows(
+    k0: Words, k1: Words, first: npt.NDArray[np.int64], count: int
+) -> npt.NDArray[np.float64]:
+    """Uniforms ``first[i] .. first[i] + count - 1`` of each stream ``i``, as ``(B, count)``."""
+    out = np.empty((k0.size, count))
+    zero = np.uint64(0)
+    w0 = w1 = w2 = w3 = zero
+    for i in range(k0.size):
+        j = first[i]
+        for c in range(count):
+            if c == 0 or j & 1 == 0:  # a new block: both its uniforms, or the second alone
+                block, a, b = np.uint64(j >> 1), k0[i], k1[i]
+                w0, w1, w2, w3 = _block(block & _MASK, block >> _SHIFT, zero, zero, a, b, ROUNDS)
+            out[i, c] = _double(w2, w3) if j & 1 else _double(w0, w1)
+            j += 1
+    return out
 
 
 def philox4x32(
@@ -58,7 +130,7 @@ def philox4x32(
     Returns
     -------
     tuple of four arrays of uint64
-        The output's words, each below 2**32.
+        The output's words, each below 2**32, in the shape the inputs broadcast to.
 
     Examples
     --------
@@ -68,26 +140,10 @@ def philox4x32(
     >>> [f"{int(w[0]):08x}" for w in philox4x32((z, z, z, z), (z, z))]
     ['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']
     """
-    k0, k1 = (np.asarray(k, dtype=np.uint64) for k in key)
-    words = np.broadcast_arrays(*(np.asarray(c, dtype=np.uint64) for c in counter), k0, k1)
-    # the words as arrays of their own, updated in place: a round makes no new arrays
-    c0, c1, c2, c3 = (np.array(c, dtype=np.uint64) for c in words[:4])
-    p0, p1 = np.empty_like(c0), np.empty_like(c0)
-    for _ in range(rounds):
-        np.multiply(c0, _M0, out=p0)
-        np.multiply(c2, _M1, out=p1)
-        # c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & mask, (p0 >> 32) ^ c3 ^ k1, p0 & mask
-        np.right_shift(p1, _SHIFT, out=c0)
-        c0 ^= c1
-        c0 ^= k0
-        np.bitwise_and(p1, _MASK, out=c1)
-        np.right_shift(p0, _SHIFT, out=c2)
-        c2 ^= c3
-        c2 ^= k1
-        np.bitwise_and(p0, _MASK, out=c3)
-        k0 = (k0 + _W0) & _MASK
-        k1 = (k1 + _W1) & _MASK
-    return c0, c1, c2, c3
+    words = np.broadcast_arrays(*(np.asarray(w, dtype=np.uint64) for w in (*counter, *key)))
+    c0, c1, c2, c3, k0, k1 = (np.ascontiguousarray(w).ravel() for w in words)
+    out = _blocks(c0, c1, c2, c3, k0, k1, rounds).reshape((4, *words[0].shape))
+    return out[0], out[1], out[2], out[3]
 
 
 def path_keys(root: Words, paths: npt.ArrayLike, lengths: npt.ArrayLike) -> tuple[Words, Words]:
@@ -177,19 +233,12 @@ def uniforms(k0: Words, k1: Words, start: npt.ArrayLike, count: int) -> npt.NDAr
         Row ``i`` holds stream ``i``'s uniforms; uniform ``j`` is the same whatever
         ``start`` and ``count`` reach it, and whatever the other keys are.
     """
-    first_index = np.broadcast_to(np.asarray(start, dtype=np.int64), np.shape(k0))
+    first_index = np.ascontiguousarray(
+        np.broadcast_to(np.asarray(start, dtype=np.int64), np.shape(k0))
+    )
     if count < 0 or (first_index < 0).any():
         raise ValueError(f"start and count must be >= 0, got {start!r}, {count!r}")
-    first = first_index // 2  # two uniforms per block
-    skip = first_index - 2 * first
-    n_blocks = (count + 2) // 2
-    blocks = (first[:, None] + np.arange(n_blocks)[None, :]).astype(np.uint64)
-    zero = np.zeros_like(blocks)
-    w = philox4x32((blocks & _MASK, blocks >> _SHIFT, zero, zero), (k0[:, None], k1[:, None]))
-    # 53 bits from two 32-bit words (27 from the first, 26 from the second)
-    a = np.stack([w[0], w[2]], axis=2) >> np.uint64(5)
-    b = np.stack([w[1], w[3]], axis=2) >> np.uint64(6)
-    u = (a * np.uint64(67108864) + b).astype(np.float64) / 9007199254740992.0
-    u = u.reshape(len(k0), 2 * n_blocks)
-    cols = skip[:, None] + np.arange(count)[None, :]
-    return np.take_along_axis(u, cols, axis=1)
+    return _uniform_rows(
+        np.ascontiguousarray(k0, dtype=np.uint64), np.ascontiguousarray(k1, dtype=np.uint64),
+        first_index, int(count),
+    )  # fmt: skip

@@ -29,7 +29,6 @@ def _keys(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
 @settings(max_examples=80, deadline=None)
 @given(
     b=st.integers(1, 6),
-    width=st.integers(1, 8),
     steps=st.lists(
         st.tuples(
             st.sampled_from(["random", "group"]), st.integers(0, 2**6 - 1), st.integers(1, 12)
@@ -37,9 +36,9 @@ def _keys(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         max_size=25,
     ),
 )
-def test_each_customer_gets_its_own_stream_in_order(b, width, steps):
+def test_each_customer_gets_its_own_stream_in_order(b, steps):
     k0, k1 = _keys(list(range(b)))
-    draws = ArrayDraws(k0, k1, width=width)
+    draws = ArrayDraws(k0, k1)
     seen: list[list[float]] = [[] for _ in range(b)]
     for kind, bits, size in steps:
         m = np.array([(bits >> i) & 1 == 1 for i in range(b)])
@@ -72,20 +71,20 @@ def test_per_stream_starts_read_the_same_uniforms():
         assert np.array_equal(block[i], uniforms(k0[i : i + 1], k1[i : i + 1], int(s), 5)[0])
 
 
-def test_streams_added_with_their_first_uniforms_drawn_once_are_the_same_streams():
-    # one customer under three strategies: its first block drawn once, added thrice
+def test_a_customer_added_under_several_strategies_draws_the_same_numbers_in_each():
+    # one customer under three strategies (rows 0, 3, 6 are the same stream), added
+    # in one call or in three; a row's draws do not move another's
     k0, k1 = _keys([1, 2, 3])
-    plain = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=4)
-    shared = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=4)
-    held = shared.first(k0, k1)
+    once = ArrayDraws(np.tile(k0, 3), np.tile(k1, 3))
+    thrice = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64))
     for _ in range(3):
-        plain.extend(k0, k1)
-        shared.extend(k0, k1, held)
-    rows = np.arange(9)
-    for _ in range(3):  # past the first block of 4: the refills read on from each stream
-        got = shared.group_at(rows, np.full(9, 3))
-        np.testing.assert_array_equal(got, plain.group_at(rows, np.full(9, 3)))
-    np.testing.assert_array_equal(got[:3], got[3:6])  # the same customer, the same numbers
+        thrice.extend(k0, k1)
+    thrice.random_at(np.array([0, 4]))  # two rows move on alone
+    got = thrice.group_at(np.arange(9), np.full(9, 3))
+    want = once.group_at(np.arange(9), np.full(9, 3))
+    np.testing.assert_array_equal(got[[1, 2, 3, 5, 6, 7, 8]], want[[1, 2, 3, 5, 6, 7, 8]])
+    np.testing.assert_array_equal(got[[0, 4]], uniforms(k0[:2], k1[:2], 1, 3))
+    np.testing.assert_array_equal(want[:3], want[3:6])  # the same customer, the same numbers
 
 
 def test_draws_follow_their_distributions():
@@ -106,8 +105,6 @@ def test_a_mask_that_selects_nobody_draws_nothing():
     assert np.isnan(draws.random(nobody)).all()
     assert np.isnan(draws.normal(0.0, 1.0, nobody)).all()
     assert (draws.used == 0).all()
-    with pytest.raises(ValueError, match="width"):
-        ArrayDraws(k0, k1, width=0)
     with pytest.raises(ValueError, match="n >= 0"):
         draws.group([2, -1], np.ones(2, dtype=bool))
     none = np.zeros(0, dtype=np.uint64)

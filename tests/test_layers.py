@@ -22,7 +22,9 @@ PACKAGE = ROOT / "simsales"
 #: its longest matching prefix; ``simsales`` alone is the package root.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("version", ("simsales.version",)),
-    # every random stream's key; the only maker of seeds and generators (numpy only)
+    # numba's compiler as simsales sets it (numba only)
+    ("compiled", ("simsales.compiled",)),
+    # every random stream's key; the only maker of seeds and generators (numpy, and compiled)
     ("seeding", ("simsales.seeding", "simsales.counter_streams")),
     # behaviour: traits, prospect theory, strategies; no SimPy, no files
     ("model", ("simsales.model",)),

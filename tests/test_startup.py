@@ -15,7 +15,7 @@ import pytest
 import simsales
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "pyarrow", "distributed")
+HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "pyarrow", "distributed", "numba")
 
 
 def _loaded(code: str) -> set[str]:

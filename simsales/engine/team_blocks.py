@@ -4,19 +4,18 @@ steps many buyers at once.
 :class:`~simsales.engine.teams.Team` books one request when it is made: it starts
 at the later of its time and the earliest time a member is free (the
 Kiefer-Wolfowitz recursion for the multi-server queue). :func:`book_blocks` books
-the requests of many teams at once and gives the same delays, bit for bit. Within
-one team, requests sorted by time are taken a block at a time: the ``i``-th
-request of a block takes the ``i``-th earliest free member, as long as no earlier
-request of the block ends before that member is free (then that end would be the
-earliest, and the block stops there). Every team advances by one block per step,
-in numpy across all teams, so the number of steps is the largest number of blocks
-any team needs, not the number of requests.
+the requests of many teams in one call and gives the same delays, bit for bit: it
+runs the same recursion, request by request in the order each team serves them,
+compiled (:func:`simsales.compiled.jit`), on each team's row of free times kept
+sorted.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+from simsales.compiled import jit
 
 __all__ = ["book_blocks", "free_times"]
 
@@ -62,7 +61,7 @@ def book_blocks(
     team = np.asarray(team, dtype=np.int64)
     now = np.asarray(now, dtype=np.float64)
     duration = np.asarray(duration, dtype=np.float64)
-    n_teams, width = free.shape
+    n_teams = free.shape[0]
     out = np.empty(len(now))
     if not len(now):
         return out
@@ -70,49 +69,36 @@ def book_blocks(
         raise ValueError(f"team must be in 0 .. {n_teams - 1}, got {team.min()} .. {team.max()}")
     if not (np.isfinite(now).all() and np.isfinite(duration).all() and (duration >= 0).all()):
         raise ValueError("now must be finite and duration finite and >= 0")
-    if _sorted(team, now):  # as an engine books them: nothing to sort
-        order = None
-        t_sorted, d_sorted, g_sorted = now, duration, team
-    else:
-        order = np.lexsort((now, team))  # by team, then time (stable: ties as given)
-        t_sorted, d_sorted, g_sorted = now[order], duration[order], team[order]
-    counts = np.bincount(g_sorted, minlength=n_teams)
-    start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    done = np.zeros(n_teams, dtype=np.int64)
-    sizes = np.isfinite(free).sum(axis=1)
-    result = np.empty(len(now))
-    cols = np.arange(width)[None, :]
-    while True:
-        left = counts - done
-        active = np.flatnonzero(left > 0)
-        if not active.size:
-            break
-        block = np.minimum(sizes[active], left[active])  # at most one request per member
-        valid = cols < block[:, None]
-        idx = np.where(valid, start[active, None] + done[active, None] + cols, 0)
-        t = np.where(valid, t_sorted[idx], np.inf)
-        d = np.where(valid, d_sorted[idx], 0.0)
-        f = free[active]
-        with np.errstate(invalid="ignore"):  # inf - inf where a padded slot meets no request
-            delay = np.where(f > t, f - t, 0.0) + d  # Team.book's arithmetic, element by element
-        end = t + delay
-        # the earliest end of the block's earlier requests, before each request
-        before = np.minimum.accumulate(
-            np.concatenate((np.full((len(active), 1), np.inf), end[:, :-1]), axis=1), axis=1
-        )
-        stop = valid & (before < f)
-        taken = np.where(stop.any(axis=1), stop.argmax(axis=1), block)
-        if (taken < 1).any():  # a team with no finite free time left: it would never advance
-            raise ValueError("a team with requests has no member with a finite free time")
-        accept = cols < taken[:, None]
-        result[idx[accept]] = delay[accept]
-        row = np.where(accept, end, f)  # the taken members are free again at their ends
-        free[active] = np.sort(row, axis=1)
-        done[active] += taken
-    if order is None:
-        return result
-    out[order] = result
+    # by team, then time (stable: ties as given); as an engine books them, nothing to sort
+    order = np.arange(len(now)) if _sorted(team, now) else np.lexsort((now, team))
+    if not _book(free, team, now, duration, order, out):
+        raise ValueError("a team with requests has no member with a finite free time")
     return out
+
+
+@jit
+def _book(
+    free: Floats, team: npt.NDArray[np.int64], now: Floats, duration: Floats,
+    order: npt.NDArray[np.int64], out: Floats,
+) -> bool:  # fmt: skip
+    """Book requests ``order[0], order[1], ...`` in turn (:class:`~simsales.engine.teams.Team`'s
+    arithmetic): each takes its team's earliest free member, whose free time becomes the
+    request's end, kept in order in the team's row. False if a team had no member free."""
+    width = free.shape[1]
+    for r in order:
+        g, t = team[r], now[r]
+        f = free[g, 0]  # the earliest free member (each row sorted)
+        if f == np.inf:
+            return False
+        delay = (f - t if f > t else 0.0) + duration[r]
+        end = t + delay
+        k = 0  # the member is free again at `end`: move it to its place in the row
+        while k + 1 < width and free[g, k + 1] < end:
+            free[g, k] = free[g, k + 1]
+            k += 1
+        free[g, k] = end
+        out[r] = delay
+    return True
 
 
 def _sorted(team: npt.NDArray[np.int64], now: Floats) -> bool:

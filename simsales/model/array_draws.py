@@ -2,11 +2,12 @@
 
 :class:`~simsales.model.draws.Draws` gives one customer's draws, one at a time,
 from its own stream. :class:`ArrayDraws` gives the next draw of many customers'
-streams in one numpy call, for the customers a mask selects: each customer's
+streams in one call, for the customers a mask selects: each customer's
 draws follow its own stream in order, whatever the others draw, so a customer
 meets the same uniforms under every strategy and in every batch (common random
-numbers). The streams are counter-based (:mod:`simsales.counter_streams`), so a
-row refills from its own position without drawing anything for the others.
+numbers). The streams are counter-based (:mod:`simsales.counter_streams`): a
+uniform is computed from its stream's key and position, with nothing drawn for
+the others.
 
 The transforms are those of :class:`~simsales.model.draws.Draws` (inversion for
 the exponential, the cosine branch of Box-Muller for the normal), element by
@@ -18,14 +19,40 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simsales.counter_streams import uniforms
+from simsales.compiled import jit
+from simsales.counter_streams import uniform_at
 
 __all__ = ["ArrayDraws"]
 
 Floats = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.int64]
+Keys = npt.NDArray[np.uint64]
 _TAU = 2.0 * np.pi
+
+
+@jit
+def _next(k0: Keys, k1: Keys, used: Rows, rows: Rows) -> Floats:
+    """The next uniform of each stream ``rows[i]``, each stream's position moved on."""
+    out = np.empty(rows.size)
+    for i in range(rows.size):
+        r = rows[i]
+        out[i] = uniform_at(k0[r], k1[r], used[r])
+        used[r] += 1
+    return out
+
+
+@jit
+def _next_many(k0: Keys, k1: Keys, used: Rows, rows: Rows, count: Rows, most: int) -> Floats:
+    """The next ``count[i]`` uniforms of each stream ``rows[i]`` as ``(len(rows), most)``,
+    NaN beyond, each stream's position moved on."""
+    out = np.full((rows.size, most), np.nan)
+    for i in range(rows.size):
+        r = rows[i]
+        for c in range(count[i]):
+            out[i, c] = uniform_at(k0[r], k1[r], used[r] + c)
+        used[r] += count[i]
+    return out
 
 
 class ArrayDraws:
@@ -35,43 +62,39 @@ class ArrayDraws:
     ----------
     k0, k1 : (B,) arrays of uint64
         The customers' stream keys (:func:`simsales.counter_streams.path_keys`).
-    width : int
-        Uniforms of each stream held at a time; a row refills when it runs out.
 
     Notes
     -----
     The methods named ``*_at`` draw for the customers a row index selects (an
     engine stepping a few of many customers pays for those only); the others
     for those a mask over all ``B`` selects. :meth:`extend` adds customers.
+    Each uniform is computed from its stream's key and position when it is
+    drawn (:func:`simsales.counter_streams.uniform_at`, compiled), so nothing is
+    held ahead and a row costs the same whether it draws one or many.
     """
 
-    def __init__(self, k0: npt.NDArray[np.uint64], k1: npt.NDArray[np.uint64], width: int = 16):
-        if width < 1:
-            raise ValueError(f"width must be >= 1, got {width}")
-        self.width = width
+    def __init__(self, k0: Keys, k1: Keys):
         self._size = 0
         self._k0 = np.zeros(0, dtype=np.uint64)
         self._k1 = np.zeros(0, dtype=np.uint64)
         self._used = np.zeros(0, dtype=np.int64)
-        self._base = np.zeros(0, dtype=np.int64)  # stream index of _held[:, 0]
-        self._held = np.zeros((0, width))
         self.extend(k0, k1)
 
     def __len__(self) -> int:
         return self._size
 
     @property
-    def k0(self) -> npt.NDArray[np.uint64]:
+    def k0(self) -> Keys:
         """The streams' first key words."""
         return self._k0[: self._size]
 
     @property
-    def k1(self) -> npt.NDArray[np.uint64]:
+    def k1(self) -> Keys:
         """The streams' second key words."""
         return self._k1[: self._size]
 
     @property
-    def used(self) -> npt.NDArray[np.int64]:
+    def used(self) -> Rows:
         """Index in each stream of its next uniform."""
         return self._used[: self._size]
 
@@ -81,80 +104,33 @@ class ArrayDraws:
             self._k0 = _grown(self._k0, size)
             self._k1 = _grown(self._k1, size)
             self._used = _grown(self._used, size)
-            self._base = _grown(self._base, size)
-            self._held = _grown(self._held, size)
 
-    def first(self, k0: npt.ArrayLike, k1: npt.ArrayLike) -> Floats:
-        """The uniforms :meth:`extend` holds for new streams of keys ``k0``, ``k1``: to
-        add the same streams several times (one customer under several strategies),
-        draw them once and pass them as its ``held``."""
-        block: Floats = uniforms(
-            np.asarray(k0, dtype=np.uint64), np.asarray(k1, dtype=np.uint64), 0,
-            self._held.shape[1],
-        )  # fmt: skip
-        return block
-
-    def extend(self, k0: npt.ArrayLike, k1: npt.ArrayLike, held: Floats | None = None) -> None:
-        """Add the streams of more customers (rows ``B ..``), at their starts; ``held``:
-        their first uniforms, if drawn already (:meth:`first`)."""
+    def extend(self, k0: npt.ArrayLike, k1: npt.ArrayLike) -> None:
+        """Add the streams of more customers (rows ``B ..``), at their starts."""
         k0 = np.asarray(k0, dtype=np.uint64)
         k1 = np.asarray(k1, dtype=np.uint64)
-        new = len(k0)
-        size = self._size + new
+        size = self._size + len(k0)
         if size > len(self._k0):  # grow the capacity by doubling: amortised O(1) a row
             self.reserve(max(size, 2 * len(self._k0), 16))
         rows = slice(self._size, size)
         self._k0[rows], self._k1[rows] = k0, k1
         self._used[rows] = 0
-        self._base[rows] = 0
-        if new:
-            self._held[rows] = self.first(k0, k1) if held is None else held
         self._size = size
 
     def _take(self, rows: Rows, count: npt.NDArray[np.int64]) -> Floats:
         """The next ``count[i]`` uniforms of each stream ``rows[i]`` (NaN beyond), as a
         ``(len(rows), max count)`` array; ``rows`` must not repeat."""
         most = int(count.max()) if rows.size else 0
-        if not rows.size or most == 0:
-            return np.full((len(rows), most), np.nan)
-        if most > self._held.shape[1]:  # wider rows: refill every stream from its position
-            self.width = most
-            self._held = np.empty((len(self._k0), most))
-            short = np.arange(self._size)
-        else:
-            short = rows[self._used[rows] + count > self._base[rows] + self._held.shape[1]]
-        if short.size:
-            self._refill(short)
-        cols = self._used[rows, None] - self._base[rows, None] + np.arange(most)[None, :]
-        got = np.take_along_axis(
-            self._held[rows], np.minimum(cols, self._held.shape[1] - 1), axis=1
-        )
-        self._used[rows] += count
-        out: Floats = np.where(np.arange(most)[None, :] < count[:, None], got, np.nan)
-        return out
-
-    def _refill(self, rows: Rows) -> None:
-        """Hold the next uniforms of each stream of ``rows``, from its own position."""
-        self._held[rows] = uniforms(
-            self._k0[rows], self._k1[rows], self._used[rows], self._held.shape[1]
-        )
-        self._base[rows] = self._used[rows]
+        return _next_many(
+            self._k0, self._k1, self._used, np.ascontiguousarray(rows, dtype=np.int64),
+            np.ascontiguousarray(count, dtype=np.int64), most,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ by rows
     def random_at(self, rows: Rows) -> Floats:
         """The next uniform of each stream of ``rows`` (distinct row indices)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if not rows.size:
-            return np.zeros(0)
-        width = self._held.shape[1]
-        col = self._used[rows] - self._base[rows]
-        if col.max() >= width:  # refill the rows that ran out, and with them the rows
-            # near their ends (one call for many rows, not one for each few)
-            self._refill(rows[col >= width - width // 4])
-            col = self._used[rows] - self._base[rows]
-        one: Floats = self._held[rows, col]
-        self._used[rows] += 1
-        return one
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        return _next(self._k0, self._k1, self._used, rows)
 
     def group_at(self, rows: Rows, n: npt.ArrayLike) -> Floats:
         """The next ``n[i]`` uniforms of each stream ``rows[i]`` (one per stakeholder,

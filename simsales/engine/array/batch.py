@@ -302,7 +302,7 @@ class _Batch:
             if (values != values[0]).any():
                 per_cell[name] = values
         self.s = Buyers(w0.behaviour, width, per_cell)
-        self.draws = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64), width=64)
+        self.draws = ArrayDraws(np.zeros(0, np.uint64), np.zeros(0, np.uint64))
         self.seller_free = free_times(np.repeat([x.sellers.team_size for x in worlds], self.k))
         self.seller_dph = 1.0 / w0.sellers.hours_per_day
         if w0.lifecycle.resource == "sellers":
@@ -370,12 +370,11 @@ class _Batch:
         else:  # a finite market's members by their marketing clocks
             days, members = market.arrivals()
             k0, k1 = keys[0][members], keys[1][members]
-        held = self.draws.first(k0, k1)  # the same buyers under every strategy: drawn once
         for k in range(self.k):
             rows = self.s.add(
                 world.traits, members, w * self.k + k, k, days, INBOUND, world.market.lead_cost
             )
-            self.draws.extend(k0, k1, held)
+            self.draws.extend(k0, k1)
             if market is None:
                 self.book("cost", rows, self.s.arrival[rows], self.s.lead_cost[rows])
             else:  # a lead (and paid for) only if no referral has taken it first
@@ -443,7 +442,7 @@ class _Batch:
             parts.append(new)
             keys0.append(k0)
             keys1.append(k1)
-        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))  # one draw for all
+        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))
         new = np.concatenate(parts)
         s.trust[new], s.urgency[new] = equations.outbound_chill(  # cold leads
             sellers, s.trust[new], s.urgency[new]
@@ -1016,7 +1015,7 @@ class _Batch:
             keys0.append(keys[0][m])
             keys1.append(keys[1][m])
             parts.append(new)
-        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))  # one draw for all
+        self.draws.extend(np.concatenate(keys0), np.concatenate(keys1))
         return np.concatenate(parts)
 
     # ------------------------------------------------------------ results

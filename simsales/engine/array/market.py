@@ -121,7 +121,7 @@ def bass_limit(
     market = FiniteMarket(size, p, horizon, generator(seed, MARKET_CLOCKS))
     days, members = market.arrivals()
     k0, k1 = path_keys(counter_root(seed), np.arange(size)[:, None], np.ones(size, np.int64))
-    draws = ArrayDraws(k0, k1, width=64)  # each member's stream, held as the engine holds it
+    draws = ArrayDraws(k0, k1)  # each member's stream, drawn as the engine draws it
     members_ = Members(1, size)
     adopted = np.full(size, np.inf)  # each member's adoption day
     nxt = np.full(size, np.inf)  # each adopter's next contact

@@ -1,0 +1,35 @@
+"""Compiled kernels: :func:`jit`, numba's nopython compiler as simsales uses it.
+
+The array engine's parts that are loops over many rows, one row at a time (the
+counter-based streams' block function, a stream's uniforms at its own positions,
+the teams' first-come-first-served booking) are compiled by numba
+(https://numba.pydata.org) from their Python source, rather than written as
+chains of numpy calls. A kernel is compiled when it is first called, and cached on
+disk (beside the module, or in numba's cache folder where that is not writable), so
+later processes load it in milliseconds.
+
+Setting the environment variable ``NUMBA_DISABLE_JIT=1`` runs every kernel as the
+plain Python it is written in: the same numbers, much slower, and a debugger or a
+coverage tool sees each line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+
+__all__ = ["jit"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def jit(function: F) -> F:
+    """``function`` compiled in numba's nopython mode, cached on disk.
+
+    The kernel keeps IEEE arithmetic (no ``fastmath``: no reordering, so a sum is
+    summed in the order written) and Python's error model (a division by zero
+    raises).
+    """
+    return cast(F, numba.njit(cache=True, nogil=True)(function))
