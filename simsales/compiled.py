@@ -8,6 +8,10 @@ chains of numpy calls. A kernel is compiled when it is first called, and cached 
 disk (beside the module, or in numba's cache folder where that is not writable), so
 later processes load it in milliseconds.
 
+The cache knows a kernel's own source file, not the files of the kernels it calls:
+a kernel calls only kernels of its own module, so that editing one cannot leave a
+stale compiled caller in the cache.
+
 Setting the environment variable ``NUMBA_DISABLE_JIT=1`` runs every kernel as the
 plain Python it is written in: the same numbers, much slower, and a debugger or a
 coverage tool sees each line.

@@ -31,12 +31,16 @@ import numpy.typing as npt
 
 from simsales.compiled import jit
 
-__all__ = ["ROUNDS", "child_keys", "path_keys", "philox4x32", "uniform_at", "uniforms"]
+__all__ = [
+    "ROUNDS", "child_keys", "next_uniforms", "next_uniforms_many", "path_keys", "philox4x32",
+    "uniform_at", "uniforms",
+]  # fmt: skip
 
 #: Rounds of Philox4x32 (10: the variant Random123 recommends and tests).
 ROUNDS = 10
 
 Words = npt.NDArray[np.uint64]  # 32-bit words held in uint64, so products do not wrap
+Ints = npt.NDArray[np.int64]
 
 _MASK = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
@@ -110,6 +114,33 @@ def _uniform_rows(
                 w0, w1, w2, w3 = _block(block & _MASK, block >> _SHIFT, zero, zero, a, b, ROUNDS)
             out[i, c] = _double(w2, w3) if j & 1 else _double(w0, w1)
             j += 1
+    return out
+
+
+@jit
+def next_uniforms(k0: Words, k1: Words, used: Ints, rows: Ints) -> npt.NDArray[np.float64]:
+    """The next uniform of each stream ``rows[i]`` (``used[r]``: the index of stream
+    ``r``'s next uniform), each stream's position moved on in place."""
+    out = np.empty(rows.size)
+    for i in range(rows.size):
+        r = rows[i]
+        out[i] = uniform_at(k0[r], k1[r], used[r])
+        used[r] += 1
+    return out
+
+
+@jit
+def next_uniforms_many(
+    k0: Words, k1: Words, used: Ints, rows: Ints, count: Ints, most: int
+) -> npt.NDArray[np.float64]:
+    """The next ``count[i]`` uniforms of each stream ``rows[i]`` as ``(len(rows), most)``,
+    NaN beyond, each stream's position moved on in place (as :func:`next_uniforms`)."""
+    out = np.full((rows.size, most), np.nan)
+    for i in range(rows.size):
+        r = rows[i]
+        for c in range(count[i]):
+            out[i, c] = uniform_at(k0[r], k1[r], used[r] + c)
+        used[r] += count[i]
     return out
 
 

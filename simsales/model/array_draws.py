@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simsales.compiled import jit
-from simsales.counter_streams import uniform_at
+from simsales.counter_streams import next_uniforms, next_uniforms_many
 
 __all__ = ["ArrayDraws"]
 
@@ -29,30 +28,6 @@ Mask = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.int64]
 Keys = npt.NDArray[np.uint64]
 _TAU = 2.0 * np.pi
-
-
-@jit
-def _next(k0: Keys, k1: Keys, used: Rows, rows: Rows) -> Floats:
-    """The next uniform of each stream ``rows[i]``, each stream's position moved on."""
-    out = np.empty(rows.size)
-    for i in range(rows.size):
-        r = rows[i]
-        out[i] = uniform_at(k0[r], k1[r], used[r])
-        used[r] += 1
-    return out
-
-
-@jit
-def _next_many(k0: Keys, k1: Keys, used: Rows, rows: Rows, count: Rows, most: int) -> Floats:
-    """The next ``count[i]`` uniforms of each stream ``rows[i]`` as ``(len(rows), most)``,
-    NaN beyond, each stream's position moved on."""
-    out = np.full((rows.size, most), np.nan)
-    for i in range(rows.size):
-        r = rows[i]
-        for c in range(count[i]):
-            out[i, c] = uniform_at(k0[r], k1[r], used[r] + c)
-        used[r] += count[i]
-    return out
 
 
 class ArrayDraws:
@@ -69,7 +44,7 @@ class ArrayDraws:
     engine stepping a few of many customers pays for those only); the others
     for those a mask over all ``B`` selects. :meth:`extend` adds customers.
     Each uniform is computed from its stream's key and position when it is
-    drawn (:func:`simsales.counter_streams.uniform_at`, compiled), so nothing is
+    drawn (:func:`simsales.counter_streams.next_uniforms`, compiled), so nothing is
     held ahead and a row costs the same whether it draws one or many.
     """
 
@@ -121,7 +96,7 @@ class ArrayDraws:
         """The next ``count[i]`` uniforms of each stream ``rows[i]`` (NaN beyond), as a
         ``(len(rows), max count)`` array; ``rows`` must not repeat."""
         most = int(count.max()) if rows.size else 0
-        return _next_many(
+        return next_uniforms_many(
             self._k0, self._k1, self._used, np.ascontiguousarray(rows, dtype=np.int64),
             np.ascontiguousarray(count, dtype=np.int64), most,
         )  # fmt: skip
@@ -130,7 +105,7 @@ class ArrayDraws:
     def random_at(self, rows: Rows) -> Floats:
         """The next uniform of each stream of ``rows`` (distinct row indices)."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)
-        return _next(self._k0, self._k1, self._used, rows)
+        return next_uniforms(self._k0, self._k1, self._used, rows)
 
     def group_at(self, rows: Rows, n: npt.ArrayLike) -> Floats:
         """The next ``n[i]`` uniforms of each stream ``rows[i]`` (one per stakeholder,
