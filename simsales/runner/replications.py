@@ -451,8 +451,8 @@ def _block_task(
 BLOCK = 100
 
 #: Cells (replications x strategies) in one batch below which the array engine was
-#: slower than the SimPy engine on the baseline (docs/performance.md).
-ARRAY_BREAK_EVEN = 40
+#: slower than the SimPy engine on the baseline (docs/performance.md, Small batches).
+ARRAY_BREAK_EVEN = 25
 
 
 def batch_cells(config: Experiment, workers: int | None = None) -> int:
