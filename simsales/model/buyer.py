@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from simsales.model import equations, valuation
+from simsales.model import equations, sequences, valuation
 from simsales.model.actions import Action
 from simsales.model.behaviour import Behaviour
 from simsales.model.beliefs import evidence_sd, group_evidence_update
 from simsales.model.draws import Draws, Random
-from simsales.model.group import group_decides, logistic, tk_weight
+from simsales.model.group import tk_weight
 from simsales.model.orbits import Ending, Orbit
 from simsales.model.population import Traits
 from simsales.model.xp import SCALAR
@@ -391,39 +391,19 @@ class Buyer:
         return 0
 
     def decide(self, rng: Random) -> Ending | None:
-        """The purchase decision at ACQUISITION.
-
-        Each stakeholder prefers change with the logit probability of its
-        utility; the group rule aggregates. A "no" sends the buyer back to
-        OBSERVATION (a status-quo loss after ``max_rejections``). A "yes" goes
-        to the rival if the rival's offer is preferred (logit on the group
-        mean utilities; asked once per buyer), else the buyer stalls with probability ``indecision``
-        (an indecision loss after ``max_stalls``), else it buys.
+        """The purchase decision at ACQUISITION (:func:`simsales.model.sequences.decide`,
+        the sequence both engines run).
 
         Returns
         -------
         Ending or None
             The ending, or None if the journey goes on.
         """
-        b = self.b
-        u = self.utilities()
-        t = b.temperature
-        k = sum(1 for x in u if rng.random() < logistic(SCALAR, x, t))
-        if not group_decides(k, len(u), b.decision_rule):
-            self.rejections += 1
-            if self.rejections >= b.max_rejections:
-                return Ending.STATUS_QUO
-            self.orbit = Orbit.OBSERVATION
-            return None
-        if self.rival and not self.chose_us:
-            rival, ours = self.mean_utility(rival=True), SCALAR.group_mean(u, self.n)
-            if rng.random() < equations.rival_chance(SCALAR, rival, ours, t):
-                return Ending.RIVAL
-            self.chose_us = True  # the vendor choice is made once; stalls do not reopen it
-        if rng.random() < self.indecision:
-            self.stalls += 1
-            return Ending.INDECISION if self.stalls >= b.max_stalls else None
-        return Ending.WON
+        code, self.rejections, orbit, self.chose_us, self.stalls = sequences.decide(
+            SCALAR, self, self.b, rng
+        )
+        self.orbit = Orbit(orbit)
+        return None if code == sequences.NONE else equations.ENDINGS[code]
 
     def cause_when_patience_ends(self) -> Ending:
         """Why a buyer that ran out of patience is lost

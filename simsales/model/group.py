@@ -76,4 +76,4 @@ def group_decides(k: Any, n: Any, rule: str) -> Any:
         return 2 * k > n
     if rule == "champion":
         return k >= 1
-    raise ValueError(f"unknown decision rule {rule!r}; allowed: consensus, majority, champion")
+    raise ValueError(f"unknown decision rule '{rule}'; allowed: consensus, majority, champion")

@@ -14,7 +14,7 @@ from typing import Any
 from simsales.model.behaviour import Behaviour
 from simsales.model.xp import Namespace
 
-__all__ = ["mean_utility", "true_value", "utilities", "visible_value"]
+__all__ = ["change", "change_framed", "mean_utility", "true_value", "utilities", "visible_value"]
 
 
 def visible_value(s: Any, tailored: bool = True) -> Any:
@@ -57,11 +57,21 @@ def utilities(xp: Namespace, s: Any, p: Behaviour, rival: bool = False) -> Any:
         if xp.any(felt > 0):
             # a buyer that feels no loss in the status quo has fb = 0: the term drops
             fb = xp.col(xp.where(felt > 0, felt, 0.0) ** p.beta)
-            return xp.each(
-                lambda w, ea, eb, lam: w * ea * ga - lam * (loss - fb * eb),
-                weights, s.ea, s.eb, s.lam,
-            )  # fmt: skip
-    return xp.each(lambda w, ea, lam: w * ea * ga - lam * loss, weights, s.ea, s.lam)
+            return xp.each_shared(change_framed, (weights, s.ea, s.eb, s.lam), (ga, loss, fb))
+    return xp.each_shared(change, (weights, s.ea, s.lam), (ga, loss))
+
+
+def change(w: Any, ea: Any, lam: Any, ga: Any, loss: Any) -> Any:
+    """A stakeholder's utility of change: its weighted perceived gain ``w ea ga`` (``ea``:
+    its ``exp(alpha bias)``; ``ga``: the group's ``G^alpha``) less the price as a loss,
+    ``lam loss`` (see :func:`utilities`)."""
+    return w * ea * ga - lam * loss
+
+
+def change_framed(w: Any, ea: Any, eb: Any, lam: Any, ga: Any, loss: Any, fb: Any) -> Any:
+    """:func:`change` with the status quo felt as a sure loss, ``fb eb`` (``eb``: the
+    stakeholder's ``exp(beta bias)``; ``fb``: the group's felt loss to the power beta)."""
+    return w * ea * ga - lam * (loss - fb * eb)
 
 
 def mean_utility(xp: Namespace, s: Any, p: Behaviour, rival: bool = False) -> Any:

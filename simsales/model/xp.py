@@ -10,7 +10,9 @@ is written once whichever way it is stepped.
 Python's arithmetic operators already work on floats and arrays alike; the
 namespace supplies only what does not: functions (``exp``, ``expm1``, ``log``,
 ``sqrt``, ``pow``, ``maximum``, ``minimum``, ``clip``), choices (``where``,
-``any``), a map over the stakeholders (``each``, and ``exp_scaled`` for the one
+``any``), a map over the stakeholders (``each``; ``each_shared``, whose function
+takes the buyer's values as arguments rather than capturing them, so that numba
+compiles it too; and ``exp_scaled`` for the one
 map the SimPy engine runs at every impression update), a buyer's value broadcast
 to its stakeholders (``col`` in arithmetic, ``every`` as an argument of ``each``)
 and the group's mean (``group_mean``). On :data:`SCALAR` each is the plain Python
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -65,6 +68,14 @@ class ScalarXP:
         if len(set(map(len, stakeholders))) != 1:
             raise ValueError("each: the stakeholders' lists differ in length")
         return list(map(f, *stakeholders))  # (map: no tuple per stakeholder)
+
+    @staticmethod
+    def each_shared(
+        f: Callable[..., float], stakeholders: tuple[list[float], ...], shared: tuple[float, ...]
+    ) -> list[float]:
+        """``f`` of each stakeholder's values followed by the buyer's ``shared`` values, in
+        stakeholder order (``f`` captures nothing, so a compiler takes it too)."""
+        return list(map(f, *stakeholders, *map(repeat, shared)))
 
     @staticmethod
     def exp_scaled(
@@ -153,6 +164,13 @@ class ArrayXP:
     def each(f: Callable[..., Any], *stakeholders: Any) -> Any:
         """``f`` of the ``(B, S)`` arrays, element by element."""
         return f(*stakeholders)
+
+    @staticmethod
+    def each_shared(
+        f: Callable[..., Any], stakeholders: tuple[Any, ...], shared: tuple[Any, ...]
+    ) -> Any:
+        """``f`` of the ``(B, S)`` arrays and the ``(B, 1)`` shared columns, element by element."""
+        return f(*stakeholders, *shared)
 
     @staticmethod
     def exp_scaled(stakeholders: Any, a: float, b: float) -> tuple[Any, Any]:

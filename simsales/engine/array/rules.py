@@ -14,15 +14,15 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from simsales.engine.array import compiled_rules
 from simsales.engine.array.buyers import Buyers, Rows
 from simsales.model import equations
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
 from simsales.model.beliefs import evidence_sd, evidence_update
-from simsales.model.group import group_decides, logistic
 from simsales.model.lifecycle import Lifecycle
-from simsales.model.orbits import Ending, Orbit
-from simsales.model.valuation import mean_utility, true_value, utilities, visible_value
+from simsales.model.orbits import Orbit
+from simsales.model.valuation import mean_utility, true_value, visible_value
 from simsales.model.xp import ARRAY
 
 __all__ = [
@@ -204,40 +204,11 @@ def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
 
 
 def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
-    """The purchase decision at ACQUISITION: each row's ending code, or :data:`NONE`."""
+    """The purchase decision at ACQUISITION: each row's ending code, or :data:`NONE`
+    (:func:`simsales.model.sequences.decide`, compiled, row by row in order)."""
     if not rows.size:
         return np.zeros(0, dtype=np.int64)
-    b = s.b
-    t = b.temperature
-    view = s.view(rows)
-    u = utilities(ARRAY, view, b)
-    n = s.n[rows]
-    votes = draws.group_at(rows, n)
-    p = logistic(ARRAY, u[:, : votes.shape[1]], t)
-    k = (votes < p).sum(axis=1)
-    out = np.full(len(rows), NONE)
-    yes = np.asarray(group_decides(k, n, b.decision_rule), dtype=bool)
-    no = rows[~yes]
-    s.rejections[no] += 1
-    lost = s.rejections[no] >= b.max_rejections
-    out[np.flatnonzero(~yes)[lost]] = CODE[Ending.STATUS_QUO]
-    s.orbit[no[~lost]] = OBSERVATION
-    asks = yes & s.rival[rows] & ~s.chose_us[rows]
-    ai = np.flatnonzero(asks)
-    if ai.size:
-        sub = s.view(rows[ai])
-        rival = mean_utility(ARRAY, sub, b, rival=True)
-        chance = equations.rival_chance(ARRAY, rival, ARRAY.group_mean(u[ai], n[ai]), t)
-        to_rival = draws.random_at(rows[ai]) < chance
-        out[ai[to_rival]] = CODE[Ending.RIVAL]
-        s.chose_us[rows[ai[~to_rival]]] = True
-    on = np.flatnonzero(yes & (out == NONE))
-    stall = draws.random_at(rows[on]) < s.indecision[rows[on]]
-    st = rows[on[stall]]
-    s.stalls[st] += 1
-    out[on[stall][s.stalls[st] >= b.max_stalls]] = CODE[Ending.INDECISION]
-    out[on[~stall]] = CODE[Ending.WON]
-    return out
+    return compiled_rules.decide_rows(s, rows, draws)
 
 
 def after_wait(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> Ints:

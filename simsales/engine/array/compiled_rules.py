@@ -1,0 +1,313 @@
+"""The model's sequences compiled for the array engine, from the source the SimPy engine
+runs (:mod:`simsales.model.sequences`).
+
+Three pieces let numba compile that source unchanged:
+
+- :data:`COMPILED`, a namespace ``xp`` for one buyer's numbers in compiled code (a
+  numba type of its own whose methods are :mod:`math`'s and short loops over the
+  stakeholders), where the SimPy engine passes :data:`~simsales.model.xp.SCALAR`;
+- :data:`Row`, one row of :class:`~simsales.engine.array.buyers.Buyers` with a
+  buyer's field names (a named tuple made in the kernel: the fields at the row, a
+  group's its first ``n`` stakeholders), and :class:`RowDraws`, the row's
+  counter-based stream with ``random()`` (a numba ``StructRef``); a sequence
+  returns what it changes, and the kernel writes it back;
+- the rule functions the sequences call, registered with numba
+  (``register_jitable``) here: Python keeps calling them as they are, and numba
+  compiles calls to them. The model's modules do not import numba.
+
+The numbers are the SimPy engine's arithmetic (both call the C library's ``exp``
+and ``pow``), so a sequence gives the same result on a row as on a
+:class:`~simsales.model.buyer.Buyer` with the same state and the same uniforms, bit
+for bit (``tests/test_compiled_rules.py``).
+
+numba's cache knows a kernel's own file, not the files of the rules it calls, so each
+kernel here is made by a factory that closes over a hash of those files' sources
+(:data:`SOURCES`): the cache's key holds it, and editing a rule compiles the kernels
+again rather than loading stale ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import namedtuple
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+import numpy.typing as npt
+from numba import types
+from numba.experimental import structref
+from numba.extending import (
+    NativeValue,
+    models,
+    overload_method,
+    register_jitable,
+    register_model,
+    typeof_impl,
+    unbox,
+)
+
+from simsales import counter_streams
+from simsales.counter_streams import uniform_at
+from simsales.engine.array.buyers import Buyers
+from simsales.model import equations, group, orbits, sequences, valuation
+from simsales.model.behaviour import Behaviour
+
+__all__ = ["COMPILED", "SOURCES", "decide_rows"]
+
+Ints = npt.NDArray[np.int64]
+
+
+# ------------------------------------------------------------------ the namespace
+class CompiledXP:
+    """The namespace of one buyer's numbers in compiled code (pass :data:`COMPILED`)."""
+
+
+class _XPType(types.Type):
+    def __init__(self) -> None:
+        super().__init__(name="CompiledXP")
+
+
+_XP = _XPType()
+#: The compiled code's namespace, where the SimPy engine passes ``SCALAR``.
+COMPILED = CompiledXP()
+
+
+@typeof_impl.register(CompiledXP)
+def _typeof_xp(value: Any, context: Any) -> Any:
+    return _XP
+
+
+register_model(_XPType)(models.OpaqueModel)
+
+
+@unbox(_XPType)
+def _unbox_xp(typ: Any, obj: Any, c: Any) -> Any:
+    return NativeValue(c.context.get_dummy_value())
+
+
+@overload_method(_XPType, "exp")
+def _exp(xp, x):
+    return lambda xp, x: math.exp(x)
+
+
+@overload_method(_XPType, "expm1")
+def _expm1(xp, x):
+    return lambda xp, x: math.expm1(x)
+
+
+@overload_method(_XPType, "log")
+def _log(xp, x):
+    return lambda xp, x: math.log(x)
+
+
+@overload_method(_XPType, "sqrt")
+def _sqrt(xp, x):
+    return lambda xp, x: math.sqrt(x)
+
+
+@overload_method(_XPType, "pow")
+def _pow(xp, x, y):
+    return lambda xp, x, y: math.pow(x, y)
+
+
+@overload_method(_XPType, "maximum")
+def _maximum(xp, x, y):
+    return lambda xp, x, y: max(x, y)
+
+
+@overload_method(_XPType, "minimum")
+def _minimum(xp, x, y):
+    return lambda xp, x, y: min(x, y)
+
+
+@overload_method(_XPType, "clip")
+def _clip(xp, x, low, high):
+    return lambda xp, x, low, high: high if x > high else low if x < low else x
+
+
+@overload_method(_XPType, "where")
+def _where(xp, condition, a, b):
+    return lambda xp, condition, a, b: a if condition else b
+
+
+@overload_method(_XPType, "any")
+def _any(xp, condition):
+    return lambda xp, condition: bool(condition)
+
+
+@overload_method(_XPType, "col")
+def _col(xp, x):
+    return lambda xp, x: x
+
+
+@overload_method(_XPType, "group_mean")
+def _group_mean(xp, values, n):
+    def mean(xp, values, n):
+        total = 0.0  # a sum in stakeholder order, as sum() of the SimPy engine's list
+        for v in values:
+            total += v
+        return total / len(values)
+
+    return mean
+
+
+@overload_method(_XPType, "each_shared")
+def _each_shared(xp, f, stakeholders, shared):
+    arity = (len(stakeholders), len(shared))
+    if arity == (3, 2):
+
+        def three(xp, f, stakeholders, shared):
+            a, b, c = stakeholders
+            x, y = shared
+            out = np.empty(len(a))
+            for j in range(len(a)):
+                out[j] = f(a[j], b[j], c[j], x, y)
+            return out
+
+        return three
+    if arity == (4, 3):
+
+        def four(xp, f, stakeholders, shared):
+            a, b, c, d = stakeholders
+            x, y, z = shared
+            out = np.empty(len(a))
+            for j in range(len(a)):
+                out[j] = f(a[j], b[j], c[j], d[j], x, y, z)
+            return out
+
+        return four
+    return None
+
+
+# ------------------------------------------------------------------ the rules
+#: The rule functions the compiled sequences call (numba compiles calls to them).
+RULES = (
+    valuation.visible_value, valuation.utilities, valuation.mean_utility, valuation.change,
+    valuation.change_framed, group.logistic, group.group_decides, equations.rival_chance,
+    sequences.decide,
+)  # fmt: skip
+for _rule in RULES:
+    register_jitable(_rule)
+
+#: A hash of the sources of the rules the kernels compile (the kernels' cache key).
+SOURCES = hashlib.sha256(
+    b"".join(
+        Path(str(m.__file__)).read_bytes()
+        for m in (valuation, group, equations, sequences, orbits, counter_streams)
+    )
+).hexdigest()
+
+
+# ------------------------------------------------------------------ a row
+#: One row of the buyers as the sequences read it: a buyer's fields at the row (a
+#: group's: its first ``n`` stakeholders), made in the kernel (no allocation).
+Row = namedtuple(
+    "Row",
+    ["n", "r", "k", "tailor", "revealed", "rival_edge", "urgency", "loss_term", "indecision",
+     "rival", "chose_us", "rejections", "orbit", "stalls", "w_ours", "w_rival", "ea", "eb",
+     "lam"],
+)  # fmt: skip
+
+
+@structref.register
+class _DrawsType(types.StructRef):
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class RowDraws(structref.StructRefProxy):
+    """Row ``i``'s counter-based stream (keys ``k0``, ``k1``, positions ``used``):
+    ``random()`` takes its next uniform, as
+    :meth:`simsales.model.array_draws.ArrayDraws.random_at` does."""
+
+    def __new__(cls, k0, k1, used, i):
+        return structref.StructRefProxy.__new__(cls, k0, k1, used, i)
+
+
+structref.define_proxy(RowDraws, _DrawsType, ["k0", "k1", "used", "i"])
+
+
+@overload_method(_DrawsType, "random")
+def _random(d):
+    def impl(d):
+        u = uniform_at(d.k0[d.i], d.k1[d.i], d.used[d.i])
+        d.used[d.i] += 1
+        return u
+
+    return impl
+
+
+#: A behaviour's fields as the compiled sequences read them.
+Params = namedtuple(
+    "Params",
+    ["alpha", "beta", "urgency_framing", "temperature", "decision_rule", "max_rejections",
+     "max_stalls"],
+)  # fmt: skip
+
+
+def params(b: Behaviour) -> Any:
+    """The fields of ``b`` the compiled sequences read, as numba takes them."""
+    return Params(
+        float(b.alpha), float(b.beta), bool(b.urgency_framing), float(b.temperature),
+        str(b.decision_rule), int(b.max_rejections), int(b.max_stalls),
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------ the kernels
+#: The buyers' fields a :data:`Row` holds, in its order after ``n`` (``loss_term``, the
+#: same for all, comes from :class:`~simsales.engine.array.buyers.Buyers`).
+FIELDS = (
+    "n", "r", "k", "tailor", "revealed", "rival_edge", "urgency", "indecision", "rival",
+    "chose_us", "rejections", "orbit", "stalls", "w_ours", "w_rival", "ea", "eb", "lam",
+)  # fmt: skip
+
+
+@numba.njit(cache=True)
+def row_at(i, loss_term, f):
+    """Row ``i`` of the fields ``f`` (the arrays of :data:`FIELDS`, in order) as a
+    :data:`Row` (a group's fields: its first ``n`` stakeholders)."""
+    m = f[0][i]
+    return Row(
+        m, f[1][i], f[2][i], f[3][i], f[4][i], f[5][i], f[6][i], loss_term, f[7][i],
+        f[8][i], f[9][i], f[10][i], f[11][i], f[12][i], f[13][i, :m], f[14][i, :m],
+        f[15][i, :m], f[16][i, :m], f[17][i, :m],
+    )  # fmt: skip
+
+
+def fields(s: Buyers) -> tuple[np.ndarray, ...]:
+    """The arrays of :data:`FIELDS` of ``s``."""
+    return tuple(s.a[name] for name in FIELDS)
+
+
+def _decide_kernel(key: str) -> Any:
+    @numba.njit(cache=True)
+    def kernel(xp, p, rows, loss_term, f, k0, k1, used):
+        out = np.empty(rows.size, dtype=np.int64)
+        if key == "":  # the cache's key: never true, read so that the closure holds it
+            return out
+        draws = RowDraws(k0, k1, used, 0)
+        for q in range(rows.size):
+            i = rows[q]
+            draws.i = i
+            out[q], f[10][i], f[11][i], f[9][i], f[12][i] = sequences.decide(
+                xp, row_at(i, loss_term, f), p, draws
+            )  # the code; rejections, orbit, chose_us, stalls
+        return out
+
+    return kernel
+
+
+_decide = _decide_kernel(SOURCES)
+
+
+def decide_rows(s: Buyers, rows: Ints, draws: Any) -> Ints:
+    """:func:`simsales.model.sequences.decide` of each of ``rows``, in order, on their
+    fields and streams (the fields it changes written back)."""
+    out: Ints = _decide(
+        COMPILED, params(s.b), np.ascontiguousarray(rows), float(s.loss_term), fields(s),
+        draws._k0, draws._k1, draws._used,
+    )  # fmt: skip
+    return out
