@@ -1,10 +1,11 @@
 """The model's sequences compiled for the array engine (simsales/engine/array/compiled_rules.py).
 
-Property (Hypothesis): the compiled decision on rows of the array engine's buyers
-gives, row by row, what the SimPy engine's Python gives for the same buyers and the
-same uniforms, bit for bit: the ending's code, the fields it changes, and how many
-uniforms it took; and a row's result does not depend on the other rows asked with
-it. Known-answer: the compiled namespace's functions are :mod:`math`'s.
+Property (Hypothesis): the compiled decision and orbit move on rows of the array
+engine's buyers give, row by row, what the SimPy engine's Python gives for the same
+buyers and the same uniforms, bit for bit: the result, the fields they change, and
+how many uniforms they took (and the utilities the decision rests on); and a row's
+result does not depend on the other rows asked with it. Known-answer: the compiled
+namespace's functions are :mod:`math`'s.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def _buyers(b: Behaviour, size: int, seed: int) -> Buyers:
     a["rejections"][:size] = rng.integers(0, 3, size)
     a["stalls"][:size] = rng.integers(0, 3, size)
     a["orbit"][:size] = int(Orbit.ACQUISITION)
+    a["max_orbit"][:size] = int(Orbit.ACQUISITION)
+    a["last_progress"][:size] = rng.uniform(0.0, 100.0, size)
     a["w_ours"][:size] = rng.uniform(0.3, 1.0, (size, WIDTH))
     a["w_rival"][:size] = rng.uniform(0.3, 1.0, (size, WIDTH))
     a["ea"][:size] = np.exp(rng.normal(0.0, 0.5, (size, WIDTH)))
@@ -74,7 +77,10 @@ def _buyers(b: Behaviour, size: int, seed: int) -> Buyers:
 def _one(s: Buyers, i: int) -> SimpleNamespace:
     """Row ``i`` as the SimPy engine's buyer holds it: floats, and lists of its group."""
     a, n = s.a, int(s.a["n"][i])
-    one = SimpleNamespace(n=n, loss_term=s.loss_term, orbit=Orbit(int(a["orbit"][i])))
+    one = SimpleNamespace(
+        n=n, loss_term=s.loss_term, orbit=Orbit(int(a["orbit"][i])),
+        max_orbit=Orbit(int(a["max_orbit"][i])), last_progress=float(a["last_progress"][i]),
+    )  # fmt: skip
     for name in _FLOATS:
         setattr(one, name, float(a[name][i]))
     for name in ("rival", "chose_us"):
@@ -124,6 +130,40 @@ def test_the_compiled_decision_is_the_simpy_engines_bit_for_bit(
     untouched = np.setdiff1d(np.arange(size), rows)
     assert (draws.used[untouched] == 0).all()
     for name in ("rejections", "orbit", "chose_us", "stalls"):
+        assert np.array_equal(s.a[name][untouched], before.a[name][untouched])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    temperature=st.sampled_from([0.0, 0.3, 1.0, 3.0]),
+    back=st.sampled_from([0.0, 0.3, 1.0]),
+    size=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_the_compiled_orbit_move_is_the_simpy_engines_bit_for_bit(
+    temperature, back, size, seed, data
+):
+    b = Behaviour(temperature=temperature, back_probability=back)
+    s, before = _buyers(b, size, seed), _buyers(b, size, seed)
+    rng = np.random.default_rng(seed)
+    for x in (s, before):  # the middle orbits, POTENTIAL to OBSERVATION
+        x.a["orbit"][:size] = rng.integers(int(Orbit.POTENTIAL), int(Orbit.ACQUISITION), size)
+        x.a["max_orbit"][:size] = x.a["orbit"][:size] + rng.integers(0, 2, size)
+        rng = np.random.default_rng(seed)  # the same for both
+    k0, k1 = path_keys(ROOT, np.arange(size)[:, None] + seed, np.ones(size, np.int64))
+    draws = ArrayDraws(k0, k1)
+    rows = np.array(data.draw(st.permutations(range(size))), dtype=np.int64)
+    rows = rows[: data.draw(st.integers(1, size))]
+    now = np.linspace(200.0, 300.0, len(rows))
+    compiled_rules.move_rows(s, rows, now, draws)
+    for q, i in enumerate(rows.tolist()):
+        stream = _Stream(k0[i], k1[i])
+        _, orbit, max_orbit, last = sequences.move(SCALAR, _one(before, i), b, stream, now[q])
+        assert (s.orbit[i], s.max_orbit[i], s.last_progress[i]) == (orbit, max_orbit, last)
+        assert draws.used[i] == stream.used
+    untouched = np.setdiff1d(np.arange(size), rows)
+    for name in ("orbit", "max_orbit", "last_progress"):
         assert np.array_equal(s.a[name][untouched], before.a[name][untouched])
 
 

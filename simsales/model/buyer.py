@@ -372,23 +372,14 @@ class Buyer:
 
     # ----------------------------------------------------------- orbits
     def move(self, rng: Random, now: float) -> int:
-        """Jump between the middle orbits after an interaction.
-
-        Forward with the logit probability of the group's mean utility;
-        otherwise back one orbit (never below POTENTIAL) with
-        ``back_probability``, else stay. Returns the step taken (+1, 0, -1).
-        """
-        p_fwd = equations.forward_chance(SCALAR, self.b, self.mean_utility())
-        x = rng.random()
-        if x < p_fwd:
-            self.orbit = Orbit(self.orbit + 1)
-            self.max_orbit = max(self.max_orbit, self.orbit)
-            self.last_progress = now
-            return 1
-        if self.orbit > Orbit.POTENTIAL and rng.random() < self.b.back_probability:
-            self.orbit = Orbit(self.orbit - 1)
-            return -1
-        return 0
+        """Jump between the middle orbits after an interaction
+        (:func:`simsales.model.sequences.move`, the sequence both engines run).
+        Returns the step taken (+1, 0, -1)."""
+        step, orbit, max_orbit, self.last_progress = sequences.move(SCALAR, self, self.b, rng, now)
+        if step:
+            self.orbit = Orbit(orbit)
+            self.max_orbit = Orbit(max_orbit)
+        return step
 
     def decide(self, rng: Random) -> Ending | None:
         """The purchase decision at ACQUISITION (:func:`simsales.model.sequences.decide`,

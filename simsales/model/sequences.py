@@ -25,7 +25,7 @@ from simsales.model.orbits import Ending, Orbit
 from simsales.model.valuation import mean_utility, utilities
 from simsales.model.xp import Namespace
 
-__all__ = ["NONE", "decide"]
+__all__ = ["NONE", "decide", "move"]
 
 #: The code of no ending: the journey goes on.
 NONE = -1
@@ -34,6 +34,7 @@ _RIVAL = equations.ENDING_CODE[Ending.RIVAL]
 _STATUS_QUO = equations.ENDING_CODE[Ending.STATUS_QUO]
 _INDECISION = equations.ENDING_CODE[Ending.INDECISION]
 _OBSERVATION = int(Orbit.OBSERVATION)
+_POTENTIAL = int(Orbit.POTENTIAL)
 
 
 def decide(xp: Namespace, s: Any, b: Any, rng: Any) -> tuple[int, int, int, bool, int]:
@@ -75,3 +76,26 @@ def decide(xp: Namespace, s: Any, b: Any, rng: Any) -> tuple[int, int, int, bool
         code = _INDECISION if stalls >= b.max_stalls else NONE
         return code, rejections, orbit, chose_us, stalls
     return _WON, rejections, orbit, chose_us, stalls
+
+
+def move(xp: Namespace, s: Any, b: Any, rng: Any, now: float) -> tuple[int, int, int, float]:
+    """Jump between the middle orbits after an interaction (docs/model.md 3).
+
+    Forward with the logit probability of the group's mean utility (then ``now`` is
+    the buyer's last progress); otherwise back one orbit (never below POTENTIAL) with
+    ``back_probability``, else stay.
+
+    Returns
+    -------
+    tuple
+        The step taken (+1, 0, -1), then the buyer's ``orbit``, ``max_orbit`` and
+        ``last_progress`` after it.
+    """
+    orbit, max_orbit, last_progress = int(s.orbit), int(s.max_orbit), s.last_progress
+    p_fwd = equations.forward_chance(xp, b, mean_utility(xp, s, b, False))
+    if rng.random() < p_fwd:
+        orbit += 1
+        return 1, orbit, max(max_orbit, orbit), now
+    if orbit > _POTENTIAL and rng.random() < b.back_probability:
+        return -1, orbit - 1, max_orbit, last_progress
+    return 0, orbit, max_orbit, last_progress

@@ -55,7 +55,7 @@ from simsales.engine.array.buyers import Buyers
 from simsales.model import equations, group, orbits, sequences, valuation
 from simsales.model.behaviour import Behaviour
 
-__all__ = ["COMPILED", "SOURCES", "decide_rows"]
+__all__ = ["COMPILED", "SOURCES", "decide_rows", "move_rows"]
 
 Ints = npt.NDArray[np.int64]
 
@@ -187,7 +187,7 @@ def _each_shared(xp, f, stakeholders, shared):
 RULES = (
     valuation.visible_value, valuation.utilities, valuation.mean_utility, valuation.change,
     valuation.change_framed, group.logistic, group.group_decides, equations.rival_chance,
-    sequences.decide,
+    equations.forward_chance, sequences.decide, sequences.move,
 )  # fmt: skip
 for _rule in RULES:
     register_jitable(_rule)
@@ -208,7 +208,7 @@ Row = namedtuple(
     "Row",
     ["n", "r", "k", "tailor", "revealed", "rival_edge", "urgency", "loss_term", "indecision",
      "rival", "chose_us", "rejections", "orbit", "stalls", "w_ours", "w_rival", "ea", "eb",
-     "lam"],
+     "lam", "max_orbit", "last_progress"],
 )  # fmt: skip
 
 
@@ -244,7 +244,7 @@ def _random(d):
 Params = namedtuple(
     "Params",
     ["alpha", "beta", "urgency_framing", "temperature", "decision_rule", "max_rejections",
-     "max_stalls"],
+     "max_stalls", "back_probability"],
 )  # fmt: skip
 
 
@@ -253,6 +253,7 @@ def params(b: Behaviour) -> Any:
     return Params(
         float(b.alpha), float(b.beta), bool(b.urgency_framing), float(b.temperature),
         str(b.decision_rule), int(b.max_rejections), int(b.max_stalls),
+        float(b.back_probability),
     )  # fmt: skip
 
 
@@ -262,6 +263,7 @@ def params(b: Behaviour) -> Any:
 FIELDS = (
     "n", "r", "k", "tailor", "revealed", "rival_edge", "urgency", "indecision", "rival",
     "chose_us", "rejections", "orbit", "stalls", "w_ours", "w_rival", "ea", "eb", "lam",
+    "max_orbit", "last_progress",
 )  # fmt: skip
 
 
@@ -273,7 +275,7 @@ def row_at(i, loss_term, f):
     return Row(
         m, f[1][i], f[2][i], f[3][i], f[4][i], f[5][i], f[6][i], loss_term, f[7][i],
         f[8][i], f[9][i], f[10][i], f[11][i], f[12][i], f[13][i, :m], f[14][i, :m],
-        f[15][i, :m], f[16][i, :m], f[17][i, :m],
+        f[15][i, :m], f[16][i, :m], f[17][i, :m], f[18][i], f[19][i],
     )  # fmt: skip
 
 
@@ -311,3 +313,31 @@ def decide_rows(s: Buyers, rows: Ints, draws: Any) -> Ints:
         draws._k0, draws._k1, draws._used,
     )  # fmt: skip
     return out
+
+
+def _move_kernel(key: str) -> Any:
+    @numba.njit(cache=True)
+    def kernel(xp, p, rows, now, loss_term, f, k0, k1, used):
+        if key == "":  # the cache's key: never true, read so that the closure holds it
+            return
+        draws = RowDraws(k0, k1, used, 0)
+        for q in range(rows.size):
+            i = rows[q]
+            draws.i = i
+            _, f[11][i], f[18][i], f[19][i] = sequences.move(
+                xp, row_at(i, loss_term, f), p, draws, now[q]
+            )  # the step; orbit, max_orbit, last_progress
+
+    return kernel
+
+
+_move = _move_kernel(SOURCES)
+
+
+def move_rows(s: Buyers, rows: Ints, now: npt.NDArray[np.float64], draws: Any) -> None:
+    """:func:`simsales.model.sequences.move` of each of ``rows`` at times ``now``, in
+    order, on their fields and streams (the fields it changes written back)."""
+    _move(
+        COMPILED, params(s.b), np.ascontiguousarray(rows), np.ascontiguousarray(now),
+        float(s.loss_term), fields(s), draws._k0, draws._k1, draws._used,
+    )  # fmt: skip

@@ -187,20 +187,10 @@ def _learn(s: Buyers, rows: Rows, strength: Floats, claim: Floats, draws: ArrayD
 
 def move(s: Buyers, rows: Rows, now: Floats, draws: ArrayDraws) -> None:
     """Forward with the logit of the group's mean utility, else back with
-    ``back_probability`` (never below POTENTIAL), else stay."""
-    if not rows.size:
-        return
-    b = s.b
-    p_fwd = equations.forward_chance(ARRAY, b, mean_utility(ARRAY, s.view(rows), b))
-    fwd = draws.random_at(rows) < p_fwd
-    f = rows[fwd]
-    s.orbit[f] += 1
-    s.max_orbit[f] = np.maximum(s.max_orbit[f], s.orbit[f])
-    s.last_progress[f] = now[fwd]
-    may = ~fwd & (s.orbit[rows] > POTENTIAL)
-    back = rows[may]
-    fell = draws.random_at(back) < b.back_probability
-    s.orbit[back[fell]] -= 1
+    ``back_probability`` (never below POTENTIAL), else stay
+    (:func:`simsales.model.sequences.move`, compiled, row by row in order)."""
+    if rows.size:
+        compiled_rules.move_rows(s, rows, now, draws)
 
 
 def decide(s: Buyers, rows: Rows, draws: ArrayDraws) -> Ints:
