@@ -8,13 +8,18 @@ chains of numpy calls. A kernel is compiled when it is first called, and cached 
 disk (beside the module, or in numba's cache folder where that is not writable), so
 later processes load it in milliseconds.
 
-The cache knows a kernel's own source file, not the files of the kernels it calls:
-a kernel calls only kernels of its own module, so that editing one cannot leave a
-stale compiled caller in the cache.
+The cache knows a kernel's own source file and code, not the files of the kernels
+it calls, nor the options below. So a kernel calls only kernels of its own module,
+except those of :mod:`simsales.engine.array.compiled_rules`, which close over a hash
+of every module they compile from (this one included): editing one compiles them
+again. After changing the options of :func:`jit`, delete the cached files (the
+``*.nbi`` and ``*.nbc`` files in the package's ``__pycache__`` folders).
 
-Setting the environment variable ``NUMBA_DISABLE_JIT=1`` runs every kernel as the
-plain Python it is written in: the same numbers, much slower, and a debugger or a
-coverage tool sees each line.
+Setting the environment variable ``NUMBA_DISABLE_JIT=1`` runs the kernels of
+:mod:`simsales.counter_streams` and :mod:`simsales.engine.team_blocks` as the plain
+Python they are written in (the same numbers, much slower), for a debugger or a
+coverage tool; the array engine's compiled sequences
+(:mod:`simsales.engine.array.compiled_rules`) need the compiler.
 """
 
 from __future__ import annotations

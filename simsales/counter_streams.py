@@ -124,6 +124,8 @@ def next_uniforms(k0: Words, k1: Words, used: Ints, rows: Ints) -> npt.NDArray[n
     out = np.empty(rows.size)
     for i in range(rows.size):
         r = rows[i]
+        if r < 0 or r >= used.size or r >= k0.size or r >= k1.size:
+            raise IndexError("a row beyond the streams")
         out[i] = uniform_at(k0[r], k1[r], used[r])
         used[r] += 1
     return out
@@ -138,6 +140,10 @@ def next_uniforms_many(
     out = np.full((rows.size, most), np.nan)
     for i in range(rows.size):
         r = rows[i]
+        if r < 0 or r >= used.size or r >= k0.size or r >= k1.size:
+            raise IndexError("a row beyond the streams")
+        if count[i] > most:
+            raise IndexError("a count beyond the output's width")
         for c in range(count[i]):
             out[i, c] = uniform_at(k0[r], k1[r], used[r] + c)
         used[r] += count[i]

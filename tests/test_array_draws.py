@@ -109,3 +109,8 @@ def test_a_mask_that_selects_nobody_draws_nothing():
         draws.group([2, -1], np.ones(2, dtype=bool))
     none = np.zeros(0, dtype=np.uint64)
     assert ArrayDraws(none, none).random(np.zeros(0, dtype=bool)).shape == (0,)
+    for bad in (np.array([100_000]), np.array([-1])):  # beyond the streams: refused
+        with pytest.raises(IndexError, match="beyond the streams"):
+            draws.random_at(bad)
+        with pytest.raises(IndexError, match="beyond the streams"):
+            draws.group_at(bad, [2])

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import numba
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,7 +170,8 @@ def test_the_compiled_orbit_move_is_the_simpy_engines_bit_for_bit(
 
 @numba.njit
 def _utilities(xp, p, i, loss_term, f, rival):  # type: ignore[no-untyped-def]
-    return valuation.utilities(xp, compiled_rules.row_at(i, loss_term, f), p, rival)
+    row = compiled_rules.row_at(i, loss_term, f)
+    return valuation.utilities(xp, row, p, rival), valuation.mean_utility(xp, row, p, rival)
 
 
 @settings(max_examples=40, deadline=None)
@@ -181,9 +183,24 @@ def test_the_compiled_utilities_are_the_simpy_engines_bit_for_bit(framing, rival
     s = _buyers(b, 20, seed)
     p, f = compiled_rules.params(b), compiled_rules.fields(s)
     for i in range(20):
-        got = _utilities(compiled_rules.COMPILED, p, i, s.loss_term, f, rival)
-        want = valuation.utilities(SCALAR, _one(s, i), b, rival)
-        assert got.tolist() == want
+        got, got_mean = _utilities(compiled_rules.COMPILED, p, i, s.loss_term, f, rival)
+        assert got.tolist() == valuation.utilities(SCALAR, _one(s, i), b, rival)
+        # the group's mean, summed left to right on both (not by Python 3.12's sum)
+        assert got_mean == valuation.mean_utility(SCALAR, _one(s, i), b, rival)
+
+
+def test_rows_beyond_the_buyers_are_refused():
+    b = Behaviour()
+    s = _buyers(b, 3, 1)
+    k0, k1 = path_keys(ROOT, np.arange(3)[:, None], np.ones(3, np.int64))
+    draws = ArrayDraws(k0, k1)
+    beyond = np.array([len(s.a["n"])])  # past the arrays' capacity
+    with pytest.raises(IndexError, match="beyond the buyers"):
+        compiled_rules.decide_rows(s, beyond, draws)
+    with pytest.raises(IndexError, match="beyond the buyers"):
+        compiled_rules.move_rows(s, beyond, np.zeros(1), draws)
+    with pytest.raises(ValueError, match="one time for each row"):
+        compiled_rules.move_rows(s, np.arange(2), np.zeros(1), draws)
 
 
 def test_the_compiled_namespace_is_maths():

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simsales.counter_streams import path_keys, philox4x32, uniforms
+from simsales.counter_streams import path_keys, philox4x32, uniform_at, uniforms
 from simsales.seeding import counter_root, replication_seeds
 
 # Random123 kat_vectors, philox4x32 with 10 rounds: counter, key, answer
@@ -37,6 +37,28 @@ def test_philox_gives_the_random123_known_answers(counter, key, answer):
     c, k = _words(counter), _words(key)
     out = philox4x32((c[0], c[1], c[2], c[3]), (k[0], k[1]))
     assert [f"{int(w[0]):08x}" for w in out] == answer.split()
+
+
+def _double(a: int, b: int) -> float:
+    """27 bits of ``a`` then 26 of ``b``, over 2**53 (exact in a double)."""
+    return ((a >> 5) * 2**26 + (b >> 6)) / 2**53
+
+
+def test_uniforms_are_the_known_answers_53_bits_at_a_time():
+    # uniforms 0 and 1 of key (0, 0) come from block 0 (counter 0), whose words are
+    # Random123's first known answer: 27 bits of word 0 then 26 of word 1, and the
+    # same of words 2 and 3, over 2**53
+    w = [int(x, 16) for x in KAT[0][2].split()]
+    want = [_double(w[0], w[1]), _double(w[2], w[3])]
+    zero = np.zeros(1, dtype=np.uint64)
+    assert uniforms(zero, zero, 0, 2)[0].tolist() == want
+    assert [uniform_at(np.uint64(0), np.uint64(0), j) for j in (0, 1)] == want
+    # uniforms 4 and 5: block 2, whose counter is (2, 0, 0, 0)
+    two = philox4x32((zero + np.uint64(2), zero, zero, zero), (zero, zero))
+    w = [int(x[0]) for x in two]
+    want = [_double(w[0], w[1]), _double(w[2], w[3])]
+    assert uniforms(zero, zero, 4, 2)[0].tolist() == want
+    assert [uniform_at(np.uint64(0), np.uint64(0), j) for j in (4, 5)] == want
 
 
 ROOT = counter_root(replication_seeds(7, 0).decisions)

@@ -121,3 +121,7 @@ def test_bad_teams_are_refused():
         book_blocks(free_times([1]), [0], [0.0], [np.inf])
     with pytest.raises(ValueError, match="no member with a finite free time"):
         book_blocks(np.full((1, 1), np.inf), [0], [0.0], [1.0])
+    free = np.array([[0.0], [np.inf]])  # team 1 never frees: nothing is booked on team 0
+    with pytest.raises(ValueError, match="no member with a finite free time"):
+        book_blocks(free, [0, 1], [1.0, 1.0], [2.0, 2.0])
+    assert free.tolist() == [[0.0], [np.inf]]

@@ -71,7 +71,8 @@ def book_blocks(
         raise ValueError("now must be finite and duration finite and >= 0")
     # by team, then time (stable: ties as given); as an engine books them, nothing to sort
     order = np.arange(len(now)) if _sorted(team, now) else np.lexsort((now, team))
-    if not _book(free, team, now, duration, order, out):
+    if np.isinf(free[team, 0]).any() or not _book(free, team, now, duration, order, out):
+        # (checked first, so that nothing is booked; _book checks again as it goes)
         raise ValueError("a team with requests has no member with a finite free time")
     return out
 

@@ -102,8 +102,14 @@ class ScalarXP:
 
     @staticmethod
     def group_mean(values: list[float], n: int) -> float:
-        """The mean over the buyer's ``n`` stakeholders (a sum in stakeholder order)."""
-        return sum(values) / len(values)
+        """The mean over the buyer's ``n`` stakeholders (a sum in stakeholder order,
+        left to right: Python 3.12's ``sum`` compensates its rounding, and 3.11's does
+        not, so ``sum`` would give other last places on other Pythons, and other ones
+        than the compiled sequences' loop)."""
+        total = 0.0
+        for v in values:
+            total += v
+        return total / len(values)
 
 
 class ArrayXP:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from collections import namedtuple
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 from numba import types
@@ -49,7 +49,8 @@ from numba.extending import (
     unbox,
 )
 
-from simsales import counter_streams
+from simsales import compiled, counter_streams
+from simsales.compiled import jit
 from simsales.counter_streams import uniform_at
 from simsales.engine.array.buyers import Buyers
 from simsales.model import equations, group, orbits, sequences, valuation
@@ -146,7 +147,7 @@ def _col(xp, x):
 @overload_method(_XPType, "group_mean")
 def _group_mean(xp, values, n):
     def mean(xp, values, n):
-        total = 0.0  # a sum in stakeholder order, as sum() of the SimPy engine's list
+        total = 0.0  # a sum in stakeholder order, left to right, as SCALAR.group_mean
         for v in values:
             total += v
         return total / len(values)
@@ -192,12 +193,15 @@ RULES = (
 for _rule in RULES:
     register_jitable(_rule)
 
-#: A hash of the sources of the rules the kernels compile (the kernels' cache key).
+#: The modules whose code the kernels compile: the rules', the constants' (orbits) and
+#: the streams' (counter_streams), and simsales.compiled, whose options they take.
+_COMPILED_FROM = sorted(
+    {sys.modules[f.__module__] for f in RULES} | {orbits, counter_streams, compiled},
+    key=lambda m: m.__name__,
+)
+#: A hash of those modules' sources (the kernels' cache key).
 SOURCES = hashlib.sha256(
-    b"".join(
-        Path(str(m.__file__)).read_bytes()
-        for m in (valuation, group, equations, sequences, orbits, counter_streams)
-    )
+    b"".join(Path(str(m.__file__)).read_bytes() for m in _COMPILED_FROM)
 ).hexdigest()
 
 
@@ -267,7 +271,7 @@ FIELDS = (
 )  # fmt: skip
 
 
-@numba.njit(cache=True)
+@jit
 def row_at(i, loss_term, f):
     """Row ``i`` of the fields ``f`` (the arrays of :data:`FIELDS`, in order) as a
     :data:`Row` (a group's fields: its first ``n`` stakeholders)."""
@@ -285,7 +289,7 @@ def fields(s: Buyers) -> tuple[np.ndarray, ...]:
 
 
 def _decide_kernel(key: str) -> Any:
-    @numba.njit(cache=True)
+    @jit
     def kernel(xp, p, rows, loss_term, f, k0, k1, used):
         out = np.empty(rows.size, dtype=np.int64)
         if key == "":  # the cache's key: never true, read so that the closure holds it
@@ -293,6 +297,8 @@ def _decide_kernel(key: str) -> Any:
         draws = RowDraws(k0, k1, used, 0)
         for q in range(rows.size):
             i = rows[q]
+            if i < 0 or i >= f[0].size or i >= used.size:
+                raise IndexError("a row beyond the buyers' arrays")
             draws.i = i
             out[q], f[10][i], f[11][i], f[9][i], f[12][i] = sequences.decide(
                 xp, row_at(i, loss_term, f), p, draws
@@ -316,13 +322,15 @@ def decide_rows(s: Buyers, rows: Ints, draws: Any) -> Ints:
 
 
 def _move_kernel(key: str) -> Any:
-    @numba.njit(cache=True)
+    @jit
     def kernel(xp, p, rows, now, loss_term, f, k0, k1, used):
         if key == "":  # the cache's key: never true, read so that the closure holds it
             return
         draws = RowDraws(k0, k1, used, 0)
         for q in range(rows.size):
             i = rows[q]
+            if i < 0 or i >= f[0].size or i >= used.size:
+                raise IndexError("a row beyond the buyers' arrays")
             draws.i = i
             _, f[11][i], f[18][i], f[19][i] = sequences.move(
                 xp, row_at(i, loss_term, f), p, draws, now[q]
@@ -337,6 +345,8 @@ _move = _move_kernel(SOURCES)
 def move_rows(s: Buyers, rows: Ints, now: npt.NDArray[np.float64], draws: Any) -> None:
     """:func:`simsales.model.sequences.move` of each of ``rows`` at times ``now``, in
     order, on their fields and streams (the fields it changes written back)."""
+    if len(now) != len(rows):
+        raise ValueError(f"one time for each row: {len(now)} times for {len(rows)} rows")
     _move(
         COMPILED, params(s.b), np.ascontiguousarray(rows), np.ascontiguousarray(now),
         float(s.loss_term), fields(s), draws._k0, draws._k1, draws._used,
