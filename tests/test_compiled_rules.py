@@ -181,7 +181,7 @@ def test_the_compiled_utilities_are_the_simpy_engines_bit_for_bit(framing, rival
     # last place rarely flips a decision, so the test above alone would miss it)
     b = Behaviour(urgency_framing=framing)
     s = _buyers(b, 20, seed)
-    p, f = compiled_rules.params(b), compiled_rules.fields(s)
+    p, f = compiled_rules.params(s), compiled_rules.fields(s)
     for i in range(20):
         got, got_mean = _utilities(compiled_rules.COMPILED, p, i, s.loss_term, f, rival)
         assert got.tolist() == valuation.utilities(SCALAR, _one(s, i), b, rival)
@@ -201,6 +201,9 @@ def test_rows_beyond_the_buyers_are_refused():
         compiled_rules.move_rows(s, beyond, np.zeros(1), draws)
     with pytest.raises(ValueError, match="one time for each row"):
         compiled_rules.move_rows(s, np.arange(2), np.zeros(1), draws)
+    s.per_cell["temperature"] = np.array([0.5, 2.0])  # a field the sequences read once
+    with pytest.raises(NotImplementedError, match="temperature"):
+        compiled_rules.decide_rows(s, np.arange(2), draws)
 
 
 def test_the_compiled_namespace_is_maths():

@@ -54,7 +54,6 @@ from simsales.compiled import jit
 from simsales.counter_streams import uniform_at
 from simsales.engine.array.buyers import Buyers
 from simsales.model import equations, group, orbits, sequences, valuation
-from simsales.model.behaviour import Behaviour
 
 __all__ = ["COMPILED", "SOURCES", "decide_rows", "move_rows"]
 
@@ -252,8 +251,14 @@ Params = namedtuple(
 )  # fmt: skip
 
 
-def params(b: Behaviour) -> Any:
-    """The fields of ``b`` the compiled sequences read, as numba takes them."""
+def params(s: Buyers) -> Any:
+    """The fields of the batch's behaviour that the compiled sequences read, as numba
+    takes them: the same for every row (a field that differs between cells would be
+    read per row, which the sequences do not yet do, so it is refused)."""
+    per_cell = sorted(set(Params._fields) & set(s.per_cell))
+    if per_cell:
+        raise NotImplementedError(f"compiled sequences read {per_cell} once for the batch")
+    b = s.b
     return Params(
         float(b.alpha), float(b.beta), bool(b.urgency_framing), float(b.temperature),
         str(b.decision_rule), int(b.max_rejections), int(b.max_stalls),
@@ -315,7 +320,7 @@ def decide_rows(s: Buyers, rows: Ints, draws: Any) -> Ints:
     """:func:`simsales.model.sequences.decide` of each of ``rows``, in order, on their
     fields and streams (the fields it changes written back)."""
     out: Ints = _decide(
-        COMPILED, params(s.b), np.ascontiguousarray(rows), float(s.loss_term), fields(s),
+        COMPILED, params(s), np.ascontiguousarray(rows), float(s.loss_term), fields(s),
         draws._k0, draws._k1, draws._used,
     )  # fmt: skip
     return out
@@ -348,6 +353,6 @@ def move_rows(s: Buyers, rows: Ints, now: npt.NDArray[np.float64], draws: Any) -
     if len(now) != len(rows):
         raise ValueError(f"one time for each row: {len(now)} times for {len(rows)} rows")
     _move(
-        COMPILED, params(s.b), np.ascontiguousarray(rows), np.ascontiguousarray(now),
+        COMPILED, params(s), np.ascontiguousarray(rows), np.ascontiguousarray(now),
         float(s.loss_term), fields(s), draws._k0, draws._k1, draws._used,
     )  # fmt: skip
