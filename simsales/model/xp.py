@@ -74,7 +74,9 @@ class ScalarXP:
         f: Callable[..., float], stakeholders: tuple[list[float], ...], shared: tuple[float, ...]
     ) -> list[float]:
         """``f`` of each stakeholder's values followed by the buyer's ``shared`` values, in
-        stakeholder order (``f`` captures nothing, so a compiler takes it too)."""
+        stakeholder order (``f`` captures nothing, so a compiler takes it too). The
+        lists are the group's, one value per stakeholder each; unlike :meth:`each`, their
+        lengths are not checked, as this runs at every valuation."""
         return list(map(f, *stakeholders, *map(repeat, shared)))
 
     @staticmethod
