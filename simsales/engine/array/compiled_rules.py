@@ -88,39 +88,32 @@ def _unbox_xp(typ: Any, obj: Any, c: Any) -> Any:
     return NativeValue(c.context.get_dummy_value())
 
 
-@overload_method(_XPType, "exp")
-def _exp(xp, x):
-    return lambda xp, x: math.exp(x)
+def _function(name: str, function: Any) -> None:
+    """``xp.name(x)`` in compiled code is ``function(x)``."""
+
+    def typer(xp, x):  # numba compares its signature with the implementation's
+        return lambda xp, x: function(x)
+
+    overload_method(_XPType, name)(typer)
 
 
-@overload_method(_XPType, "expm1")
-def _expm1(xp, x):
-    return lambda xp, x: math.expm1(x)
+def _function2(name: str, function: Any) -> None:
+    """``xp.name(x, y)`` in compiled code is ``function(x, y)``."""
+
+    def typer(xp, x, y):
+        return lambda xp, x, y: function(x, y)
+
+    overload_method(_XPType, name)(typer)
 
 
-@overload_method(_XPType, "log")
-def _log(xp, x):
-    return lambda xp, x: math.log(x)
-
-
-@overload_method(_XPType, "sqrt")
-def _sqrt(xp, x):
-    return lambda xp, x: math.sqrt(x)
-
-
-@overload_method(_XPType, "pow")
-def _pow(xp, x, y):
-    return lambda xp, x, y: math.pow(x, y)
-
-
-@overload_method(_XPType, "maximum")
-def _maximum(xp, x, y):
-    return lambda xp, x, y: max(x, y)
-
-
-@overload_method(_XPType, "minimum")
-def _minimum(xp, x, y):
-    return lambda xp, x, y: min(x, y)
+_ONE: tuple[tuple[str, Any], ...] = (
+    ("exp", math.exp), ("expm1", math.expm1), ("log", math.log), ("sqrt", math.sqrt),
+)  # fmt: skip
+_TWO: tuple[tuple[str, Any], ...] = (("pow", math.pow), ("maximum", max), ("minimum", min))
+for _name, _f in _ONE:
+    _function(_name, _f)
+for _name, _f in _TWO:
+    _function2(_name, _f)
 
 
 @overload_method(_XPType, "clip")

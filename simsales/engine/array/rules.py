@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from simsales.engine.array import compiled_rules
 from simsales.engine.array.buyers import Buyers, Rows
-from simsales.model import equations
+from simsales.model import equations, sequences
 from simsales.model.action_tables import ActionTable
 from simsales.model.array_draws import ArrayDraws
 from simsales.model.beliefs import evidence_sd, evidence_update
@@ -42,17 +42,13 @@ __all__ = [
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
-AWARENESS, POTENTIAL, OBSERVATION = (
-    int(Orbit.AWARENESS),
-    int(Orbit.POTENTIAL),
-    int(Orbit.OBSERVATION),
-)
-ACQUISITION, INSTALLATION = int(Orbit.ACQUISITION), int(Orbit.INSTALLATION)
+AWARENESS, INSTALLATION = int(Orbit.AWARENESS), int(Orbit.INSTALLATION)
 ADAPTATION, BELIEF, EXPANSION = int(Orbit.ADAPTATION), int(Orbit.BELIEF), int(Orbit.EXPANSION)
 REFER, ZEALOT = int(Orbit.REFER), int(Orbit.ZEALOT)
 #: Codes of the endings (indices into :data:`simsales.model.equations.ENDINGS`).
 CODE = equations.ENDING_CODE
-NONE = -1
+#: No ending: the journey goes on (the compiled sequences' code for it).
+NONE = sequences.NONE
 
 
 def poisson(u: Floats, lam: npt.ArrayLike) -> Ints:
